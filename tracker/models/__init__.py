@@ -1,0 +1,21 @@
+"""peewee models. Each module holds one area; the tables are created by migrations/."""
+from .base import BaseModel, utcnow  # noqa: F401
+from .core import (  # noqa: F401
+    ROLES, AuditLog, CapitalIncrease, County, FundReceipt, Membership, Project, StageEvent,
+    TaskForce, TaskForceCounty, User,
+)
+
+
+def all_models():
+    """Every model class, in dependency order (parents first)."""
+    from peewee import sort_models
+    return sort_models(_collect(BaseModel))
+
+
+def _collect(cls):
+    out = []
+    for sub in cls.__subclasses__():
+        if sub.__module__.startswith("tracker.models"):
+            out.append(sub)
+        out.extend(_collect(sub))
+    return out
