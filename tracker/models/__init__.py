@@ -4,6 +4,7 @@ from .core import (  # noqa: F401
     ROLES, AuditLog, CapitalIncrease, County, FundReceipt, Membership, Project, StageEvent,
     TaskForce, TaskForceCounty, User,
 )
+from .api import ApiToken  # noqa: F401
 
 
 def all_models():
