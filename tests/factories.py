@@ -22,3 +22,10 @@ def make_task_force(code="TF1", name=None, **kw):
 
 def make_county(code="C1", name=None, **kw):
     return County.create(code=code, name=name or f"{code}区", **kw)
+
+
+def make_project(task_force, name="项目A", *, user=None, planned_investment="1000", **kw):
+    """A project created through the service, so first-reached dates are kept."""
+    from tracker.services import projects
+    return projects.create_project(user, task_force=task_force, name=name,
+                                   planned_investment=planned_investment, **kw)

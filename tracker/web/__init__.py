@@ -37,8 +37,10 @@ NAV = [
 def _blueprints():
     # One import + one list entry per blueprint module.
     from . import auth
+    from . import api
     return [
         auth.bp,
+        api.bp,
     ]
 
 

@@ -1,0 +1,324 @@
+"""Project ledger service: creation, edits, stage moves, funds and capital increases."""
+import datetime
+import json
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import make_county, make_project, make_task_force, make_user
+from tracker import clock
+from tracker.domain import pipeline
+from tracker.models import (
+    AuditLog, CapitalIncrease, FundReceipt, Project, StageEvent,
+)
+from tracker.services import projects
+from tracker.services.projects import ValidationError
+
+
+def days_ago(n):
+    return clock.today() - datetime.timedelta(days=n)
+
+
+def counts():
+    return tuple(m.select().count() for m in
+                 (Project, StageEvent, FundReceipt, CapitalIncrease, AuditLog))
+
+
+def reload(project):
+    return Project.get_by_id(project.id)
+
+
+@pytest.fixture
+def team(db):
+    return make_task_force("TF1")
+
+
+@pytest.fixture
+def user(db, team):
+    return make_user("alice", "member", task_forces=[team])
+
+
+# --- create ---------------------------------------------------------------
+
+def test_create_reserve_project(team, user):
+    county = make_county()
+    p = projects.create_project(user, task_force=team, name=" 新材料基地 ", investor="某集团",
+                                planned_investment="12345.678", county=county.id,
+                                tags="央企，专精特新,央企", investor_region="长三角")
+    p = reload(p)
+    assert p.name == "新材料基地"
+    assert p.planned_investment == Decimal("12345.68")
+    assert p.stage == pipeline.RESERVE and p.county_id == county.id
+    assert p.tags == "央企,专精特新"
+    assert all(v is None for v in p.first_reached().values())
+    assert p.last_progress_on == clock.today()
+    event = StageEvent.get(StageEvent.project == p)
+    assert event.stage == pipeline.RESERVE and event.user_id == user.id
+    log = AuditLog.get(AuditLog.entity == "project")
+    assert log.action == "create" and log.entity_id == p.id and log.user_id == user.id
+
+
+def test_create_at_later_stage_sets_every_skipped_date(team, user):
+    on = days_ago(30)
+    p = projects.create_project(user, task_force=team, name="P", planned_investment=500,
+                                stage=pipeline.STARTED, on=on, contract_value="800",
+                                signing_grade="contract")
+    p = reload(p)
+    reached = p.first_reached()
+    for stage in (pipeline.PACKAGED, pipeline.NEGOTIATING, pipeline.SIGNED, pipeline.STARTED):
+        assert reached[stage] == on
+    assert reached[pipeline.PRODUCING] is None and reached[pipeline.AT_CAPACITY] is None
+    assert p.contract_value == Decimal("800.00") and p.signing_grade == "contract"
+    assert p.last_progress_on == on
+    assert StageEvent.get(StageEvent.project == p).occurred_on == on
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"planned_investment": "-5"}, "planned_investment"),
+    ({"planned_investment": "abc"}, "planned_investment"),
+    ({"planned_investment": "1e30"}, "planned_investment"),
+    ({"planned_investment": "NaN"}, "planned_investment"),
+    ({"planned_investment": None}, "planned_investment"),
+    ({"name": "  "}, "name"),
+    ({"name": "x" * 201}, "name"),
+    ({"on": datetime.date(1900, 1, 1)}, "on"),
+    ({"on": "2999-01-01"}, "on"),
+    ({"on": "not a date"}, "on"),
+    ({"stage": pipeline.SIGNED}, "contract_value"),
+    ({"stage": pipeline.DROPPED}, "stage"),
+    ({"stage": "bogus"}, "stage"),
+    ({"signing_grade": "maybe"}, "signing_grade"),
+    ({"capital_type": "alien"}, "capital_type"),
+    ({"county": 999999}, "county"),
+    ({"expected_sign_date": datetime.date(1900, 1, 1)}, "expected_sign_date"),
+])
+def test_create_rejects_bad_input_and_writes_nothing(team, user, kwargs, field):
+    args = dict(task_force=team, name="P", planned_investment="10")
+    args.update(kwargs)
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        projects.create_project(user, **args)
+    assert field in exc.value.errors
+    assert exc.value.errors[field]
+    assert counts() == before
+
+
+def test_create_rejects_unknown_and_inactive_task_force(db, user):
+    dead = make_task_force("OLD", active=False)
+    before = counts()
+    for value in (999999, "abc", None, dead):
+        with pytest.raises(ValidationError) as exc:
+            projects.create_project(user, task_force=value, name="P", planned_investment=1)
+        assert "task_force" in exc.value.errors
+    assert counts() == before
+
+
+def test_duplicate_project_is_rejected(team, user):
+    make_project(team, "P", investor="甲公司")
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        projects.create_project(user, task_force=team, name="P", investor="甲公司",
+                                planned_investment=1)
+    assert "name" in exc.value.errors
+    assert counts() == before
+    # same name, other investor or other task force is fine
+    make_project(team, "P", investor="乙公司")
+    make_project(make_task_force("TF2"), "P", investor="甲公司")
+
+
+# --- update ---------------------------------------------------------------
+
+def test_update_audits_only_changed_fields_and_keeps_dates(team, user):
+    p = make_project(team, "P", stage=pipeline.NEGOTIATING, on=days_ago(10))
+    dates = reload(p).first_reached()
+    projects.update_project(user, p, name="P2", planned_investment="1000", contact="张三")
+    p = reload(p)
+    assert p.name == "P2" and p.contact == "张三"
+    assert p.first_reached() == dates and p.stage == pipeline.NEGOTIATING
+    log = AuditLog.select().where(AuditLog.action == "update").get()
+    assert set(json.loads(log.after)) == {"name", "contact"}
+    assert json.loads(log.before)["name"] == "P"
+
+
+def test_update_without_changes_writes_no_audit(team, user):
+    p = make_project(team, "P")
+    before = counts()
+    projects.update_project(user, p, name="P", planned_investment="1000.00")
+    assert counts() == before
+
+
+def test_update_rejects_bad_input_and_duplicates(team, user):
+    make_project(team, "Other")
+    p = make_project(team, "P", stage=pipeline.SIGNED, contract_value=100)
+    before = counts()
+    for kwargs, field in [({"planned_investment": "-1"}, "planned_investment"),
+                          ({"name": "Other"}, "name"),
+                          ({"contract_value": None}, "contract_value"),
+                          ({"task_force": 999999}, "task_force")]:
+        with pytest.raises(ValidationError) as exc:
+            projects.update_project(user, p, **kwargs)
+        assert field in exc.value.errors
+    assert counts() == before
+    assert reload(p).name == "P"
+
+
+# --- stage changes --------------------------------------------------------
+
+def test_advance_skipping_stages_sets_all_skipped_dates(team, user):
+    p = make_project(team, "P", on=days_ago(100))
+    on = days_ago(50)
+    event = projects.change_stage(user, p, pipeline.SIGNED, on=on, contract_value="3000",
+                                  signing_grade="framework", note="签约仪式")
+    assert event.from_stage == pipeline.RESERVE and event.stage == pipeline.SIGNED
+    assert p.stage == pipeline.SIGNED  # caller's instance refreshed
+    p = reload(p)
+    assert p.packaged_on == p.negotiating_on == p.signed_on == on
+    assert p.started_on is None
+    assert p.contract_value == Decimal("3000.00") and p.signing_grade == "framework"
+    assert p.last_progress_on == days_ago(50)
+    log = AuditLog.get(AuditLog.action == "stage")
+    assert json.loads(log.after)["stage"] == pipeline.SIGNED
+
+
+def test_undo_and_redo_never_move_dates_later(team, user):
+    p = make_project(team, "P", on=days_ago(100))
+    projects.change_stage(user, p, pipeline.NEGOTIATING, on=days_ago(90))
+    projects.change_stage(user, p, pipeline.PACKAGED, on=days_ago(80), note="对方暂缓")
+    projects.change_stage(user, p, pipeline.NEGOTIATING, on=days_ago(70))
+    p = reload(p)
+    assert p.stage == pipeline.NEGOTIATING
+    assert p.packaged_on == days_ago(90) and p.negotiating_on == days_ago(90)
+    assert p.last_progress_on == days_ago(70)
+
+
+def test_back_dated_event_moves_date_earlier_but_not_last_progress(team, user):
+    p = make_project(team, "P", on=days_ago(100))
+    projects.change_stage(user, p, pipeline.NEGOTIATING, on=days_ago(10))
+    projects.change_stage(user, p, pipeline.PACKAGED, on=days_ago(5), note="补录")
+    projects.change_stage(user, p, pipeline.NEGOTIATING, on=days_ago(40))
+    p = reload(p)
+    assert p.negotiating_on == days_ago(40) and p.packaged_on == days_ago(40)
+    assert p.last_progress_on == days_ago(5)
+
+
+def test_drop_keeps_dates_and_restore_needs_note(team, user):
+    p = make_project(team, "P", stage=pipeline.SIGNED, contract_value=100, on=days_ago(60))
+    dates = reload(p).first_reached()
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        projects.change_stage(user, p, pipeline.DROPPED, on=days_ago(1), reason="  ")
+    assert "reason" in exc.value.errors and counts() == before
+    projects.change_stage(user, p, pipeline.DROPPED, on=days_ago(1), reason="企业战略调整")
+    p = reload(p)
+    assert p.stage == pipeline.DROPPED and p.drop_reason == "企业战略调整"
+    assert p.first_reached() == dates
+    with pytest.raises(ValidationError) as exc:
+        projects.change_stage(user, p, pipeline.SIGNED, on=clock.today())
+    assert "note" in exc.value.errors
+    projects.change_stage(user, p, pipeline.SIGNED, on=clock.today(), note="重新启动")
+    p = reload(p)
+    assert p.stage == pipeline.SIGNED and p.drop_reason == ""
+    assert p.first_reached() == dates
+
+
+@pytest.mark.parametrize("stage, kwargs, field", [
+    (pipeline.PACKAGED, {"on": datetime.date(1900, 1, 1)}, "on"),
+    (pipeline.PACKAGED, {"on": None}, "on"),
+    (pipeline.SIGNED, {"contract_value": None}, "contract_value"),
+    (pipeline.SIGNED, {"contract_value": "-5"}, "contract_value"),
+    (pipeline.SIGNED, {"contract_value": "abc"}, "contract_value"),
+    (pipeline.SIGNED, {"contract_value": "1e30"}, "contract_value"),
+    (pipeline.SIGNED, {"contract_value": "0"}, "contract_value"),
+    (pipeline.SIGNED, {"contract_value": "1", "signing_grade": "x"}, "signing_grade"),
+    (pipeline.RESERVE, {}, "note"),            # backwards without a note
+    (pipeline.NEGOTIATING, {}, "stage"),       # already there
+    ("nowhere", {}, "stage"),
+])
+def test_change_stage_rejects_bad_input_and_writes_nothing(team, user, stage, kwargs, field):
+    p = make_project(team, "P", stage=pipeline.NEGOTIATING, on=days_ago(20))
+    args = {"on": clock.today()}
+    args.update(kwargs)
+    before, dates = counts(), reload(p).first_reached()
+    with pytest.raises(ValidationError) as exc:
+        projects.change_stage(user, p, stage, **args)
+    assert field in exc.value.errors
+    assert counts() == before
+    p = reload(p)
+    assert p.stage == pipeline.NEGOTIATING and p.first_reached() == dates
+
+
+def test_moving_on_from_signed_reuses_contract_value(team, user):
+    p = make_project(team, "P", stage=pipeline.SIGNED, contract_value=100, on=days_ago(20))
+    projects.change_stage(user, p, pipeline.STARTED, on=days_ago(2))
+    p = reload(p)
+    assert p.started_on == days_ago(2) and p.contract_value == Decimal("100.00")
+
+
+# --- funds and capital increases -----------------------------------------
+
+def test_record_funds_cny_and_usd(team, user):
+    p = make_project(team, "P", on=days_ago(200))
+    r = projects.record_funds(user, p, received_on=days_ago(3), amount="250.5",
+                              source_layer="市外省内", evidence="银行回单")
+    assert r.amount == Decimal("250.50") and r.currency == "CNY"
+    usd = projects.record_funds(user, p, received_on=days_ago(1), currency="USD",
+                                original_amount="100", exchange_rate="7.1234",
+                                source_layer="境外")
+    usd = FundReceipt.get_by_id(usd.id)
+    assert usd.amount == Decimal("712.34") and usd.original_amount == Decimal("100.00")
+    assert usd.exchange_rate == Decimal("7.1234")
+    assert reload(p).last_progress_on == days_ago(1)
+    assert AuditLog.select().where(AuditLog.entity == "fund_receipt").count() == 2
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"amount": "-5"}, "amount"),
+    ({"amount": "abc"}, "amount"),
+    ({"amount": "1e30"}, "amount"),
+    ({"amount": "0"}, "amount"),
+    ({"amount": None}, "amount"),
+    ({"received_on": datetime.date(1900, 1, 1)}, "received_on"),
+    ({"currency": "EUR"}, "currency"),
+    ({"source_layer": "火星"}, "source_layer"),
+    ({"currency": "USD", "amount": None, "exchange_rate": "7"}, "original_amount"),
+    ({"currency": "USD", "amount": None, "original_amount": "10"}, "exchange_rate"),
+    ({"currency": "USD", "amount": None, "original_amount": "10",
+      "exchange_rate": "-1"}, "exchange_rate"),
+    ({"currency": "USD", "amount": None, "original_amount": "99999999",
+      "exchange_rate": "999"}, "amount"),
+])
+def test_record_funds_rejects_bad_input(team, user, kwargs, field):
+    p = make_project(team, "P")
+    args = {"received_on": clock.today(), "amount": "10"}
+    args.update(kwargs)
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        projects.record_funds(user, p, **args)
+    assert field in exc.value.errors
+    assert counts() == before
+
+
+def test_capital_increase_only_for_signed_projects(team, user):
+    p = make_project(team, "P", stage=pipeline.NEGOTIATING, on=days_ago(30))
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        projects.add_capital_increase(user, p, on=clock.today(), amount=100)
+    assert "amount" in exc.value.errors and counts() == before
+
+    projects.change_stage(user, p, pipeline.SIGNED, on=days_ago(20), contract_value=1000)
+    for kwargs, field in [({"amount": "-1"}, "amount"), ({"amount": "x"}, "amount"),
+                          ({"on": days_ago(21)}, "on"),
+                          ({"on": datetime.date(1900, 1, 1)}, "on")]:
+        args = {"on": clock.today(), "amount": 100}
+        args.update(kwargs)
+        before = counts()
+        with pytest.raises(ValidationError) as exc:
+            projects.add_capital_increase(user, p, **args)
+        assert field in exc.value.errors and counts() == before
+
+    inc = projects.add_capital_increase(user, p, on=days_ago(5), amount="200", note="二期")
+    assert CapitalIncrease.get_by_id(inc.id).amount == Decimal("200.00")
+    p = reload(p)
+    assert p.contract_value == Decimal("1000.00")  # the increase counts on its own date
+    assert p.last_progress_on == days_ago(5)
+    assert AuditLog.select().where(AuditLog.entity == "capital_increase").count() == 1
