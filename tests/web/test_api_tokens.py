@@ -1,0 +1,65 @@
+"""API token CLI: create prints the token once, only its hash is stored; list; revoke."""
+import re
+
+from tracker.models import ApiToken, AuditLog
+from tracker.models.api import hash_token
+
+from ..factories import make_user
+
+
+def _create(runner, username="api", *extra):
+    result = runner.invoke(args=["api-token", "create", username, *extra])
+    assert result.exit_code == 0, result.output
+    return re.search(r"(trk_\S+)", result.output).group(1)
+
+
+def test_create_prints_token_once_and_stores_hash(app, runner):
+    with app.app_context():
+        make_user("api", role="bureau")
+    token = _create(runner, "api", "--name", "大屏")
+    with app.app_context():
+        row = ApiToken.get()
+        assert row.token_hash == hash_token(token) and token not in row.token_hash
+        assert row.name == "大屏" and token.startswith(row.hint) and row.active
+        assert ApiToken.lookup(token).id == row.id
+        assert ApiToken.lookup(token + "x") is None
+        assert AuditLog.select().where(AuditLog.entity == "api_token").count() == 1
+        assert token not in AuditLog.get().after
+    second = _create(runner, "api")
+    assert second != token
+
+
+def test_create_unknown_or_inactive_user_fails(app, runner):
+    with app.app_context():
+        make_user("gone", role="bureau", active=False)
+    result = runner.invoke(args=["api-token", "create", "nobody"])
+    assert result.exit_code != 0 and "unknown user" in result.output
+    result = runner.invoke(args=["api-token", "create", "gone"])
+    assert result.exit_code != 0 and "inactive" in result.output
+    with app.app_context():
+        assert ApiToken.select().count() == 0
+
+
+def test_list_and_revoke(app, runner):
+    with app.app_context():
+        make_user("api", role="bureau")
+        make_user("other", role="member")
+    token = _create(runner, "api")
+    _create(runner, "other")
+    result = runner.invoke(args=["api-token", "list"])
+    assert result.exit_code == 0 and "api" in result.output and "other" in result.output
+    assert token not in result.output
+    result = runner.invoke(args=["api-token", "list", "other"])
+    assert "\tapi\t" not in result.output and "\tother\t" in result.output
+    with app.app_context():
+        token_id = ApiToken.lookup(token).id
+    result = runner.invoke(args=["api-token", "revoke", str(token_id)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert ApiToken.lookup(token) is None
+    result = runner.invoke(args=["api-token", "revoke", str(token_id)])
+    assert result.exit_code != 0 and "already revoked" in result.output
+    result = runner.invoke(args=["api-token", "revoke", "9999"])
+    assert result.exit_code != 0
+    result = runner.invoke(args=["api-token", "list", "api"])
+    assert "revoked" in result.output

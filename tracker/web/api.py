@@ -1,0 +1,134 @@
+"""JSON API (v1): progress per task force and county.
+
+Authentication: a logged-in session, or ``Authorization: Bearer <token>`` with a
+token made by ``flask --app tracker api-token create USERNAME``. Failures are JSON
+(401/400), never a redirect to the login page.
+"""
+import click
+from flask import Blueprint, g, jsonify, request
+from flask.cli import with_appcontext
+from flask_login import current_user
+
+from ..db import database
+from ..models import ApiToken, User, utcnow
+from ..services import audit
+from . import csrf, public
+from .period import parse_period
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1", cli_group="api-token")
+csrf.exempt(bp)
+
+
+def _error(status, code, message, **extra):
+    response = jsonify(dict(error=code, message=message, **extra))
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
+    return response
+
+
+@bp.before_request
+def authenticate():
+    """Bearer token first (when sent), else the session; 401 JSON otherwise."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return _error(401, "unauthorized", "Authorization 头格式应为：Bearer <token>。")
+        row = ApiToken.lookup(token.strip())
+        if row is None:
+            return _error(401, "unauthorized", "API 令牌无效或已吊销。")
+        with database.atomic():
+            ApiToken.update(last_used_at=utcnow()).where(ApiToken.id == row.id).execute()
+        g.api_user = row.user
+        return None
+    if current_user.is_authenticated:
+        g.api_user = current_user._get_current_object()
+        return None
+    return _error(401, "unauthorized", "需要登录或提供 API 令牌（Authorization: Bearer <token>）。")
+
+
+@bp.errorhandler(404)
+def _not_found(exc):
+    return _error(404, "not_found", "接口不存在。")
+
+
+@bp.errorhandler(405)
+def _not_allowed(exc):
+    return _error(405, "method_not_allowed", "该接口不支持此请求方法。")
+
+
+@bp.route("/progress")
+@public  # the blueprint's own check above answers 401 JSON instead of redirecting
+def progress():
+    period = parse_period(request.args)
+    if period.errors:
+        return _error(400, "bad_request", "；".join(period.errors.values()),
+                      fields=period.errors)
+    from ..services import progress as progress_service
+    from .progress_json import report_json
+    report = progress_service.build_report(period.year, period.as_of)
+    return jsonify(report_json(report))
+
+
+# --- CLI: flask --app tracker api-token create|list|revoke ---------------------------
+
+def _user_or_fail(username):
+    user = User.get_or_none(User.username == username)
+    if user is None:
+        raise click.UsageError(f"unknown user: {username!r}")
+    return user
+
+
+@bp.cli.command("create")
+@click.argument("username")
+@click.option("--name", default="", help="A label for the token (e.g. the calling system).")
+@with_appcontext
+def token_create(username, name):
+    """Create an API token for USERNAME and print it (shown only once)."""
+    user = _user_or_fail(username)
+    if not user.active:
+        raise click.UsageError(f"user {username!r} is inactive.")
+    if len(name) > 64:
+        raise click.UsageError("name must be at most 64 characters.")
+    with database.atomic():
+        row, token = ApiToken.issue(user, name=name.strip())
+        audit.record(None, "api_token", row.id, "create", None,
+                     {"user": user.username, "name": row.name, "hint": row.hint})
+    click.echo(f"token #{row.id} for {user.username}: {token}")
+    click.echo("Store it now: it is not shown again (only its hash is kept).", err=True)
+
+
+@bp.cli.command("list")
+@click.argument("username", required=False)
+@with_appcontext
+def token_list(username):
+    """List tokens (all, or those of USERNAME): id, user, hint, name, created, last used, state."""
+    query = ApiToken.select(ApiToken, User).join(User).order_by(ApiToken.id)
+    if username:
+        query = query.where(ApiToken.user == _user_or_fail(username))
+    rows = list(query)
+    if not rows:
+        click.echo("no API tokens.")
+    for row in rows:
+        last = row.last_used_at.strftime("%Y-%m-%d %H:%M") if row.last_used_at else "never"
+        state = "active" if row.active else f"revoked {row.revoked_at:%Y-%m-%d %H:%M}"
+        click.echo(f"#{row.id}\t{row.user.username}\t{row.hint}…\t{row.name or '-'}\t"
+                   f"created {row.created_at:%Y-%m-%d %H:%M}\tused {last}\t{state}")
+
+
+@bp.cli.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+def token_revoke(token_id):
+    """Revoke token TOKEN_ID (see `list`); a revoked token is refused at once."""
+    row = ApiToken.get_or_none(ApiToken.id == token_id)
+    if row is None:
+        raise click.UsageError(f"no API token #{token_id}.")
+    if not row.active:
+        raise click.UsageError(f"API token #{token_id} is already revoked.")
+    with database.atomic():
+        ApiToken.update(revoked_at=utcnow()).where(ApiToken.id == row.id).execute()
+        audit.record(None, "api_token", row.id, "revoke", {"revoked_at": None},
+                     {"revoked_at": utcnow()})
+    click.echo(f"revoked token #{token_id} ({row.user.username}).")
