@@ -5,6 +5,7 @@ from .core import (  # noqa: F401
     TaskForce, TaskForceCounty, User,
 )
 from .api import ApiToken  # noqa: F401
+from .mail import OutboxMessage  # noqa: F401
 
 
 def all_models():
