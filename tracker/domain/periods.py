@@ -1,0 +1,140 @@
+"""Calendar periods of a target year: months, quarters, 时序进度 (time progress).
+
+Percentages in the progress code are Decimals in percent (50.00 means 50%),
+rounded to 2 places.
+"""
+import calendar
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+PCT = Decimal("0.01")
+HUNDRED = Decimal(100)
+QUARTERS = (1, 2, 3, 4)
+MONTH = "month"
+DAY = "day"
+PRECISIONS = (MONTH, DAY)
+
+
+def pct(value):
+    """Round a Decimal percentage to 2 places."""
+    return Decimal(value).quantize(PCT, rounding=ROUND_HALF_UP)
+
+
+def month_end(year, month):
+    return datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def year_start(year):
+    return datetime.date(year, 1, 1)
+
+
+def year_end(year):
+    return datetime.date(year, 12, 31)
+
+
+def quarter_of(day):
+    return (day.month - 1) // 3 + 1
+
+
+def quarter_months(quarter):
+    """Months of a quarter: 2 -> (4, 5, 6)."""
+    first = 3 * (quarter - 1) + 1
+    return (first, first + 1, first + 2)
+
+
+def quarter_start(year, quarter):
+    return datetime.date(year, 3 * (quarter - 1) + 1, 1)
+
+
+def quarter_end(year, quarter):
+    return month_end(year, 3 * quarter)
+
+
+def quarter_key(year, quarter):
+    """'2026Q3' (used for snapshots and job period keys)."""
+    return f"{year}Q{quarter}"
+
+
+def parse_quarter_key(key):
+    """'2026Q3' -> (2026, 3); ValueError for anything else."""
+    try:
+        year, quarter = str(key).upper().split("Q")
+        year, quarter = int(year), int(quarter)
+    except (ValueError, AttributeError) as exc:
+        raise ValueError(f"not a quarter key: {key!r}") from exc
+    if quarter not in QUARTERS:
+        raise ValueError(f"not a quarter key: {key!r}")
+    return year, quarter
+
+
+def previous_quarter(year, quarter):
+    return (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+
+
+def clamp(as_of, year):
+    """The last day of ``year`` that counts at ``as_of`` (None before the year starts)."""
+    if as_of < year_start(year):
+        return None
+    return min(as_of, year_end(year))
+
+
+def months_elapsed(year, as_of):
+    """Whole months of ``year`` whose last day has been reached at ``as_of`` (0..12)."""
+    if as_of < year_start(year):
+        return 0
+    if as_of >= year_end(year):
+        return 12
+    return as_of.month if as_of == month_end(year, as_of.month) else as_of.month - 1
+
+
+def time_progress(year, as_of, precision=MONTH):
+    """时序进度 of ``year`` at ``as_of`` in percent.
+
+    ``month`` (default): a month counts once its last day is reached, so
+    30 June -> 50.00, 29 June -> 41.67, 31 Jan -> 8.33. ``day``: days elapsed
+    including ``as_of`` over the days of the year (366 in a leap year).
+    Before the year 0, after it 100.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown time-progress precision: {precision!r}")
+    if as_of < year_start(year):
+        return pct(0)
+    if as_of >= year_end(year):
+        return pct(100)
+    if precision == MONTH:
+        return pct(Decimal(months_elapsed(year, as_of)) * HUNDRED / 12)
+    days = (as_of - year_start(year)).days + 1
+    total = 366 if calendar.isleap(year) else 365
+    return pct(Decimal(days) * HUNDRED / total)
+
+
+def closed_quarters(year, as_of):
+    """Quarters of ``year`` whose last day has been reached at ``as_of``."""
+    return tuple(q for q in QUARTERS if as_of >= quarter_end(year, q))
+
+
+def open_quarters(year, as_of):
+    """Quarters of ``year`` not yet closed at ``as_of`` (current and future ones)."""
+    return tuple(q for q in QUARTERS if as_of < quarter_end(year, q))
+
+
+def current_quarter(year, as_of):
+    """The quarter ``as_of`` falls in (1 before the year, 4 after it)."""
+    if as_of < year_start(year):
+        return 1
+    if as_of > year_end(year):
+        return 4
+    return quarter_of(as_of)
+
+
+def month_bounds(year, as_of):
+    """(month, first day, last counted day) for each month of ``year`` that has
+    started at ``as_of``; the current month ends at ``as_of``."""
+    last = clamp(as_of, year)
+    if last is None:
+        return []
+    out = []
+    for month in range(1, last.month + 1):
+        end = min(month_end(year, month), last)
+        out.append((month, datetime.date(year, month, 1), end))
+    return out

@@ -1,0 +1,160 @@
+"""Pure progress rules: checkpoints, completion, 超/欠进度, status colours, catch-up.
+
+Amounts are Decimals (万元, or a count for ``negotiations``); percentages are
+Decimals in percent with 2 places (see periods.pct). Monthly actuals are a
+12-tuple of amounts, one per calendar month (months not yet started are 0).
+"""
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from .periods import HUNDRED, QUARTERS, pct, quarter_months
+
+CENT = Decimal("0.01")
+DEFAULT_SHARES = (Decimal(25), Decimal(50), Decimal(75), Decimal(100))
+
+GREEN, YELLOW, ORANGE, RED, GREY = "green", "yellow", "orange", "red", "grey"
+STATUSES = (GREEN, YELLOW, ORANGE, RED, GREY)
+STATUS_LABELS = {
+    GREEN: "达到进度",
+    YELLOW: "略欠进度",
+    ORANGE: "欠进度",
+    RED: "严重滞后",
+    GREY: "未设目标",
+}
+
+
+def amount(value):
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class StatusBands:
+    """Lower bounds (in gap points) of each colour: gap >= green -> green,
+    gap >= yellow -> yellow, gap >= orange -> orange, else red."""
+    green: Decimal = Decimal(0)
+    yellow: Decimal = Decimal(-10)
+    orange: Decimal = Decimal(-30)
+
+    def __post_init__(self):
+        if not (self.green >= self.yellow >= self.orange):
+            raise ValueError("status bands must satisfy green >= yellow >= orange")
+
+    @classmethod
+    def from_config(cls, value):
+        """None, a StatusBands, or a mapping/sequence of the three bounds."""
+        if value is None:
+            return cls()
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, dict):
+            return cls(**{k: Decimal(str(v)) for k, v in value.items()})
+        return cls(*(Decimal(str(v)) for v in value))
+
+
+DEFAULT_BANDS = StatusBands()
+
+
+def completion(actual, target):
+    """完成率 in percent; None when there is no (positive) target."""
+    if target is None or target <= 0:
+        return None
+    return pct(Decimal(actual) * HUNDRED / Decimal(target))
+
+
+def gap_points(completion_pct, time_pct):
+    """超/欠进度: completion minus time progress, in points (None without completion)."""
+    if completion_pct is None:
+        return None
+    return pct(completion_pct - time_pct)
+
+
+def status(gap, bands=DEFAULT_BANDS):
+    """Colour for a gap in points; grey when there is none (no target)."""
+    if gap is None:
+        return GREY
+    if gap >= bands.green:
+        return GREEN
+    if gap >= bands.yellow:
+        return YELLOW
+    if gap >= bands.orange:
+        return ORANGE
+    return RED
+
+
+def validate_shares(shares):
+    """Error message for cumulative checkpoint shares, or None when valid.
+
+    Four percentages, each 0..100, never decreasing, the last exactly 100.
+    """
+    try:
+        shares = tuple(Decimal(s) for s in shares)
+    except Exception:  # noqa: BLE001 - any junk is simply invalid
+        return "节点比例必须是数字。"
+    if len(shares) != 4:
+        return "必须填写四个季度的累计比例。"
+    if any(s < 0 or s > 100 for s in shares):
+        return "累计比例必须在 0 到 100 之间。"
+    if any(b < a for a, b in zip(shares, shares[1:])):
+        return "累计比例必须逐季不减。"
+    if shares[3] != 100:
+        return "第四季度累计比例必须为 100%。"
+    return None
+
+
+def checkpoints(target, shares=DEFAULT_SHARES):
+    """Cumulative checkpoint targets at the end of Q1..Q4 (None without a target)."""
+    if target is None:
+        return (None, None, None, None)
+    return tuple(amount(Decimal(target) * Decimal(s) / HUNDRED) for s in shares)
+
+
+def cumulative(monthly):
+    """Running totals of 12 monthly amounts."""
+    out, total = [], Decimal(0)
+    for value in monthly:
+        total += Decimal(value)
+        out.append(amount(total))
+    return tuple(out)
+
+
+def quarter_totals(monthly):
+    """Amount added in each quarter (Q1..Q4) from 12 monthly amounts."""
+    return tuple(amount(sum((Decimal(monthly[m - 1]) for m in quarter_months(q)), Decimal(0)))
+                 for q in QUARTERS)
+
+
+def quarter_cumulative(monthly):
+    """Cumulative amount at the end of each quarter."""
+    running = cumulative(monthly)
+    return tuple(running[3 * q - 1] for q in QUARTERS)
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """追赶目标 for one open quarter.
+
+    needed: what must still be added within that quarter (from ``as_of`` for the
+    current quarter) to reach its cumulative checkpoint, assuming every earlier
+    open quarter exactly reaches its own checkpoint; never negative.
+    even_split: the remaining annual target spread evenly over the open quarters.
+    """
+    quarter: int
+    checkpoint: Decimal
+    needed: Decimal
+    even_split: Decimal
+
+
+def catch_up(target, checkpoint_targets, actual_to_date, open_qs):
+    """Catch-up targets for the open quarters (empty without a target)."""
+    if target is None or not open_qs:
+        return ()
+    remaining = max(Decimal(target) - Decimal(actual_to_date), Decimal(0))
+    even = amount(remaining / len(open_qs))
+    reached = Decimal(actual_to_date)
+    out = []
+    for q in open_qs:
+        cp = checkpoint_targets[q - 1]
+        needed = max(cp - reached, Decimal(0))
+        out.append(CatchUp(q, cp, amount(needed), even))
+        reached = max(reached, cp)
+    return tuple(out)
