@@ -38,9 +38,11 @@ def _blueprints():
     # One import + one list entry per blueprint module.
     from . import auth
     from . import api
+    from . import taskforces
     return [
         auth.bp,
         api.bp,
+        taskforces.bp,
     ]
 
 
