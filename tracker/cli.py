@@ -139,3 +139,5 @@ def init_app(app):
     app.cli.add_command(create_user)
     app.cli.add_command(seed_command)
     app.cli.add_command(serve)
+    from . import scheduler_cli
+    scheduler_cli.init_app(app)

@@ -7,6 +7,7 @@ from .core import (  # noqa: F401
 from .api import ApiToken  # noqa: F401
 from .mail import OutboxMessage  # noqa: F401
 from .targets import CheckpointShare, CountyTarget, TaskForceTarget  # noqa: F401
+from .scheduling import JobRun, QuarterSnapshot, StaleFlag  # noqa: F401
 
 
 def all_models():

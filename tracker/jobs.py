@@ -1,0 +1,41 @@
+"""The scheduled jobs as plain functions: ``job(app, as_of)``.
+
+Each one pushes an app context, opens a connection and runs in ONE
+transaction, then returns a short zh-CN summary (stored as the run's detail).
+They know nothing about APScheduler or the run-once lock; tests call them
+with explicit dates, tracker/scheduler.py calls them once per period.
+"""
+import contextlib
+
+from .db import database
+
+
+@contextlib.contextmanager
+def job_context(app):
+    """App context + connection + one transaction (rolled back on error)."""
+    with app.app_context():
+        with database.connection_context():
+            with database.atomic():
+                yield
+
+
+def nightly_recompute(app, as_of):
+    """Repair drifted first-reached / last-progress columns from history."""
+    from .services import recompute
+    with job_context(app):
+        return recompute.recompute(as_of).summary()
+
+
+def quarter_close(app, as_of):
+    """Freeze the quarter that ended before ``as_of`` (fired on 1 Jan/Apr/Jul/Oct)."""
+    from .services import snapshots
+    year, quarter = snapshots.closed_quarter_before(as_of)
+    with job_context(app):
+        return snapshots.freeze_quarter(year, quarter).summary()
+
+
+def staleness_scan(app, as_of):
+    """Raise, escalate and clear stale-project flags as of ``as_of``."""
+    from .services import staleness
+    with job_context(app):
+        return staleness.scan(as_of).summary()

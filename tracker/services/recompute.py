@@ -1,0 +1,132 @@
+"""Nightly recompute: repair the denormalised project columns from the history.
+
+Each project keeps the first date it reached every milestone stage
+(packaged_on ... at_capacity_on) and its last progress date, updated on every
+write (tracker/services/projects.py). This job re-derives them with SQL
+aggregates over the dated history and repairs drift in the only safe
+direction:
+
+* a first-reached date is filled in or moved EARLIER, never later and never
+  cleared (a later date could count a project twice or in the wrong period);
+* last_progress_on is filled in or moved LATER, never earlier.
+
+Only history dated on or before ``as_of`` is considered. Every repaired
+project gets an audit row (user: none, action "repair").
+"""
+import datetime
+from dataclasses import dataclass, field
+
+from peewee import fn
+
+from ..db import database
+from ..domain import pipeline
+from ..models import CapitalIncrease, FundReceipt, Project, StageEvent, utcnow
+from . import audit
+
+
+@dataclass
+class RecomputeResult:
+    as_of: datetime.date
+    first_reached: dict = field(default_factory=dict)  # stage -> projects repaired
+    last_progress: int = 0
+    projects: set = field(default_factory=set)
+
+    @property
+    def repaired(self):
+        return len(self.projects)
+
+    def summary(self):
+        parts = [f"{pipeline.label(s)} {n}" for s, n in self.first_reached.items() if n]
+        if self.last_progress:
+            parts.append(f"最近进展 {self.last_progress}")
+        detail = "，".join(parts) if parts else "无偏差"
+        return f"截至 {self.as_of.isoformat()} 修复项目 {self.repaired} 个（{detail}）"
+
+
+def implied_stages(milestone):
+    """Event stages that mean a project reached ``milestone``: the stage itself
+    and every later live stage (skipping past counts). 达产 is optional, so only
+    a 达产 event reaches 达产 (see pipeline.first_reached_updates)."""
+    if milestone == pipeline.AT_CAPACITY:
+        return (pipeline.AT_CAPACITY,)
+    return pipeline.ORDER[pipeline.rank(milestone):]
+
+
+def _earliest_events(milestone, as_of):
+    return (StageEvent
+            .select(StageEvent.project.alias("project_id"),
+                    fn.MIN(StageEvent.occurred_on).alias("first_on"))
+            .where(StageEvent.stage.in_(implied_stages(milestone))
+                   & (StageEvent.occurred_on <= as_of))
+            .group_by(StageEvent.project))
+
+
+def _drifting_first_reached(milestone, as_of):
+    """[(project id, stored date, date from history)] where the stored date is
+    missing or later than the history says."""
+    column = getattr(Project, pipeline.FIRST_REACHED_FIELD[milestone])
+    first = _earliest_events(milestone, as_of).alias("first_event")
+    query = (Project
+             .select(Project.id, column, first.c.first_on)
+             .join(first, on=(first.c.project_id == Project.id))
+             .where(column.is_null() | (column > first.c.first_on))
+             .tuples())
+    return [(pid, stored, _as_date(found)) for pid, stored, found in query]
+
+
+def _latest_activity(as_of):
+    """{project id: latest dated activity} over stage events, fund receipts and
+    capital increases dated on or before ``as_of``."""
+    latest = {}
+    sources = ((StageEvent, StageEvent.occurred_on), (FundReceipt, FundReceipt.received_on),
+               (CapitalIncrease, CapitalIncrease.occurred_on))
+    for model, column in sources:
+        query = (model.select(model.project, fn.MAX(column))
+                 .where(column <= as_of).group_by(model.project).tuples())
+        for pid, day in query:
+            day = _as_date(day)
+            if day is not None and (pid not in latest or day > latest[pid]):
+                latest[pid] = day
+    return latest
+
+
+def _as_date(value):
+    if value is None or isinstance(value, datetime.date) and not isinstance(
+            value, datetime.datetime):
+        return value
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return datetime.date.fromisoformat(str(value)[:10])  # SQLite aggregates give text
+
+
+def recompute(as_of):
+    """Repair drifted project columns from history up to ``as_of``; call inside
+    a transaction (the scheduler and the CLI do). Returns a RecomputeResult."""
+    result = RecomputeResult(as_of=as_of)
+    fixes = {}  # project id -> {field: (old, new)}
+    for milestone in pipeline.MILESTONE_STAGES:
+        name = pipeline.FIRST_REACHED_FIELD[milestone]
+        rows = _drifting_first_reached(milestone, as_of)
+        result.first_reached[milestone] = len(rows)
+        for pid, stored, found in rows:
+            fixes.setdefault(pid, {})[name] = (stored, found)
+
+    stored_progress = dict(Project.select(Project.id, Project.last_progress_on).tuples())
+    for pid, day in _latest_activity(as_of).items():
+        if pid not in stored_progress:
+            continue
+        stored = stored_progress[pid]
+        if stored is None or day > stored:
+            fixes.setdefault(pid, {})["last_progress_on"] = (stored, day)
+            result.last_progress += 1
+
+    with database.atomic():
+        for pid, changes in sorted(fixes.items()):
+            values = {getattr(Project, name): new for name, (old, new) in changes.items()}
+            values[Project.updated_at] = utcnow()
+            Project.update(values).where(Project.id == pid).execute()
+            audit.record(None, "project", pid, "repair",
+                         {k: old for k, (old, new) in changes.items()},
+                         {k: new for k, (old, new) in changes.items()})
+    result.projects = set(fixes)
+    return result

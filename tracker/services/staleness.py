@@ -1,0 +1,192 @@
+"""Daily staleness scan and the list of stale projects with their owners.
+
+The scan keeps at most one open StaleFlag per project, at the level its
+silence has reached on the scan date (tracker.domain.staleness): escalation
+clears the milder flag ("escalated") and opens the next; new progress or a
+project leaving the watched stages clears it ("progress" / "closed").
+Re-running a scan for the same date changes nothing.
+
+A project's silence starts at its last_progress_on, or at the day it was
+created when it has never logged progress.
+"""
+import datetime
+from dataclasses import dataclass
+
+from flask import current_app
+from peewee import JOIN
+
+from .. import clock
+from ..db import database
+from ..domain import staleness
+from ..models import Project, StaleFlag, TaskForce, User
+
+ESCALATED = "escalated"
+PROGRESS = "progress"
+CLOSED = "closed"
+
+
+def thresholds():
+    """Thresholds from config STALE_DAYS = (yellow, red, propose_drop), default 60/90/180."""
+    days = current_app.config.get("STALE_DAYS")
+    return staleness.Thresholds(*days) if days else staleness.DEFAULT
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    as_of: datetime.date
+    raised: dict  # level -> flags opened by this scan
+    cleared: int
+    open: dict  # level -> open flags after the scan
+
+    def summary(self):
+        opened = "，".join(f"{staleness.label(lv)} {n}" for lv, n in self.raised.items() if n)
+        current = "，".join(f"{staleness.label(lv)} {n}" for lv, n in self.open.items())
+        return (f"截至 {self.as_of.isoformat()}：新增 {opened or '0'}；解除 {self.cleared}；"
+                f"当前 {current}")
+
+
+def _reference(last_progress_on, created_at):
+    if last_progress_on is not None:
+        return last_progress_on
+    return clock.to_local(created_at).date() if created_at else None
+
+
+def _candidates(as_of, limits):
+    """{project id: (level, since, reference)} for watched projects silent long
+    enough at ``as_of`` for a flag."""
+    cutoff = as_of - datetime.timedelta(days=limits.yellow)
+    # created_at is UTC; one day of slack covers the zone offset, the exact
+    # local date is checked in Python below.
+    created_cutoff = datetime.datetime.combine(cutoff + datetime.timedelta(days=1),
+                                               datetime.time())
+    query = (Project
+             .select(Project.id, Project.last_progress_on, Project.created_at)
+             .where(Project.stage.in_(staleness.WATCHED_STAGES)
+                    & ((Project.last_progress_on <= cutoff)
+                       | (Project.last_progress_on.is_null()
+                          & (Project.created_at < created_cutoff))))
+             .tuples())
+    out = {}
+    for pid, last, created in query:
+        reference = _reference(last, created)
+        if reference is None:
+            continue
+        level, since = staleness.assess(reference, as_of, limits)
+        if level is not None:
+            out[pid] = (level, since, reference)
+    return out
+
+
+def scan(as_of):
+    """Bring the open stale flags in line with ``as_of``; returns a ScanResult."""
+    limits = thresholds()
+    wanted = _candidates(as_of, limits)
+    open_flags = {f.project_id: f for f in StaleFlag.select().where(StaleFlag.cleared_on.is_null())}
+    raised = {level: 0 for level in staleness.LEVELS}
+    cleared = 0
+    with database.atomic():
+        for pid, flag in open_flags.items():
+            want = wanted.get(pid)
+            if want and (flag.level, flag.last_progress_on) == (want[0], want[2]):
+                continue
+            if want and want[2] == flag.last_progress_on:
+                reason = ESCALATED
+            elif want is None and not _is_watched(pid):
+                reason = CLOSED
+            else:
+                reason = PROGRESS
+            (StaleFlag.update(cleared_on=as_of, cleared_reason=reason)
+             .where(StaleFlag.id == flag.id).execute())
+            cleared += 1
+        for pid, (level, since, reference) in wanted.items():
+            flag = open_flags.get(pid)
+            if flag and (flag.level, flag.last_progress_on) == (level, reference):
+                continue
+            existing = StaleFlag.get_or_none(
+                (StaleFlag.project == pid) & (StaleFlag.level == level)
+                & (StaleFlag.last_progress_on == reference))
+            if existing:  # raised before for this same silence: reopen it
+                (StaleFlag.update(cleared_on=None, cleared_reason="")
+                 .where(StaleFlag.id == existing.id).execute())
+            else:
+                StaleFlag.create(project=pid, level=level, last_progress_on=reference,
+                                 since=since, raised_on=as_of)
+            raised[level] += 1
+    counts = {level: 0 for level in staleness.LEVELS}
+    for level, in (StaleFlag.select(StaleFlag.level)
+                   .where(StaleFlag.cleared_on.is_null()).tuples()):
+        counts[level] = counts.get(level, 0) + 1
+    return ScanResult(as_of=as_of, raised=raised, cleared=cleared, open=counts)
+
+
+def _is_watched(project_id):
+    stage = Project.select(Project.stage).where(Project.id == project_id).scalar()
+    return staleness.is_watched(stage)
+
+
+@dataclass(frozen=True)
+class StaleProject:
+    """One open flag, ready for the dashboard, task-force page and weekly mail."""
+    project_id: int
+    project_name: str
+    stage: str
+    task_force_id: int
+    task_force_code: str
+    task_force_name: str
+    owner_id: int | None
+    owner_name: str
+    owner_email: str
+    level: str
+    since: datetime.date
+    last_progress_on: datetime.date
+    days_silent: int
+
+    @property
+    def level_label(self):
+        return staleness.label(self.level)
+
+    @property
+    def css_status(self):
+        return staleness.CSS_STATUS.get(self.level, "grey")
+
+
+def open_flags(task_force_ids=None, as_of=None, levels=None):
+    """Open stale flags, most severe first, then longest silent first.
+
+    ``task_force_ids`` limits to those task forces; ``levels`` to some levels;
+    ``days_silent`` is counted to ``as_of`` (default today).
+    """
+    as_of = as_of or clock.today()
+    query = (StaleFlag
+             .select(StaleFlag.level, StaleFlag.since, StaleFlag.last_progress_on,
+                     Project.id.alias("project_id"), Project.name.alias("project_name"),
+                     Project.stage.alias("stage"), TaskForce.id.alias("task_force_id"),
+                     TaskForce.code.alias("task_force_code"),
+                     TaskForce.name.alias("task_force_name"), User.id.alias("owner_id"),
+                     User.display_name.alias("owner_display"),
+                     User.username.alias("owner_username"), User.email.alias("owner_email"))
+             .join(Project, on=(StaleFlag.project == Project.id))
+             .join(TaskForce, on=(Project.task_force == TaskForce.id))
+             .join(User, join_type=JOIN.LEFT_OUTER, on=(Project.owner == User.id))
+             .where(StaleFlag.cleared_on.is_null()))
+    if task_force_ids is not None:
+        query = query.where(Project.task_force.in_(list(task_force_ids)))
+    if levels:
+        query = query.where(StaleFlag.level.in_(list(levels)))
+    rows = []
+    for row in query.dicts():
+        display, username = row.pop("owner_display"), row.pop("owner_username")
+        row["owner_name"] = display or username or ""
+        row["owner_email"] = row["owner_email"] or ""
+        row["since"] = _date(row["since"])
+        row["last_progress_on"] = _date(row["last_progress_on"])
+        row["days_silent"] = staleness.days_silent(row["last_progress_on"], as_of)
+        rows.append(StaleProject(**row))
+    rows.sort(key=lambda r: (-staleness.severity(r.level), r.last_progress_on, r.project_id))
+    return rows
+
+
+def _date(value):
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    return value
