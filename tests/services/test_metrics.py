@@ -1,0 +1,134 @@
+import datetime
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import clean_tables
+from tests.factories import make_task_force, make_user
+from tracker.db import database
+from tracker.domain import pipeline
+from tracker.services import metrics as Q
+from tracker.services import projects as S
+
+from .ledger_fixture import build
+
+D = datetime.date
+
+
+def months(**by_month):
+    return tuple(Decimal(by_month.get(f"m{i}", 0)).quantize(Decimal("0.01"))
+                 for i in range(1, 13))
+
+
+def test_monthly_actuals_full_year(db):
+    L = build()
+    got = Q.monthly_actuals(2026, D(2026, 12, 31))
+    tf1, tf2 = got[L["tf1"].id], got[L["tf2"].id]
+    assert tf1["packaged_value"] == months(m2=8000, m3=1000, m8=9000)
+    assert tf1["negotiations"] == months(m1=1, m3=1, m4=1, m8=1)
+    assert tf1["signed_value"] == months(m2=3000, m5=500, m8=7000)
+    assert tf1["funds_received"] == months(m3=1000, m9=2500)
+    assert tf2["packaged_value"] == months(m3=250000)
+    assert tf2["negotiations"] == months()
+    assert tf2["signed_value"] == months(m2=100)     # only the increase counts in 2026
+
+
+def test_monthly_actuals_stop_at_as_of(db):
+    L = build()
+    got = Q.monthly_actuals(2026, D(2026, 5, 19), [L["tf1"].id])
+    tf1 = got[L["tf1"].id]
+    assert set(got) == {L["tf1"].id}
+    assert tf1["signed_value"] == months(m2=3000)        # 增资 on 05-20 not yet
+    assert tf1["negotiations"] == months(m1=1, m3=1, m4=1)
+    assert sum(tf1["packaged_value"]) == Decimal(9000)
+    # the day of the increase counts (inclusive)
+    got = Q.monthly_actuals(2026, D(2026, 5, 20), [L["tf1"].id])
+    assert got[L["tf1"].id]["signed_value"] == months(m2=3000, m5=500)
+
+
+def test_previous_year_and_empty_ranges(db):
+    L = build()
+    got = Q.monthly_actuals(2025, D(2025, 12, 31))
+    assert got[L["tf1"].id]["packaged_value"] == months(m11=5000)
+    assert got[L["tf1"].id]["funds_received"] == months(m6=400)
+    assert got[L["tf2"].id]["signed_value"] == months(m12=1000)
+    assert got[L["tf2"].id]["negotiations"] == months(m12=1)
+    assert Q.monthly_actuals(2026, D(2025, 12, 31)) == {}
+    assert Q.monthly_actuals(2026, D(2026, 12, 31), []) == {}
+    assert Q.team_monthly({}, 99)["signed_value"] == months()
+
+
+def test_actual_between(db):
+    L = build()
+    tf1 = L["tf1"].id
+    assert Q.actual_between(tf1, "signed_value", D(2026, 4, 1), D(2026, 6, 30)) == Decimal(500)
+    assert Q.actual_between(tf1, "packaged_value", D(2025, 1, 1), D(2026, 2, 28)) == \
+        Decimal(13000)
+    assert Q.actual_between(tf1, "negotiations", D(2026, 6, 1), D(2026, 6, 30)) == 0
+
+
+def test_county_funds(db):
+    L = build()
+    c1, c2 = L["c1"].id, L["c2"].id
+    assert Q.county_monthly_funds(2026, D(2026, 12, 31)) == {
+        c1: months(m3=1000), c2: months(m9=2500)}
+    assert Q.county_funds_between(D(2025, 1, 1), D(2025, 12, 31)) == {c1: Decimal(400)}
+    assert Q.county_funds_between(D(2026, 1, 1), D(2026, 6, 30), [c2]) == {}
+    assert Q.same_day_last_year(D(2028, 2, 29)) == D(2027, 2, 28)
+
+
+def test_pipeline_amounts(db):
+    L = build()
+    got = Q.pipeline_amounts(2026)
+    tf1 = got[L["tf1"].id]
+    # P4 (reserve, planned 2000) and P5 (negotiating, planned 1000; no contract value yet);
+    # P2 is dropped and P1/P3 are signed: none of them is pipeline
+    assert tf1["signed_value"] == {"reserve": Decimal(2000), "negotiating": Decimal(1000)}
+    assert tf1["negotiations"] == {"reserve": Decimal(1)}
+    assert tf1["packaged_value"] == {"reserve": Decimal(2000)}
+    assert L["tf2"].id not in got
+    assert Q.pipeline_amounts(2027) == {}
+
+
+# --- properties on a real database (SQLite: the backend does not matter here) ---
+
+MOVES = st.lists(
+    st.tuples(st.sampled_from(pipeline.STAGES),
+              st.dates(min_value=D(2025, 1, 1), max_value=D(2026, 12, 31))),
+    min_size=1, max_size=8)
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(MOVES, min_size=1, max_size=3))
+def test_projects_never_count_twice_and_cumulative_never_decreases(sqlite_app, histories):
+    with sqlite_app.app_context():
+        clean_tables()
+        user = make_user("p", role="bureau")
+        team = make_task_force("TFP")
+        projects = []
+        for i, history in enumerate(histories):
+            p = S.create_project(user, task_force=team, name=f"P{i}", planned_investment="10",
+                                 on=D(2025, 1, 1))
+            for stage, on in history:
+                try:
+                    S.change_stage(user, p, stage, on=on, note="改", reason="退",
+                                   contract_value="7")
+                except S.ValidationError:
+                    pass
+            projects.append(p)
+        counted = Decimal(0)
+        for year in (2025, 2026):
+            previous = None
+            for as_of in (D(year, 3, 31), D(year, 6, 30), D(year, 9, 1), D(year, 12, 31)):
+                monthly = Q.team_monthly(Q.monthly_actuals(year, as_of, [team.id]), team.id)
+                now = {k: sum(v) for k, v in monthly.items()}
+                if previous:
+                    assert all(now[k] >= previous[k] for k in now)
+                previous = now
+            counted += previous["negotiations"]
+        reached = sum(1 for p in projects
+                      if S.Project.get_by_id(p.id).negotiating_on is not None)
+        assert counted == reached <= len(projects)
+        database.close()
