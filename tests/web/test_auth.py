@@ -1,9 +1,12 @@
+from urllib.parse import urlsplit
+
 from tests.factories import make_user
 
 
 def test_anonymous_is_sent_to_login(client):
     response = client.get("/projects/")
-    assert response.status_code in (302, 404)
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/login"
 
 
 def test_login_page_renders(client):

@@ -90,12 +90,17 @@ def _date(errors, field, value, *, required=True, label="日期"):
     elif not isinstance(value, datetime.date):
         errors[field] = f"{label}格式应为 YYYY-MM-DD。"
         return None
-    today = clock.today()
-    low, high = _shift_years(today, -MAX_YEARS), _shift_years(today, MAX_YEARS)
+    low, high = date_range()
     if not low <= value <= high:
         errors[field] = f"{label}必须在 {low.isoformat()} 至 {high.isoformat()} 之间。"
         return None
     return value
+
+
+def date_range():
+    """(earliest, latest) date any stored date may take: today ± MAX_YEARS."""
+    today = clock.today()
+    return _shift_years(today, -MAX_YEARS), _shift_years(today, MAX_YEARS)
 
 
 def _shift_years(day, years):

@@ -1,0 +1,171 @@
+"""Read side of the project ledger: filtered/sorted listing, a project's merged
+timeline and money totals, and the .xlsx export of a filtered ledger."""
+import datetime
+import io
+
+from peewee import JOIN, Case, fn
+
+from .. import clock
+from ..domain import money, pipeline
+from ..models import CapitalIncrease, County, FundReceipt, Project, StageEvent, TaskForce, User
+
+SORT_COLUMNS = {
+    "name": lambda: Project.name,
+    "planned": lambda: Project.planned_investment,
+    "contract": lambda: fn.COALESCE(Project.contract_value, 0),
+    "stage": lambda: Case(Project.stage, [(s, i) for i, s in enumerate(pipeline.STAGES)], 99),
+    "updated": lambda: Project.updated_at,
+}
+
+
+def _local_midnight_utc(day):
+    """Naive-UTC datetime of local midnight at the start of ``day``."""
+    local = datetime.datetime.combine(day, datetime.time(), tzinfo=clock.zone())
+    return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def year_condition(year):
+    """Projects with any activity, first-reached date or creation in ``year``."""
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    cond = Project.created_at.between(
+        _local_midnight_utc(start), _local_midnight_utc(end + datetime.timedelta(days=1)))
+    for field in pipeline.FIRST_REACHED_FIELD.values():
+        cond |= getattr(Project, field).between(start, end)
+    cond |= Project.id.in_(StageEvent.select(StageEvent.project)
+                           .where(StageEvent.occurred_on.between(start, end)))
+    cond |= Project.id.in_(FundReceipt.select(FundReceipt.project)
+                           .where(FundReceipt.received_on.between(start, end)))
+    cond |= Project.id.in_(CapitalIncrease.select(CapitalIncrease.project)
+                           .where(CapitalIncrease.occurred_on.between(start, end)))
+    return cond
+
+
+def filtered(filters):
+    """Projects (with task force and county joined) matching ``filters``:
+    q, tf, stage, county, year, sort, dir (missing/None = no filter)."""
+    query = (Project.select(Project, TaskForce, County)
+             .join(TaskForce)
+             .switch(Project).join(County, JOIN.LEFT_OUTER))
+    q = (filters.get("q") or "").strip()
+    if q:  # contains() is case-insensitive and escapes LIKE wildcards
+        query = query.where(Project.name.contains(q) | Project.investor.contains(q))
+    if filters.get("tf"):
+        query = query.where(Project.task_force == filters["tf"])
+    if filters.get("stage"):
+        query = query.where(Project.stage == filters["stage"])
+    if filters.get("county"):
+        query = query.where(Project.county == filters["county"])
+    if filters.get("year"):
+        query = query.where(year_condition(filters["year"]))
+    column = SORT_COLUMNS.get(filters.get("sort") or "updated", SORT_COLUMNS["updated"])()
+    direction = "asc" if filters.get("dir") == "asc" else "desc"
+    order = column.asc() if direction == "asc" else column.desc()
+    id_order = Project.id.asc() if direction == "asc" else Project.id.desc()
+    return query.order_by(order, id_order)
+
+
+def totals(query):
+    """Count and 万元 sums of a filtered project query."""
+    base = query.clone().order_by()
+    row = (Project.select(fn.COUNT(Project.id), fn.SUM(Project.planned_investment),
+                          fn.SUM(Project.contract_value))
+           .where(Project.id.in_(base.select(Project.id))).tuples().get())
+    return {"count": row[0] or 0, "planned": money.to_decimal(row[1]),
+            "contract": money.to_decimal(row[2])}
+
+
+def timeline(project):
+    """Stage events, capital increases and fund receipts, merged by date (newest first)."""
+    items = []
+    for e in (StageEvent.select(StageEvent, User).join(User, JOIN.LEFT_OUTER)
+              .where(StageEvent.project == project)):
+        if e.from_stage is None:
+            title = f"录入项目，阶段「{pipeline.label(e.stage)}」"
+        else:
+            title = f"{pipeline.label(e.from_stage)} → {pipeline.label(e.stage)}"
+        items.append({"on": e.occurred_on, "kind": "stage", "stage": e.stage, "title": title,
+                      "note": e.note, "user": e.user, "created_at": e.created_at})
+    for c in (CapitalIncrease.select(CapitalIncrease, User).join(User, JOIN.LEFT_OUTER)
+              .where(CapitalIncrease.project == project)):
+        items.append({"on": c.occurred_on, "kind": "increase",
+                      "title": f"增资 {money.fmt_wan(c.amount)} 万元", "note": c.note,
+                      "user": c.user, "created_at": c.created_at})
+    for r in (FundReceipt.select(FundReceipt, User).join(User, JOIN.LEFT_OUTER)
+              .where(FundReceipt.project == project)):
+        items.append({"on": r.received_on, "kind": "funds",
+                      "title": f"资金到位 {money.fmt_wan(r.amount)} 万元（{r.source_layer}）",
+                      "note": r.evidence, "user": r.user, "created_at": r.created_at})
+    items.sort(key=lambda i: (i["on"], i["created_at"]), reverse=True)
+    return items
+
+
+def funds(project):
+    """Fund receipts (newest first) and their totals in 万元."""
+    receipts = list(FundReceipt.select().where(FundReceipt.project == project)
+                    .order_by(FundReceipt.received_on.desc(), FundReceipt.id.desc()))
+    by_layer = {}
+    for r in receipts:
+        by_layer[r.source_layer] = by_layer.get(r.source_layer, money.to_decimal(0)) + r.amount
+    total = sum((r.amount for r in receipts), money.to_decimal(0))
+    return receipts, {"total": total, "by_layer": by_layer}
+
+
+def capital_increases(project):
+    rows = list(CapitalIncrease.select().where(CapitalIncrease.project == project)
+                .order_by(CapitalIncrease.occurred_on.desc(), CapitalIncrease.id.desc()))
+    return rows, sum((r.amount for r in rows), money.to_decimal(0))
+
+
+EXPORT_COLUMNS = (
+    ("项目名称", lambda p: p.name),
+    ("所属专班", lambda p: p.task_force.name),
+    ("区县/开发区", lambda p: p.county.name if p.county_id else ""),
+    ("投资方", lambda p: p.investor),
+    ("投资方来源地", lambda p: p.investor_region),
+    ("内外资", lambda p: Project.CAPITAL_TYPES.get(p.capital_type, p.capital_type)),
+    ("产业", lambda p: p.industry),
+    ("企业标签", lambda p: "、".join(p.tag_list)),
+    ("计划投资额（万元）", lambda p: float(p.planned_investment or 0)),
+    ("签约额（万元）", lambda p: float(p.contract_value) if p.contract_value is not None else None),
+    ("签约等级", lambda p: pipeline.SIGNING_GRADES.get(p.signing_grade or "", "")),
+    ("当前阶段", lambda p: pipeline.label(p.stage)),
+    ("策划包装日期", lambda p: p.packaged_on),
+    ("洽谈日期", lambda p: p.negotiating_on),
+    ("签约日期", lambda p: p.signed_on),
+    ("开工日期", lambda p: p.started_on),
+    ("投产日期", lambda p: p.producing_on),
+    ("达产日期", lambda p: p.at_capacity_on),
+    ("最近进展日期", lambda p: p.last_progress_on),
+    ("退库原因", lambda p: p.drop_reason),
+    ("联系人", lambda p: p.contact),
+    ("下一步工作", lambda p: p.next_step),
+    ("存在问题", lambda p: p.problems),
+)
+
+
+def export_xlsx(query):
+    """The projects of ``query`` as an .xlsx workbook (bytes)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "项目台账"
+    sheet.append([title for title, _ in EXPORT_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for project in query:
+        sheet.append([get(project) for _, get in EXPORT_COLUMNS])
+    for index, (title, _) in enumerate(EXPORT_COLUMNS, start=1):
+        column = sheet.cell(row=1, column=index).column_letter
+        sheet.column_dimensions[column].width = max(12, len(title) * 2 + 2)
+        if "万元" in title:
+            for cell in sheet[column][1:]:
+                cell.number_format = "#,##0.00"
+        elif "日期" in title:
+            for cell in sheet[column][1:]:
+                cell.number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "B2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
