@@ -39,10 +39,12 @@ def _blueprints():
     from . import auth
     from . import api
     from . import taskforces
+    from . import projects
     return [
         auth.bp,
         api.bp,
         taskforces.bp,
+        projects.bp,
     ]
 
 
