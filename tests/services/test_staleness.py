@@ -1,0 +1,130 @@
+"""Daily staleness scan on every backend: levels, escalation, clearing, listing."""
+import datetime
+
+import pytest
+
+from tests.factories import make_project, make_task_force, make_user
+from tracker.domain import pipeline
+from tracker.models import Project, StaleFlag
+from tracker.services import projects, staleness
+
+AS_OF = datetime.date(2026, 9, 30)
+
+
+def ago(days, as_of=AS_OF):
+    return as_of - datetime.timedelta(days=days)
+
+
+def open_levels():
+    return {f.project_id: f.level for f in StaleFlag.select().where(StaleFlag.cleared_on.is_null())}
+
+
+@pytest.fixture
+def team(db):
+    return make_task_force("TF1")
+
+
+def test_levels_at_the_boundaries(team):
+    made = {days: make_project(team, f"项目{days}", on=ago(days))
+            for days in (59, 60, 89, 90, 179, 180)}
+    result = staleness.scan(AS_OF)
+    levels = open_levels()
+    assert made[59].id not in levels
+    assert levels[made[60].id] == "yellow"
+    assert levels[made[89].id] == "yellow"
+    assert levels[made[90].id] == "red"
+    assert levels[made[179].id] == "red"
+    assert levels[made[180].id] == "propose_drop"
+    assert result.raised == {"yellow": 2, "red": 2, "propose_drop": 1}
+    assert result.open == {"yellow": 2, "red": 2, "propose_drop": 1}
+    flag = StaleFlag.get(StaleFlag.project == made[89].id)
+    assert flag.last_progress_on == ago(89)
+    assert flag.since == ago(89) + datetime.timedelta(days=60)
+    assert flag.raised_on == AS_OF
+
+
+def test_scan_twice_changes_nothing(team):
+    make_project(team, "甲", on=ago(100))
+    make_project(team, "乙", on=ago(61))
+    staleness.scan(AS_OF)
+    before = [(f.id, f.level, f.cleared_on) for f in StaleFlag.select().order_by(StaleFlag.id)]
+    again = staleness.scan(AS_OF)
+    after = [(f.id, f.level, f.cleared_on) for f in StaleFlag.select().order_by(StaleFlag.id)]
+    assert before == after and len(after) == 2
+    assert again.raised == {"yellow": 0, "red": 0, "propose_drop": 0} and again.cleared == 0
+
+
+def test_escalation_then_progress_clears(team):
+    start = datetime.date(2026, 1, 5)
+    project = make_project(team, "甲", on=start)
+    staleness.scan(start + datetime.timedelta(days=60))
+    assert open_levels() == {project.id: "yellow"}
+
+    staleness.scan(start + datetime.timedelta(days=90))
+    assert open_levels() == {project.id: "red"}
+    yellow = StaleFlag.get((StaleFlag.project == project.id) & (StaleFlag.level == "yellow"))
+    assert yellow.cleared_on == start + datetime.timedelta(days=90)
+    assert yellow.cleared_reason == "escalated"
+
+    progress_day = start + datetime.timedelta(days=95)
+    projects.change_stage(None, project, pipeline.PACKAGED, on=progress_day)
+    staleness.scan(start + datetime.timedelta(days=100))
+    assert open_levels() == {}
+    red = StaleFlag.get((StaleFlag.project == project.id) & (StaleFlag.level == "red"))
+    assert red.cleared_reason == "progress"
+
+    # a new silence starts from the new progress date
+    staleness.scan(progress_day + datetime.timedelta(days=60))
+    flag = StaleFlag.get(StaleFlag.cleared_on.is_null())
+    assert (flag.level, flag.last_progress_on) == ("yellow", progress_day)
+
+
+def test_landed_and_dropped_projects_are_not_chased(team):
+    old = ago(200)
+    producing = make_project(team, "已投产", on=old, stage=pipeline.PRODUCING, contract_value="500")
+    dropped = make_project(team, "退库", on=old)
+    projects.change_stage(None, dropped, pipeline.DROPPED, on=old, reason="投资方撤资")
+    watched = make_project(team, "在谈", on=old, stage=pipeline.NEGOTIATING)
+    staleness.scan(AS_OF)
+    assert open_levels() == {watched.id: "propose_drop"}
+    assert producing.id and dropped.id
+
+    # a flagged project that lands is cleared as "closed"
+    Project.update(stage=pipeline.PRODUCING).where(Project.id == watched.id).execute()
+    staleness.scan(AS_OF)
+    assert open_levels() == {}
+    assert StaleFlag.get(StaleFlag.project == watched.id).cleared_reason == "closed"
+
+
+def test_never_progressed_counts_from_creation(team):
+    project = make_project(team, "甲", on=ago(10))
+    created = datetime.datetime(2026, 6, 1, 2, 0)  # UTC = 10:00 Shanghai, 1 June
+    Project.update(last_progress_on=None, created_at=created).where(
+        Project.id == project.id).execute()
+    staleness.scan(datetime.date(2026, 7, 30))  # 59 days
+    assert open_levels() == {}
+    staleness.scan(datetime.date(2026, 7, 31))  # 60 days
+    flag = StaleFlag.get(StaleFlag.project == project.id)
+    assert (flag.level, flag.last_progress_on) == ("yellow", datetime.date(2026, 6, 1))
+
+
+def test_open_flags_list_owners_most_severe_first(team):
+    other = make_task_force("TF2")
+    owner = make_user("wang", "member", task_forces=[team], display_name="王工",
+                      email="wang@example.test")
+    a = make_project(team, "甲", on=ago(65), owner=owner.id)
+    b = make_project(team, "乙", on=ago(120))
+    c = make_project(other, "丙", on=ago(200))
+    staleness.scan(AS_OF)
+
+    rows = staleness.open_flags(as_of=AS_OF)
+    assert [r.project_id for r in rows] == [c.id, b.id, a.id]
+    first = rows[-1]
+    assert (first.project_name, first.task_force_code, first.owner_name, first.owner_email) == (
+        "甲", "TF1", "王工", "wang@example.test")
+    assert first.level == "yellow" and first.level_label == "黄色预警"
+    assert first.days_silent == 65 and first.last_progress_on == ago(65)
+    assert rows[1].owner_name == "" and rows[1].owner_id is None
+
+    assert [r.project_id for r in staleness.open_flags([team.id], as_of=AS_OF)] == [b.id, a.id]
+    assert [r.project_id for r in staleness.open_flags(levels=["red"], as_of=AS_OF)] == [b.id]
