@@ -61,6 +61,10 @@ def _number(errors, field, value, *, label, integer=False, maximum=money.MAX_WAN
     return None
 
 
+def _amt(value):
+    return None if value is None else money.to_decimal(value)
+
+
 def _user(user):
     return user if (user is not None and getattr(user, "id", None)) else None
 
@@ -143,7 +147,7 @@ def set_target(user, task_force, year, metric, value, reason=""):
                                          version=version, value=value, reason=reason,
                                          set_by=_user(user), set_at=utcnow())
             audit.record(user, "target", row.id, "set",
-                         {"value": current.value, "version": current.version} if current else None,
+                         {"value": _amt(current.value), "version": current.version} if current else None,
                          {"task_force": team.id, "year": year, "metric": metric,
                           "value": value, "version": version, "reason": reason})
     except IntegrityError as exc:
@@ -276,7 +280,7 @@ def set_county_target(user, county, year, *, base=None, growth_pct=DEFAULT_GROWT
                                       growth_pct=growth, reason=reason, set_by=_user(user),
                                       set_at=utcnow())
             audit.record(user, "county_target", row.id, "set",
-                         {"base": current.base, "growth_pct": current.growth_pct,
+                         {"base": _amt(current.base), "growth_pct": _amt(current.growth_pct),
                           "version": current.version} if current else None,
                          {"county": county.id, "year": year, "base": base,
                           "growth_pct": growth, "version": version, "reason": reason})

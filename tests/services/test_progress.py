@@ -1,0 +1,153 @@
+"""Progress report over the hand-built ledger (see ledger_fixture for the numbers)."""
+import datetime
+from decimal import Decimal
+
+from tracker.domain.milestones import PENDING
+from tracker.services import progress as PR
+from tracker.services import targets as T
+
+from .ledger_fixture import build
+
+D = datetime.date
+Dec = Decimal
+
+
+def _targets(L):
+    u, tf1 = L["user"], L["tf1"]
+    T.set_target(u, tf1, 2026, "packaged_value", "100000")
+    T.set_target(u, tf1, 2026, "negotiations", "4")
+    T.set_target(u, tf1, 2026, "signed_value", "10000")
+    T.set_target(u, tf1, 2026, "signed_value", "20000", "上调")     # version 2
+
+
+def test_report_mid_year(db):
+    L = build()
+    _targets(L)
+    report = PR.build_report(2026, D(2026, 6, 30))
+    assert report.time_progress == Dec(50)
+    assert [r.code for r in report.rows] == ["TF1", "TF2"]        # TF2 has no targets
+    tf1 = report.row("TF1")
+
+    signed = tf1.metrics["signed_value"]
+    # actual 3000 (Feb) + 500 (增资 May) = 3500 of 20000 -> 17.50%, 50% of the year gone
+    assert (signed.target, signed.target_version, signed.actual) == (Dec(20000), 2, Dec(3500))
+    assert (signed.completion, signed.gap_points, signed.status) == \
+        (Dec("17.50"), Dec("-32.50"), "red")
+    assert signed.checkpoints == (Dec(5000), Dec(10000), Dec(15000), Dec(20000))
+    assert [q.actual for q in signed.quarters] == [Dec(3000), Dec(500), Dec(0), Dec(0)]
+    assert [q.cumulative for q in signed.quarters] == [Dec(3000), Dec(3500), Dec(3500),
+                                                       Dec(3500)]
+    assert [q.closed for q in signed.quarters] == [True, True, False, False]
+    assert signed.quarters[0].status == "yellow"   # 15% vs 25% at 31 March: -10 points
+    # Q3 must add 15000 - 3500 = 11500, then Q4 5000; even split of 16500 over 2 quarters
+    assert [(c.quarter, c.needed, c.even_split) for c in signed.catch_up] == [
+        (3, Dec(11500), Dec(8250)), (4, Dec(5000), Dec(8250))]
+    assert signed.quarters[2].catch_up == Dec(11500) and signed.quarters[0].catch_up is None
+    assert signed.remaining == Dec(16500)
+    ms = signed.milestones
+    assert (ms.kaimenhong, ms.shuangguoban, ms.q3, ms.full_year) == (False, False, PENDING,
+                                                                     PENDING)
+    # pipeline: P4 reserve 2000 x 0.1 + P5 negotiating 1000 x 0.6 (dropped P2 excluded)
+    assert signed.forecast == Dec(4300) and signed.forecast_completion == Dec("21.50")
+
+    neg = tf1.metrics["negotiations"]
+    # Jan (P1), Mar (P5), Apr (P2, counted once despite the redo in June) = 3 of 4
+    assert (neg.actual, neg.completion, neg.gap_points, neg.status) == \
+        (Dec(3), Dec(75), Dec(25), "green")
+    ms = neg.milestones
+    # half (2) was reached at the end of March: 提前双过半
+    assert (ms.kaimenhong, ms.shuangguoban, ms.shuangguoban_early) == (True, True, True)
+    assert neg.forecast == Dec("3.10")
+
+    packaged = tf1.metrics["packaged_value"]
+    assert (packaged.actual, packaged.completion, packaged.status) == (Dec(9000), Dec(9), "red")
+    assert packaged.forecast == Dec(9200)
+
+    funds = tf1.metrics["funds_received"]
+    assert (funds.target, funds.actual, funds.status, funds.completion) == \
+        (None, Dec(1000), "grey", None)
+    assert funds.milestones.kaimenhong is None
+
+    assert tf1.rank == 1 and tf1.score == Dec("33.83")     # mean(9, 75, 17.5)
+    assert tf1.status == "red"
+    tf2 = report.row("TF2")
+    assert (tf2.rank, tf2.score, tf2.status) == (2, None, "grey")
+    assert tf2.metrics["packaged_value"].actual == Dec(250000)
+
+    totals = report.totals
+    assert totals["signed_value"].actual == Dec(3600) and totals["signed_value"].target == \
+        Dec(20000)
+    assert totals["packaged_value"].actual == Dec(259000)
+    assert totals["signed_value"].forecast == Dec(4400)
+    assert totals["funds_received"].target is None
+
+    kinds = {(w.kind, w.task_force_id, w.metric) for w in report.warnings}
+    assert ("behind", L["tf1"].id, "signed_value") in kinds
+    assert ("no_target", L["tf2"].id, None) in kinds
+    assert report.warnings[0].level == "red"
+
+
+def test_counties(db):
+    L = build()
+    report = PR.build_report(2026, D(2026, 6, 30))
+    c1, c2 = report.counties
+    # C1: 1000 this year vs 400 last year (same period and full year) -> +150%
+    assert (c1.actual, c1.last_year_same_period, c1.last_year_total) == (Dec(1000), Dec(400),
+                                                                       Dec(400))
+    assert (c1.base, c1.base_source, c1.target) == (Dec(400), "ledger", Dec(480))
+    assert (c1.growth, c1.gap_points, c1.status) == (Dec(150), Dec(130), "green")
+    # C2: no history and no base yet
+    assert (c2.actual, c2.base, c2.base_source, c2.growth, c2.status) == \
+        (Dec(0), None, "none", None, "grey")
+    # a hand-entered base: same period = base x time progress (50%)
+    T.set_county_target(L["user"], L["c2"], 2026, base="1000", growth_pct="30")
+    c2 = PR.build_report(2026, D(2026, 9, 30)).counties[1]
+    assert (c2.actual, c2.base, c2.base_source, c2.target, c2.target_version) == \
+        (Dec(2500), Dec(1000), "manual", Dec(1300), 1)
+    assert (c2.last_year_same_period, c2.growth, c2.gap_points, c2.status) == \
+        (Dec(750), Dec("233.33"), Dec("203.33"), "green")
+    assert c2.completion == Dec("192.31")
+
+
+def test_year_end_and_task_force_report(db):
+    L = build()
+    _targets(L)
+    report = PR.build_report(2026, D(2026, 12, 31))
+    tf1 = report.row("TF1").metrics
+    assert tf1["signed_value"].actual == Dec(10500)
+    assert tf1["signed_value"].forecast == Dec(10500)        # the year is over
+    assert tf1["negotiations"].milestones.full_year is True
+    assert tf1["signed_value"].milestones.full_year is False
+    assert tf1["signed_value"].catch_up == ()
+    alone = PR.task_force_report(L["tf1"], 2026, D(2026, 12, 31))
+    assert alone.rank == 0
+    assert {k: m.actual for k, m in alone.metrics.items()} == \
+        {k: m.actual for k, m in tf1.items()}
+
+
+def test_quarter_results_for_snapshots(db):
+    L = build()
+    _targets(L)
+    rows = PR.quarter_results(2026, 1)
+    assert len(rows) == 8                                   # 2 teams x 4 metrics
+    signed = next(r for r in rows if r.code == "TF1" and r.metric == "signed_value")
+    assert (signed.target, signed.target_version, signed.checkpoint) == (Dec(20000), 2,
+                                                                         Dec(5000))
+    assert (signed.quarter_actual, signed.cumulative, signed.completion) == \
+        (Dec(3000), Dec(3000), Dec(15))
+    assert (signed.time_progress, signed.gap_points, signed.status) == (Dec(25), Dec(-10),
+                                                                        "yellow")
+    q3 = {(r.code, r.metric): r for r in PR.quarter_results(2026, 3)}
+    assert q3[("TF1", "packaged_value")].quarter_actual == Dec(9000)
+    assert q3[("TF1", "packaged_value")].cumulative == Dec(18000)
+
+
+def test_settings_from_config(app):
+    app.config.update(PROGRESS_PRECISION="day", PROGRESS_STATUS_BANDS=[5, -5, -20],
+                      FORECAST_PROBABILITIES={"reserve": "0"}, COUNTY_GROWTH_GOAL=15)
+    with app.app_context():
+        cfg = PR.settings()
+        assert cfg.precision == "day" and cfg.bands.green == 5
+        assert cfg.probabilities["reserve"] == 0 and cfg.county_growth_goal == 15
+        report = PR.build_report(2026, D(2026, 6, 30))
+        assert report.time_progress == Dec("49.59") and report.rows == ()

@@ -1,0 +1,105 @@
+import json
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import make_county, make_task_force, make_user
+from tracker.models import AuditLog, CheckpointShare, CountyTarget, TaskForceTarget
+from tracker.services import targets as T
+from tracker.services.projects import ValidationError
+
+
+def test_set_target_versions_and_audit(db):
+    boss = make_user("boss", role="bureau")
+    team = make_task_force("TF1")
+    first = T.set_target(boss, team, 2026, "signed_value", "200000", "年初下达")
+    assert (first.version, first.value) == (1, Decimal("200000.00"))
+    second = T.set_target(boss, team, 2026, "signed_value", "250000.5", "加压")
+    assert second.version == 2 and second.set_by_id == boss.id and second.reason == "加压"
+    assert T.current_target(team, 2026, "signed_value").id == second.id
+    # same value again: no new version
+    assert T.set_target(boss, team, 2026, "signed_value", "250000.50").id == second.id
+    # clearing writes a version without value
+    cleared = T.set_target(boss, team, 2026, "signed_value", "")
+    assert cleared.version == 3 and cleared.value is None
+    assert T.current_targets(2026)[(team.id, "signed_value")].version == 3
+    assert [r.version for r in T.history(2026)] == [3, 2, 1]
+    rows = AuditLog.select().where(AuditLog.entity == "target").order_by(AuditLog.id)
+    assert [json.loads(r.after)["version"] for r in rows] == [1, 2, 3]
+    assert json.loads(rows[1].before) == {"value": "200000.00", "version": 1}
+    assert T.latest_version_number(2026) == 3 and T.latest_version_number(2027) == 0
+
+
+@pytest.mark.parametrize("kwargs, field, message", [
+    ({"metric": "nope"}, "metric", "未知指标。"),
+    ({"value": "abc"}, "value", "目标值必须是数字。"),
+    ({"value": "-5"}, "value", "目标值不能为负数。"),
+    ({"value": "1e12"}, "value", "目标值超出合理范围"),
+    ({"metric": "negotiations", "value": "2.5"}, "value", "目标值必须是整数。"),
+    ({"year": "20x6"}, "year", "年份必须是整数。"),
+    ({"year": 1999}, "year", "年份必须在 2000 至 2100 之间。"),
+    ({"reason": "长" * 501}, "reason", "修改原因不能超过 500 个字。"),
+])
+def test_set_target_rejects_bad_input(db, kwargs, field, message):
+    team = make_task_force("TF1")
+    args = {"year": 2026, "metric": "signed_value", "value": "100", "reason": ""}
+    args.update(kwargs)
+    with pytest.raises(ValidationError) as exc:
+        T.set_target(None, team, args["year"], args["metric"], args["value"], args["reason"])
+    assert exc.value.errors[field].startswith(message)
+    assert TaskForceTarget.select().count() == 0 and AuditLog.select().count() == 0
+
+
+def test_apply_defaults_to_active_task_forces(db):
+    boss = make_user("boss", role="admin")
+    a, b = make_task_force("TFA"), make_task_force("TFB")
+    make_task_force("OLD", active=False)
+    T.set_target(boss, a, 2026, "signed_value", "123")
+    assert T.apply_defaults(2026, boss) == 5          # 3 metrics x 2 teams, 1 already set
+    current = T.current_targets(2026)
+    assert current[(a.id, "signed_value")].value == Decimal("123.00")
+    assert current[(b.id, "packaged_value")].value == Decimal("1000000.00")
+    assert current[(b.id, "negotiations")].value == Decimal("20.00")
+    assert current[(b.id, "signed_value")].value == Decimal("200000.00")
+    assert (a.id, "funds_received") not in current
+    assert len(current) == 6
+    assert T.apply_defaults(2026, boss) == 0          # idempotent
+    assert T.apply_defaults(2026, boss, overwrite=True) == 1
+    assert T.current_targets(2026)[(a.id, "signed_value")].version == 2
+    with pytest.raises(ValidationError):
+        T.apply_defaults("x", boss)
+
+
+def test_checkpoint_shares(db):
+    boss = make_user("boss", role="bureau")
+    assert T.shares_for(2026)["signed_value"] == (25, 50, 75, 100)
+    T.set_shares(boss, 2026, "signed_value", ["10", "40", "70", "100"])
+    T.set_shares(boss, 2026, "signed_value", ["20", "45", "70", "100"])
+    assert CheckpointShare.select().count() == 1
+    assert T.shares_for(2026)["signed_value"] == (20, 45, 70, 100)
+    assert T.shares_for(2026)["negotiations"] == (25, 50, 75, 100)
+    assert T.shares_for(2027)["signed_value"] == (25, 50, 75, 100)
+    assert AuditLog.select().where(AuditLog.entity == "checkpoint_share").count() == 2
+    with pytest.raises(ValidationError) as exc:
+        T.set_shares(boss, 2026, "signed_value", ["50", "40", "70", "100"])
+    assert exc.value.errors == {"shares": "累计比例必须逐季不减。"}
+    with pytest.raises(ValidationError) as exc:
+        T.set_shares(boss, 2026, "signed_value", ["", "40", "70", "101"])
+    assert set(exc.value.errors) == {"q1", "q4"}
+    assert T.shares_for(2026)["signed_value"] == (20, 45, 70, 100)
+
+
+def test_county_targets(db):
+    boss = make_user("boss", role="bureau")
+    county = make_county("C1")
+    first = T.set_county_target(boss, county, 2026, base="", growth_pct="20")
+    assert (first.version, first.base, first.growth_pct) == (1, None, Decimal("20.00"))
+    second = T.set_county_target(boss, county.id, 2026, base="5000", growth_pct="25",
+                                 reason="去年台账缺失，按统计数")
+    assert second.version == 2 and T.current_county_targets(2026)[county.id].id == second.id
+    assert T.set_county_target(boss, county, 2026, base="5000.00", growth_pct=25).id == second.id
+    assert [r.version for r in T.county_history(2026)] == [2, 1]
+    with pytest.raises(ValidationError) as exc:
+        T.set_county_target(boss, 999, 2026, base="x", growth_pct="")
+    assert set(exc.value.errors) == {"county", "base", "growth_pct"}
+    assert CountyTarget.select().count() == 2
