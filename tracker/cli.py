@@ -141,3 +141,5 @@ def init_app(app):
     app.cli.add_command(serve)
     from . import scheduler_cli
     scheduler_cli.init_app(app)
+    from . import summaries_cli
+    summaries_cli.init_app(app)

@@ -40,11 +40,15 @@ def _blueprints():
     from . import api
     from . import taskforces
     from . import projects
+    from . import outbox
+    from . import prefs
     return [
         auth.bp,
         api.bp,
         taskforces.bp,
         projects.bp,
+        outbox.bp,
+        prefs.bp,
     ]
 
 

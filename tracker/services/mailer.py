@@ -1,0 +1,448 @@
+"""Delivery of outbox rows: SMTP (MAIL_* config) or .eml files when no server is set.
+
+Delivery guarantee (per outbox row):
+
+1. Before talking to the mail server a row is *claimed*: one committed UPDATE moves it
+   from ``pending`` to ``sending`` (only if it is still pending and due), bumps
+   ``attempts`` and stores a claim token. Two senders (scheduler + CLI, two hosts)
+   can never claim the same row, so no row is sent twice concurrently.
+2. The Message-ID was fixed when the row was built and never changes, so every
+   attempt of a row is the same message to the receiving side.
+3. After the server accepted the message (250 after DATA) the row is marked ``sent``
+   with ``sent_at`` in its own commit, right away (no batching).
+4. A failure that proves the server did not take the message (connection refused,
+   4xx/5xx reply to MAIL/RCPT/DATA) returns the row to ``pending`` with the error and
+   a back-off retry time; 5xx replies and the last allowed attempt make it ``failed``.
+5. A crash (or a lost database connection) between the server's 250 and step 3 leaves
+   the row in ``sending``. Such a row is NOT retried automatically: once its lease
+   (MAIL_SENDING_LEASE, default 15 min, far above the SMTP timeouts) has expired the
+   next run marks it ``failed`` with "state unknown" so a person decides (the outbox
+   page offers "resend", which reuses the same Message-ID, so clients that collapse
+   duplicate Message-IDs show one copy). For .eml delivery the file itself is the
+   proof: an existing file means delivered (-> sent), a missing one means not
+   delivered (-> pending again), so .eml delivery is exactly-once.
+
+So automatic delivery is at most once per row; the only duplicate that can occur
+without a person pressing "resend" is the one SMTP itself allows: the connection
+drops after the final "." was sent but before the server's reply arrived (RFC 1047);
+that attempt counts as failed and is retried.
+"""
+import logging
+import os
+import re
+import secrets
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import EmailMessage
+from email.policy import EmailPolicy
+from email.utils import format_datetime, formataddr
+
+from flask import current_app
+from peewee import JOIN
+
+from .. import clock
+from ..db import database
+from ..models import OutboxMessage, User, utcnow
+
+log = logging.getLogger(__name__)
+
+
+
+class _MailPolicy(EmailPolicy):
+    """policy.SMTP, except that List-Unsubscribe headers are never folded: a long
+    URL would otherwise be turned into an RFC 2047 encoded word, which mail
+    clients do not accept as a link."""
+    NO_FOLD = ("list-unsubscribe", "list-unsubscribe-post")
+
+    def fold(self, name, value):
+        if name.lower() in self.NO_FOLD:
+            return f"{name}: {value}{self.linesep}"
+        return super().fold(name, value)
+
+    def fold_binary(self, name, value):
+        if name.lower() in self.NO_FOLD:
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+SMTP_POLICY = _MailPolicy(linesep="\r\n")
+DEFAULTS = {
+    "MAIL_MAX_ATTEMPTS": 5,
+    "MAIL_RETRY_BASE": 300,          # seconds; doubles per attempt
+    "MAIL_RETRY_MAX": 6 * 3600,
+    "MAIL_SENDING_LEASE": 900,       # seconds a claimed row may stay 'sending'
+    "MAIL_TIMEOUT": 30,
+}
+
+UNCERTAIN_ERROR = ("发送过程中断：无法确认邮件服务器是否已接收，为避免重复未自动重发。"
+                   "确认收件人未收到后，可在发件箱中重发（Message-ID 不变）。")
+
+
+def setting(name):
+    return current_app.config.get(name, DEFAULTS.get(name))
+
+
+class DeliveryError(Exception):
+    """An attempt that certainly did not deliver. ``permanent``: do not retry;
+    ``unreachable``: the server itself is unusable, stop this run."""
+
+    def __init__(self, message, permanent=False, unreachable=False):
+        super().__init__(message)
+        self.permanent = permanent
+        self.unreachable = unreachable
+
+
+# -- message ------------------------------------------------------------------
+
+def build_mime(row, from_addr=None):
+    """The EmailMessage for an outbox row (multipart/alternative text + html)."""
+    from_addr = from_addr or setting("MAIL_FROM")
+    msg = EmailMessage(policy=SMTP_POLICY)
+    msg["Subject"] = row.subject
+    msg["From"] = formataddr(("招商专班项目台账", from_addr))
+    msg["To"] = formataddr((row.to_name, row.to_addr)) if row.to_name else row.to_addr
+    msg["Date"] = format_datetime(clock.now())
+    msg["Message-ID"] = row.message_id
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Tracker-Week"] = row.week
+    if row.unsubscribe_url:
+        msg["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(row.body_text, charset="utf-8")
+    msg.add_alternative(row.body_html, subtype="html", charset="utf-8")
+    return msg
+
+
+def new_message_id(*parts):
+    domain = (setting("MAIL_FROM") or "localhost").rpartition("@")[2] or "localhost"
+    tail = ".".join(re.sub(r"[^A-Za-z0-9-]", "", str(p)) for p in parts if p != "")
+    return f"<{tail}.{secrets.token_hex(6)}@{domain}>"
+
+
+# -- transports ----------------------------------------------------------------
+
+class SMTPTransport:
+    """One connection reused for a whole run; reconnects when the server closed an
+    idle connection before a new message started."""
+    name = "smtp"
+
+    def __init__(self, config):
+        self.host = config["MAIL_SERVER"]
+        self.port = int(config.get("MAIL_PORT") or (465 if config.get("MAIL_USE_SSL") else 25))
+        self.username = config.get("MAIL_USERNAME")
+        self.password = config.get("MAIL_PASSWORD")
+        self.use_tls = _truthy(config.get("MAIL_USE_TLS"))
+        self.use_ssl = _truthy(config.get("MAIL_USE_SSL"))
+        self.timeout = float(config.get("MAIL_TIMEOUT") or DEFAULTS["MAIL_TIMEOUT"])
+        self.conn = None
+
+    def _connect(self):
+        try:
+            if self.use_ssl:
+                conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                        context=ssl.create_default_context())
+            else:
+                conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            conn.ehlo()
+            if self.use_tls:
+                conn.starttls(context=ssl.create_default_context())
+                conn.ehlo()
+            if self.username:
+                conn.login(self.username, self.password or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryError(f"SMTP 登录失败：{_reply(exc)}", unreachable=True) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryError(f"无法连接邮件服务器 {self.host}:{self.port}：{exc}",
+                                unreachable=True) from exc
+        return conn
+
+    def deliver(self, row, msg):
+        data = msg.as_bytes(policy=SMTP_POLICY)
+        from_addr = setting("MAIL_FROM")
+        for retry in (False, True):
+            fresh = self.conn is None
+            if fresh:
+                self.conn = self._connect()
+            try:
+                code, resp = self.conn.mail(from_addr)
+                break
+            except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                # Nothing of this message was sent yet: a server that dropped an idle
+                # connection is reconnected once; a fresh connection failing is fatal.
+                self._drop()
+                if fresh or retry:
+                    raise DeliveryError(f"邮件服务器断开了连接：{exc}", unreachable=True) from exc
+        try:
+            if code != 250:
+                self._reset()
+                raise DeliveryError(f"MAIL FROM 被拒绝：{code} {_text(resp)}",
+                                    permanent=code >= 500)
+            code, resp = self.conn.rcpt(row.to_addr)
+            if code not in (250, 251):
+                self._reset()
+                raise DeliveryError(f"收件人被拒绝：{code} {_text(resp)}", permanent=code >= 500)
+            code, resp = self.conn.data(data)
+            if code != 250:
+                self._reset()
+                raise DeliveryError(f"邮件内容被拒绝：{code} {_text(resp)}",
+                                    permanent=code >= 500)
+        except smtplib.SMTPResponseException as exc:
+            self._reset()
+            raise DeliveryError(f"邮件服务器拒绝：{_reply(exc)}",
+                                permanent=exc.smtp_code >= 500) from exc
+        except (smtplib.SMTPServerDisconnected, OSError, socket.timeout) as exc:
+            self._drop()
+            raise DeliveryError(f"发送时连接中断：{exc}", unreachable=True) from exc
+        return "smtp"
+
+    def _reset(self):
+        try:
+            self.conn.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+    def _drop(self):
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except OSError:
+                pass
+        self.conn = None
+
+    def close(self):
+        if self.conn is not None:
+            try:
+                self.conn.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._drop()
+
+
+class EmlTransport:
+    """No MAIL_SERVER: each message becomes instance/outbox/<week>/<row id>.eml."""
+    name = "eml"
+
+    def __init__(self, instance_path):
+        self.root = os.path.join(instance_path, "outbox")
+
+    def path_for(self, row):
+        return os.path.join(self.root, re.sub(r"[^A-Za-z0-9-]", "_", row.week),
+                            f"{row.id:07d}.eml")
+
+    def delivered(self, row):
+        return os.path.exists(self.path_for(row))
+
+    def deliver(self, row, msg):
+        path = self.path_for(row)
+        if os.path.exists(path):
+            return "eml"  # written by an attempt that crashed before recording it
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(msg.as_bytes(policy=SMTP_POLICY))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise DeliveryError(f"无法写入 {path}：{exc}", unreachable=True) from exc
+        return "eml"
+
+    def close(self):
+        pass
+
+
+def make_transport(app=None):
+    app = app or current_app
+    if app.config.get("MAIL_SERVER"):
+        return SMTPTransport(app.config)
+    return EmlTransport(app.instance_path)
+
+
+# -- sending -------------------------------------------------------------------
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    retry: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    reaped: int = 0
+    stopped: str = ""            # why the run stopped early (server unreachable)
+    errors: list = field(default_factory=list)
+
+    def summary(self):
+        text = (f"已发送 {self.sent} 封，待重试 {self.retry} 封，失败 {self.failed} 封，"
+                f"已取消 {self.cancelled} 封")
+        if self.reaped:
+            text += f"，处理中断的发送 {self.reaped} 封"
+        if self.stopped:
+            text += f"；提前停止：{self.stopped}"
+        return text
+
+
+def backoff(attempts):
+    """Delay before the next attempt after ``attempts`` failed ones."""
+    base, cap = int(setting("MAIL_RETRY_BASE")), int(setting("MAIL_RETRY_MAX"))
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+def _due(now):
+    return (OutboxMessage.status == "pending") & (
+        OutboxMessage.next_attempt_at.is_null() | (OutboxMessage.next_attempt_at <= now))
+
+
+def reap_stale_sending(now=None, transport=None):
+    """Resolve rows left in 'sending' by a crashed sender (see the module docstring)."""
+    now = now or utcnow()
+    transport = transport or make_transport()
+    lease = timedelta(seconds=int(setting("MAIL_SENDING_LEASE")))
+    stale = list(OutboxMessage.select().where(
+        (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - lease)))
+    for row in stale:
+        if row.transport == "eml" and isinstance(transport, EmlTransport):
+            if transport.delivered(row):
+                changes = {"status": "sent", "sent_at": now, "last_error": ""}
+            else:
+                changes = {"status": "pending", "next_attempt_at": None,
+                           "last_error": "上次写入 .eml 时中断，未写出，已重新排队。"}
+        else:
+            changes = {"status": "failed", "last_error": UNCERTAIN_ERROR}
+        with database.atomic():
+            OutboxMessage.update(**changes).where(
+                (OutboxMessage.id == row.id) & (OutboxMessage.status == "sending")
+                & (OutboxMessage.claim_token == row.claim_token)).execute()
+    return len(stale)
+
+
+def _claim(row, now, transport_name, force=False):
+    token = secrets.token_hex(8)
+    cond = (OutboxMessage.id == row.id)
+    cond &= (OutboxMessage.status == "pending") if force else _due(now)
+    with database.atomic():
+        claimed = (OutboxMessage.update(status="sending", claimed_at=now, claim_token=token,
+                                        attempts=OutboxMessage.attempts + 1,
+                                        transport=transport_name)
+                   .where(cond).execute())
+    return token if claimed else None
+
+
+def _finish(row, token, **changes):
+    with database.atomic():
+        done = OutboxMessage.update(**changes).where(
+            (OutboxMessage.id == row.id) & (OutboxMessage.claim_token == token)
+            & (OutboxMessage.status == "sending")).execute()
+    if not done:
+        log.warning("outbox row %s changed while it was being sent", row.id)
+
+
+def _opted_out(row):
+    if row.kind == "test":
+        return ""
+    user = row.user
+    if user is None or not user.active:
+        return "收件人已停用"
+    if not user.wants_summary:
+        return "收件人已退订周报"
+    if (user.email or "").lower() != row.to_addr.lower():
+        return "收件人邮箱已变更"
+    return ""
+
+
+def _send_row(row, transport, now, result, force=False):
+    """Claim, deliver and record one row. Returns the DeliveryError when unreachable."""
+    reason = _opted_out(row)
+    if reason:
+        with database.atomic():
+            n = OutboxMessage.update(status="cancelled", last_error=reason).where(
+                (OutboxMessage.id == row.id) & (OutboxMessage.status == "pending")).execute()
+        result.cancelled += n
+        return None
+    token = _claim(row, now, transport.name, force=force)
+    if token is None:
+        return None  # another sender took it, or it is no longer due
+    attempts = row.attempts + 1
+    try:
+        try:
+            msg = build_mime(row)
+        except Exception as exc:  # a message that cannot be encoded never will be
+            raise DeliveryError(f"无法生成邮件：{exc!r}", permanent=True) from exc
+        transport.deliver(row, msg)
+    except DeliveryError as exc:
+        give_up = exc.permanent or attempts >= int(setting("MAIL_MAX_ATTEMPTS"))
+        if give_up:
+            _finish(row, token, status="failed", last_error=str(exc)[:2000])
+            result.failed += 1
+        else:
+            _finish(row, token, status="pending", last_error=str(exc)[:2000],
+                    next_attempt_at=now + backoff(attempts))
+            result.retry += 1
+        result.errors.append(f"#{row.id} {row.to_addr}: {exc}")
+        return exc if exc.unreachable else None
+    _finish(row, token, status="sent", sent_at=utcnow(), last_error="", next_attempt_at=None)
+    result.sent += 1
+    return None
+
+
+def send_pending(now=None, limit=None, batch=100):
+    """Deliver every due pending row (oldest first). One run reuses one connection and
+    stops at the first sign that the server is unreachable."""
+    now = now or utcnow()
+    result = SendResult()
+    transport = make_transport()
+    result.reaped = reap_stale_sending(now, transport)
+    ids = [r[0] for r in OutboxMessage.select(OutboxMessage.id).where(_due(now))
+           .order_by(OutboxMessage.id).limit(limit).tuples()]
+    try:
+        for start in range(0, len(ids), batch):
+            chunk = ids[start:start + batch]
+            rows = (OutboxMessage.select(OutboxMessage, User)
+                    .join(User, on=(OutboxMessage.user == User.id), join_type=JOIN.LEFT_OUTER)
+                    .where(OutboxMessage.id.in_(chunk)).order_by(OutboxMessage.id))
+            for row in rows:
+                stop = _send_row(row, transport, now, result)
+                if stop is not None:
+                    result.stopped = str(stop)
+                    return result
+    finally:
+        transport.close()
+    return result
+
+
+def send_now(row_id):
+    """Deliver one pending row immediately, ignoring its retry time ("send a test")."""
+    result = SendResult()
+    row = OutboxMessage.get_or_none(OutboxMessage.id == row_id)
+    if row is None:
+        return result
+    transport = make_transport()
+    try:
+        _send_row(row, transport, utcnow(), result, force=True)
+    finally:
+        transport.close()
+    return result
+
+
+def requeue(row):
+    """A failed row goes back to the queue with a fresh attempt budget (same Message-ID)."""
+    with database.atomic():
+        return OutboxMessage.update(status="pending", attempts=0, next_attempt_at=None,
+                                    claim_token=None, last_error="").where(
+            (OutboxMessage.id == row.id) & (OutboxMessage.status == "failed")).execute()
+
+
+def _truthy(value):
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def _text(resp):
+    return resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
+
+
+def _reply(exc):
+    return f"{getattr(exc, 'smtp_code', '')} {_text(getattr(exc, 'smtp_error', exc))}".strip()
