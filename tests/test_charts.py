@@ -23,7 +23,7 @@ def by_class(root, tag, cls):
 
 
 def test_progress_bar_fill_and_time_tick():
-    root = parse(charts.progress_bar(Decimal("0.40"), Decimal("0.50"), "red", width=200))
+    root = parse(charts.progress_bar(Decimal("40.00"), Decimal("50.00"), "red", width=200))
     (fill,) = by_class(root, "rect", "fill")
     assert fill.get("width") == "80" and fill.get("fill") == charts.COLORS["red"]
     (tick,) = by_class(root, "line", "time")
@@ -31,8 +31,8 @@ def test_progress_bar_fill_and_time_tick():
     assert "40.0%" in root.find("s:title", NS).text
 
 
-@pytest.mark.parametrize("completion,expected", [(0, "0"), (Decimal("1.5"), "200"), (None, "0"),
-                                                 (-0.2, "0")])
+@pytest.mark.parametrize("completion,expected", [(0, "0"), (Decimal("150"), "200"), (None, "0"),
+                                                 (-20, "0"), (25, "50")])
 def test_progress_bar_clamps(completion, expected):
     root = parse(charts.progress_bar(completion, width=200))
     assert by_class(root, "rect", "fill")[0].get("width") == expected

@@ -62,17 +62,17 @@ def _color(status):
     return COLORS.get(status or "grey", COLORS["grey"])
 
 
-def _pct(ratio):
-    return "–" if ratio is None else f"{ratio * 100:.1f}%"
+def _pct(percent):
+    return "–" if percent is None else f"{percent:.1f}%"
 
 
 def progress_bar(completion, time_progress=None, status=None, width=160, height=14, label=""):
-    """Horizontal bar: filled to ``completion`` (a ratio, 0.35 = 35%), a dark tick at
-    ``time_progress`` (the share of the year elapsed). Over 100% fills the bar."""
+    """Horizontal bar filled to ``completion`` with a dark tick at ``time_progress``
+    (both in percent, 35 = 35%, as in tracker.domain.progress). Over 100% fills the bar."""
     comp = _num(completion) or 0.0
-    fill_w = max(0.0, min(comp, 1.0)) * width
+    fill_w = max(0.0, min(comp / 100.0, 1.0)) * width
     title = label or f"完成 {_pct(comp)}" + (
-        f"，时序 {_pct(_num(time_progress))}" if time_progress is not None else "")
+        f"，时序进度 {_pct(_num(time_progress))}" if time_progress is not None else "")
     body = [
         f'<rect x="0" y="0" width="{_f(width)}" height="{_f(height)}" rx="3" '
         f'fill="{COLORS["track"]}"/>',
@@ -80,7 +80,7 @@ def progress_bar(completion, time_progress=None, status=None, width=160, height=
         f'fill="{_color(status or "brand")}"/>',
     ]
     if time_progress is not None:
-        tx = max(0.0, min(_num(time_progress), 1.0)) * width
+        tx = max(0.0, min(_num(time_progress) / 100.0, 1.0)) * width
         tx = min(max(tx, 1.0), width - 1.0)
         body.append(f'<line class="time" x1="{_f(tx)}" y1="0" x2="{_f(tx)}" '
                     f'y2="{_f(height)}" stroke="{COLORS["fg"]}" stroke-width="2"/>')
@@ -99,7 +99,7 @@ def _nice_max(value):
 
 
 def cumulative_chart(labels, checkpoints, actuals, *, catch_up=None, forecast=None, title="",
-                     fmt=None, unit="", width=360, height=200):
+                     fmt=None, unit="", width=360, height=200, legend=("累计完成", "节点目标")):
     """Cumulative actual vs the cumulative checkpoint, one point per period.
 
     ``labels``: period names (e.g. Q1..Q4); ``checkpoints``: cumulative checkpoint target
@@ -107,7 +107,8 @@ def cumulative_chart(labels, checkpoints, actuals, *, catch_up=None, forecast=No
     at the end of each period, None for periods not reached yet (drawn as a solid line
     with dots); ``catch_up``: optional cumulative catch-up target per period (dotted);
     ``forecast``: optional projected year-end value (a hollow dot at the last period).
-    ``fmt`` turns a value into axis text (default: plain number)."""
+    ``fmt`` turns a value into axis text (default: plain number); ``legend`` names the
+    actual and the checkpoint line."""
     fmt = fmt or (lambda v: f"{v:,.0f}")
     n = len(labels)
     if n == 0:
@@ -175,10 +176,10 @@ def cumulative_chart(labels, checkpoints, actuals, *, catch_up=None, forecast=No
     lx, ly = left + 4, top_pad + 10
     body.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 16}" y2="{ly}" stroke="{COLORS["brand"]}" '
                 f'stroke-width="2.5"/>')
-    body.append(_text(lx + 20, ly + 4, "累计完成", size=10))
+    body.append(_text(lx + 20, ly + 4, legend[0], size=10))
     body.append(f'<line x1="{lx + 76}" y1="{ly}" x2="{lx + 92}" y2="{ly}" '
                 f'stroke="{COLORS["plan"]}" stroke-width="1.5" stroke-dasharray="5 3"/>')
-    body.append(_text(lx + 96, ly + 4, "节点目标", size=10))
+    body.append(_text(lx + 96, ly + 4, legend[1], size=10))
     return _svg(width, height, body, title or "累计完成与节点目标")
 
 

@@ -4,6 +4,8 @@ Authentication: a logged-in session, or ``Authorization: Bearer <token>`` with a
 token made by ``flask --app tracker api-token create USERNAME``. Failures are JSON
 (401/400), never a redirect to the login page.
 """
+from decimal import Decimal
+
 import click
 from flask import Blueprint, g, jsonify, request
 from flask.cli import with_appcontext
@@ -12,6 +14,7 @@ from flask_login import current_user
 from ..db import database
 from ..models import ApiToken, User, utcnow
 from ..services import audit
+from ..services import progress as progress_service
 from . import csrf, public
 from .period import parse_period
 
@@ -65,10 +68,84 @@ def progress():
     if period.errors:
         return _error(400, "bad_request", "；".join(period.errors.values()),
                       fields=period.errors)
-    from ..services import progress as progress_service
-    from .progress_json import report_json
     report = progress_service.build_report(period.year, period.as_of)
     return jsonify(report_json(report))
+
+
+# --- JSON shape ----------------------------------------------------------------------
+
+def _dec(value):
+    """Decimal -> '123.45' (None stays None)."""
+    return None if value is None else f"{Decimal(value):.2f}"
+
+
+def _count(value):
+    return None if value is None else int(Decimal(value))
+
+
+def metric_json(m):
+    """One metric: amounts as decimal strings in 万元 (counts as integers for
+    ``negotiations``; its forecast, a weighted expectation, stays a decimal string);
+    percentages as decimal strings in percent; milestone flags true/false/"pending"
+    (null without a target)."""
+    amount = _count if m.unit == "个" else _dec
+    flags = m.milestones.as_dict()
+    return {
+        "label": m.label,
+        "unit": m.unit,
+        "target": amount(m.target),
+        "target_version": m.target_version,
+        "actual": amount(m.actual),
+        "completion": _dec(m.completion),
+        "time_progress": _dec(m.time_progress),
+        "gap_points": _dec(m.gap_points),
+        "status": m.status,
+        "forecast": _dec(m.forecast),
+        "forecast_completion": _dec(m.forecast_completion),
+        "kaimenhong": flags["kaimenhong"],
+        "shuangguoban": flags["shuangguoban"],
+        "shuangguoban_early": flags["shuangguoban_early"],
+        "q3": flags["q3"],
+        "full_year": flags["full_year"],
+    }
+
+
+def county_json(c):
+    return {
+        "name": c.name,
+        "kind": c.kind,
+        "actual": _dec(c.actual),
+        "last_year_same_period": _dec(c.last_year_same_period),
+        "last_year_total": _dec(c.last_year_total),
+        "growth": _dec(c.growth),
+        "growth_goal": _dec(c.growth_goal),
+        "gap_points": _dec(c.gap_points),
+        "target": _dec(c.target),
+        "completion": _dec(c.completion),
+        "base_source": c.base_source,
+        "status": c.status,
+    }
+
+
+def report_json(report):
+    return {
+        "year": report.year,
+        "as_of": report.as_of.isoformat(),
+        "precision": report.precision,
+        "time_progress": _dec(report.time_progress),
+        "task_forces": {
+            row.code: {
+                "name": row.name,
+                "kind": row.kind,
+                "rank": row.rank,
+                "score": _dec(row.score),
+                "status": row.status,
+                "metrics": {key: metric_json(m) for key, m in row.metrics.items()},
+            } for row in report.rows
+        },
+        "totals": {key: metric_json(m) for key, m in report.totals.items()},
+        "counties": {c.code: county_json(c) for c in report.counties},
+    }
 
 
 # --- CLI: flask --app tracker api-token create|list|revoke ---------------------------

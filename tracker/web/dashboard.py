@@ -1,0 +1,97 @@
+"""Bureau dashboard: every task force × metric against its annual target."""
+from flask import Blueprint, current_app, render_template, request, url_for
+from werkzeug.routing import BuildError
+
+from .. import charts
+from ..domain import metrics as M
+from ..domain import milestones as MS
+from ..domain import progress as P
+from ..services import progress as progress_service
+from ..services import staleness as stale_service
+from . import taskforce_progress  # noqa: F401 - registers the task-force page's progress context
+from .period import parse_period
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+# Sort orders of the ranking: key -> (label, function(row) -> sort key)
+SORTS = {
+    "rank": ("综合排名", lambda row: (row.rank,)),
+    "code": ("编号", lambda row: (row.code,)),
+    "status": ("状态", lambda row: (_STATUS_ORDER.get(row.status, 9), row.rank)),
+}
+_STATUS_ORDER = {P.RED: 0, P.ORANGE: 1, P.YELLOW: 2, P.GREEN: 3, P.GREY: 4}
+
+
+def _metric_sort(key, field):
+    def sort_key(row):
+        value = getattr(row.metrics[key], field)
+        return (value is None, -(value or 0), row.rank)
+    return sort_key
+
+
+for _key in M.KEYS:
+    SORTS[_key] = (f"{M.label(_key)}完成率", _metric_sort(_key, "completion"))
+    SORTS[f"{_key}_gap"] = (f"{M.label(_key)}超/欠进度", _metric_sort(_key, "gap_points"))
+
+
+def sorted_rows(rows, sort):
+    """Rows in the order ``sort`` names (unknown -> rank); best first."""
+    _label, key = SORTS.get(sort, SORTS["rank"])
+    return sorted(rows, key=key)
+
+
+MILESTONE_KEYS = ("kaimenhong", "shuangguoban", "q3", "full_year")
+
+
+def milestone_badges(m):
+    """[(name, state, css)] for one MetricProgress: state 'met'/'early'/'missed'/'pending'."""
+    flags = m.milestones.as_dict()
+    out = []
+    for key in MILESTONE_KEYS:
+        flag = flags[key]
+        if flag is None:
+            continue
+        name = MS.NAMES[key]
+        if flag is True and key == "shuangguoban" and flags["shuangguoban_early"]:
+            out.append(("提前" + name, "early", "green"))
+        elif flag is True:
+            out.append((name, "met", "green"))
+        elif flag is False:
+            out.append((name, "missed", "red"))
+        else:
+            out.append((name, "pending", "grey"))
+    return out
+
+
+STATE_LABELS = {"met": "已实现", "early": "提前实现", "missed": "未实现", "pending": "待考核"}
+
+
+def project_url(project_id):
+    """Link to a project's page when the projects blueprint provides one."""
+    if "projects.detail" not in current_app.view_functions:
+        return None
+    try:
+        return url_for("projects.detail", project_id=project_id)
+    except BuildError:
+        return None
+
+
+def template_helpers():
+    return {"project_url": project_url, "metric_keys": M.KEYS, "metric_label": M.label, "milestone_badges": milestone_badges,
+            "milestone_state_labels": STATE_LABELS, "charts": charts,
+            "status_labels": P.STATUS_LABELS}
+
+
+@bp.route("/")
+def index():
+    period = parse_period(request.args)
+    sort = request.args.get("sort", "rank")
+    if sort not in SORTS:
+        sort = "rank"
+    report = progress_service.build_report(period.year, period.as_of)
+    stale = stale_service.open_flags(as_of=period.as_of)
+    red_teams = [row for row in report.rows if row.status == P.RED]
+    return render_template(
+        "dashboard/index.html", report=report, period=period, sort=sort, sorts=SORTS,
+        rows=sorted_rows(report.rows, sort), stale=stale, red_teams=red_teams,
+        **template_helpers())
