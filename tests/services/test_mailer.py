@@ -1,0 +1,236 @@
+"""Delivery of outbox rows over a real SMTP server (aiosmtpd) and to .eml files."""
+import datetime
+import os
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+from peewee import IntegrityError
+
+from tests.factories import make_user
+from tests.mail_server import SMTPServer, free_port, parts
+from tracker.db import database
+from tracker.models import OutboxMessage, utcnow
+from tracker.services import mailer
+
+LATER = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def smtp():
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+def make_row(user, week="2026-W26", scope="city", kind="bureau", **kw):
+    fields = dict(week=week, kind=kind, scope=scope, user=user, to_addr=user.email,
+                  to_name=str(user), subject=f"【招商专班周报】测试 · {user.username}",
+                  message_id=f"<t.{week}.{scope}.{user.id}@example.test>",
+                  unsubscribe_url=f"http://tracker.test/unsubscribe/tok{user.id}",
+                  body_text=f"你好 {user.username}：正文", body_html=f"<p>你好 {user.username}</p>")
+    fields.update(kw)
+    return OutboxMessage.create(**fields)
+
+
+def use(app, server):
+    app.config.update(server.config())
+
+
+def test_sends_multipart_message_and_records_it(sqlite_app, smtp):
+    use(sqlite_app, smtp)
+    with sqlite_app.app_context():
+        row = make_row(make_user("boss", role="bureau"))
+        result = mailer.send_pending()
+        assert (result.sent, result.retry, result.failed) == (1, 0, 0)
+        [msg] = smtp.messages
+        assert msg.envelope_to == ["boss@example.test"]
+        assert msg.envelope_from == "zhaoshang@example.test"
+        assert msg["Subject"] == "【招商专班周报】测试 · boss"
+        assert msg["Message-ID"] == row.message_id
+        assert msg.get_content_type() == "multipart/alternative"
+        assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+        assert parts(msg) == ("你好 boss：正文\n", "<p>你好 boss</p>\n")
+        assert msg["List-Unsubscribe"] == f"<http://tracker.test/unsubscribe/tok{row.user_id}>"
+        assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        row = OutboxMessage.get_by_id(row.id)
+        assert (row.status, row.attempts, row.transport, row.last_error) == ("sent", 1, "smtp", "")
+        assert row.sent_at is not None
+        # nothing left to send
+        assert mailer.send_pending().sent == 0 and len(smtp.messages) == 1
+
+
+def test_server_down_keeps_rows_pending_then_each_delivered_exactly_once(sqlite_app):
+    server = SMTPServer()          # not started: connection refused
+    use(sqlite_app, server)
+    with sqlite_app.app_context():
+        rows = [make_row(make_user(f"u{i}", role="bureau")) for i in range(3)]
+        result = mailer.send_pending()
+        assert result.sent == 0 and result.retry == 1 and result.stopped
+        states = {r.id: r for r in OutboxMessage.select()}
+        assert {r.status for r in states.values()} == {"pending"}
+        first = states[rows[0].id]
+        assert first.attempts == 1 and "无法连接" in first.last_error
+        assert first.next_attempt_at > utcnow()
+        # still down on the next run: nothing sent, still pending
+        assert mailer.send_pending(now=utcnow() + LATER).sent == 0
+        assert OutboxMessage.select().where(OutboxMessage.status != "pending").count() == 0
+
+        server.start()
+        try:
+            result = mailer.send_pending(now=utcnow() + 2 * LATER)
+            assert result.sent == 3 and not result.stopped
+            again = mailer.send_pending(now=utcnow() + 3 * LATER)
+            assert again.sent == 0
+            received = server.by_message_id()
+            assert sorted(received) == sorted(r.message_id for r in rows)
+            assert all(len(copies) == 1 for copies in received.values())
+            assert OutboxMessage.select().where(OutboxMessage.status == "sent").count() == 3
+        finally:
+            server.stop()
+
+
+def test_temporary_rejection_backs_off_and_gives_up(sqlite_app, smtp):
+    use(sqlite_app, smtp)
+    sqlite_app.config.update(MAIL_MAX_ATTEMPTS=3, MAIL_RETRY_BASE=60)
+    smtp.reject["busy@example.test"] = "451 4.3.0 try again later"
+    with sqlite_app.app_context():
+        row = make_row(make_user("busy", role="bureau"))
+        ok = make_row(make_user("fine", role="bureau"))
+        now = utcnow()
+        result = mailer.send_pending(now=now)
+        assert (result.sent, result.retry) == (1, 1)     # one refusal does not stop the run
+        row = OutboxMessage.get_by_id(row.id)
+        assert row.status == "pending" and row.attempts == 1 and "451" in row.last_error
+        assert row.next_attempt_at == now + datetime.timedelta(seconds=60)
+        # not due yet: not tried again
+        assert mailer.send_pending(now=now + datetime.timedelta(seconds=30)).retry == 0
+        mailer.send_pending(now=now + datetime.timedelta(seconds=61))
+        row = OutboxMessage.get_by_id(row.id)
+        assert row.attempts == 2 and row.next_attempt_at == \
+            now + datetime.timedelta(seconds=61) + datetime.timedelta(seconds=120)
+        result = mailer.send_pending(now=now + LATER)
+        row = OutboxMessage.get_by_id(row.id)
+        assert result.failed == 1 and (row.status, row.attempts) == ("failed", 3)
+        assert OutboxMessage.get_by_id(ok.id).status == "sent"
+        assert [m["To"] for m in smtp.messages] == ["fine <fine@example.test>"]
+
+
+def test_permanent_rejection_fails_at_once(sqlite_app, smtp):
+    use(sqlite_app, smtp)
+    smtp.reject["gone@example.test"] = "550 5.1.1 no such user"
+    with sqlite_app.app_context():
+        row = make_row(make_user("gone", role="bureau"))
+        result = mailer.send_pending()
+        row = OutboxMessage.get_by_id(row.id)
+        assert result.failed == 1 and row.status == "failed" and row.attempts == 1
+        assert "550" in row.last_error and smtp.messages == []
+
+
+def test_opted_out_after_build_is_cancelled_not_sent(sqlite_app, smtp):
+    use(sqlite_app, smtp)
+    with sqlite_app.app_context():
+        user = make_user("quit", role="bureau")
+        row = make_row(user)
+        user.wants_summary = False
+        user.save()
+        result = mailer.send_pending()
+        assert result.cancelled == 1 and smtp.messages == []
+        assert OutboxMessage.get_by_id(row.id).status == "cancelled"
+
+
+def test_without_mail_server_writes_eml_files(sqlite_app):
+    with sqlite_app.app_context():
+        row = make_row(make_user("boss", role="bureau"))
+        assert mailer.send_pending().sent == 1
+        path = os.path.join(sqlite_app.instance_path, "outbox", "2026-W26", f"{row.id:07d}.eml")
+        with open(path, "rb") as fh:
+            msg = BytesParser(policy=policy.default).parse(fh)
+        assert msg["Message-ID"] == row.message_id
+        assert parts(msg)[0] == "你好 boss：正文\n"
+        row = OutboxMessage.get_by_id(row.id)
+        assert (row.status, row.transport) == ("sent", "eml")
+
+
+def test_outbox_row_is_unique_per_week_recipient_kind_scope(db):
+    user = make_user("boss", role="bureau")
+    make_row(user)
+    with pytest.raises(IntegrityError):
+        with database.atomic():
+            make_row(user, message_id="<other@example.test>")
+    make_row(user, week="2026-W27", message_id="<w27@example.test>")   # another week is fine
+    assert OutboxMessage.select().count() == 2
+
+
+def test_a_row_is_claimed_by_one_sender_only(db):
+    row = make_row(make_user("boss", role="bureau"))
+    now = utcnow()
+    first = mailer._claim(row, now, "smtp")
+    second = mailer._claim(row, now, "smtp")
+    assert first and second is None
+    row = OutboxMessage.get_by_id(row.id)
+    assert (row.status, row.attempts, row.claim_token) == ("sending", 1, first)
+
+
+def test_crashed_smtp_send_is_not_repeated_automatically(app):
+    """A row left in 'sending' (crash after the server may have accepted it) is
+    marked failed once its lease ran out, never resent on its own."""
+    server = SMTPServer().start()
+    use(app, server)
+    try:
+        with app.app_context():
+            row = make_row(make_user("boss", role="bureau"))
+            claimed_at = utcnow() - datetime.timedelta(minutes=5)
+            assert mailer._claim(row, claimed_at, "smtp")
+            # within the lease: left alone (a live sender may be talking to the server)
+            assert mailer.send_pending().sent == 0
+            assert OutboxMessage.get_by_id(row.id).status == "sending"
+            # lease expired: failed with "state unknown", nothing sent
+            result = mailer.send_pending(now=claimed_at + datetime.timedelta(minutes=16))
+            row = OutboxMessage.get_by_id(row.id)
+            assert result.reaped == 1 and result.sent == 0 and server.messages == []
+            assert row.status == "failed" and row.last_error == mailer.UNCERTAIN_ERROR
+            # a person decides to resend: same Message-ID, delivered once
+            assert mailer.requeue(row) == 1
+            assert mailer.send_pending().sent == 1
+            assert [m["Message-ID"] for m in server.messages] == [row.message_id]
+    finally:
+        server.stop()
+
+
+def test_crashed_eml_write_is_resolved_from_the_file(app):
+    with app.app_context():
+        written = make_row(make_user("a", role="bureau"))
+        lost = make_row(make_user("b", role="bureau"))
+        old = utcnow() - datetime.timedelta(hours=1)
+        transport = mailer.EmlTransport(app.instance_path)
+        for row in (written, lost):
+            assert mailer._claim(row, old, "eml")
+        transport.deliver(written, mailer.build_mime(written))     # crash after writing
+        result = mailer.send_pending()
+        assert result.reaped == 2
+        written, lost = OutboxMessage.get_by_id(written.id), OutboxMessage.get_by_id(lost.id)
+        assert written.status == "sent" and written.attempts == 1   # not written twice
+        assert lost.status == "sent" and lost.attempts == 2         # requeued, then written
+        assert os.path.exists(transport.path_for(lost))
+
+
+def test_idle_connection_closed_by_server_is_reopened(sqlite_app, smtp):
+    use(sqlite_app, smtp)
+    with sqlite_app.app_context():
+        a = make_row(make_user("a", role="bureau"))
+        b = make_row(make_user("b", role="bureau"))
+        transport = mailer.make_transport()
+        transport.deliver(a, mailer.build_mime(a))
+        transport.conn.sock.close()           # the server side went away between messages
+        transport.deliver(b, mailer.build_mime(b))
+        transport.close()
+        assert [m["Message-ID"] for m in smtp.messages] == [a.message_id, b.message_id]
+
+
+def test_unreachable_port_reports_connection_error(sqlite_app):
+    sqlite_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
+    with sqlite_app.app_context():
+        make_row(make_user("a", role="bureau"))
+        result = mailer.send_pending()
+        assert result.stopped and "无法连接邮件服务器" in result.errors[0]
