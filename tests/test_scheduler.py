@@ -6,6 +6,9 @@ explicit dates, and "two schedulers" are two app instances on one database.
 """
 import dataclasses
 import datetime
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -94,6 +97,27 @@ def test_real_quarter_close_runs_once_across_two_apps(app, other_app):
     with app.app_context():
         assert QuarterSnapshot.select().where(QuarterSnapshot.quarter == 2).count() == 4
         assert JobRun.select().count() == 1
+
+
+def test_two_scheduler_processes_race_for_one_period(app, database_url, tmp_path):
+    """Two real processes run the same quarter close at once: one runs it,
+    the other sees the claim and skips."""
+    with app.app_context():
+        make_task_force("TF1")
+    env = dict(os.environ, TRACKER_DATABASE_URL=database_url, TRACKER_SECRET_KEY="test")
+    command = [sys.executable, "-m", "flask", "--app", "tracker", "scheduler", "run",
+               "quarter-close", "--as-of", "2026-10-01"]
+    procs = [subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert sorted("成功" in out for out in outputs) == [False, True], outputs
+    assert sum("跳过" in out for out in outputs) == 1, outputs
+    with app.app_context():
+        run = JobRun.get()
+        assert (run.job, run.period_key, run.outcome, run.attempts) == (
+            "quarter-close", "2026Q3", "ok", 1)
+        assert QuarterSnapshot.select().count() == 4
 
 
 def test_failed_run_rolls_back_and_is_retried(app, other_app):
