@@ -155,6 +155,32 @@ def set_target(user, task_force, year, metric, value, reason=""):
     return row
 
 
+def set_targets(user, task_force, year, values, reason=""):
+    """Set several metrics of one task force at once: every value is checked
+    first (errors keyed by metric), then all versions are written in one
+    transaction. Unchanged values write nothing. Returns the number of new versions."""
+    errors = {}
+    team = _team(errors, task_force)
+    year = check_year(year, errors)
+    for key, raw in values.items():
+        if key not in M.METRICS:
+            errors[key] = "未知指标。"
+            continue
+        _number(errors, key, raw, label="目标值", integer=not M.get(key).is_money)
+    if len((reason or "").strip()) > 500:
+        errors["reason"] = "修改原因不能超过 500 个字。"
+    if errors:
+        raise ValidationError(errors)
+    written = 0
+    with database.atomic():
+        for key, raw in values.items():
+            before = current_target(team, year, key)
+            row = set_target(user, team, year, key, raw, reason)
+            if row is not None and (before is None or row.id != before.id):
+                written += 1
+    return written
+
+
 def apply_defaults(year, user, *, overwrite=False, reason="应用默认目标"):
     """Give every active task force the default targets for ``year``.
 
@@ -226,6 +252,41 @@ def set_shares(user, year, metric, shares):
         audit.record(user, "checkpoint_share", row.id, "set", before,
                      {"year": year, "metric": metric, "shares": [str(v) for v in values]})
     return row
+
+
+def set_all_shares(user, year, shares_by_metric):
+    """Store the shares of several metrics: all checked first (errors keyed
+    "<metric>_q<n>"), then written in one transaction; unchanged ones are skipped.
+    Returns the number of metrics changed."""
+    errors = {}
+    year = check_year(year, errors)
+    parsed = {}
+    for key, shares in shares_by_metric.items():
+        if key not in M.METRICS:
+            errors[key] = "未知指标。"
+            continue
+        values = []
+        for i, raw in enumerate(shares, start=1):
+            field = f"{key}_q{i}"
+            value = _number(errors, field, raw, label=f"第{i}季度累计比例", maximum=Decimal(100))
+            if value is None and field not in errors:
+                errors[field] = f"请填写第{i}季度累计比例。"
+            values.append(value)
+        if not any(k.startswith(f"{key}_q") for k in errors):
+            message = validate_shares(values)
+            if message:
+                errors[f"{key}_q4"] = message
+        parsed[key] = values
+    if errors:
+        raise ValidationError(errors)
+    current = shares_for(year)
+    changed = 0
+    with database.atomic():
+        for key, values in parsed.items():
+            if tuple(current[key]) != tuple(values):
+                set_shares(user, year, key, values)
+                changed += 1
+    return changed
 
 
 # --- county / zone funds goals -----------------------------------------------------

@@ -1,0 +1,139 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import make_county, make_task_force, make_user
+from tracker.models import AuditLog, CheckpointShare, CountyTarget, TaskForceTarget
+from tracker.services import targets as T
+
+
+@pytest.fixture
+def setup(app):
+    with app.app_context():
+        make_user("boss", role="bureau")
+        make_user("member1", role="member")
+        tf = make_task_force("TF1", name="精细化工专班")
+        make_task_force("TF2")
+        make_county("C1", name="东洲区")
+        return {"tf": tf.id}
+
+
+def test_members_are_forbidden(client, auth, setup):
+    auth.login("member1")
+    assert client.get("/targets/").status_code == 403
+    assert client.post("/targets/2026/defaults").status_code == 403
+    assert client.post("/targets/2026/team/TF1", data={"signed_value": "1"}).status_code == 403
+
+
+def test_index_lists_teams_and_applies_defaults(app, client, auth, setup):
+    auth.login("boss")
+    page = client.get("/targets/?year=2026")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "2026 年目标设置" in html and "精细化工专班" in html and "未设置" in html
+    assert "东洲区" in html
+    response = client.post("/targets/2026/defaults", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "新增 6 个目标版本" in html
+    assert "1,000,000.00" in html and "200,000.00" in html and "v1" in html
+    with app.app_context():
+        assert TaskForceTarget.select().where(TaskForceTarget.year == 2026).count() == 6
+    again = client.post("/targets/2026/defaults", follow_redirects=True).get_data(as_text=True)
+    assert "未作修改" in again
+
+
+def test_bad_year_never_fails(client, auth, setup):
+    auth.login("boss")
+    response = client.get("/targets/?year=abc")
+    assert response.status_code == 200
+    assert "年份必须是整数" in response.get_data(as_text=True)
+    assert client.get("/targets/1800/team/TF1").status_code == 404
+    assert client.get("/targets/2026/team/NOPE").status_code == 404
+    assert client.get("/targets/2026/county/NOPE").status_code == 404
+
+
+def test_edit_team_creates_versions_with_reason(app, client, auth, setup):
+    auth.login("boss")
+    form = client.get("/targets/2026/team/TF1")
+    assert form.status_code == 200 and "保存（生成新版本）" in form.get_data(as_text=True)
+    data = {"packaged_value": "900000", "negotiations": "25", "signed_value": "150000",
+            "funds_received": "", "reason": "市政府下达"}
+    response = client.post("/targets/2026/team/TF1", data=data, follow_redirects=True)
+    assert "新增 3 个版本" in response.get_data(as_text=True)
+    data.update(signed_value="180000", reason="年中上调")
+    client.post("/targets/2026/team/TF1", data=data)
+    with app.app_context():
+        current = T.current_target(setup["tf"], 2026, "signed_value")
+        assert (current.version, current.value, current.reason) == (2, Decimal("180000.00"),
+                                                                    "年中上调")
+        assert current.set_by.username == "boss"
+        assert AuditLog.select().where(AuditLog.entity == "target").count() == 4
+    html = client.get("/targets/2026/team/TF1").get_data(as_text=True)
+    assert "年中上调" in html and "v2" in html and 'value="25"' in html
+
+
+def test_edit_team_shows_errors_and_writes_nothing(app, client, auth, setup):
+    auth.login("boss")
+    data = {"packaged_value": "-1", "negotiations": "2.5", "signed_value": "abc",
+            "funds_received": "100"}
+    response = client.post("/targets/2026/team/TF1", data=data)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "目标值不能为负数。" in html and "目标值必须是整数。" in html
+    assert "目标值必须是数字。" in html
+    with app.app_context():
+        assert TaskForceTarget.select().count() == 0      # funds were valid but not written
+
+
+def test_checkpoint_shares_form(app, client, auth, setup):
+    auth.login("boss")
+    page = client.get("/targets/2026/shares")
+    assert page.status_code == 200 and 'value="25"' in page.get_data(as_text=True)
+    data = {}
+    for key in ("packaged_value", "negotiations", "signed_value", "funds_received"):
+        data.update({f"{key}_q1": "25", f"{key}_q2": "50", f"{key}_q3": "75", f"{key}_q4": "100"})
+    bad = dict(data, signed_value_q2="20")
+    response = client.post("/targets/2026/shares", data=bad)
+    assert response.status_code == 200
+    assert "累计比例必须逐季不减。" in response.get_data(as_text=True)
+    data.update(signed_value_q1="10", signed_value_q2="40", signed_value_q3="70")
+    response = client.post("/targets/2026/shares", data=data, follow_redirects=True)
+    assert "已保存 2026 年季度节点比例" in response.get_data(as_text=True)
+    with app.app_context():
+        assert CheckpointShare.select().count() == 1     # only the changed metric
+        assert T.shares_for(2026)["signed_value"] == (10, 40, 70, 100)
+
+
+def test_county_target_form(app, client, auth, setup):
+    auth.login("boss")
+    assert client.get("/targets/2026/county/C1").status_code == 200
+    response = client.post("/targets/2026/county/C1", data={"base": "x", "growth_pct": ""})
+    html = response.get_data(as_text=True)
+    assert "基数必须是数字。" in html and "请填写增长目标（%）。" in html
+    response = client.post("/targets/2026/county/C1",
+                           data={"base": "8000", "growth_pct": "20", "reason": "上年无台账"},
+                           follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "已保存「东洲区」2026年到位资金目标" in html and "8,000.00" in html
+    with app.app_context():
+        row = CountyTarget.get()
+        assert (row.base, row.version, row.reason) == (Decimal("8000.00"), 1, "上年无台账")
+
+
+def test_forms_are_csrf_protected(csrf_app):
+    import re
+    with csrf_app.app_context():
+        make_user("boss", role="bureau")
+        make_task_force("TF1")
+    client = csrf_app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                      client.get("/login").get_data(as_text=True)).group(1)
+    logged_in = client.post("/login", data={"username": "boss", "password": "password123",
+                                            "csrf_token": token})
+    assert logged_in.status_code == 302
+    assert client.get("/targets/").status_code == 200
+    response = client.post("/targets/2026/defaults")
+    assert response.status_code == 400
+    with csrf_app.app_context():
+        assert TaskForceTarget.select().count() == 0
