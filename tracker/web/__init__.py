@@ -37,6 +37,8 @@ NAV = [
 def _blueprints():
     # One import + one list entry per blueprint module.
     from . import auth
+    from . import dashboard
+    from . import counties
     from . import api
     from . import taskforces
     from . import projects
@@ -45,6 +47,8 @@ def _blueprints():
     from . import targets
     return [
         auth.bp,
+        dashboard.bp,
+        counties.bp,
         api.bp,
         taskforces.bp,
         projects.bp,
@@ -74,6 +78,10 @@ def init_app(app):
 
     @app.route("/")
     def index():
+        # Bureau/admin users land on the progress dashboard, everyone else on the ledger.
+        if getattr(current_user, "role", None) in ("admin", "bureau") \
+                and "dashboard.index" in app.view_functions:
+            return redirect(url_for("dashboard.index"))
         return redirect(url_for(app.config.get("HOME_ENDPOINT", "projects.ledger")))
 
     app.jinja_env.filters.update(
