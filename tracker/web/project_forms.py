@@ -5,7 +5,9 @@ onto these fields by ``apply_errors``)."""
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import Form, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import (
+    Form, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets,
+)
 from wtforms.fields import DateField, DecimalField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -55,8 +57,15 @@ def _within_range(form, field):
         raise ValidationError(f"日期必须在 {low.isoformat()} 至 {high.isoformat()} 之间。")
 
 
+def opts(pairs):
+    """(value, label) pairs -> SelectChoice list."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 class Choice(SelectField):
     def __init__(self, label=None, validators=None, **kwargs):
+        if kwargs.get("choices") is not None:
+            kwargs["choices"] = opts(kwargs["choices"])
         kwargs.setdefault("invalid_choice_message", NOT_A_CHOICE)
         kwargs.setdefault("invalid_value_message", NOT_A_CHOICE)
         super().__init__(label, validators, **kwargs)
@@ -67,6 +76,8 @@ class CheckboxList(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
     def __init__(self, label=None, validators=None, **kwargs):
+        if kwargs.get("choices") is not None:
+            kwargs["choices"] = opts(kwargs["choices"])
         kwargs.setdefault("invalid_choice_message", NOT_A_CHOICE)
         super().__init__(label, validators, **kwargs)
 
@@ -125,14 +136,14 @@ class LedgerFilterForm(Form):
 
     def __init__(self, formdata):
         super().__init__(formdata)
-        self.tf.choices = [("", "全部专班")] + [
-            (t.id, t.name) for t in TaskForce.select().order_by(TaskForce.code)]
-        self.stage.choices = [("", "全部阶段")] + pipeline.choices(include_dropped=True)
-        self.county.choices = [("", "全部区县")] + [
-            (c.id, c.name) for c in County.select().order_by(County.code)]
+        self.tf.choices = opts([("", "全部专班")] + [
+            (t.id, t.name) for t in TaskForce.select().order_by(TaskForce.code)])
+        self.stage.choices = opts([("", "全部阶段")] + pipeline.choices(include_dropped=True))
+        self.county.choices = opts([("", "全部区县")] + [
+            (c.id, c.name) for c in County.select().order_by(County.code)])
         this_year = clock.today().year
-        self.year.choices = [("", "全部年度")] + [
-            (y, f"{y}年") for y in range(this_year, this_year - 6, -1)]
+        self.year.choices = opts([("", "全部年度")] + [
+            (y, f"{y}年") for y in range(this_year, this_year - 6, -1)])
 
     def values(self):
         """Cleaned filter values; anything invalid is simply ignored."""
@@ -174,15 +185,15 @@ class ProjectForm(FlaskForm):
 
     def __init__(self, *args, teams=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.task_force.choices = [(t.id, t.name) for t in teams]
-        self.county.choices = [("", "（未指定）")] + [
+        self.task_force.choices = opts([(t.id, t.name) for t in teams])
+        self.county.choices = opts([("", "（未指定）")] + [
             (c.id, c.name) for c in County.select().where(County.active == True)  # noqa: E712
-            .order_by(County.code)]
-        self.investor_region.choices = [("", "（未指定）")] + [(r, r) for r in Project.REGIONS]
-        self.signing_grade.choices = [("", "（未签约）")] + list(pipeline.SIGNING_GRADES.items())
-        self.owner.choices = [("", "（未指定）")] + [
+            .order_by(County.code)])
+        self.investor_region.choices = opts([("", "（未指定）")] + [(r, r) for r in Project.REGIONS])
+        self.signing_grade.choices = opts([("", "（未签约）")] + list(pipeline.SIGNING_GRADES.items()))
+        self.owner.choices = opts([("", "（未指定）")] + [
             (u.id, str(u)) for u in User.select().where(User.active == True)  # noqa: E712
-            .order_by(User.username)]
+            .order_by(User.username)])
 
     def ledger_fields(self):
         return {
