@@ -103,3 +103,19 @@ def test_county_targets(db):
         T.set_county_target(boss, 999, 2026, base="x", growth_pct="")
     assert set(exc.value.errors) == {"county", "base", "growth_pct"}
     assert CountyTarget.select().count() == 2
+
+
+def test_seed_demo_targets(db):
+    import datetime
+
+    from tests.services.ledger_fixture import build
+    L = build()
+    written, bases = T.seed_demo_targets(datetime.date(2026, 11, 25), L["user"])
+    assert written == 12                        # 2 teams x 3 metrics x 2 years
+    # 2025: C1 has 400 in 2025 and nothing in 2024 -> hand base 333; C2 nothing in 2025
+    # 2026: C1 has ledger history (2025), C2 has none -> hand base 2500 / 1.2 = 2083
+    assert bases == 2
+    assert T.current_county_targets(2025)[L["c1"].id].base == Decimal("333.00")
+    assert T.current_county_targets(2026)[L["c2"].id].base == Decimal("2083.00")
+    assert L["c1"].id not in T.current_county_targets(2026)
+    assert T.seed_demo_targets(datetime.date(2026, 11, 25), L["user"]) == (0, 0)
