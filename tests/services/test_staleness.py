@@ -5,6 +5,7 @@ import pytest
 
 from tests.factories import make_project, make_task_force, make_user
 from tracker.domain import pipeline
+from tracker.domain.staleness import Thresholds
 from tracker.models import Project, StaleFlag
 from tracker.services import projects, staleness
 
@@ -128,3 +129,28 @@ def test_open_flags_list_owners_most_severe_first(team):
 
     assert [r.project_id for r in staleness.open_flags([team.id], as_of=AS_OF)] == [b.id, a.id]
     assert [r.project_id for r in staleness.open_flags(levels=["red"], as_of=AS_OF)] == [b.id]
+
+
+def test_progress_hides_a_flag_before_the_next_scan(team):
+    a = make_project(team, "甲", on=ago(100))
+    b = make_project(team, "乙", on=ago(100))
+    staleness.scan(AS_OF)
+    assert {r.project_id for r in staleness.open_flags(as_of=AS_OF)} == {a.id, b.id}
+    projects.change_stage(None, a, pipeline.PACKAGED, on=AS_OF)
+    assert [r.project_id for r in staleness.open_flags(as_of=AS_OF)] == [b.id]
+    assert open_levels() == {a.id: "red", b.id: "red"}  # cleared by the next scan
+    staleness.scan(AS_OF)
+    assert open_levels() == {b.id: "red"}
+
+
+def test_thresholds_from_config(sqlite_url, tmp_path):
+    from tests.conftest import clean_tables, make_app
+    app = make_app(sqlite_url, tmp_path / "inst", STALE_DAYS=(30, 45, 100))
+    with app.app_context():
+        try:
+            p = make_project(make_task_force("TF9"), "甲", on=ago(45))
+            assert staleness.thresholds() == Thresholds(30, 45, 100)
+            staleness.scan(AS_OF)
+            assert open_levels() == {p.id: "red"}
+        finally:
+            clean_tables()

@@ -153,6 +153,9 @@ class StaleProject:
 def open_flags(task_force_ids=None, as_of=None, levels=None):
     """Open stale flags, most severe first, then longest silent first.
 
+    Flags of projects that progressed or landed after the last scan are left
+    out at once (the next scan clears them).
+
     ``task_force_ids`` limits to those task forces; ``levels`` to some levels;
     ``days_silent`` is counted to ``as_of`` (default today).
     """
@@ -168,7 +171,12 @@ def open_flags(task_force_ids=None, as_of=None, levels=None):
              .join(Project, on=(StaleFlag.project == Project.id))
              .join(TaskForce, on=(Project.task_force == TaskForce.id))
              .join(User, join_type=JOIN.LEFT_OUTER, on=(Project.owner == User.id))
-             .where(StaleFlag.cleared_on.is_null()))
+             .where(StaleFlag.cleared_on.is_null()
+                    # progress logged or the project landed since the last scan:
+                    # no longer stale, even before the next scan clears the flag
+                    & (Project.last_progress_on.is_null()
+                       | (Project.last_progress_on <= StaleFlag.last_progress_on))
+                    & Project.stage.in_(staleness.WATCHED_STAGES)))
     if task_force_ids is not None:
         query = query.where(Project.task_force.in_(list(task_force_ids)))
     if levels:
