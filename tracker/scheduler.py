@@ -161,10 +161,11 @@ def _utcnow():
 
 # --- run once per period ------------------------------------------------------
 
-def claim(spec, key, now=None):
+def claim(spec, key, now=None, manual=False):
     """Claim ``spec``/``key`` for this process: the JobRun row (outcome
     running) when we own the run, None when someone else has or had it.
-    Needs a connection; each step commits on its own."""
+    ``manual`` (an operator's ``flask scheduler run``) may retry a failed run
+    beyond max_attempts. Needs a connection; each step commits on its own."""
     from .models import JobRun
     now = now or _utcnow()
     try:
@@ -176,7 +177,7 @@ def claim(spec, key, now=None):
     run = JobRun.get_or_none((JobRun.job == spec.name) & (JobRun.period_key == key))
     if run is None:
         return None
-    retry = run.outcome == JobRun.FAILED and run.attempts < spec.max_attempts
+    retry = run.outcome == JobRun.FAILED and (manual or run.attempts < spec.max_attempts)
     abandoned = run.outcome == JobRun.RUNNING and run.started_at < now - spec.stale_after
     if not (retry or abandoned):
         return None
@@ -199,15 +200,16 @@ def _finish(run, outcome, detail):
     return JobRun.get_by_id(run.id)
 
 
-def run_once(app, spec, as_of, now=None):
+def run_once(app, spec, as_of, now=None, manual=False):
     """Run ``spec`` for the period of ``as_of`` unless it already ran (or is
     running) elsewhere. Returns the finished JobRun, or None when skipped.
-    A failing job is recorded as failed (with the traceback), not raised."""
+    A failing job is recorded as failed (with the traceback), not raised.
+    ``manual``: see claim()."""
     if isinstance(spec, str):
         spec = get_spec(spec)
     key = spec.period_key(as_of)
     with app.app_context():
-        run = claim(spec, key, now=now)
+        run = claim(spec, key, now=now, manual=manual)
     if run is None:
         log.info("%s %s: already claimed, skipped", spec.name, key)
         return None

@@ -1,0 +1,223 @@
+"""Weekly summaries: recipients, content and numbers, idempotent build, delivery
+over a real SMTP server, the scheduler job and the CLI."""
+import datetime
+import json
+
+import pytest
+
+from tests.mail_server import SMTPServer, parts
+from tracker import scheduler
+from tracker.domain import money
+from tracker.domain.weeks import parse_week
+from tracker.models import JobRun, OutboxMessage
+from tracker.services import mailer, progress, summaries
+
+from . import summary_ledger as L
+
+D = datetime.date
+TF1_SUBJECT = "【招商专班周报】2026年第26周 · 精细化工专班"
+
+
+@pytest.fixture
+def smtp():
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+def rows_by_user():
+    out = {}
+    for row in OutboxMessage.select().order_by(OutboxMessage.id):
+        out.setdefault(row.user.username, []).append((row.kind, row.subject))
+    return out
+
+
+def test_build_writes_one_row_per_recipient_and_summary(sqlite_app):
+    with sqlite_app.app_context():
+        L.build()
+        result = summaries.build_week(L.WEEK)
+        assert (result.created, result.existing) == (5, 0)
+        assert rows_by_user() == {
+            "boss": [("bureau", "【招商专班周报】2026年第26周 · 全市汇总")],
+            "lead1": [("task_force", TF1_SUBJECT)],
+            "mem1": [("task_force", TF1_SUBJECT),
+                     ("task_force", "【招商专班周报】2026年第26周 · 装备制造专班")],
+            "lead2": [("task_force", "【招商专班周报】2026年第26周 · 装备制造专班")],
+        }
+        row = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test")
+        assert row.status == "pending" and row.week == "2026-W26" and row.scope.startswith("tf:")
+        assert row.message_id.startswith("<summary.2026-W26.") and row.unsubscribe_url
+
+
+def test_building_again_creates_nothing(app):
+    """Uniqueness on every backend: a second build (or a concurrent one) adds no row."""
+    with app.app_context():
+        people = L.build()
+        first = summaries.build_week(L.WEEK)
+        ids = sorted(r.id for r in OutboxMessage.select())
+        again = summaries.build_week(parse_week(L.WEEK))
+        assert (first.created, again.created, again.existing) == (5, 0, 5)
+        assert sorted(r.id for r in OutboxMessage.select()) == ids
+        # a recipient who joins later gets only the missing row
+        L.make_user("late", role="member", task_forces=[people["tf2"]])
+        third = summaries.build_week(L.WEEK)
+        assert (third.created, third.existing) == (1, 5)
+
+
+def test_numbers_match_the_progress_report(sqlite_app):
+    with sqlite_app.app_context():
+        L.build()
+        summaries.build_week(L.WEEK)
+        report = progress.build_report(2026, L.SUNDAY)
+        tf1 = report.row("TF1")
+        row = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test")
+        numbers = json.loads(row.numbers)
+        assert numbers["metrics"] == summaries.metric_numbers(tf1.metrics)
+        # ... and those are the hand-computed figures of the ledger
+        assert numbers["metrics"]["signed_value"] == {
+            "target": "200000.00", "actual": "35000.00", "completion": "17.50",
+            "time_progress": "41.67", "gap_points": "-24.17", "status": "orange"}
+        assert numbers["metrics"]["packaged_value"]["actual"] == "81900.00"
+        assert numbers["metrics"]["negotiations"]["actual"] == "4.00"
+        assert numbers["metrics"]["funds_received"]["actual"] == "3000.00"
+        assert numbers["changes"] == {"new_projects": 1, "advances": 2, "signed": 1,
+                                      "signed_value": "30000.00", "started": 1, "dropped": 1,
+                                      "funds": "1000.00"}
+        text = row.body_text
+        assert "签约额：完成 3.50 亿元 / 目标 20.00 亿元，完成率 17.50%" in text
+        assert "策划包装项目：完成 8.19 亿元 / 目标 100.00 亿元" in text
+        assert "洽谈项目：完成 4 个 / 目标 20 个" in text
+        assert f"全市排名第 {tf1.rank}" in text
+
+        city = OutboxMessage.get(OutboxMessage.kind == "bureau")
+        city_numbers = json.loads(city.numbers)
+        assert city_numbers["totals"] == summaries.metric_numbers(report.totals)
+        assert city_numbers["ranking"] == [[r.code, r.rank, str(r.score) if r.score is not None
+                                            else None, r.status] for r in report.rows]
+        total_signed = report.totals["signed_value"].actual
+        assert f"签约额：完成 {money.fmt_yi(total_signed)} 亿元" in city.body_text
+
+
+def test_week_changes_and_stale_projects(sqlite_app):
+    with sqlite_app.app_context():
+        L.build()
+        summaries.build_week(L.WEEK)
+        text = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test").body_text
+        assert "2026-06-24 A 新材料：推进：洽谈 → 签约（签约额 30,000.00 万元）" in text
+        assert "2026-06-26 C 催化剂：推进：签约 → 开工" in text
+        assert "2026-06-23 B 电子化学品：新增项目（洽谈）" in text
+        assert "2026-06-27 D 涂料：退库：投资方撤回" in text
+        assert "2026-06-25 A 新材料：到位资金 1,000.00 万元" in text
+        assert "G 上周项目" not in text and "F 下周签约" not in text
+        assert "E 沉寂项目（策划包装，责任人 李组长）：174 天未更新，红色预警" in text
+        html = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test").body_html
+        assert "<svg" not in html and "<script" not in html and "<img" not in html
+        assert "http://127.0.0.1:5000/taskforces/TF1" in html
+        city = OutboxMessage.get(OutboxMessage.kind == "bureau").body_text
+        assert "五、本周签约\n- 2026-06-24 精细化工专班 A 新材料：30,000.00 万元" in city
+
+
+def test_sent_summaries_arrive_with_the_reported_numbers(sqlite_app, smtp):
+    sqlite_app.config.update(smtp.config())
+    with sqlite_app.app_context():
+        people = L.build()
+        summaries.build_week(L.WEEK)
+        result = mailer.send_pending()
+        assert result.sent == 5
+        received = {}
+        for msg in smtp.messages:
+            received.setdefault(msg.envelope_to[0], []).append(msg["Subject"])
+        assert received == {
+            "boss@example.test": ["【招商专班周报】2026年第26周 · 全市汇总"],
+            "lead1@example.test": [TF1_SUBJECT],
+            "mem1@example.test": [TF1_SUBJECT, "【招商专班周报】2026年第26周 · 装备制造专班"],
+            "lead2@example.test": ["【招商专班周报】2026年第26周 · 装备制造专班"],
+        }
+        assert people["quit"].email not in received and "" not in received
+        msg = next(m for m in smtp.messages if m.envelope_to == ["lead1@example.test"])
+        text, html = parts(msg)
+        assert "签约额：完成 3.50 亿元 / 目标 20.00 亿元，完成率 17.50%" in text
+        assert "3.50 亿元" in html and "17.50%" in html
+        assert msg["List-Unsubscribe"].startswith("<http://127.0.0.1:5000/unsubscribe/")
+
+
+def test_preview_matches_what_build_stores(sqlite_app):
+    with sqlite_app.app_context():
+        people = L.build()
+        data = summaries.collect(parse_week(L.WEEK))
+        [msg] = summaries.messages_for(data, people["lead1"])
+        summaries.build_week(L.WEEK)
+        row = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test")
+        assert (msg.subject, msg.text) == (row.subject, row.body_text)
+
+
+def test_weekly_job_builds_last_week_once_per_week(sqlite_app):
+    """Mondays 08:00: the job for Monday 29 June reports 2026-W26, once."""
+    with sqlite_app.app_context():
+        L.build()
+    run = scheduler.run_once(sqlite_app, "weekly-summary", D(2026, 6, 29))
+    assert run.outcome == "ok" and run.period_key == "2026-W26"
+    assert scheduler.run_once(sqlite_app, "weekly-summary", D(2026, 6, 29)) is None
+    with sqlite_app.app_context():
+        assert OutboxMessage.select().where(OutboxMessage.status == "sent").count() == 5
+        assert {r.week for r in OutboxMessage.select()} == {"2026-W26"}
+        assert JobRun.select().where(JobRun.job == "weekly-summary").count() == 1
+
+
+def test_weekly_job_with_mail_down_is_retried_by_catch_up(sqlite_app):
+    server = SMTPServer()       # down
+    sqlite_app.config.update(server.config())
+    with sqlite_app.app_context():
+        L.build()
+    run = scheduler.run_once(sqlite_app, "weekly-summary", D(2026, 6, 29))
+    assert run.outcome == "failed" and "待重试" in run.detail
+    with sqlite_app.app_context():
+        assert OutboxMessage.select().where(OutboxMessage.status == "pending").count() == 5
+        OutboxMessage.update(next_attempt_at=None).execute()    # the back-off has passed
+    server.start()
+    try:
+        tz = scheduler.zone(sqlite_app)
+        monday_noon = datetime.datetime(2026, 6, 29, 12, 0, tzinfo=tz)
+        [again] = scheduler.catch_up(sqlite_app, now=monday_noon,
+                                     specs=[scheduler.get_spec("weekly-summary")])
+        assert again.outcome == "ok" and again.attempts == 2
+        assert len(server.messages) == 5
+        assert all(len(c) == 1 for c in server.by_message_id().values())
+    finally:
+        server.stop()
+
+
+def test_cli_build_send_preview(sqlite_app):
+    runner = sqlite_app.test_cli_runner()
+    with sqlite_app.app_context():
+        L.build()
+    result = runner.invoke(args=["summaries", "build", "--week", "2026-W26"])
+    assert result.exit_code == 0, result.output
+    assert "新建 5 封" in result.output
+    result = runner.invoke(args=["summaries", "build", "--week", "2026-W26"])
+    assert "新建 0 封，已存在 5 封" in result.output
+    result = runner.invoke(args=["summaries", "send"])
+    assert result.exit_code == 0 and "已发送 5 封" in result.output
+    result = runner.invoke(args=["summaries", "preview", "--user", "lead1", "--week", "2026-W26"])
+    assert result.exit_code == 0 and f"Subject: {TF1_SUBJECT}" in result.output
+    assert "签约额：完成 3.50 亿元" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["summaries", "build", "--week", "2026-26"], "YYYY-Www"),
+    (["summaries", "build", "--week", "2025-W53"], "没有第 53 周"),
+    (["summaries", "preview", "--user", "nobody"], "unknown user"),
+])
+def test_cli_rejects_bad_input(sqlite_app, args, message):
+    result = sqlite_app.test_cli_runner().invoke(args=args)
+    assert result.exit_code != 0 and message in result.output
+
+
+def test_cli_send_exits_nonzero_when_server_is_down(sqlite_app):
+    sqlite_app.config.update(SMTPServer().config())
+    runner = sqlite_app.test_cli_runner()
+    with sqlite_app.app_context():
+        L.build()
+    runner.invoke(args=["summaries", "build", "--week", "2026-W26"])
+    result = runner.invoke(args=["summaries", "send"])
+    assert result.exit_code == 1 and "提前停止" in result.output
