@@ -151,6 +151,11 @@ def test_gives_up_after_max_attempts(app):
     assert [r.attempts for r in outcomes[:3]] == [1, 2, 3]
     assert all(r.outcome == "failed" for r in outcomes[:3])
     assert outcomes[3] is None and len(job.calls) == 3
+    # an operator may still retry it by hand (flask scheduler run)
+    job.fail = 0
+    manual = S.run_once(app, spec(job, max_attempts=3), DAY, manual=True)
+    assert (manual.outcome, manual.attempts) == ("ok", 4)
+    assert S.run_once(app, spec(job, max_attempts=3), DAY, manual=True) is None
 
 
 def test_abandoned_running_claim_is_taken_over(app, other_app):

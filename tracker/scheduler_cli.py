@@ -79,14 +79,16 @@ def jobs_command():
 @click.option("--as-of", "as_of", callback=parse_day, metavar="YYYY-MM-DD",
               help="Local date the job is taken to fire on (default today).")
 def run_command(name, as_of):
-    """Run one job now for the period of --as-of, unless that period already ran."""
+    """Run one job now for the period of --as-of, unless that period already ran
+    (ok) or is running. A failed period is retried even after max attempts."""
     try:
         spec = scheduler_module.get_spec(name)
     except KeyError as exc:
         raise click.BadParameter(str(exc.args[0]), param_hint="NAME") from None
     as_of = as_of or clock.today()
     _not_future(as_of)
-    run = scheduler_module.run_once(current_app._get_current_object(), spec, as_of)
+    run = scheduler_module.run_once(current_app._get_current_object(), spec, as_of,
+                                   manual=True)
     key = spec.period_key(as_of)
     if run is None:
         click.echo(f"{spec.name} {key}: 已由其他进程运行或已完成，跳过。")
