@@ -13,21 +13,22 @@ from .period import parse_period
 bp = Blueprint("counties", __name__, url_prefix="/counties")
 
 
-def growth_chart(counties):
+def growth_chart(counties, goal):
+    """Growth per county (coloured by status) against the default goal line."""
     return charts.bar_chart(
         [(c.name, c.growth, c.status) for c in counties],
-        title="到位资金同比增长", reference=counties[0].growth_goal if counties else 20,
-        reference_label=f"目标 {counties[0].growth_goal if counties else 20}%",
+        title="到位资金同比增长", reference=goal, reference_label=f"目标 {goal:.2f}%",
         fmt=lambda v: f"{v:.1f}%")
 
 
 @bp.route("/")
 def index():
     period = parse_period(request.args)
-    counties = progress_service.county_progress(period.year, period.as_of,
-                                                progress_service.settings())
+    cfg = progress_service.settings()
+    counties = progress_service.county_progress(period.year, period.as_of, cfg)
     return render_template("counties/index.html", period=period, counties=counties,
-                           chart=growth_chart(counties) if counties else None,
+                           chart=growth_chart(counties, cfg.county_growth_goal)
+                           if counties else None,
                            time_progress=periods.time_progress(period.year, period.as_of))
 
 

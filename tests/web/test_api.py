@@ -1,0 +1,137 @@
+"""GET /api/v1/progress: auth (token, bad token, session), errors, hand-computed numbers."""
+import re
+
+import pytest
+
+from tracker.domain import metrics as M
+
+from . import progress_ledger as L
+
+URL = "/api/v1/progress?year=2026&as_of=2026-06-30"
+
+
+@pytest.fixture
+def built(app):
+    with app.app_context():
+        return L.build()
+
+
+@pytest.fixture
+def token(built, runner):
+    result = runner.invoke(args=["api-token", "create", "boss", "--name", "test"])
+    assert result.exit_code == 0, result.output
+    return re.search(r"(trk_\S+)", result.output).group(1)
+
+
+def bearer(value):
+    return {"Authorization": f"Bearer {value}"}
+
+
+def test_token_gives_hand_computed_numbers(client, token):
+    response = client.get(URL, headers=bearer(token))
+    assert response.status_code == 200 and response.is_json
+    data = response.get_json()
+    assert data["year"] == 2026 and data["as_of"] == "2026-06-30"
+    assert data["time_progress"] == "50.00"
+    assert set(data["task_forces"]) == {"CHEM", "EQUIP"}
+    for (code, key), exp in L.EXPECTED.items():
+        m = data["task_forces"][code]["metrics"][key]
+        assert m["target"] == exp["target"], (code, key)
+        assert m["actual"] == exp["actual"], (code, key)
+        assert m["completion"] == exp["completion"], (code, key)
+        assert m["time_progress"] == "50.00"
+        assert m["gap_points"] == exp["gap"], (code, key)
+        assert m["status"] == exp["status"], (code, key)
+        assert m["forecast"] == exp["forecast"], (code, key)
+        assert m["kaimenhong"] is exp["kaimenhong"], (code, key)
+        assert m["shuangguoban"] is exp["shuangguoban"], (code, key)
+    for code, score in L.SCORES.items():
+        assert data["task_forces"][code]["score"] == score
+        assert data["task_forces"][code]["rank"] == L.RANKS[code]
+    assert data["task_forces"]["EQUIP"]["metrics"]["signed_value"]["shuangguoban_early"] is True
+    for key, (target, actual, completion) in L.TOTALS.items():
+        assert (data["totals"][key]["target"], data["totals"][key]["actual"],
+                data["totals"][key]["completion"]) == (target, actual, completion)
+    for code, (actual, last_year, growth) in L.COUNTIES.items():
+        county = data["counties"][code]
+        assert (county["actual"], county["last_year_same_period"], county["growth"]) == \
+            (actual, last_year, growth)
+        assert county["growth_goal"] == "20.00" and county["status"] == "green"
+
+
+def test_milestones_pending_before_due(client, token):
+    data = client.get("/api/v1/progress?year=2026&as_of=2026-03-15",
+                      headers=bearer(token)).get_json()
+    m = data["task_forces"]["CHEM"]["metrics"][M.NEGOTIATIONS]
+    assert m["kaimenhong"] == "pending" and m["shuangguoban"] == "pending"
+    assert m["actual"] == 1
+    # already met before its due date: true right away
+    assert data["task_forces"]["CHEM"]["metrics"][M.PACKAGED_VALUE]["kaimenhong"] is True
+
+
+def test_year_defaults_from_as_of(client, token):
+    data = client.get("/api/v1/progress?as_of=2026-06-30", headers=bearer(token)).get_json()
+    assert data["year"] == 2026
+    assert data["task_forces"]["CHEM"]["metrics"][M.PACKAGED_VALUE]["actual"] == "550000.00"
+
+
+@pytest.mark.parametrize("query,field", [("year=abc", "year"), ("year=1999", "year"),
+                                         ("as_of=2026-02-30", "as_of"),
+                                         ("as_of=yesterday", "as_of"),
+                                         ("year=2026&as_of=2025-12-31", "as_of")])
+def test_bad_parameters_give_400_json(client, token, query, field):
+    response = client.get(f"/api/v1/progress?{query}", headers=bearer(token))
+    assert response.status_code == 400 and response.is_json
+    body = response.get_json()
+    assert body["error"] == "bad_request" and field in body["fields"] and body["message"]
+
+
+@pytest.mark.parametrize("headers", [{}, bearer("trk_not-a-real-token"), bearer(""),
+                                     {"Authorization": "Basic Ym9zczpwYXNzd29yZDEyMw=="},
+                                     bearer("something-else")])
+def test_without_valid_auth_401_json_not_redirect(client, built, headers):
+    response = client.get(URL, headers=headers)
+    assert response.status_code == 401 and response.is_json
+    assert response.get_json()["error"] == "unauthorized"
+    assert "Location" not in response.headers
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_session_login_works(client, auth, built):
+    auth.login("mem")
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response.get_json()["task_forces"]["EQUIP"]["metrics"][M.SIGNED_VALUE]["actual"] \
+        == "150000.00"
+
+
+def test_revoked_token_and_inactive_user_are_refused(app, client, runner, token):
+    assert client.get(URL, headers=bearer(token)).status_code == 200
+    from tracker.models import ApiToken, User
+    with app.app_context():
+        row = ApiToken.lookup(token)
+        assert row.last_used_at is not None
+    result = runner.invoke(args=["api-token", "revoke", str(row.id)])
+    assert result.exit_code == 0
+    assert client.get(URL, headers=bearer(token)).status_code == 401
+    second = re.search(r"(trk_\S+)", runner.invoke(
+        args=["api-token", "create", "boss"]).output).group(1)
+    assert client.get(URL, headers=bearer(second)).status_code == 200
+    with app.app_context():
+        User.update(active=False).where(User.username == "boss").execute()
+    assert client.get(URL, headers=bearer(second)).status_code == 401
+
+
+def test_api_agrees_with_dashboard(client, auth, token):
+    data = client.get(URL, headers=bearer(token)).get_json()
+    auth.login("boss")
+    cells = L.Cells(client.get("/dashboard/?year=2026&as_of=2026-06-30").get_data(as_text=True),
+                    "ranking")
+    for code, team in data["task_forces"].items():
+        for key, m in team["metrics"].items():
+            if key == M.NEGOTIATIONS:
+                assert cells[(code, key, "actual")] == str(m["actual"])
+            else:
+                assert cells[(code, key, "actual")] == L.money(m["actual"])
+            assert cells[(code, key, "completion")] == (
+                f"{m['completion']}%" if m["completion"] is not None else "—")

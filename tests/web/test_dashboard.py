@@ -1,0 +1,176 @@
+"""Bureau dashboard and task-force progress section against a hand-computed ledger."""
+import datetime
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+
+import pytest
+
+from tracker.domain import metrics as M
+from tracker.services import projects as ledger
+from tracker.services import snapshots
+
+from . import progress_ledger as L
+
+QUERY = "year=2026&as_of=2026-06-30"
+
+
+@pytest.fixture
+def built(app):
+    with app.app_context():
+        return L.build()
+
+
+def _pct(value):
+    return "—" if value is None else f"{value}%"
+
+
+def _gap(value):
+    if value is None:
+        return "—"
+    return f"+{value}" if Decimal(value) >= 0 else value
+
+
+def _amount(key, value):
+    if value is None:
+        return "—"
+    return str(value) if key == M.NEGOTIATIONS else L.money(value)
+
+
+def test_home_sends_bureau_to_dashboard_and_members_to_ledger(client, auth, built):
+    auth.login("boss")
+    assert client.get("/").location.endswith("/dashboard/")
+    auth.logout()
+    auth.login("mem")
+    assert "/dashboard" not in client.get("/").location
+
+
+def test_dashboard_shows_hand_computed_numbers(client, auth, built):
+    auth.login("boss")
+    response = client.get(f"/dashboard/?{QUERY}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    cells = L.Cells(html, "ranking")
+    for (code, key), exp in L.EXPECTED.items():
+        assert cells[(code, key, "target")] == _amount(key, exp["target"]), (code, key)
+        assert cells[(code, key, "actual")] == _amount(key, exp["actual"]), (code, key)
+        assert cells[(code, key, "completion")] == _pct(exp["completion"]), (code, key)
+        assert cells[(code, key, "gap_points")] == _gap(exp["gap"]), (code, key)
+        forecast = (f"{Decimal(exp['forecast']):.1f}" if key == M.NEGOTIATIONS
+                    else L.money(exp["forecast"]))
+        assert cells[(code, key, "forecast")] == forecast, (code, key)
+    totals = L.Cells(html, "city-totals")
+    for key, (target, actual, completion) in L.TOTALS.items():
+        assert totals[(key, "target")] == _amount(key, target)
+        assert totals[(key, "actual")] == _amount(key, actual)
+        assert totals[(key, "completion")] == f"{completion}%"
+    assert 'id="time-progress">50.00%' in html
+    # ranking: EQUIP (45%) before CHEM (35%)
+    assert html.index('data-code="EQUIP"') < html.index('data-code="CHEM"')
+    # colours and milestone badges of CHEM negotiations (red, 开门红 missed)
+    block = re.search(r'data-code="CHEM".*?</tbody>', html, re.S).group(0)
+    row = re.search(r'<tr data-metric="negotiations">.*?</tr>', block, re.S).group(0)
+    assert 'data-status="red"' in row
+    assert re.search(r'data-state="missed">开门红', row)
+    equip = re.search(r'data-code="EQUIP".*?</tbody>', html, re.S).group(0)
+    signed = re.search(r'<tr data-metric="signed_value">.*?</tr>', equip, re.S).group(0)
+    assert "提前双过半" in signed and 'data-status="green"' in signed
+
+
+def test_dashboard_warnings_list_red_team_and_stale_project(client, auth, built):
+    auth.login("boss")
+    html = client.get(f"/dashboard/?{QUERY}").get_data(as_text=True)
+    warnings = html[html.index('id="warnings"'):]
+    assert "严重滞后的专班" in warnings
+    red = warnings[warnings.index("严重滞后的专班"):warnings.index("</p>", warnings.index("严重滞后的专班"))]
+    assert "精细化工专班" in red and "装备制造专班" in red  # both have a red metric
+    assert "洽谈项目" in warnings
+    stale = html[html.index('id="stale-projects"'):]
+    assert "G项目" in stale and "红色预警" in stale and "A项目" not in stale
+
+
+def test_dashboard_sorting(client, auth, built):
+    auth.login("boss")
+
+    def order(sort):
+        html = client.get(f"/dashboard/?{QUERY}&sort={sort}").get_data(as_text=True)
+        return re.findall(r'<tbody class="team" data-code="(\w+)"', html)
+
+    assert order("rank") == ["EQUIP", "CHEM"]
+    assert order("code") == ["CHEM", "EQUIP"]
+    assert order("packaged_value") == ["CHEM", "EQUIP"]   # 55% vs 50%
+    assert order("signed_value_gap") == ["EQUIP", "CHEM"]
+    assert order("nonsense") == ["EQUIP", "CHEM"]
+
+
+def test_dashboard_bad_period_gives_message_and_defaults(client, auth, built):
+    auth.login("boss")
+    response = client.get("/dashboard/?year=20x6&as_of=2026-02-30")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "年份无效" in html and "统计日期无效" in html
+    today = datetime.date.today()
+    assert f"{today.year} 年招商专班进度看板" in html
+    response = client.get("/dashboard/?year=2026&as_of=2025-12-31")
+    assert "早于所选年份" in response.get_data(as_text=True)
+
+
+def test_dashboard_before_and_after_the_half_year(client, auth, built):
+    auth.login("boss")
+    html = client.get("/dashboard/?year=2026&as_of=2026-03-15").get_data(as_text=True)
+    block = re.search(r'data-code="CHEM".*?</tbody>', html, re.S).group(0)
+    row = re.search(r'<tr data-metric="negotiations">.*?</tr>', block, re.S).group(0)
+    # Q1 not over yet: 开门红 is pending, not missed
+    assert re.search(r'data-state="pending">开门红', row)
+    cells = L.Cells(html, "ranking")
+    assert cells[("CHEM", "packaged_value", "actual")] == L.money("300000")
+
+
+def test_task_force_page_matches_dashboard_and_shows_charts(client, auth, built):
+    auth.login("boss")
+    dash = L.Cells(client.get(f"/dashboard/?{QUERY}").get_data(as_text=True), "ranking")
+    response = client.get(f"/taskforces/CHEM?{QUERY}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    page = L.Cells(html, "tf-summary")
+    for key in M.KEYS:
+        for field in ("target", "actual", "completion", "gap_points", "forecast"):
+            assert page[(key, field)] == dash[("CHEM", key, field)], (key, field)
+    # quarterly table: packaged Q1 300,000, Q2 +250,000, cumulative 550,000
+    quarters = L.Cells(html)
+    assert quarters[("packaged_value", "1", "quarter_actual")] == L.money("300000")
+    assert quarters[("packaged_value", "2", "quarter_actual")] == L.money("250000")
+    assert quarters[("packaged_value", "2", "cumulative")] == L.money("550000")
+    assert quarters[("negotiations", "2", "cumulative")] == "2"
+    # inline SVG charts parse as XML: one per metric with a target or activity + funnel
+    svgs = re.findall(r"<svg .*?</svg>", html, re.S)
+    charts = [ET.fromstring(s) for s in svgs]
+    titles = [c.find("{http://www.w3.org/2000/svg}title").text for c in charts]
+    assert "策划包装项目（亿元）" in titles and "洽谈项目（个）" in titles
+    assert "项目漏斗（累计到达各阶段）" in titles
+    stale = html[html.index('id="tf-stale"'):]
+    assert "暂无久未推进的项目" in stale  # G belongs to EQUIP
+    assert "G项目" in client.get(f"/taskforces/EQUIP?{QUERY}").get_data(as_text=True)
+
+
+def test_task_force_page_shows_frozen_snapshot_for_closed_quarter(app, client, auth, built):
+    with app.app_context():
+        snapshots.freeze_quarter(2026, 1)
+        # a late entry backdated into Q1 changes the live numbers, not the frozen ones
+        ledger.create_project(built["boss"], task_force=built["chem"], name="迟报项目",
+                              planned_investment="40000", on=datetime.date(2026, 2, 1),
+                              stage="packaged")
+    auth.login("boss")
+    html = client.get(f"/taskforces/CHEM?{QUERY}").get_data(as_text=True)
+    cells = L.Cells(html)
+    assert cells[("packaged_value", "1", "cumulative")] == L.money("300000")  # frozen
+    assert "已冻结" in html
+    assert f"累计 {L.money('340000')}（冻结值不变）" in html
+    # open quarter Q2 uses live numbers: 340,000 + 250,000
+    assert cells[("packaged_value", "2", "cumulative")] == L.money("590000")
+
+
+def test_pages_need_login(client, built):
+    for url in ("/dashboard/", "/counties/", "/taskforces/CHEM"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.location
