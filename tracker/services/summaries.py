@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import current_app, render_template
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from .. import clock
 from ..db import database
@@ -414,7 +414,7 @@ def weekly_job(app, as_of):
 
 
 def outbox_counts(week=None):
-    query = OutboxMessage.select(OutboxMessage.status, OutboxMessage.id.count().alias("n"))
+    query = OutboxMessage.select(OutboxMessage.status, fn.COUNT(OutboxMessage.id).alias("n"))
     if week:
         query = query.where(OutboxMessage.week == week)
     return {r["status"]: r["n"] for r in query.group_by(OutboxMessage.status).dicts()}

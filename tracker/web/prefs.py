@@ -5,7 +5,7 @@
                           (RFC 8058 List-Unsubscribe-Post; authenticated by the
                           signature, hence exempt from CSRF)
 """
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
@@ -36,7 +36,8 @@ def _set_wants_summary(user, value, actor, action):
 @bp.route("/prefs/summary", methods=["GET", "POST"])
 def summary():
     user = User.get_by_id(current_user.id)
-    form = SummaryPrefsForm(obj=user)
+    # On POST the form holds only what was submitted: an unchecked box sends nothing.
+    form = SummaryPrefsForm() if request.method == "POST" else SummaryPrefsForm(obj=user)
     if form.validate_on_submit():
         _set_wants_summary(user, bool(form.wants_summary.data), user, "summary_prefs")
         flash("已开启周报邮件。" if user.wants_summary else "已关闭周报邮件。", "success")

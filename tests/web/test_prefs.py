@@ -1,0 +1,107 @@
+"""Summary preferences page and the signed one-click unsubscribe link."""
+import pytest
+
+from tests.conftest import AuthActions
+from tests.factories import make_user
+from tracker.models import AuditLog, OutboxMessage, User
+from tracker.services import summaries
+from tracker.services.unsubscribe import make_token, unsubscribe_url
+
+
+@pytest.fixture
+def people(sqlite_app):
+    with sqlite_app.app_context():
+        return {"alice": make_user("alice", role="member").id,
+                "bob": make_user("bob", role="member").id}
+
+
+def wants(app, user_id):
+    with app.app_context():
+        return User.get_by_id(user_id).wants_summary
+
+
+def token_for(app, user_id):
+    with app.app_context():
+        return make_token(User.get_by_id(user_id))
+
+
+def test_prefs_page_turns_the_summary_off_and_on(sqlite_app, people):
+    client = sqlite_app.test_client()
+    AuthActions(client).login("alice")
+    page = client.get("/prefs/summary")
+    assert page.status_code == 200 and "每周一接收招商专班周报邮件" in page.get_data(as_text=True)
+    response = client.post("/prefs/summary", data={})            # checkbox cleared
+    assert response.status_code == 302 and wants(sqlite_app, people["alice"]) is False
+    assert "已关闭周报邮件" in client.get("/prefs/summary").get_data(as_text=True)
+    client.post("/prefs/summary", data={"wants_summary": "y"})
+    assert wants(sqlite_app, people["alice"]) is True
+    assert wants(sqlite_app, people["bob"]) is True
+    with sqlite_app.app_context():
+        actions = [a.action for a in AuditLog.select().where(AuditLog.entity == "user")]
+        assert actions == ["summary_prefs", "summary_prefs"]
+
+
+def test_prefs_page_needs_login(sqlite_app):
+    response = sqlite_app.test_client().get("/prefs/summary")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_unsubscribe_link_confirms_then_unsubscribes_without_login(csrf_app):
+    with csrf_app.app_context():
+        user = make_user("carol", role="member")
+        url = unsubscribe_url(user)
+        uid = user.id
+    path = url.replace("http://127.0.0.1:5000", "")
+    client = csrf_app.test_client()
+    page = client.get(path)
+    assert page.status_code == 200 and "确认退订" in page.get_data(as_text=True)
+    assert wants(csrf_app, uid) is True                # GET alone changes nothing
+    # RFC 8058 one-click POST: no session, no CSRF token, just the signed URL
+    done = client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and "已为" in done.get_data(as_text=True)
+    assert wants(csrf_app, uid) is False
+    with csrf_app.app_context():
+        assert AuditLog.get(AuditLog.entity == "user").action == "unsubscribe"
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),     # signature changed
+    lambda t: "WzEsIjAwMDAwMDAwIl0" + t[t.index("."):],              # payload swapped
+    lambda t: "garbage",
+])
+def test_tampered_unsubscribe_link_fails(sqlite_app, people, mangle):
+    token = mangle(token_for(sqlite_app, people["alice"]))
+    client = sqlite_app.test_client()
+    assert client.get(f"/unsubscribe/{token}").status_code == 400
+    response = client.post(f"/unsubscribe/{token}")
+    assert response.status_code == 400 and "退订链接无效" in response.get_data(as_text=True)
+    assert wants(sqlite_app, people["alice"]) is True
+
+
+def test_token_from_another_secret_or_old_address_fails(sqlite_app, people):
+    token = token_for(sqlite_app, people["alice"])
+    with sqlite_app.app_context():
+        User.update(email="alice.new@example.test").where(User.id == people["alice"]).execute()
+    assert sqlite_app.test_client().post(f"/unsubscribe/{token}").status_code == 400
+    sqlite_app.config["SECRET_KEY"] = "another-secret"
+    with sqlite_app.app_context():
+        User.update(email="alice@example.test").where(User.id == people["alice"]).execute()
+    assert sqlite_app.test_client().post(f"/unsubscribe/{token}").status_code == 400
+    assert wants(sqlite_app, people["alice"]) is True
+
+
+def test_list_unsubscribe_url_of_a_built_mail_unsubscribes_and_stops_the_next_build(sqlite_app):
+    from tests.services import summary_ledger as L
+    with sqlite_app.app_context():
+        L.build()
+        summaries.build_week(L.WEEK)
+        row = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test")
+        path = row.unsubscribe_url.replace("http://127.0.0.1:5000", "")
+        uid = row.user_id
+    response = sqlite_app.test_client().post(path, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200 and wants(sqlite_app, uid) is False
+    with sqlite_app.app_context():
+        week27 = summaries.build_week("2026-W27")
+        assert week27.created == 4           # lead1 no longer gets one (5 in W26)
+        assert not OutboxMessage.select().where((OutboxMessage.week == "2026-W27")
+                                                & (OutboxMessage.user == uid)).exists()
