@@ -15,6 +15,8 @@ from tracker.models import (
     TaskForceCounty, User, all_models,
 )
 from tracker.services import projects as project_service
+from tracker.db import database, make_database
+from tests.conftest import make_app
 from tests.factories import make_task_force
 
 TODAY = datetime.date(2026, 11, 25)
@@ -22,31 +24,61 @@ PASSWORD = "seed-test-pass"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.fixture
-def seed(app, monkeypatch):
+def _seed_module(app, monkeypatch):
     monkeypatch.setattr(clock, "today", lambda: TODAY)
     app.config["SEED_PASSWORD"] = PASSWORD
-    with app.app_context():
-        yield load_seed_module()
+    return load_seed_module()
 
 
 @pytest.fixture
-def seeded(seed):
-    lines = []
-    result = seed.run(echo=lines.append)
-    return seed, result, lines
+def seed(app, monkeypatch):
+    """seed module on every backend (idempotency and --if-empty)."""
+    with app.app_context():
+        yield _seed_module(app, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def seeded_app(tmp_path_factory):
+    """One SQLite database seeded once for the read-only tests of this module: the
+    shape of the data does not depend on the backend (the services it goes through
+    are tested on every backend, and test_seed_is_idempotent seeds every backend)."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(clock, "today", lambda: TODAY)
+    path = tmp_path_factory.mktemp("seeded")
+    app = make_app(f"sqlite:///{path}/seeded.db", path / "instance", SEED_PASSWORD=PASSWORD)
+    with app.app_context():
+        seed = load_seed_module()
+        lines = []
+        result = seed.run(echo=lines.append)
+    yield app, seed, result, lines
+    patch.undo()
+
+
+@pytest.fixture
+def seeded(seeded_app, monkeypatch):
+    app, seed, result, lines = seeded_app
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    # The peewee proxy is global: point it back at this module's database.
+    database.initialize(make_database(app.config["DATABASE_URL"]))
+    with app.app_context():
+        yield seed, result, lines
+    database.close()
 
 
 def _counts():
     return {model.__name__: model.select().count() for model in all_models()}
 
 
-def test_seed_is_idempotent(seeded):
-    seed, first, _ = seeded
+def test_seed_is_idempotent(seed):
+    first = seed.run(if_empty=True, echo=lambda *_: None)  # empty ledger: seeds
+    assert first == {"skipped": False, "created": Project.select().count()}
     assert first["created"] >= 150
     before = _counts()
     second = seed.run(echo=lambda *_: None)
     assert second["created"] == 0
+    assert _counts() == before
+    third = seed.run(if_empty=True, echo=lambda *_: None)
+    assert third["skipped"] is True
     assert _counts() == before
 
 
@@ -60,12 +92,6 @@ def test_if_empty_skips_when_projects_exist(seed, app):
     assert Project.select().count() == 1
     assert TaskForce.select().count() == 1
     assert any("跳过" in line for line in lines)
-
-
-def test_if_empty_seeds_an_empty_ledger(seed):
-    result = seed.run(if_empty=True, echo=lambda *_: None)
-    assert result["skipped"] is False
-    assert Project.select().count() >= 150
 
 
 def test_task_forces_counties_and_users(seeded):
@@ -161,26 +187,25 @@ def test_task_forces_perform_differently(seeded):
         assert _packaged_this_year(code) < goal * Decimal("0.7")
 
 
-def test_run_prints_logins_that_work(seeded, app):
+def test_run_prints_logins_that_work(seeded, seeded_app):
     _, _, lines = seeded
     text = "\n".join(lines)
     assert "/login" in text
     for username in ("admin", "bureau", "lead", "member"):
         assert f"用户名 {username}" in text
     assert PASSWORD in text
-    client = app.test_client()
+    client = seeded_app[0].test_client()
     response = client.post("/login", data={"username": "lead", "password": PASSWORD})
     assert response.status_code == 302
 
 
-def test_generated_password_is_kept_in_instance(app, monkeypatch):
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-    with app.app_context():
+def test_generated_password_is_kept_in_instance(sqlite_app):
+    with sqlite_app.app_context():
         seed = load_seed_module()
-        first = seed._password(app)
+        first = seed._password(sqlite_app)
         assert len(first) >= 8
-        assert seed._password(app) == first
-        with open(os.path.join(app.instance_path, "seed_password")) as fh:
+        assert seed._password(sqlite_app) == first
+        with open(os.path.join(sqlite_app.instance_path, "seed_password")) as fh:
             assert fh.read().strip() == first
 
 
