@@ -43,6 +43,11 @@ def up(migrator, db):
             table_name = 'outbox_message'
             indexes = ((('week', 'user', 'kind', 'scope'), True),)
     db.create_tables([OutboxMessage])
+    if isinstance(db, MySQLDatabase):
+        # TEXT holds only 64 KB on MySQL/MariaDB; a city-wide summary with many task
+        # forces can be larger. (The schema diff does not compare column types.)
+        for column in ('body_text', 'body_html', 'numbers'):
+            db.execute_sql(f'ALTER TABLE outbox_message MODIFY {column} MEDIUMTEXT NOT NULL')
 
 
 def down(migrator, db):

@@ -234,3 +234,13 @@ def test_unreachable_port_reports_connection_error(sqlite_app):
         make_row(make_user("a", role="bureau"))
         result = mailer.send_pending()
         assert result.stopped and "无法连接邮件服务器" in result.errors[0]
+
+
+def test_large_message_is_stored_and_sent_whole(app):
+    """A city summary of many task forces exceeds 64 KB (MySQL TEXT): kept whole."""
+    with app.app_context():
+        html = "<p>" + "专班排名" * 30000 + "</p>"      # ~360 KB in UTF-8
+        row = make_row(make_user("boss", role="bureau"), body_html=html, body_text="长" * 30000)
+        stored = OutboxMessage.get_by_id(row.id)
+        assert stored.body_html == html and len(stored.body_text) == 30000
+        assert mailer.send_pending().sent == 1
