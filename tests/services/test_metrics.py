@@ -82,13 +82,22 @@ def test_pipeline_amounts(db):
     L = build()
     got = Q.pipeline_amounts(2026)
     tf1 = got[L["tf1"].id]
-    # P4 (reserve, planned 2000) and P5 (negotiating, planned 1000; no contract value yet);
-    # P2 is dropped and P1/P3 are signed: none of them is pipeline
-    assert tf1["signed_value"] == {"reserve": Decimal(2000), "negotiating": Decimal(1000)}
+    # P4 (reserve, planned 2000) and P5 (negotiating, planned 1000; no contract value yet,
+    # so planned x 0.2); P2 is dropped and P1/P3 are signed: none of them is pipeline
+    assert tf1["signed_value"] == {"reserve": Decimal(400), "negotiating": Decimal(200)}
     assert tf1["negotiations"] == {"reserve": Decimal(1)}
     assert tf1["packaged_value"] == {"reserve": Decimal(2000)}
     assert L["tf2"].id not in got
     assert Q.pipeline_amounts(2027) == {}
+    # a known contract value is used as is; the share is configurable
+    S.update_project(L["user"], S.Project.get(S.Project.name == "P5"), contract_value="1500")
+    got = Q.pipeline_amounts(2026, [L["tf1"].id], contract_share="0.5")
+    assert got[L["tf1"].id]["signed_value"] == {"reserve": Decimal(1000),
+                                                "negotiating": Decimal(1500)}
+    # expected dates already passed at as_of no longer count (P5: 12-01, P4: 12-15)
+    got = Q.pipeline_amounts(2026, as_of=D(2026, 12, 5))
+    assert got[L["tf1"].id]["signed_value"] == {"reserve": Decimal(400)}
+    assert Q.pipeline_amounts(2026, as_of=D(2026, 12, 15)) == {}
 
 
 # --- properties on a real database (SQLite: the backend does not matter here) ---

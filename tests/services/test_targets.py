@@ -112,10 +112,11 @@ def test_seed_demo_targets(db):
     L = build()
     written, bases = T.seed_demo_targets(datetime.date(2026, 11, 25), L["user"])
     assert written == 12                        # 2 teams x 3 metrics x 2 years
-    # 2025: C1 has 400 in 2025 and nothing in 2024 -> hand base 333; C2 nothing in 2025
-    # 2026: C1 has ledger history (2025), C2 has none -> hand base 2500 / 1.2 = 2083
+    # 2025: C1 has 400 in 2025 and nothing in 2024 -> hand base 400 / 1.25 = 320;
+    #       C2 has nothing in 2025
+    # 2026: C1 has ledger history (2025), C2 has none -> hand base 2500 / 1.12 = 2232
     assert bases == 2
-    assert T.current_county_targets(2025)[L["c1"].id].base == Decimal("333.00")
-    assert T.current_county_targets(2026)[L["c2"].id].base == Decimal("2083.00")
+    assert T.current_county_targets(2025)[L["c1"].id].base == Decimal("320.00")
+    assert T.current_county_targets(2026)[L["c2"].id].base == Decimal("2232.00")
     assert L["c1"].id not in T.current_county_targets(2026)
     assert T.seed_demo_targets(datetime.date(2026, 11, 25), L["user"]) == (0, 0)

@@ -27,6 +27,7 @@ from ..domain.forecast import OPEN_STAGES
 from ..models import CapitalIncrease, FundReceipt, Project
 
 ZERO12 = (Decimal("0.00"),) * 12
+DEFAULT_CONTRACT_SHARE = Decimal("0.2")
 
 
 def _monthly_columns(date_field, value, year, as_of):
@@ -128,23 +129,32 @@ def county_funds_between(start, end, county_ids=None):
     return {row["gid"]: money.to_decimal(row["s"]) for row in q.dicts() if row["gid"]}
 
 
-def pipeline_amounts(year, task_force_ids=None):
+def pipeline_amounts(year, task_force_ids=None, *, as_of=None,
+                     contract_share=DEFAULT_CONTRACT_SHARE):
     """Open pipeline expected to reach each metric within ``year``.
 
     {task_force_id: {metric: {stage: amount}}} over projects still before the
     metric's stage (its first-reached date empty), not dropped, with an
-    expected signing date inside the year. Amounts: planned_investment for
-    packaged_value, a count for negotiations, contract_value (or, when not yet
-    known, planned_investment) for signed_value.
+    expected signing date inside the year and, when ``as_of`` is given, after
+    ``as_of`` (a date already passed without signing no longer counts until it
+    is updated). Amounts: planned_investment for packaged_value, a count for
+    negotiations, and for signed_value the contract value when known, else
+    planned_investment x ``contract_share`` (default 0.2: the 20亿 signed vs
+    100亿 packaged of the default targets).
     """
     if task_force_ids is not None and not task_force_ids:
         return {}
     start, end = periods.year_start(year), periods.year_end(year)
+    if as_of is not None:
+        start = max(start, as_of + datetime.timedelta(days=1))
+        if start > end:
+            return {}
+    share = Decimal(str(contract_share))
     specs = {
         M.PACKAGED_VALUE: (Project.packaged_on, Project.planned_investment),
         M.NEGOTIATIONS: (Project.negotiating_on, 1),
         M.SIGNED_VALUE: (Project.signed_on,
-                         fn.COALESCE(Project.contract_value, Project.planned_investment)),
+                         fn.COALESCE(Project.contract_value, Project.planned_investment * share)),
     }
     out = {}
     for key, (reached, value) in specs.items():

@@ -44,7 +44,13 @@ time progress, gap points and status, judged at the quarter's last day.
 Settings (app config, all optional): PROGRESS_PRECISION ("month"),
 PROGRESS_STATUS_BANDS (e.g. {"green": 0, "yellow": -10, "orange": -30}),
 FORECAST_PROBABILITIES ({"reserve": 0.1, "packaged": 0.3, "negotiating": 0.6}),
-COUNTY_GROWTH_GOAL (20, percent; a county target version overrides it).
+COUNTY_GROWTH_GOAL (20, percent; a county target version overrides it),
+FORECAST_CONTRACT_SHARE (0.2: expected contract value of an unsigned project
+without one = planned investment x share).
+
+Forecast: actual + sum over open projects whose expected signing date lies
+after ``as_of`` within the year of probability(stage) x amount (see
+services.metrics.pipeline_amounts); at or after year end it equals the actual.
 """
 import datetime
 from dataclasses import dataclass, field
@@ -205,6 +211,7 @@ class Settings:
     bands: P.StatusBands = P.DEFAULT_BANDS
     probabilities: dict = field(default_factory=lambda: dict(F.DEFAULT_PROBABILITIES))
     county_growth_goal: Decimal = T.DEFAULT_GROWTH_PCT
+    contract_share: Decimal = Q.DEFAULT_CONTRACT_SHARE
 
 
 def settings():
@@ -217,6 +224,8 @@ def settings():
         bands=P.StatusBands.from_config(cfg.get("PROGRESS_STATUS_BANDS")),
         probabilities=F.probabilities(cfg.get("FORECAST_PROBABILITIES")),
         county_growth_goal=Decimal(str(cfg.get("COUNTY_GROWTH_GOAL", T.DEFAULT_GROWTH_PCT))),
+        contract_share=Decimal(str(cfg.get("FORECAST_CONTRACT_SHARE",
+                                           Q.DEFAULT_CONTRACT_SHARE))),
     )
 
 
@@ -396,7 +405,7 @@ def _teams(task_force_ids=None):
 def _rows_for(teams, year, as_of, cfg):
     ids = [t.id for t in teams]
     actuals = Q.monthly_actuals(year, as_of, ids)
-    pipeline = Q.pipeline_amounts(year, ids)
+    pipeline = Q.pipeline_amounts(year, ids, as_of=as_of, contract_share=cfg.contract_share)
     targets = T.current_targets(year, ids)
     shares = T.shares_for(year)
     rows = [_team_row(t, year, as_of, Q.team_monthly(actuals, t.id), targets, shares,

@@ -357,6 +357,10 @@ def latest_version_number(year):
     return value or 0
 
 
+DEMO_GROWTH_FACTORS = tuple(Decimal(f) for f in ("1.25", "1.12", "1.31", "0.95", "1.2", "1.08",
+                                                   "1.4"))
+
+
 def seed_demo_targets(today, user=None):
     """Demo data (seed.py): default targets for this year and last year, and a
     hand-entered base for counties whose base year has no ledger history.
@@ -369,18 +373,21 @@ def seed_demo_targets(today, user=None):
     written = sum(apply_defaults(year, user, reason="演示数据：默认目标")
                   for year in (today.year - 1, today.year))
     bases = 0
-    counties = list(County.select().where(County.active == True))  # noqa: E712
+    counties = list(County.select().where(County.active == True)  # noqa: E712
+                    .order_by(County.code))
     ids = [c.id for c in counties]
     for year in (today.year - 1, today.year):
         history = Q.county_funds_between(periods.year_start(year - 1),
                                          periods.year_end(year - 1), ids)
         actual = Q.county_funds_between(periods.year_start(year), periods.year_end(year), ids)
         goals = current_county_targets(year, ids)
-        for county in counties:
+        for index, county in enumerate(counties):
             if history.get(county.id) or county.id in goals or not actual.get(county.id):
                 continue
-            # no ledger history for the base year: a believable hand base, ~20% below
-            base = money.to_decimal((actual[county.id] / Decimal("1.2")).quantize(Decimal(1)))
+            # no ledger history for the base year: a believable hand base, so that
+            # the counties grow by different rates around the 20% goal
+            factor = DEMO_GROWTH_FACTORS[index % len(DEMO_GROWTH_FACTORS)]
+            base = money.to_decimal((actual[county.id] / factor).quantize(Decimal(1)))
             set_county_target(user, county, year, base=base, growth_pct=DEFAULT_GROWTH_PCT,
                               reason="演示数据：基数年份无台账记录，按统计数手工录入")
             bases += 1
