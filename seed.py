@@ -592,6 +592,11 @@ def after_seed(app, echo):
     written, bases = seed_demo_targets(clock.today())
     if written or bases:
         echo(f"年度目标：新增 {written} 个目标版本，{bases} 个区县手工基数。")
+    from tracker import clock
+    from tracker.services.targets import seed_demo_targets
+    written, bases = seed_demo_targets(clock.today())
+    if written or bases:
+        echo(f"年度目标：新增 {written} 个目标版本，{bases} 个区县手工基数。")
 
 
 def run(if_empty=False, echo=print):
