@@ -235,6 +235,7 @@ class ProjectPlan:
     next_step: str = ""
     problems: str = ""
     expected_sign_date: datetime.date = None
+    stale: bool = False                              # no progress logged for 60+ days
     steps: list = field(default_factory=list)       # first step = creation
     funds: list = field(default_factory=list)       # (date, 万元, currency, orig, rate, layer)
     increases: list = field(default_factory=list)   # (date, 万元, note)
@@ -249,8 +250,8 @@ def build_plan(today, seed=SEED):
     plans = []
     for tf in TASK_FORCES:
         team_plans = [_identity(tf, i, names_rng) for i in range(tf["size"])]
-        for plan in team_plans:
-            _timeline(plan, tf, today, rng)
+        for plan, final in zip(team_plans, _final_stages(tf, rng)):
+            _timeline(plan, tf, final, today, rng)
         _scale_to_strength(team_plans, tf, today, rng)
         for plan in team_plans:
             _money_events(plan, today, rng)
@@ -281,7 +282,9 @@ def _round100(value):
     return max(Decimal(100), (Decimal(value) / 100).quantize(Decimal(1)) * 100)
 
 
-def _final_stage(tf, rng):
+def _final_stages(tf, rng):
+    """The stage each project of a task force ends at: counts proportional to the
+    weights (largest remainder, so small task forces get a real mix), shuffled."""
     weights = dict(STAGE_WEIGHTS)
     s = tf["strength"]
     # Strong task forces move more projects into negotiation and signing;
@@ -290,13 +293,19 @@ def _final_stage(tf, rng):
     weights["signed"] *= s ** 2
     weights["reserve"] /= s
     weights["dropped"] /= s
-    stages, w = zip(*weights.items())
-    return rng.choices(stages, weights=w)[0]
+    total = sum(weights.values())
+    exact = {stage: w * tf["size"] / total for stage, w in weights.items()}
+    counts = {stage: int(x) for stage, x in exact.items()}
+    by_remainder = sorted(exact, key=lambda st: exact[st] - counts[st], reverse=True)
+    for stage in by_remainder[:tf["size"] - sum(counts.values())]:
+        counts[stage] += 1
+    stages = [stage for stage, _ in STAGE_WEIGHTS for _ in range(counts[stage])]
+    rng.shuffle(stages)
+    return stages
 
 
-def _timeline(plan, tf, today, rng):
+def _timeline(plan, tf, final, today, rng):
     first_day = datetime.date(today.year - 1, 1, 5)
-    final = _final_stage(tf, rng)
     dropped = final == "dropped"
     if dropped:  # the stage it reached before being dropped
         final = rng.choice(["reserve", "packaged", "negotiating", "negotiating", "signed"])
@@ -309,6 +318,8 @@ def _timeline(plan, tf, today, rng):
     open_pipeline = final in ("reserve", "packaged", "negotiating", "signed")
     stale_share = 0.08 + 0.12 * max(0.0, 1.2 - tf["strength"])
     roll = rng.random() / stale_share if stale_share else 9
+    plan.stale = open_pipeline and not dropped and roll < 1
+    days_this_year = (today - datetime.date(today.year, 1, 1)).days
     if dropped:
         last = today - datetime.timedelta(days=rng.randint(10, 420))
     elif open_pipeline and roll < 0.35:
@@ -317,6 +328,12 @@ def _timeline(plan, tf, today, rng):
         last = today - datetime.timedelta(days=rng.randint(92, 170))
     elif open_pipeline and roll < 1:
         last = today - datetime.timedelta(days=rng.randint(185, 320))
+    elif final == "signed":
+        # Signed at any time this year (a few last year); paid-in capital keeps
+        # the project fresh until it starts.
+        last = today - datetime.timedelta(days=rng.randint(1, max(days_this_year + 60, 2)))
+    elif final == "negotiating":
+        last = today - datetime.timedelta(days=rng.randint(1, 59))
     elif open_pipeline:
         last = today - datetime.timedelta(days=rng.randint(1, 55))
     else:  # under way: started/produced this year or last year (funds keep them fresh)
@@ -411,6 +428,13 @@ def _money_events(plan, today, rng):
             plan.funds.append(_receipt(plan, day, amount, rng))
             left -= amount
             day += datetime.timedelta(days=rng.randint(30, 120))
+    elif not dropped and not plan.stale:
+        # Signed, not started yet: registered capital paid in every 1-2 months.
+        day = signed_on + datetime.timedelta(days=rng.randint(10, 45))
+        while day <= today:
+            amount = _round100(plan.contract * Decimal(str(rng.uniform(0.02, 0.06))))
+            plan.funds.append(_receipt(plan, day, amount, rng))
+            day += datetime.timedelta(days=rng.randint(30, 65))
     if not dropped and rng.random() < 0.2 and (today - signed_on).days > 90:
         day = signed_on + datetime.timedelta(days=rng.randint(60, (today - signed_on).days))
         amount = _round100(plan.contract * Decimal(str(round(rng.uniform(0.1, 0.4), 2))))
