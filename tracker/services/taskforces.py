@@ -124,7 +124,7 @@ class TaskForceRow:
 
 def overview(include_inactive=True):
     """Every task force with its project counts by current stage (one grouped query)."""
-    teams = TaskForce.select().order_by(TaskForce.kind, TaskForce.code)
+    teams = TaskForce.select().order_by(TaskForce.kind, TaskForce.id)
     if not include_inactive:
         teams = teams.where(TaskForce.active == True)  # noqa: E712
     rows = {team.id: TaskForceRow(team) for team in teams}
