@@ -13,7 +13,8 @@ CHEM (精细化工专班):
 EQUIP (装备制造专班):
   E  created signed 2026-03-01 (Q1 packaged 400,000 >= 250,000: 开门红) (planned 400,000, contract 150,000): packaged, negotiation
      and signing all on 2026-03-01; county 西区 (W1); funds 2025-05-20 20,000, 2026-05-20 30,000
-  F  created negotiating 2026-05-01 (planned 100,000), expected signing 2026-10-01
+  F  created negotiating 2026-05-01 (planned 100,000, expected contract 100,000),
+     expected signing 2026-10-01
   G  reserve since 2026-01-10, never progressed: stale (171 days at AS_OF = red)
 
 Targets: the defaults (packaged 1,000,000万, negotiations 20, signed 200,000万, no funds).
@@ -52,7 +53,7 @@ EXPECTED = {
     ("EQUIP", "negotiations"): dict(target=20, actual=2, completion="10.00", gap="-40.00",
                                     status="red", kaimenhong=False, shuangguoban=False,
                                     forecast="2.00"),
-    # F: not signed yet, expected this year, at 洽谈 (probability 0.6) x planned 100,000
+    # F: not signed yet, expected this year, at 洽谈 (probability 0.6) x contract 100,000
     ("EQUIP", "signed_value"): dict(target="200000.00", actual="150000.00", completion="75.00",
                                     gap="25.00", status="green", kaimenhong=True,
                                     shuangguoban=True, forecast="210000.00"),
@@ -107,7 +108,7 @@ def build():
     ledger.record_funds(boss, e, received_on=D(2025, 5, 20), amount="20000")
     ledger.record_funds(boss, e, received_on=D(2026, 5, 20), amount="30000")
     ledger.create_project(boss, task_force=equip, name="F项目", planned_investment="100000",
-                          on=D(2026, 5, 1), stage="negotiating",
+                          on=D(2026, 5, 1), stage="negotiating", contract_value="100000",
                           expected_sign_date=D(2026, 10, 1))
     g = ledger.create_project(boss, task_force=equip, name="G项目", planned_investment="10000",
                               on=D(2026, 1, 10), stage="reserve")

@@ -142,6 +142,7 @@ def test_task_force_page_matches_dashboard_and_shows_charts(client, auth, built)
     assert quarters[("packaged_value", "2", "quarter_actual")] == L.money("250000")
     assert quarters[("packaged_value", "2", "cumulative")] == L.money("550000")
     assert quarters[("negotiations", "2", "cumulative")] == "2"
+    assert quarters[("packaged_value", "3", "cumulative")] == "—"  # Q3 has not begun
     # inline SVG charts parse as XML: one per metric with a target or activity + funnel
     svgs = re.findall(r"<svg .*?</svg>", html, re.S)
     charts = [ET.fromstring(s) for s in svgs]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask import request
 
 from .. import charts
-from ..domain import money, pipeline
+from ..domain import periods, pipeline
 from ..domain import progress as P
 from ..services import progress as progress_service
 from ..services import snapshots as snapshot_service
@@ -25,6 +25,7 @@ class QuarterLine:
     """One quarter of one metric: live numbers plus the frozen snapshot if any."""
     live: object            # services.progress.QuarterProgress
     snapshot: object        # models.QuarterSnapshot or None
+    started: bool           # the quarter has begun by the as-of date
 
 
 def amount_fmt(unit):
@@ -34,10 +35,11 @@ def amount_fmt(unit):
     return lambda v: f"{v / 10000:,.2f}"
 
 
-def metric_chart(m):
+def metric_chart(m, year, as_of):
+    """Cumulative actual (quarters begun by ``as_of``) against the checkpoints."""
     fmt = amount_fmt(m.unit)
-    actuals = [q.cumulative if (q.closed or i == 0 or m.quarters[i - 1].closed) else None
-               for i, q in enumerate(m.quarters)]
+    actuals = [q.cumulative if as_of >= periods.quarter_start(year, q.quarter) else None
+               for q in m.quarters]
     catch = None
     if m.catch_up:
         # cumulative catch-up path: actual so far plus what each open quarter needs
@@ -54,16 +56,15 @@ def metric_chart(m):
 
 def funnel_chart(team):
     steps = [s for s in taskforce_service.funnel(team) if s.stage in pipeline.ORDER]
-    return charts.funnel([(s.label, s.reached, s.planned) for s in steps],
-                         title="项目漏斗（累计到达各阶段）",
-                         fmt=lambda v: f"{money.fmt_wan(v)}万元")
+    return charts.funnel([(s.label, s.reached) for s in steps], title="项目漏斗（累计到达各阶段）")
 
 
 def progress_context(team):
     period = parse_period(request.args)
     progress = progress_service.task_force_report(team, period.year, period.as_of)
     frozen = snapshot_service.snapshots(period.year, [team.id])
-    lines = {key: [QuarterLine(q, frozen.get((team.id, key, q.quarter)) if q.closed else None)
+    lines = {key: [QuarterLine(q, frozen.get((team.id, key, q.quarter)) if q.closed else None,
+                               period.as_of >= periods.quarter_start(period.year, q.quarter))
                    for q in m.quarters]
              for key, m in progress.metrics.items()}
     from .dashboard import template_helpers
@@ -77,7 +78,8 @@ def progress_context(team):
         "tf_progress": progress,
         "tf_period": period,
         "tf_quarter_lines": lines,
-        "tf_charts": {key: metric_chart(m) for key, m in progress.metrics.items()
+        "tf_charts": {key: metric_chart(m, period.year, period.as_of)
+                      for key, m in progress.metrics.items()
                       if m.target is not None or m.actual},
         "tf_funnel_chart": funnel_chart(team),
         "tf_stale": stale_service.open_flags([team.id], as_of=period.as_of),
