@@ -322,3 +322,24 @@ def test_capital_increase_only_for_signed_projects(team, user):
     assert p.contract_value == Decimal("1000.00")  # the increase counts on its own date
     assert p.last_progress_on == days_ago(5)
     assert AuditLog.select().where(AuditLog.entity == "capital_increase").count() == 1
+
+
+# --- read side: timeline and totals ----------------------------------------
+
+def test_timeline_merges_events_by_date(team, user):
+    from tracker.services import ledger
+    p = make_project(team, "P", on=days_ago(30), user=user)
+    projects.change_stage(user, p, pipeline.SIGNED, on=days_ago(20), contract_value=100)
+    projects.record_funds(user, p, received_on=days_ago(10), amount=40)
+    projects.add_capital_increase(user, p, on=days_ago(15), amount=50)
+    projects.record_funds(user, p, received_on=days_ago(5), amount=2, source_layer="市外省内")
+    kinds = [(item["on"], item["kind"]) for item in ledger.timeline(p)]
+    assert kinds == [(days_ago(5), "funds"), (days_ago(10), "funds"),
+                     (days_ago(15), "increase"), (days_ago(20), "stage"),
+                     (days_ago(30), "stage")]
+    receipts, totals = ledger.funds(p)
+    assert len(receipts) == 2 and totals["total"] == Decimal("42.00")
+    assert totals["by_layer"] == {"省外": Decimal("40.00"), "市外省内": Decimal("2.00")}
+    assert ledger.capital_increases(p)[1] == Decimal("50.00")
+    summary = ledger.totals(ledger.filtered({"tf": team.id}))
+    assert summary == {"count": 1, "planned": Decimal("1000.00"), "contract": Decimal("100.00")}

@@ -271,20 +271,20 @@ def update_project(user, project, **fields):
     """Edit ledger fields. Stage and first-reached dates are never touched here."""
     errors = {}
     cleaned = _clean_fields(errors, fields)
-    team = cleaned.get("task_force", project.task_force)
-    name = cleaned.get("name", project.name)
-    investor = cleaned.get("investor", project.investor)
+    fresh = Project.get_by_id(project.id)
+    team = cleaned.get("task_force", fresh.task_force)
+    name = cleaned.get("name", fresh.name)
+    investor = cleaned.get("investor", fresh.investor)
     if {"task_force", "name", "investor"} & set(cleaned):
-        _check_duplicate(errors, team, name, investor, exclude_id=project.id)
-    signed = project.signed_on is not None and project.stage != pipeline.DROPPED \
-        and pipeline.rank(project.stage) >= pipeline.rank(pipeline.SIGNED)
+        _check_duplicate(errors, team, name, investor, exclude_id=fresh.id)
+    signed = fresh.stage != pipeline.DROPPED \
+        and pipeline.rank(fresh.stage) >= pipeline.rank(pipeline.SIGNED)
     if signed and "contract_value" in cleaned and not cleaned["contract_value"] \
             and "contract_value" not in errors:
         errors["contract_value"] = "已签约项目的签约额不能为空。"
     if errors:
         raise ValidationError(errors)
 
-    fresh = Project.get_by_id(project.id)
     before = audit.snapshot(fresh, list(cleaned))
     for key, value in cleaned.items():
         setattr(fresh, key, value)
