@@ -63,3 +63,23 @@ def test_list_and_revoke(app, runner):
     assert result.exit_code != 0
     result = runner.invoke(args=["api-token", "list", "api"])
     assert "revoked" in result.output
+
+
+def test_period_parsing_defaults():
+    import datetime
+
+    from tracker.web.period import parse_period
+    from tracker import clock
+    today = clock.today()
+    p = parse_period({})
+    assert (p.year, p.errors) == (today.year, {})
+    p = parse_period({"year": "2020"})
+    assert p.as_of == datetime.date(2020, 12, 31) and not p.errors
+    p = parse_period({"year": "2100"})
+    assert p.as_of == datetime.date(2100, 1, 1)
+    p = parse_period({"as_of": "2024-02-29"})
+    assert (p.year, p.as_of) == (2024, datetime.date(2024, 2, 29))
+    p = parse_period({"year": "2024", "as_of": "2023-02-29"})
+    assert set(p.errors) == {"as_of"} and p.year == 2024
+    p = parse_period({"year": " 99999 ", "as_of": "20240101"})
+    assert set(p.errors) == {"year", "as_of"}

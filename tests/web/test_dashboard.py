@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from tracker import clock
 from tracker.domain import metrics as M
 from tracker.services import projects as ledger
 from tracker.services import snapshots
@@ -109,7 +110,7 @@ def test_dashboard_bad_period_gives_message_and_defaults(client, auth, built):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "年份无效" in html and "统计日期无效" in html
-    today = datetime.date.today()
+    today = clock.today()
     assert f"{today.year} 年招商专班进度看板" in html
     response = client.get("/dashboard/?year=2026&as_of=2025-12-31")
     assert "早于所选年份" in response.get_data(as_text=True)
@@ -175,3 +176,15 @@ def test_pages_need_login(client, built):
     for url in ("/dashboard/", "/counties/", "/taskforces/CHEM"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.location
+
+
+def test_empty_ledger_renders(app, client, auth):
+    from ..factories import make_user
+    with app.app_context():
+        make_user("boss", role="admin")
+    auth.login("boss")
+    html = client.get("/dashboard/").get_data(as_text=True)
+    assert "暂无启用的专班" in html and "暂无久未推进的项目" in html
+    assert client.get("/counties/").status_code == 200
+    data = client.get("/api/v1/progress").get_json()
+    assert data["task_forces"] == {} and data["counties"] == {}
