@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tracker.domain import pipeline
-from tracker.models import AuditLog, TaskForce, TaskForceCounty, User
+from tracker.models import AuditLog, Project, TaskForce, TaskForceCounty, User
 from tracker.services import projects as project_service
 from tracker.services import taskforces as service
 from tests.factories import make_county, make_task_force, make_user
@@ -54,7 +54,7 @@ def test_list_counts_by_stage(app, setup):
     assert rows["GDZB"].total == 0
 
 
-def test_detail_shows_members_counties_funnel_and_projects(client, auth, setup):
+def test_detail_shows_members_counties_funnel_and_projects(app, client, auth, setup):
     auth.login("member1")
     response = client.get("/taskforces/JXHG")
     assert response.status_code == 200
@@ -64,6 +64,10 @@ def test_detail_shows_members_counties_funnel_and_projects(client, auth, setup):
     assert "乙烯下游新材料项目" in html
     assert "250,000.00" in html  # planned investment of the signed step
     assert 'class="funnel"' in html
+    with app.app_context():
+        project = Project.get(Project.name == "乙烯下游新材料项目")
+    assert f'href="/projects/{project.id}"' in html
+    assert f"/projects/?tf={setup['team_id']}" in html  # filtered ledger link
 
 
 def test_funnel_counts_current_and_reached(app, setup):
