@@ -143,3 +143,5 @@ def init_app(app):
     scheduler_cli.init_app(app)
     from . import summaries_cli
     summaries_cli.init_app(app)
+    from . import targets_cli
+    targets_cli.init_app(app)

@@ -120,3 +120,17 @@ def test_seed_demo_targets(db):
     assert T.current_county_targets(2026)[L["c2"].id].base == Decimal("2232.00")
     assert L["c1"].id not in T.current_county_targets(2026)
     assert T.seed_demo_targets(datetime.date(2026, 11, 25), L["user"]) == (0, 0)
+
+
+def test_cli_defaults_and_show(app):
+    runner = app.test_cli_runner()
+    with app.app_context():
+        make_task_force("TFA")
+    result = runner.invoke(args=["targets", "defaults", "--year", "2026"])
+    assert result.exit_code == 0 and "新增 3 个目标版本" in result.output
+    result = runner.invoke(args=["targets", "show", "--year", "2026"])
+    assert result.exit_code == 0
+    assert "TFA" in result.output and "签约额=200000.00万元 v1" in result.output
+    assert "洽谈项目=20个 v1" in result.output
+    result = runner.invoke(args=["targets", "defaults", "--year", "1900"])
+    assert result.exit_code != 0 and "年份必须在" in result.output
