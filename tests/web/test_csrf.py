@@ -67,11 +67,11 @@ def world(csrf_app):
         project = project_service.create_project(
             admin, task_force=team, name="CSRF 测试项目", investor="某集团",
             planned_investment="1000", on=datetime.date(2026, 3, 1), county=county)
-        FORM["task_force"] = str(team.id)
         values = {
             "project_id": project.id, "task_force_id": team.id, "county_id": county.id,
             "user_id": admin.id, "code": team.code, "year": 2026,
         }
+        form = dict(FORM, task_force=str(team.id), project=str(project.id))
     client = csrf_app.test_client()
     page = client.get("/login")
     assert page.status_code == 200
@@ -80,7 +80,7 @@ def world(csrf_app):
         "csrf_token": _token(page.get_data(as_text=True))})
     assert response.status_code == 302, response.get_data(as_text=True)
     assert client.get("/taskforces/").status_code == 200
-    return client, values
+    return client, values, form
 
 
 def _value_for(rule, name, converter, known):
@@ -120,7 +120,7 @@ def _build(app, rule, known):
 
 
 def test_every_unsafe_rule_rejects_requests_without_a_token(csrf_app, world):
-    client, known = world
+    client, known, form = world
     rules = list(_unsafe_rules(csrf_app))
     endpoints = {rule.endpoint for rule, _ in rules}
     # Sanity: the enumeration sees the known forms (and whatever others add).
@@ -135,7 +135,7 @@ def test_every_unsafe_rule_rejects_requests_without_a_token(csrf_app, world):
             for token in (None, "forged-token"):
                 with csrf_app.app_context():
                     before = _dump()
-                data = dict(FORM)
+                data = dict(form)
                 if token:
                     data["csrf_token"] = token
                 response = client.open(url, method=method, data=data)
@@ -157,7 +157,7 @@ def test_every_unsafe_rule_rejects_requests_without_a_token(csrf_app, world):
 
 
 def test_a_post_with_a_valid_token_succeeds(csrf_app, world):
-    client, _ = world
+    client, _, _ = world
     page = client.get("/taskforces/new")
     assert page.status_code == 200
     response = client.post("/taskforces/new", data={
@@ -176,7 +176,7 @@ def test_a_post_with_a_valid_token_succeeds(csrf_app, world):
 
 
 def test_a_token_from_another_session_is_rejected(csrf_app, world):
-    client, _ = world
+    client, _, _ = world
     stranger = csrf_app.test_client()
     foreign_token = _token(stranger.get("/login").get_data(as_text=True))
     with csrf_app.app_context():
