@@ -100,6 +100,11 @@ def test_counties(db):
     # C2: no history and no base yet
     assert (c2.actual, c2.base, c2.base_source, c2.growth, c2.status) == \
         (Dec(0), None, "none", None, "grey")
+    # by 31 March C1 had nothing last year (400 came in June) but 1000 this year
+    c1 = PR.build_report(2026, D(2026, 3, 31)).counties[0]
+    assert (c1.last_year_same_period, c1.growth, c1.status) == (Dec(0), None, "green")
+    c1 = PR.build_report(2026, D(2026, 3, 1)).counties[0]
+    assert (c1.actual, c1.growth, c1.status) == (Dec(0), None, "grey")
     # a hand-entered base: same period = base x time progress (50%)
     T.set_county_target(L["user"], L["c2"], 2026, base="1000", growth_pct="30")
     c2 = PR.build_report(2026, D(2026, 9, 30)).counties[1]

@@ -325,7 +325,9 @@ def county_progress(year, as_of, cfg=None, county_ids=None):
     (entered when the ledger has no history); otherwise last year's full-year
     ledger actual. Growth compares this year's funds up to ``as_of`` with the
     same period last year (from the ledger; with a manual base, the base
-    pro-rated by time progress). Status colours growth - goal with the bands.
+    pro-rated by time progress). Status colours growth - goal with the bands;
+    grey without a base; green when last year's same period had nothing (growth
+    is then None) but this year has funds.
     """
     cfg = cfg or Settings()
     q = County.select().where(County.active == True)  # noqa: E712
@@ -359,10 +361,13 @@ def county_progress(year, as_of, cfg=None, county_ids=None):
             if base is not None else None
         growth = P.pct((actual - same) * periods.HUNDRED / same) if same else None
         gap = P.pct(growth - growth_goal) if growth is not None else None
+        colour = P.status(gap, cfg.bands)
+        if base is not None and not same and actual > 0:
+            colour = P.GREEN   # nothing by this date last year: any funds beat it
         out.append(CountyProgress(
             c.id, c.code, c.name, c.kind, actual, same, total_prev, base, source, growth_goal,
             target, goal_row.version if goal_row else 0, P.completion(actual, target), growth,
-            gap, P.status(gap, cfg.bands)))
+            gap, colour))
     return tuple(out)
 
 
