@@ -435,7 +435,8 @@ def _money_events(plan, today, rng):
             amount = _round100(plan.contract * Decimal(str(rng.uniform(0.02, 0.06))))
             plan.funds.append(_receipt(plan, day, amount, rng))
             day += datetime.timedelta(days=rng.randint(30, 65))
-    if not dropped and rng.random() < 0.2 and (today - signed_on).days > 90:
+    if not dropped and not plan.stale and rng.random() < 0.2 \
+            and (today - signed_on).days > 90:
         day = signed_on + datetime.timedelta(days=rng.randint(60, (today - signed_on).days))
         amount = _round100(plan.contract * Decimal(str(round(rng.uniform(0.1, 0.4), 2))))
         plan.increases.append((day, amount, "企业追加投资（增资扩产）。"))
