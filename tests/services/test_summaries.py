@@ -9,7 +9,7 @@ from tests.mail_server import SMTPServer, parts
 from tracker import scheduler
 from tracker.domain import money
 from tracker.domain.weeks import parse_week
-from tracker.models import JobRun, OutboxMessage
+from tracker.models import JobRun, OutboxMessage, User
 from tracker.services import mailer, progress, summaries
 
 from . import summary_ledger as L
@@ -221,3 +221,26 @@ def test_cli_send_exits_nonzero_when_server_is_down(sqlite_app):
     runner.invoke(args=["summaries", "build", "--week", "2026-W26"])
     result = runner.invoke(args=["summaries", "send"])
     assert result.exit_code == 1 and "提前停止" in result.output
+
+
+def test_concurrent_build_of_the_same_week_adds_no_duplicate(app, monkeypatch):
+    """Another process stores some rows between our check and our insert: the bulk
+    insert fails on the unique key and the rows are inserted one by one, skipping
+    the ones that exist (on every backend, inside savepoints)."""
+    real_collect = summaries.collect
+
+    def racing_collect(week):
+        data = real_collect(week)
+        lead1 = User.get(User.username == "lead1")
+        rendered = summaries.render_task_force(data, data.report.row("TF1"), lead1)
+        OutboxMessage.create(**summaries.row_fields(week, lead1, rendered))
+        return data
+
+    with app.app_context():
+        L.build()
+        monkeypatch.setattr(summaries, "collect", racing_collect)
+        result = summaries.build_week(L.WEEK)
+        assert (result.created, result.existing) == (4, 1)
+        assert OutboxMessage.select().count() == 5
+        assert OutboxMessage.select().where(OutboxMessage.to_addr == "lead1@example.test") \
+            .count() == 1

@@ -27,6 +27,8 @@ without a person pressing "resend" is the one SMTP itself allows: the connection
 drops after the final "." was sent but before the server's reply arrived (RFC 1047);
 that attempt counts as failed and is retried.
 """
+import base64
+import functools
 import logging
 import os
 import re
@@ -36,8 +38,9 @@ import socket
 import ssl
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.message import EmailMessage
-from email.policy import EmailPolicy
+from email import policy
+from email.header import Header
+from email.parser import BytesParser
 from email.utils import format_datetime, formataddr
 
 from flask import current_app
@@ -49,26 +52,6 @@ from ..models import OutboxMessage, User, utcnow
 
 log = logging.getLogger(__name__)
 
-
-
-class _MailPolicy(EmailPolicy):
-    """policy.SMTP, except that List-Unsubscribe headers are never folded: a long
-    URL would otherwise be turned into an RFC 2047 encoded word, which mail
-    clients do not accept as a link."""
-    NO_FOLD = ("list-unsubscribe", "list-unsubscribe-post")
-
-    def fold(self, name, value):
-        if name.lower() in self.NO_FOLD:
-            return f"{name}: {value}{self.linesep}"
-        return super().fold(name, value)
-
-    def fold_binary(self, name, value):
-        if name.lower() in self.NO_FOLD:
-            return f"{name}: {value}{self.linesep}".encode("ascii")
-        return super().fold_binary(name, value)
-
-
-SMTP_POLICY = _MailPolicy(linesep="\r\n")
 DEFAULTS = {
     "MAIL_MAX_ATTEMPTS": 5,
     "MAIL_RETRY_BASE": 300,          # seconds; doubles per attempt
@@ -97,23 +80,108 @@ class DeliveryError(Exception):
 
 # -- message ------------------------------------------------------------------
 
-def build_mime(row, from_addr=None):
-    """The EmailMessage for an outbox row (multipart/alternative text + html)."""
+FROM_NAME = "招商专班项目台账"
+CRLF = b"\r\n"
+
+
+@functools.lru_cache(maxsize=4096)
+def _header_words(text):
+    """RFC 2047 encoded words for non-ASCII text (folded, <= 75 chars each)."""
+    if text.isascii():
+        return text
+    return Header(text, "utf-8").encode(linesep="\r\n")
+
+
+def _address(name, addr):
+    if not name:
+        return addr
+    if name.isascii():
+        return formataddr((name, addr))
+    return f"{_header_words(name)} <{addr}>"
+
+
+MAX_8BIT_LINE = 990     # octets; SMTP allows 998 + CRLF
+
+
+def compact_html(html, width=900):
+    """Greedily join the lines of an HTML body into lines of up to ``width`` octets,
+    so it goes as 8bit in few lines (done once when the summary is built).
+    A line break and a space are the same whitespace in HTML (no <pre> in mails)."""
+    out, current, size = [], [], 0
+    for line in html.replace("\r\n", "\n").split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        n = len(line.encode("utf-8")) + 1
+        if current and size + n > width:
+            out.append(" ".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += n
+    if current:
+        out.append(" ".join(current))
+    return "\n".join(out)
+
+
+def _text_part(content_type, text, eight_bit):
+    """One UTF-8 text part: 8bit when allowed and every line fits, else base64."""
+    canonical = text.replace("\r\n", "\n").replace("\n", "\r\n")   # RFC 2046 text form
+    data = canonical.encode("utf-8")
+    if eight_bit and max(map(len, data.split(CRLF)), default=0) <= MAX_8BIT_LINE:
+        encoding, body = "8bit", data    # the CRLF before the next boundary ends it
+    else:
+        encoding, body = "base64", base64.encodebytes(data).replace(b"\n", CRLF)
+    return (f'Content-Type: {content_type}; charset="utf-8"\r\n'
+            f"Content-Transfer-Encoding: {encoding}\r\n\r\n").encode("ascii") + body
+
+
+def build_mime(row, from_addr=None, eight_bit=True):
+    """The message of an outbox row as it goes on the wire (bytes, CRLF line ends):
+    multipart/alternative with a text/plain and a text/html part in UTF-8, sent as
+    8bit (RFC 6152) when the server offers 8BITMIME, else base64.
+
+    The structure is fixed, so it is written directly: the email package's
+    generator costs ~10 ms per 40 KB summary, this well under 1 ms. Tests parse the
+    result with the standard library parser."""
     from_addr = from_addr or setting("MAIL_FROM")
-    msg = EmailMessage(policy=SMTP_POLICY)
-    msg["Subject"] = row.subject
-    msg["From"] = formataddr(("招商专班项目台账", from_addr))
-    msg["To"] = formataddr((row.to_name, row.to_addr)) if row.to_name else row.to_addr
-    msg["Date"] = format_datetime(clock.now())
-    msg["Message-ID"] = row.message_id
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Tracker-Week"] = row.week
+    boundary = f"=_tracker_{secrets.token_hex(12)}"
+    headers = [
+        ("From", _address(FROM_NAME, from_addr)),
+        ("To", _address(row.to_name, row.to_addr)),
+        ("Subject", _header_words(row.subject)),
+        ("Date", format_datetime(clock.now())),
+        ("Message-ID", row.message_id),
+        ("MIME-Version", "1.0"),
+        ("Auto-Submitted", "auto-generated"),
+        ("X-Tracker-Week", row.week),
+    ]
     if row.unsubscribe_url:
-        msg["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
-        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg.set_content(row.body_text, charset="utf-8")
-    msg.add_alternative(row.body_html, subtype="html", charset="utf-8")
-    return msg
+        # Never folded or encoded: clients need the bare URL (RFC 2369, RFC 8058).
+        headers.append(("List-Unsubscribe", f"<{row.unsubscribe_url}>"))
+        headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+    headers.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers).encode("ascii")
+    sep = f"--{boundary}\r\n".encode("ascii")
+    return b"".join([
+        head, CRLF, b"This is a multi-part message in MIME format.\r\n", CRLF,
+        sep, _text_part("text/plain", row.body_text, eight_bit), CRLF,
+        sep, _text_part("text/html", row.body_html, eight_bit), CRLF,
+        f"--{boundary}--\r\n".encode("ascii"),
+    ])
+
+
+def encode(row, from_addr=None, eight_bit=True):
+    """build_mime, with any failure to encode reported as a permanent DeliveryError."""
+    try:
+        return build_mime(row, from_addr, eight_bit)
+    except Exception as exc:  # a message that cannot be encoded never will be
+        raise DeliveryError(f"无法生成邮件：{exc!r}", permanent=True) from exc
+
+
+def message_headers(row):
+    """(name, decoded value) of every header of the row's message (for the preview)."""
+    parsed = BytesParser(policy=policy.default).parsebytes(build_mime(row), headersonly=True)
+    return [(name, str(value)) for name, value in parsed.items()]
 
 
 def new_message_id(*parts):
@@ -159,22 +227,28 @@ class SMTPTransport:
                                 unreachable=True) from exc
         return conn
 
-    def deliver(self, row, msg):
-        data = msg.as_bytes(policy=SMTP_POLICY)
+    def deliver(self, row):
         from_addr = setting("MAIL_FROM")
-        for retry in (False, True):
-            fresh = self.conn is None
+        fresh = self.conn is None
+        if fresh:
+            self.conn = self._connect()
+        eight_bit = self.conn.has_extn("8bitmime")
+        data = encode(row, from_addr, eight_bit)
+        options = ["BODY=8BITMIME"] if eight_bit else []
+        try:
+            code, resp = self.conn.mail(from_addr, options)
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            # Nothing of this message was sent yet: a server that dropped an idle
+            # connection is reconnected once; a fresh connection failing is fatal.
+            self._drop()
             if fresh:
-                self.conn = self._connect()
+                raise DeliveryError(f"邮件服务器断开了连接：{exc}", unreachable=True) from exc
+            self.conn = self._connect()
             try:
-                code, resp = self.conn.mail(from_addr)
-                break
-            except (smtplib.SMTPServerDisconnected, OSError) as exc:
-                # Nothing of this message was sent yet: a server that dropped an idle
-                # connection is reconnected once; a fresh connection failing is fatal.
+                code, resp = self.conn.mail(from_addr, options)
+            except (smtplib.SMTPServerDisconnected, OSError) as exc2:
                 self._drop()
-                if fresh or retry:
-                    raise DeliveryError(f"邮件服务器断开了连接：{exc}", unreachable=True) from exc
+                raise DeliveryError(f"邮件服务器断开了连接：{exc2}", unreachable=True) from exc2
         try:
             if code != 250:
                 self._reset()
@@ -235,15 +309,16 @@ class EmlTransport:
     def delivered(self, row):
         return os.path.exists(self.path_for(row))
 
-    def deliver(self, row, msg):
+    def deliver(self, row):
         path = self.path_for(row)
         if os.path.exists(path):
             return "eml"  # written by an attempt that crashed before recording it
+        data = encode(row)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
         try:
             with open(tmp, "wb") as fh:
-                fh.write(msg.as_bytes(policy=SMTP_POLICY))
+                fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
@@ -318,25 +393,40 @@ def reap_stale_sending(now=None, transport=None):
     return len(stale)
 
 
-def _claim(row, now, transport_name, force=False):
-    token = secrets.token_hex(8)
+def _claim_update(row, now, transport_name, token, force=False, claimed_at=None):
+    """The conditional UPDATE that claims a row (caller provides the transaction)."""
     cond = (OutboxMessage.id == row.id)
     cond &= (OutboxMessage.status == "pending") if force else _due(now)
+    return (OutboxMessage.update(status="sending", claimed_at=claimed_at or utcnow(),
+                                 claim_token=token, attempts=OutboxMessage.attempts + 1,
+                                 transport=transport_name)
+            .where(cond).execute())
+
+
+def _claim(row, now, transport_name, force=False, claimed_at=None):
+    """Claim ``row`` if it is still pending (and due at ``now``); its claim token or None."""
+    token = secrets.token_hex(8)
     with database.atomic():
-        claimed = (OutboxMessage.update(status="sending", claimed_at=now, claim_token=token,
-                                        attempts=OutboxMessage.attempts + 1,
-                                        transport=transport_name)
-                   .where(cond).execute())
+        claimed = _claim_update(row, now, transport_name, token, force, claimed_at)
     return token if claimed else None
 
 
-def _finish(row, token, **changes):
+def _finish(row, token, then_claim=None, **changes):
+    """Record the outcome of the attempt holding ``token``. ``then_claim`` =
+    (next row, now, transport name) also claims the next row in the same commit
+    (one transaction per message instead of two); returns its token or None."""
+    next_token = None
     with database.atomic():
         done = OutboxMessage.update(**changes).where(
             (OutboxMessage.id == row.id) & (OutboxMessage.claim_token == token)
             & (OutboxMessage.status == "sending")).execute()
+        if then_claim is not None:
+            candidate = secrets.token_hex(8)
+            if _claim_update(then_claim[0], then_claim[1], then_claim[2], candidate):
+                next_token = candidate
     if not done:
         log.warning("outbox row %s changed while it was being sent", row.id)
+    return next_token
 
 
 def _opted_out(row):
@@ -352,25 +442,24 @@ def _opted_out(row):
     return ""
 
 
-def _send_row(row, transport, now, result, force=False):
-    """Claim, deliver and record one row. Returns the DeliveryError when unreachable."""
-    reason = _opted_out(row)
-    if reason:
-        with database.atomic():
-            n = OutboxMessage.update(status="cancelled", last_error=reason).where(
-                (OutboxMessage.id == row.id) & (OutboxMessage.status == "pending")).execute()
-        result.cancelled += n
-        return None
-    token = _claim(row, now, transport.name, force=force)
+def _send_row(row, transport, now, result, force=False, token=None, next_row=None):
+    """Claim (unless ``token`` says it is claimed already), deliver and record one row.
+    After a success the next row is claimed in the same commit. Returns
+    (the DeliveryError when the server is unreachable, else None; the next row's token)."""
     if token is None:
-        return None  # another sender took it, or it is no longer due
+        reason = _opted_out(row)
+        if reason:
+            with database.atomic():
+                n = OutboxMessage.update(status="cancelled", last_error=reason).where(
+                    (OutboxMessage.id == row.id) & (OutboxMessage.status == "pending")).execute()
+            result.cancelled += n
+            return None, None
+        token = _claim(row, now, transport.name, force=force)
+        if token is None:
+            return None, None  # another sender took it, or it is no longer due
     attempts = row.attempts + 1
     try:
-        try:
-            msg = build_mime(row)
-        except Exception as exc:  # a message that cannot be encoded never will be
-            raise DeliveryError(f"无法生成邮件：{exc!r}", permanent=True) from exc
-        transport.deliver(row, msg)
+        transport.deliver(row)
     except DeliveryError as exc:
         give_up = exc.permanent or attempts >= int(setting("MAIL_MAX_ATTEMPTS"))
         if give_up:
@@ -381,10 +470,22 @@ def _send_row(row, transport, now, result, force=False):
                     next_attempt_at=now + backoff(attempts))
             result.retry += 1
         result.errors.append(f"#{row.id} {row.to_addr}: {exc}")
-        return exc if exc.unreachable else None
-    _finish(row, token, status="sent", sent_at=utcnow(), last_error="", next_attempt_at=None)
+        return (exc if exc.unreachable else None), None
+    then = None
+    if next_row is not None and not _opted_out(next_row):
+        then = (next_row, now, transport.name)
+    next_token = _finish(row, token, then_claim=then, status="sent", sent_at=utcnow(),
+                         last_error="", next_attempt_at=None)
     result.sent += 1
-    return None
+    return None, next_token
+
+
+def _due_rows(ids, batch):
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        yield from (OutboxMessage.select(OutboxMessage, User)
+                    .join(User, on=(OutboxMessage.user == User.id), join_type=JOIN.LEFT_OUTER)
+                    .where(OutboxMessage.id.in_(chunk)).order_by(OutboxMessage.id))
 
 
 def send_pending(now=None, limit=None, batch=100):
@@ -396,17 +497,18 @@ def send_pending(now=None, limit=None, batch=100):
     result.reaped = reap_stale_sending(now, transport)
     ids = [r[0] for r in OutboxMessage.select(OutboxMessage.id).where(_due(now))
            .order_by(OutboxMessage.id).limit(limit).tuples()]
+    rows = _due_rows(ids, batch)
+    token = None
     try:
-        for start in range(0, len(ids), batch):
-            chunk = ids[start:start + batch]
-            rows = (OutboxMessage.select(OutboxMessage, User)
-                    .join(User, on=(OutboxMessage.user == User.id), join_type=JOIN.LEFT_OUTER)
-                    .where(OutboxMessage.id.in_(chunk)).order_by(OutboxMessage.id))
-            for row in rows:
-                stop = _send_row(row, transport, now, result)
-                if stop is not None:
-                    result.stopped = str(stop)
-                    return result
+        row = next(rows, None)
+        while row is not None:
+            following = next(rows, None)
+            stop, token = _send_row(row, transport, now, result, token=token,
+                                    next_row=following)
+            if stop is not None:
+                result.stopped = str(stop)
+                break
+            row = following
     finally:
         transport.close()
     return result
@@ -420,7 +522,7 @@ def send_now(row_id):
         return result
     transport = make_transport()
     try:
-        _send_row(row, transport, utcnow(), result, force=True)
+        _send_row(row, transport, utcnow(), result, force=True)  # (stop, token) unused
     finally:
         transport.close()
     return result

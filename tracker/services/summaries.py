@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import current_app, render_template
+from markupsafe import escape
 from peewee import IntegrityError, fn
 
-from .. import clock
 from ..db import database
 from ..domain import metrics as M
 from ..domain import money, periods, pipeline
@@ -34,6 +34,11 @@ from .unsubscribe import absolute_url, unsubscribe_url
 SUBJECT_PREFIX = "【招商专班周报】"
 CITY_ROLES = ("bureau", "admin")
 CITY_NAME = "全市汇总"
+
+# Longest lists a mail shows (the rest is counted, the pages have everything).
+MAX_CHANGES = 30
+MAX_STALE = 10
+MAX_AT_RISK = 20
 
 # Next milestone by quarter of the reporting date: (name, goal share of the target).
 MILESTONES = {1: ("开门红", "q1"), 2: ("双过半", "half"), 3: ("三季度目标", "q3"), 4: ("全年目标", "year")}
@@ -226,60 +231,102 @@ class Rendered:
     unsubscribe: str = ""
 
 
+# The same summary goes to every recipient of a scope: it is rendered once with
+# these placeholders, then the recipient's name and unsubscribe link are put in.
+_NAME = "\ue000recipient\ue001"
+_UNSUB = "\ue000unsubscribe\ue001"
+
+
+@dataclass
+class Draft:
+    """A summary rendered once per scope (task force or city) for all its recipients."""
+    kind: str
+    scope: str
+    subject: str
+    text: str
+    html: str
+    numbers: dict
+    task_force_id: int | None = None
+
+    def for_user(self, user):
+        unsub = unsubscribe_url(user)
+        name = str(user)
+        html_name, html_unsub = str(escape(name)), str(escape(unsub))
+        return Rendered(
+            self.kind, self.scope, self.subject,
+            self.text.replace(_NAME, name).replace(_UNSUB, unsub),
+            self.html.replace(_NAME, html_name).replace(_UNSUB, html_unsub),
+            self.numbers, self.task_force_id, unsub)
+
+    @classmethod
+    def render(cls, kind, scope, subject, template, ctx, numbers, task_force_id=None):
+        return cls(kind, scope, subject, render_template(f"email/{template}.txt", **ctx),
+                   mailer.compact_html(render_template(f"email/{template}.html", **ctx)),
+                   numbers, task_force_id)
+
+
 @dataclass
 class WeekData:
     """Everything one week's mails need, computed once for all recipients."""
     week: Week
     report: object
     changes: dict
-    stale: list
+    stale: dict            # task_force_id -> [StaleProject], most severe first
     links: dict = field(default_factory=dict)
 
     @property
     def as_of(self):
         return self.week.as_of
 
+    def all_stale(self):
+        return [s for flags in self.stale.values() for s in flags]
+
 
 def collect(week):
     report = progress.build_report(week.as_of.year, week.as_of)
     changes = week_changes(week)
-    stale = staleness.open_flags(as_of=week.as_of)
+    stale = defaultdict(list)
+    for flag in staleness.open_flags(as_of=week.as_of):
+        stale[flag.task_force_id].append(flag)
     links = {"prefs": absolute_url("prefs.summary")}
-    return WeekData(week, report, changes, stale, links)
+    return WeekData(week, report, changes, dict(stale), links)
 
 
 def subject_for(week, name):
     return f"{SUBJECT_PREFIX}{week.label} · {name}"
 
 
-def _context(data, user, unsub):
-    return {"week": data.week, "as_of": data.as_of, "report": data.report, "user": user,
-            "recipient": str(user), "unsubscribe_url": unsub, "links": data.links,
-            "generated": clock.now()}
+def _context(data):
+    return {"week": data.week, "as_of": data.as_of, "report": data.report,
+            "recipient": _NAME, "unsubscribe_url": _UNSUB, "links": data.links}
 
 
-def render_task_force(data, row, user):
-    """The task-force summary of ``row`` (a TaskForceProgress) for ``user``."""
+def task_force_draft(data, row):
+    """The task-force summary of ``row`` (a TaskForceProgress)."""
     changes = data.changes.get(row.task_force_id, [])
-    stale = [s for s in data.stale if s.task_force_id == row.task_force_id]
-    unsub = unsubscribe_url(user)
-    ctx = _context(data, user, unsub)
-    ctx.update(row=row, metrics=metric_rows(row.metrics, data.as_of), changes=changes,
-               counts=change_counts(changes), stale=stale,
+    stale = data.stale.get(row.task_force_id, [])
+    ctx = _context(data)
+    ctx.update(row=row, metrics=metric_rows(row.metrics, data.as_of),
+               changes=changes[:MAX_CHANGES], more_changes=max(0, len(changes) - MAX_CHANGES),
+               counts=change_counts(changes), stale=stale[:MAX_STALE],
+               more_stale=max(0, len(stale) - MAX_STALE),
                team_url=absolute_url("taskforces.detail", code=row.code)
                if "taskforces.detail" in current_app.view_functions else "")
     numbers = {"week": data.week.key, "as_of": data.as_of.isoformat(), "task_force": row.code,
                "rank": row.rank, "score": _s(row.score), "status": row.status,
                "metrics": metric_numbers(row.metrics), "changes": ctx["counts"],
                "stale": len(stale)}
-    return Rendered("task_force", f"tf:{row.task_force_id}", subject_for(data.week, row.name),
-                    render_template("email/task_force_summary.txt", **ctx),
-                    render_template("email/task_force_summary.html", **ctx), numbers,
-                    task_force_id=row.task_force_id, unsubscribe=unsub)
+    return Draft.render("task_force", f"tf:{row.task_force_id}",
+                        subject_for(data.week, row.name), "task_force_summary", ctx, numbers,
+                        task_force_id=row.task_force_id)
+
+
+def render_task_force(data, row, user):
+    return task_force_draft(data, row).for_user(user)
 
 
 def city_view(data):
-    """Shared (per week) parts of the bureau summary."""
+    """The figures of the bureau summary."""
     report = data.report
     all_changes = [c for changes in data.changes.values() for c in changes]
     names = {r.task_force_id: r.name for r in report.rows}
@@ -292,32 +339,36 @@ def city_view(data):
             if ms and not ms["reached"] and m.status in (P.RED, P.ORANGE):
                 at_risk.append({"row": row, "metric": m, "milestone": ms,
                                 "is_money": M.get(key).is_money})
+    at_risk.sort(key=lambda a: (a["metric"].gap_points, a["row"].code))
     flags = [r for r in report.rows if r.status in (P.RED, P.ORANGE, P.YELLOW)]
     stale_by_level = defaultdict(int)
-    for s in data.stale:
+    for s in data.all_stale():
         stale_by_level[s.level] += 1
     ranking = [{"row": r, "bar": _bar(r.score)} for r in report.rows]
-    return {"signings": signings, "at_risk": at_risk, "ranking": ranking, "flags": flags, "names": names,
+    return {"signings": signings, "at_risk": at_risk[:MAX_AT_RISK],
+            "more_at_risk": max(0, len(at_risk) - MAX_AT_RISK), "at_risk_total": len(at_risk),
+            "ranking": ranking, "flags": flags, "names": names,
             "counts": change_counts(all_changes), "stale_by_level": dict(stale_by_level),
             "totals": metric_rows(report.totals, data.as_of)}
 
 
-def render_city(data, user, view=None):
-    view = view or city_view(data)
-    unsub = unsubscribe_url(user)
-    ctx = _context(data, user, unsub)
+def city_draft(data):
+    view = city_view(data)
+    ctx = _context(data)
     ctx.update(view, dashboard_url=absolute_url("dashboard.index")
                if "dashboard.index" in current_app.view_functions else data.links["prefs"])
     report = data.report
     numbers = {"week": data.week.key, "as_of": data.as_of.isoformat(),
                "totals": metric_numbers(report.totals),
                "ranking": [[r.code, r.rank, _s(r.score), r.status] for r in report.rows],
-               "changes": view["counts"], "at_risk": len(view["at_risk"]),
+               "changes": view["counts"], "at_risk": view["at_risk_total"],
                "stale": view["stale_by_level"]}
-    return Rendered("bureau", "city", subject_for(data.week, CITY_NAME),
-                    render_template("email/bureau_summary.txt", **ctx),
-                    render_template("email/bureau_summary.html", **ctx), numbers,
-                    unsubscribe=unsub)
+    return Draft.render("bureau", "city", subject_for(data.week, CITY_NAME), "bureau_summary",
+                        ctx, numbers)
+
+
+def render_city(data, user):
+    return city_draft(data).for_user(user)
 
 
 def messages_for(data, user):
@@ -353,7 +404,7 @@ def row_fields(week, user, msg):
                 numbers=json.dumps(msg.numbers, ensure_ascii=False, sort_keys=True))
 
 
-def build_week(week, chunk=100):
+def build_week(week, chunk=50):
     """Render and store the week's summaries; existing rows are left untouched."""
     if isinstance(week, str):
         week = parse_week(week)
@@ -362,32 +413,45 @@ def build_week(week, chunk=100):
                 .select(OutboxMessage.user, OutboxMessage.kind, OutboxMessage.scope)
                 .where(OutboxMessage.week == week.key).tuples()}
     data = collect(week)
-    wanted = []   # (user, render callable)
-    city_users = city_recipients()
-    view = city_view(data) if city_users else None
-    for user in city_users:
-        wanted.append((user, "bureau", "city", lambda u=user: render_city(data, u, view)))
+    wanted = []   # (user, kind, scope, draft maker)
+    drafts = {}
+
+    def draft(scope, make):
+        if scope not in drafts:
+            drafts[scope] = make()
+        return drafts[scope]
+
+    for user in city_recipients():
+        wanted.append((user, "bureau", "city", lambda: draft("city", lambda: city_draft(data))))
     rows = {r.task_force_id: r for r in data.report.rows}
     for tf_id, users in task_force_recipients(list(rows)).items():
+        scope = f"tf:{tf_id}"
         for user in users:
-            wanted.append((user, "task_force", f"tf:{tf_id}",
-                           lambda u=user, r=rows[tf_id]: render_task_force(data, r, u)))
+            wanted.append((user, "task_force", scope, lambda s=scope, r=rows[tf_id]: draft(
+                s, lambda: task_force_draft(data, r))))
     todo = []
-    for user, kind, scope, render in wanted:
+    for user, kind, scope, make in wanted:
         if (user.id, kind, scope) in existing:
             result.existing += 1
             continue
         existing.add((user.id, kind, scope))
-        todo.append(row_fields(week, user, render()))
+        todo.append(row_fields(week, user, make().for_user(user)))
     for start in range(0, len(todo), chunk):
-        with database.atomic():
-            for fields in todo[start:start + chunk]:
-                try:
-                    with database.atomic():   # savepoint: a concurrent build may win a row
-                        OutboxMessage.insert(**fields).execute()
-                    result.created += 1
-                except IntegrityError:
-                    result.existing += 1
+        batch = todo[start:start + chunk]
+        try:
+            with database.atomic():
+                OutboxMessage.insert_many(batch).execute()
+            result.created += len(batch)
+            continue
+        except IntegrityError:
+            pass   # another build stored some of these meanwhile: go row by row
+        for fields in batch:
+            try:
+                with database.atomic():
+                    OutboxMessage.insert(**fields).execute()
+                result.created += 1
+            except IntegrityError:
+                result.existing += 1
     return result
 
 

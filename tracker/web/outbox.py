@@ -65,7 +65,7 @@ def show(message_id):
     except ValueError:
         numbers = row.numbers
     return render_template("outbox/show.html", row=row, numbers=numbers,
-                           headers=mailer.build_mime(row).items())
+                           headers=mailer.message_headers(row))
 
 
 @bp.route("/<int:message_id>/resend", methods=["POST"])
