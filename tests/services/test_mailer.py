@@ -244,3 +244,29 @@ def test_large_message_is_stored_and_sent_whole(app):
         stored = OutboxMessage.get_by_id(row.id)
         assert stored.body_html == html and len(stored.body_text) == 30000
         assert mailer.send_pending().sent == 1
+
+
+@pytest.mark.parametrize("eight_bit, text, expected", [
+    (True, "第一行\n第二行", ("8bit", "8bit")),
+    (False, "第一行\n第二行", ("base64", "base64")),
+    (True, "很长" * 400, ("base64", "8bit")),      # a 2400-byte line cannot go as 8bit
+])
+def test_message_encoding(sqlite_app, eight_bit, text, expected):
+    with sqlite_app.app_context():
+        row = make_row(make_user("boss", role="bureau"), body_text=text,
+                       body_html="<p>甲</p>\n<p>乙</p>")
+        data = mailer.build_mime(row, eight_bit=eight_bit)
+        assert all(len(line) <= 998 for line in data.split(b"\r\n"))
+        assert b"\n" not in data.replace(b"\r\n", b"")            # CRLF line ends only
+        msg = BytesParser(policy=policy.default).parsebytes(data)
+        assert tuple(p["Content-Transfer-Encoding"] for p in msg.iter_parts()) == expected
+        assert parts(msg) == (text, "<p>甲</p>\n<p>乙</p>")
+        assert msg["Subject"] == row.subject and msg["To"] == "boss <boss@example.test>"
+
+
+def test_compact_html_joins_lines_without_changing_the_text():
+    html = "<table>\n  <tr>\n    <td>甲</td>\n  </tr>\n</table>\n" * 200
+    compact = mailer.compact_html(html)
+    assert len(compact.split("\n")) < 20
+    assert all(len(line.encode()) <= 900 for line in compact.split("\n"))
+    assert compact.replace("\n", " ").split() == html.split()
