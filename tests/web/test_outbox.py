@@ -1,5 +1,6 @@
 """周报发件箱 pages: list and filters, preview, resend of a failed mail, test mail."""
 import os
+import re
 
 import pytest
 
@@ -117,7 +118,6 @@ def test_outbox_posts_need_csrf_token(csrf_app):
         L.make_user("boss", role="bureau")
     client = csrf_app.test_client()
     page = client.get("/login")
-    import re
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                       page.get_data(as_text=True)).group(1)
     client.post("/login", data={"username": "boss", "password": "password123",
