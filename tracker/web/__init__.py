@@ -82,7 +82,7 @@ def init_app(app):
         if getattr(current_user, "role", None) in ("admin", "bureau") \
                 and "dashboard.index" in app.view_functions:
             return redirect(url_for("dashboard.index"))
-        return redirect(url_for(app.config.get("HOME_ENDPOINT", "projects.ledger")))
+        return redirect(url_for("projects.ledger"))
 
     app.jinja_env.filters.update(
         wan=money.fmt_wan,
