@@ -60,9 +60,11 @@ def test_sends_multipart_message_and_records_it(sqlite_app, smtp):
         assert mailer.send_pending().sent == 0 and len(smtp.messages) == 1
 
 
-def test_server_down_keeps_rows_pending_then_each_delivered_exactly_once(sqlite_app):
+@pytest.mark.parametrize("batch", [1, 2, 25])
+def test_server_down_keeps_rows_pending_then_each_delivered_exactly_once(sqlite_app, batch):
     server = SMTPServer()          # not started: connection refused
     use(sqlite_app, server)
+    sqlite_app.config["MAIL_BATCH"] = batch
     with sqlite_app.app_context():
         rows = [make_row(make_user(f"u{i}", role="bureau")) for i in range(3)]
         result = mailer.send_pending()
@@ -72,6 +74,9 @@ def test_server_down_keeps_rows_pending_then_each_delivered_exactly_once(sqlite_
         first = states[rows[0].id]
         assert first.attempts == 1 and "无法连接" in first.last_error
         assert first.next_attempt_at > utcnow()
+        # the others were not attempted: claimed (if in the batch) and released untouched
+        assert [(states[r.id].attempts, states[r.id].claim_token, states[r.id].last_error)
+                for r in rows[1:]] == [(0, None, "")] * 2
         # still down on the next run: nothing sent, still pending
         assert mailer.send_pending(now=utcnow() + LATER).sent == 0
         assert OutboxMessage.select().where(OutboxMessage.status != "pending").count() == 0

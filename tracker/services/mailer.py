@@ -2,25 +2,30 @@
 
 Delivery guarantee (per outbox row):
 
-1. Before talking to the mail server a row is *claimed*: one committed UPDATE moves it
-   from ``pending`` to ``sending`` (only if it is still pending and due), bumps
-   ``attempts`` and stores a claim token. Two senders (scheduler + CLI, two hosts)
-   can never claim the same row, so no row is sent twice concurrently.
+1. Before talking to the mail server rows are *claimed*, MAIL_BATCH (default 25) at a
+   time: one committed UPDATE moves the rows that are still pending and due to
+   ``sending`` under a fresh claim token and bumps ``attempts``. Two senders
+   (scheduler + CLI, two hosts) can never claim the same row, so no row is sent
+   twice concurrently.
 2. The Message-ID was fixed when the row was built and never changes, so every
    attempt of a row is the same message to the receiving side.
-3. After the server accepted the message (250 after DATA) the row is marked ``sent``
-   with ``sent_at`` in its own commit, right away (no batching).
-4. A failure that proves the server did not take the message (connection refused,
-   4xx/5xx reply to MAIL/RCPT/DATA) returns the row to ``pending`` with the error and
-   a back-off retry time; 5xx replies and the last allowed attempt make it ``failed``.
-5. A crash (or a lost database connection) between the server's 250 and step 3 leaves
-   the row in ``sending``. Such a row is NOT retried automatically: once its lease
-   (MAIL_SENDING_LEASE, default 15 min, far above the SMTP timeouts) has expired the
-   next run marks it ``failed`` with "state unknown" so a person decides (the outbox
-   page offers "resend", which reuses the same Message-ID, so clients that collapse
-   duplicate Message-IDs show one copy). For .eml delivery the file itself is the
-   proof: an existing file means delivered (-> sent), a missing one means not
-   delivered (-> pending again), so .eml delivery is exactly-once.
+3. The claimed messages go out one by one over one connection; then the outcomes
+   are recorded in one commit: ``sent`` with ``sent_at`` for each message the
+   server accepted (250 after DATA); for a failure that proves the server did not
+   take it (connection refused, 4xx/5xx to MAIL/RCPT/DATA) back to ``pending`` with
+   the error and a back-off retry time, or ``failed`` on a 5xx or the last allowed
+   attempt; rows not attempted because the run stopped go back to ``pending``.
+4. A crash (or a lost database connection) between the claim and the record leaves
+   that batch in ``sending``. Those rows are NOT retried automatically: once their
+   lease (MAIL_SENDING_LEASE, default 15 min, far above the SMTP timeouts) has
+   expired the next run marks them ``failed`` with "state unknown", so a person
+   decides (the outbox page offers "resend", which reuses the same Message-ID, so
+   clients that collapse duplicate Message-IDs show one copy). At most MAIL_BATCH
+   rows per crashed sender need that decision; MAIL_BATCH=1 narrows it to the one
+   message in flight at the price of two commits per message.
+   For .eml delivery the file itself is the proof: an existing file means
+   delivered (-> sent), a missing one means not delivered (-> pending again), so
+   .eml delivery is exactly-once.
 
 So automatic delivery is at most once per row; the only duplicate that can occur
 without a person pressing "resend" is the one SMTP itself allows: the connection
@@ -58,6 +63,7 @@ DEFAULTS = {
     "MAIL_RETRY_MAX": 6 * 3600,
     "MAIL_SENDING_LEASE": 900,       # seconds a claimed row may stay 'sending'
     "MAIL_TIMEOUT": 30,
+    "MAIL_BATCH": 25,                # rows claimed / recorded per commit
 }
 
 UNCERTAIN_ERROR = ("发送过程中断：无法确认邮件服务器是否已接收，为避免重复未自动重发。"
@@ -393,40 +399,30 @@ def reap_stale_sending(now=None, transport=None):
     return len(stale)
 
 
-def _claim_update(row, now, transport_name, token, force=False, claimed_at=None):
-    """The conditional UPDATE that claims a row (caller provides the transaction)."""
-    cond = (OutboxMessage.id == row.id)
+def _claim_rows(rows, now, transport_name, force=False, claimed_at=None):
+    """Claim the rows that are still pending (and due at ``now``) in ONE commit: they
+    move to 'sending' under a fresh token. Returns (token, ids claimed)."""
+    token = secrets.token_hex(8)
+    ids = [row.id for row in rows]
+    if not ids:
+        return token, set()
+    cond = OutboxMessage.id.in_(ids)
     cond &= (OutboxMessage.status == "pending") if force else _due(now)
-    return (OutboxMessage.update(status="sending", claimed_at=claimed_at or utcnow(),
-                                 claim_token=token, attempts=OutboxMessage.attempts + 1,
-                                 transport=transport_name)
-            .where(cond).execute())
+    with database.atomic():
+        (OutboxMessage.update(status="sending", claimed_at=claimed_at or utcnow(),
+                              claim_token=token, attempts=OutboxMessage.attempts + 1,
+                              transport=transport_name)
+         .where(cond).execute())
+        claimed = {i for (i,) in OutboxMessage.select(OutboxMessage.id)
+                   .where(OutboxMessage.id.in_(ids) & (OutboxMessage.claim_token == token))
+                   .tuples()}
+    return token, claimed
 
 
 def _claim(row, now, transport_name, force=False, claimed_at=None):
-    """Claim ``row`` if it is still pending (and due at ``now``); its claim token or None."""
-    token = secrets.token_hex(8)
-    with database.atomic():
-        claimed = _claim_update(row, now, transport_name, token, force, claimed_at)
+    """Claim one row; its claim token, or None when it was not pending (and due)."""
+    token, claimed = _claim_rows([row], now, transport_name, force, claimed_at)
     return token if claimed else None
-
-
-def _finish(row, token, then_claim=None, **changes):
-    """Record the outcome of the attempt holding ``token``. ``then_claim`` =
-    (next row, now, transport name) also claims the next row in the same commit
-    (one transaction per message instead of two); returns its token or None."""
-    next_token = None
-    with database.atomic():
-        done = OutboxMessage.update(**changes).where(
-            (OutboxMessage.id == row.id) & (OutboxMessage.claim_token == token)
-            & (OutboxMessage.status == "sending")).execute()
-        if then_claim is not None:
-            candidate = secrets.token_hex(8)
-            if _claim_update(then_claim[0], then_claim[1], then_claim[2], candidate):
-                next_token = candidate
-    if not done:
-        log.warning("outbox row %s changed while it was being sent", row.id)
-    return next_token
 
 
 def _opted_out(row):
@@ -442,73 +438,88 @@ def _opted_out(row):
     return ""
 
 
-def _send_row(row, transport, now, result, force=False, token=None, next_row=None):
-    """Claim (unless ``token`` says it is claimed already), deliver and record one row.
-    After a success the next row is claimed in the same commit. Returns
-    (the DeliveryError when the server is unreachable, else None; the next row's token)."""
-    if token is None:
+def _record(token, now, sent, failed, released, result):
+    """Write the outcome of one claimed batch in ONE commit. Only rows still held
+    under ``token`` are touched."""
+    held = (OutboxMessage.claim_token == token) & (OutboxMessage.status == "sending")
+    max_attempts = int(setting("MAIL_MAX_ATTEMPTS"))
+    with database.atomic():
+        if sent:
+            (OutboxMessage.update(status="sent", sent_at=utcnow(), last_error="",
+                                  next_attempt_at=None)
+             .where(OutboxMessage.id.in_([r.id for r in sent]) & held).execute())
+        for row, exc in failed:
+            attempts = row.attempts + 1
+            if exc.permanent or attempts >= max_attempts:
+                changes = {"status": "failed"}
+                result.failed += 1
+            else:
+                changes = {"status": "pending", "next_attempt_at": now + backoff(attempts)}
+                result.retry += 1
+            (OutboxMessage.update(last_error=str(exc)[:2000], **changes)
+             .where((OutboxMessage.id == row.id) & held).execute())
+            result.errors.append(f"#{row.id} {row.to_addr}: {exc}")
+        if released:   # claimed but never attempted (the run stopped): as before
+            (OutboxMessage.update(status="pending", claim_token=None,
+                                  attempts=OutboxMessage.attempts - 1)
+             .where(OutboxMessage.id.in_([r.id for r in released]) & held).execute())
+    result.sent += len(sent)
+
+
+def _send_batch(rows, transport, now, result, force=False):
+    """Cancel opted-out rows, claim the rest in one commit, deliver them one by one
+    over the open connection, record the outcomes in one commit. Returns the
+    DeliveryError when the server is unreachable (the run stops), else None."""
+    live = []
+    for row in rows:
         reason = _opted_out(row)
-        if reason:
-            with database.atomic():
-                n = OutboxMessage.update(status="cancelled", last_error=reason).where(
-                    (OutboxMessage.id == row.id) & (OutboxMessage.status == "pending")).execute()
-            result.cancelled += n
-            return None, None
-        token = _claim(row, now, transport.name, force=force)
-        if token is None:
-            return None, None  # another sender took it, or it is no longer due
-    attempts = row.attempts + 1
-    try:
-        transport.deliver(row)
-    except DeliveryError as exc:
-        give_up = exc.permanent or attempts >= int(setting("MAIL_MAX_ATTEMPTS"))
-        if give_up:
-            _finish(row, token, status="failed", last_error=str(exc)[:2000])
-            result.failed += 1
-        else:
-            _finish(row, token, status="pending", last_error=str(exc)[:2000],
-                    next_attempt_at=now + backoff(attempts))
-            result.retry += 1
-        result.errors.append(f"#{row.id} {row.to_addr}: {exc}")
-        return (exc if exc.unreachable else None), None
-    then = None
-    if next_row is not None and not _opted_out(next_row):
-        then = (next_row, now, transport.name)
-    next_token = _finish(row, token, then_claim=then, status="sent", sent_at=utcnow(),
-                         last_error="", next_attempt_at=None)
-    result.sent += 1
-    return None, next_token
+        if not reason:
+            live.append(row)
+            continue
+        with database.atomic():
+            result.cancelled += OutboxMessage.update(status="cancelled", last_error=reason).where(
+                (OutboxMessage.id == row.id) & (OutboxMessage.status == "pending")).execute()
+    token, claimed = _claim_rows(live, now, transport.name, force)
+    sent, failed, released, stop = [], [], [], None
+    for row in (r for r in live if r.id in claimed):
+        if stop is not None:
+            released.append(row)
+            continue
+        try:
+            transport.deliver(row)
+        except DeliveryError as exc:
+            failed.append((row, exc))
+            if exc.unreachable:
+                stop = exc
+            continue
+        sent.append(row)
+    _record(token, now, sent, failed, released, result)
+    return stop
 
 
-def _due_rows(ids, batch):
-    for start in range(0, len(ids), batch):
-        chunk = ids[start:start + batch]
-        yield from (OutboxMessage.select(OutboxMessage, User)
-                    .join(User, on=(OutboxMessage.user == User.id), join_type=JOIN.LEFT_OUTER)
-                    .where(OutboxMessage.id.in_(chunk)).order_by(OutboxMessage.id))
+def _due_rows(ids):
+    return list(OutboxMessage.select(OutboxMessage, User)
+                .join(User, on=(OutboxMessage.user == User.id), join_type=JOIN.LEFT_OUTER)
+                .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
 
 
-def send_pending(now=None, limit=None, batch=100):
-    """Deliver every due pending row (oldest first). One run reuses one connection and
-    stops at the first sign that the server is unreachable."""
+def send_pending(now=None, limit=None, batch=None):
+    """Deliver every due pending row (oldest first), MAIL_BATCH rows per claim/record
+    commit. One run reuses one connection and stops at the first sign that the
+    server is unreachable."""
     now = now or utcnow()
+    batch = max(1, int(batch or setting("MAIL_BATCH")))
     result = SendResult()
     transport = make_transport()
     result.reaped = reap_stale_sending(now, transport)
     ids = [r[0] for r in OutboxMessage.select(OutboxMessage.id).where(_due(now))
            .order_by(OutboxMessage.id).limit(limit).tuples()]
-    rows = _due_rows(ids, batch)
-    token = None
     try:
-        row = next(rows, None)
-        while row is not None:
-            following = next(rows, None)
-            stop, token = _send_row(row, transport, now, result, token=token,
-                                    next_row=following)
+        for start in range(0, len(ids), batch):
+            stop = _send_batch(_due_rows(ids[start:start + batch]), transport, now, result)
             if stop is not None:
                 result.stopped = str(stop)
                 break
-            row = following
     finally:
         transport.close()
     return result
@@ -517,12 +528,12 @@ def send_pending(now=None, limit=None, batch=100):
 def send_now(row_id):
     """Deliver one pending row immediately, ignoring its retry time ("send a test")."""
     result = SendResult()
-    row = OutboxMessage.get_or_none(OutboxMessage.id == row_id)
-    if row is None:
+    rows = _due_rows([row_id])
+    if not rows:
         return result
     transport = make_transport()
     try:
-        _send_row(row, transport, utcnow(), result, force=True)  # (stop, token) unused
+        _send_batch(rows, transport, utcnow(), result, force=True)
     finally:
         transport.close()
     return result
