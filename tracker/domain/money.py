@@ -35,3 +35,42 @@ def fmt_wan(wan):
 def fmt_yi(wan):
     """Amount stored in 万元 shown in 亿元: '1.23'."""
     return f"{wan_to_yi(wan):,.2f}"
+
+
+def parse_decimal(value):
+    """Exact Decimal from user input (str, int, float, Decimal); ValueError if not a finite number."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a number: {value!r}")
+    try:
+        raw = Decimal(value.strip() if isinstance(value, str) else
+                      repr(value) if isinstance(value, float) else value)
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise ValueError(f"not a number: {value!r}") from exc
+    if not raw.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return raw
+
+
+def check_number(value, *, label, required=False, positive=False, integer=False,
+                 maximum=MAX_WAN, unit=""):
+    """Parse user input into a 2-place Decimal.
+
+    Returns ``(value, error)``: ``(None, None)`` for empty optional input,
+    ``(None, message)`` with a zh-CN message for bad input.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, (f"请填写{label}。" if required else None)
+    try:
+        raw = parse_decimal(value)
+    except ValueError:
+        return None, f"{label}必须是数字。"
+    if raw < 0:
+        return None, f"{label}不能为负数。"
+    if positive and raw == 0:
+        return None, f"{label}必须大于0。"
+    if raw > maximum:
+        shown = fmt_wan(maximum) if unit else f"{maximum:,}"
+        return None, f"{label}超出合理范围（最大 {shown}{' ' + unit if unit else ''}）。"
+    if integer and raw != raw.to_integral_value():
+        return None, f"{label}必须是整数。"
+    return to_decimal(raw), None

@@ -7,7 +7,7 @@ per-field zh-CN messages, the database untouched), then writes in one
 and seed.py all go through these functions so they share the same rules.
 """
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from peewee import CharField, IntegrityError
 
@@ -46,32 +46,11 @@ class ValidationError(Exception):
 
 def _amount(errors, field, value, *, required=False, positive=False, label="金额"):
     """Decimal in 万元 or None; records an error for bad values."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors[field] = f"请填写{label}。"
-        return None
-    if isinstance(value, bool):
-        errors[field] = f"{label}必须是数字。"
-        return None
-    try:
-        raw = Decimal(value.strip() if isinstance(value, str) else
-                      repr(value) if isinstance(value, float) else value)
-    except (InvalidOperation, ValueError, TypeError):
-        errors[field] = f"{label}必须是数字。"
-        return None
-    if not raw.is_finite():
-        errors[field] = f"{label}必须是数字。"
-        return None
-    if raw < 0:
-        errors[field] = f"{label}不能为负数。"
-        return None
-    if positive and raw == 0:
-        errors[field] = f"{label}必须大于0。"
-        return None
-    if raw > money.MAX_WAN:
-        errors[field] = f"{label}超出合理范围（最大 {money.fmt_wan(money.MAX_WAN)} 万元）。"
-        return None
-    return money.to_decimal(raw)
+    amount, error = money.check_number(value, label=label, required=required,
+                                       positive=positive, unit="万元")
+    if error:
+        errors[field] = error
+    return amount
 
 
 def _date(errors, field, value, *, required=True, label="日期"):
@@ -402,12 +381,11 @@ def _rate(errors, value):
         errors["exchange_rate"] = "请填写汇率。"
         return None
     try:
-        rate = Decimal(value.strip() if isinstance(value, str) else
-                       repr(value) if isinstance(value, float) else value)
-    except (InvalidOperation, ValueError, TypeError):
+        rate = money.parse_decimal(value)
+    except ValueError:
         errors["exchange_rate"] = "汇率必须是数字。"
         return None
-    if not rate.is_finite() or rate <= 0 or rate > MAX_EXCHANGE_RATE:
+    if rate <= 0 or rate > MAX_EXCHANGE_RATE:
         errors["exchange_rate"] = "汇率必须大于0且不超过1000。"
         return None
     return rate.quantize(Decimal("0.0001"))

@@ -5,7 +5,7 @@ messages, nothing written), then writes in one transaction with an audit row.
 A target change adds the next version (never updates a row), so a report can
 name the version it used.
 """
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from peewee import IntegrityError, fn
 
@@ -36,29 +36,11 @@ def check_year(year, errors=None, field="year"):
 
 
 def _number(errors, field, value, *, label, integer=False, maximum=money.MAX_WAN):
-    """Decimal >= 0 or None for empty input."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        errors[field] = f"{label}必须是数字。"
-        return None
-    try:
-        raw = Decimal(value.strip() if isinstance(value, str) else
-                      repr(value) if isinstance(value, float) else value)
-    except (InvalidOperation, ValueError, TypeError):
-        errors[field] = f"{label}必须是数字。"
-        return None
-    if not raw.is_finite():
-        errors[field] = f"{label}必须是数字。"
-    elif raw < 0:
-        errors[field] = f"{label}不能为负数。"
-    elif raw > maximum:
-        errors[field] = f"{label}超出合理范围（最大 {maximum:,}）。"
-    elif integer and raw != raw.to_integral_value():
-        errors[field] = f"{label}必须是整数。"
-    else:
-        return money.to_decimal(raw)
-    return None
+    """Decimal >= 0 or None for empty input; records an error for bad values."""
+    number, error = money.check_number(value, label=label, integer=integer, maximum=maximum)
+    if error:
+        errors[field] = error
+    return number
 
 
 def _amt(value):
