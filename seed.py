@@ -18,12 +18,12 @@ The demo password is TRACKER_SEED_PASSWORD when set, otherwise generated once an
 kept in <instance>/seed_password (never a fixed string).
 """
 import datetime
-import os
 import random
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from tracker.config import instance_secret
 from tracker.domain import pipeline
 
 SEED = 20230601
@@ -489,22 +489,8 @@ def _receipt(plan, day, amount, rng):
 # --- apply: write the plan through the services ----------------------------------
 
 def _password(app):
-    configured = app.config.get("SEED_PASSWORD")
-    if configured:
-        return configured
-    path = os.path.join(app.instance_path, "seed_password")
-    try:
-        with open(path, encoding="utf-8") as fh:
-            value = fh.read().strip()
-            if value:
-                return value
-    except FileNotFoundError:
-        pass
-    value = secrets.token_urlsafe(9)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(value)
-    return value
+    return app.config.get("SEED_PASSWORD") or instance_secret(
+        app.instance_path, "seed_password", lambda: secrets.token_urlsafe(9))
 
 
 def _ensure_base(password):

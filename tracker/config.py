@@ -23,18 +23,23 @@ class Defaults:
     BASE_URL = "http://127.0.0.1:5000"
 
 
-def load_secret_key(instance_path):
-    """Return the secret key kept in the instance folder, creating it once."""
-    path = os.path.join(instance_path, "secret_key")
+def instance_secret(instance_path, filename, make=lambda: secrets.token_hex(32)):
+    """A secret kept in a file of the instance folder (mode 0600), created once by ``make()``."""
+    path = os.path.join(instance_path, filename)
     try:
-        with open(path, encoding="ascii") as fh:
-            key = fh.read().strip()
-            if key:
-                return key
+        with open(path, encoding="utf-8") as fh:
+            value = fh.read().strip()
+            if value:
+                return value
     except FileNotFoundError:
         pass
-    key = secrets.token_hex(32)
+    value = make()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key)
-    return key
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(value)
+    return value
+
+
+def load_secret_key(instance_path):
+    """The app's secret key, generated once into ``instance/secret_key``."""
+    return instance_secret(instance_path, "secret_key")
