@@ -135,3 +135,19 @@ def test_api_agrees_with_dashboard(client, auth, token):
                 assert cells[(code, key, "actual")] == L.money(m["actual"])
             assert cells[(code, key, "completion")] == (
                 f"{m['completion']}%" if m["completion"] is not None else "—")
+
+
+def test_errors_under_the_api_are_json(sqlite_app):
+    from tests.factories import make_user
+    with sqlite_app.app_context():
+        make_user("reader", role="member")
+    client = sqlite_app.test_client()
+    client.post("/login", data={"username": "reader", "password": "password123"})
+    missing = client.get("/api/v1/no-such-thing")
+    assert missing.status_code == 404 and missing.is_json
+    assert missing.get_json()["error"] == "not_found"
+    wrong_method = client.delete("/api/v1/progress")
+    assert wrong_method.status_code == 405 and wrong_method.is_json
+    assert wrong_method.get_json()["error"] == "method_not_allowed"
+    page = client.get("/no-such-page")
+    assert page.status_code == 404 and not page.is_json

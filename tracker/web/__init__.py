@@ -22,6 +22,8 @@ def load_user(user_id):
         return None
 
 
+ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
 # (endpoint, label, roles or None for everyone logged in)
 NAV = [
     ("dashboard.index", "进度看板", None),
@@ -100,6 +102,10 @@ def init_app(app):
                                  nav_items=nav_items)
 
     def error_page(code, title, message):
+        if request.path.startswith("/api/"):
+            # API clients get JSON for every error, even on URLs no route matches.
+            from .api import error_response
+            return error_response(code, ERROR_CODES.get(code, "error"), message)
         return render_template("errors.html", code=code, title=title, message=message), code
 
     @app.errorhandler(CSRFError)

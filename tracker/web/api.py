@@ -22,7 +22,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1", cli_group="api-token")
 csrf.exempt(bp)
 
 
-def _error(status, code, message, **extra):
+def error_response(status, code, message, **extra):
     response = jsonify(dict(error=code, message=message, **extra))
     response.status_code = status
     if status == 401:
@@ -37,10 +37,10 @@ def authenticate():
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            return _error(401, "unauthorized", "Authorization 头格式应为：Bearer <token>。")
+            return error_response(401, "unauthorized", "Authorization 头格式应为：Bearer <token>。")
         row = ApiToken.lookup(token.strip())
         if row is None:
-            return _error(401, "unauthorized", "API 令牌无效或已吊销。")
+            return error_response(401, "unauthorized", "API 令牌无效或已吊销。")
         with database.atomic():
             ApiToken.update(last_used_at=utcnow()).where(ApiToken.id == row.id).execute()
         g.api_user = row.user
@@ -48,17 +48,9 @@ def authenticate():
     if current_user.is_authenticated:
         g.api_user = current_user._get_current_object()
         return None
-    return _error(401, "unauthorized", "需要登录或提供 API 令牌（Authorization: Bearer <token>）。")
+    return error_response(401, "unauthorized", "需要登录或提供 API 令牌（Authorization: Bearer <token>）。")
 
 
-@bp.errorhandler(404)
-def _not_found(exc):
-    return _error(404, "not_found", "接口不存在。")
-
-
-@bp.errorhandler(405)
-def _not_allowed(exc):
-    return _error(405, "method_not_allowed", "该接口不支持此请求方法。")
 
 
 @bp.route("/progress")
@@ -66,7 +58,7 @@ def _not_allowed(exc):
 def progress():
     period = parse_period(request.args)
     if period.errors:
-        return _error(400, "bad_request", "；".join(period.errors.values()),
+        return error_response(400, "bad_request", "；".join(period.errors.values()),
                       fields=period.errors)
     report = progress_service.build_report(period.year, period.as_of)
     return jsonify(report_json(report))
