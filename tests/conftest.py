@@ -87,6 +87,8 @@ def make_app(url, instance_path, **config):
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "MAIL_SERVER": None,
+        # scrypt costs ~0.2 s per hash or check; the suite creates and logs in thousands of users.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     settings.update(config)
     app = create_app(settings, instance_path=str(instance_path))

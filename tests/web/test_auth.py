@@ -47,3 +47,19 @@ def test_open_redirect_is_refused(app, client):
         "username": "alice", "password": "password123"})
     assert response.status_code == 302
     assert "evil" not in response.headers["Location"]
+
+
+def test_password_hash_defaults_to_scrypt_and_is_configurable(sqlite_url, tmp_path):
+    from tests.conftest import make_app
+    from tracker.models import User
+    strong = make_app(sqlite_url, tmp_path / "a", PASSWORD_HASH_METHOD=None)
+    with strong.app_context():
+        user = User(username="x")
+        user.set_password("s3cret-pass")
+        assert user.password_hash.startswith("scrypt:")
+        assert user.check_password("s3cret-pass") and not user.check_password("other")
+    cheap = make_app(sqlite_url, tmp_path / "b")
+    with cheap.app_context():
+        user.set_password("s3cret-pass")
+        assert user.password_hash.startswith("pbkdf2:sha256:1000$")
+        assert user.check_password("s3cret-pass")

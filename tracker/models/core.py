@@ -1,4 +1,5 @@
 """Ledger models: counties, task forces, users, projects and their history."""
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from peewee import (
     AutoField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
@@ -80,7 +81,10 @@ class User(UserMixin, BaseModel):
         return self.active
 
     def set_password(self, password):
-        self.password_hash = generate_password_hash(password)
+        # PASSWORD_HASH_METHOD: werkzeug's default (scrypt) unless configured;
+        # the test suite uses a cheap method so thousands of logins stay fast.
+        method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+        self.password_hash = generate_password_hash(password, **({"method": method} if method else {}))
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
