@@ -172,8 +172,9 @@ def main():
             assert sent.sent == built.created and sink.count() == sent.sent, sent
             build_s, send_s, total = t1 - t0, t2 - t1, t2 - t0
 
-            from tracker.models import OutboxMessage
-            rows = list(OutboxMessage.select().order_by(OutboxMessage.id))
+            from tracker.models import OutboxBody, OutboxMessage
+            rows = list(OutboxMessage.select(OutboxMessage, OutboxBody).join(OutboxBody)
+                        .order_by(OutboxMessage.id))
             messages = [(app.config["MAIL_FROM"], r.to_addr,
                          mailer.build_mime(r, eight_bit=True)) for r in rows]
             biggest = max(len(r.body_html.encode()) for r in rows)

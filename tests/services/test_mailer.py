@@ -10,7 +10,8 @@ from peewee import IntegrityError
 from tests.factories import make_user
 from tests.mail_server import SMTPServer, free_port, parts
 from tracker.db import database
-from tracker.models import OutboxMessage, utcnow
+from tracker.models import OutboxBody, OutboxMessage, utcnow
+from tracker.models.mail import RECIPIENT_MARK, UNSUBSCRIBE_MARK
 from tracker.services import mailer
 
 LATER = datetime.timedelta(days=1)
@@ -23,12 +24,15 @@ def smtp():
     server.stop()
 
 
-def make_row(user, week="2026-W26", scope="city", kind="bureau", **kw):
+def make_row(user, week="2026-W26", scope="city", kind="bureau", body_text=None,
+             body_html=None, numbers="{}", **kw):
+    body = OutboxBody.store(body_text if body_text is not None else f"你好 {user.username}：正文",
+                            body_html if body_html is not None else f"<p>你好 {user.username}</p>",
+                            numbers)
     fields = dict(week=week, kind=kind, scope=scope, user=user, to_addr=user.email,
                   to_name=str(user), subject=f"【招商专班周报】测试 · {user.username}",
                   message_id=f"<t.{week}.{scope}.{user.id}@example.test>",
-                  unsubscribe_url=f"http://tracker.test/unsubscribe/tok{user.id}",
-                  body_text=f"你好 {user.username}：正文", body_html=f"<p>你好 {user.username}</p>")
+                  unsubscribe_url=f"http://tracker.test/unsubscribe/tok{user.id}", body=body)
     fields.update(kw)
     return OutboxMessage.create(**fields)
 
@@ -275,3 +279,32 @@ def test_compact_html_joins_lines_without_changing_the_text():
     assert len(compact.split("\n")) < 20
     assert all(len(line.encode()) <= 900 for line in compact.split("\n"))
     assert compact.replace("\n", " ").split() == html.split()
+
+
+def test_shared_body_goes_out_with_each_recipients_name_and_link(sqlite_app):
+    """One stored body, filled in per row: HTML-escaped in the HTML part, the line
+    length judged after filling in (a long name can push a line past 8bit)."""
+    text = f"{RECIPIENT_MARK}，您好：\n正文\n退订周报：{UNSUBSCRIBE_MARK}"
+    html = (f"<p>{RECIPIENT_MARK}，您好：</p>\n<p>{'甲' * 300}{RECIPIENT_MARK}</p>\n"
+            f'<a href="{UNSUBSCRIBE_MARK}">退订周报</a>')
+    with sqlite_app.app_context():
+        short = make_row(make_user("a", role="bureau", display_name="<张&三>"),
+                         body_text=text, body_html=html,
+                         unsubscribe_url="http://tracker.test/unsubscribe/t?a=1&b=2")
+        long = make_row(make_user("b", role="bureau", display_name="李" * 40),
+                        body_text=text, body_html=html)
+        broken = make_row(make_user("c", role="bureau", display_name="王\n五"),
+                          body_text=text, body_html=html)
+        assert short.body_id == long.body_id == broken.body_id
+        assert OutboxBody.select().count() == 1
+        for row, encodings in ((short, ("8bit", "8bit")), (long, ("8bit", "base64")),
+                               (broken, ("8bit", "8bit"))):
+            row = OutboxMessage.get_by_id(row.id)
+            msg = BytesParser(policy=policy.default).parsebytes(mailer.build_mime(row))
+            assert tuple(p["Content-Transfer-Encoding"] for p in msg.iter_parts()) == encodings
+            assert parts(msg) == (row.body_text, row.body_html)
+            assert RECIPIENT_MARK not in row.body_html + row.body_text
+        assert short.body_text == \
+            "<张&三>，您好：\n正文\n退订周报：http://tracker.test/unsubscribe/t?a=1&b=2"
+        assert short.body_html.startswith("<p>&lt;张&amp;三&gt;，您好：</p>")
+        assert 'href="http://tracker.test/unsubscribe/t?a=1&amp;b=2"' in short.body_html

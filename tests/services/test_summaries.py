@@ -9,7 +9,7 @@ from tests.mail_server import SMTPServer, parts
 from tracker import scheduler
 from tracker.domain import money
 from tracker.domain.weeks import parse_week
-from tracker.models import JobRun, OutboxMessage, User
+from tracker.models import JobRun, OutboxBody, OutboxMessage, User
 from tracker.services import mailer, progress, summaries
 
 from . import summary_ledger as L
@@ -62,6 +62,29 @@ def test_building_again_creates_nothing(app):
         L.make_user("late", role="member", task_forces=[people["tf2"]])
         third = summaries.build_week(L.WEEK)
         assert (third.created, third.existing) == (1, 5)
+
+
+def test_recipients_of_a_summary_share_one_stored_body(app):
+    """The summary of a scope is stored once; each row fills in its recipient."""
+    with app.app_context():
+        L.build()
+        summaries.build_week(L.WEEK)
+        lead1 = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test")
+        mem1 = OutboxMessage.get((OutboxMessage.to_addr == "mem1@example.test")
+                                 & (OutboxMessage.scope == lead1.scope))
+        assert lead1.body_id == mem1.body_id
+        assert OutboxBody.select().count() == 3          # the city and two task forces
+        assert lead1.body_text.startswith("李组长，您好")
+        assert mem1.body_text.startswith("mem1，您好")
+        assert lead1.unsubscribe_url in lead1.body_text
+        assert lead1.unsubscribe_url in lead1.body_html
+        assert lead1.unsubscribe_url != mem1.unsubscribe_url
+        assert mem1.unsubscribe_url not in lead1.body_text
+        # a recipient who joins later gets a row on the same body (same content)
+        L.make_user("late", role="member", task_forces=[lead1.task_force])
+        assert summaries.build_week(L.WEEK).created == 1
+        late = OutboxMessage.get(OutboxMessage.to_addr == "late@example.test")
+        assert late.body_id == lead1.body_id and OutboxBody.select().count() == 3
 
 
 def test_numbers_match_the_progress_report(sqlite_app):

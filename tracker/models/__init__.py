@@ -5,7 +5,7 @@ from .core import (  # noqa: F401
     TaskForce, TaskForceCounty, User,
 )
 from .api import ApiToken  # noqa: F401
-from .mail import OutboxMessage  # noqa: F401
+from .mail import OutboxBody, OutboxMessage  # noqa: F401
 from .targets import CheckpointShare, CountyTarget, TaskForceTarget  # noqa: F401
 from .scheduling import JobRun, QuarterSnapshot, StaleFlag  # noqa: F401
 

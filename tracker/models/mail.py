@@ -1,18 +1,72 @@
-"""Outbox of the weekly summaries: one row per (week, recipient, kind, scope)."""
+"""Outbox of the weekly summaries: one row per (week, recipient, kind, scope), and the
+rendered summaries they share."""
+import hashlib
+
+from markupsafe import escape
 from peewee import (
-    AutoField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField,
+    AutoField, CharField, DateTimeField, ForeignKeyField, IntegerField, IntegrityError, TextField,
 )
 
+from ..db import database
 from .base import BaseModel, utcnow
 from .core import TaskForce, User
 
+# Where a stored summary says the recipient's name and unsubscribe link
+# (private-use characters: never produced by the templates or the data).
+RECIPIENT_MARK = "\ue000recipient\ue001"
+UNSUBSCRIBE_MARK = "\ue000unsubscribe\ue001"
+
+
+class OutboxBody(BaseModel):
+    """A rendered summary (plain text, HTML and the figures it reports) as every
+    recipient of one scope gets it, with RECIPIENT_MARK / UNSUBSCRIBE_MARK where the
+    recipient's name and unsubscribe link go. Stored once per distinct content
+    (``digest``) and never changed, so the outbox rows that share it stay cheap to
+    update while they are sent."""
+    id = AutoField()
+    digest = CharField(max_length=64, unique=True)     # sha256 of the three parts
+    body_text = TextField()
+    body_html = TextField()
+    numbers = TextField(default="{}")        # JSON: the figures this message reported
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "outbox_body"
+
+    @staticmethod
+    def digest_of(text, html, numbers):
+        h = hashlib.sha256()
+        for part in (text, html, numbers):
+            data = part.encode("utf-8")
+            h.update(b"%d:" % len(data))
+            h.update(data)
+        return h.hexdigest()
+
+    @classmethod
+    def store(cls, text, html, numbers="{}"):
+        """Id of the body with this content, inserted when new (safe against a
+        concurrent insert of the same content)."""
+        digest = cls.digest_of(text, html, numbers)
+        with database.atomic():
+            found = cls.select(cls.id).where(cls.digest == digest).scalar()
+            if found is not None:
+                return found
+            try:
+                with database.atomic():
+                    return cls.insert(digest=digest, body_text=text, body_html=html,
+                                      numbers=numbers).execute()
+            except IntegrityError:
+                return cls.select(cls.id).where(cls.digest == digest).scalar()
+
 
 class OutboxMessage(BaseModel):
-    """A rendered mail waiting to be (or already) delivered.
+    """A mail waiting to be (or already) delivered: one recipient of a stored body.
 
     Life cycle: pending -> sending (claimed, Message-ID fixed at build time) -> sent;
     a failed attempt returns the row to pending with ``next_attempt_at`` (backoff) or,
     after the last attempt, failed. cancelled = the recipient opted out before sending.
+    The message is fixed when the row is built: the shared body with this row's
+    ``to_name`` and ``unsubscribe_url`` put in (``body_text``, ``body_html``).
     """
     id = AutoField()
     week = CharField(max_length=10)          # ISO week key, "2026-W26"
@@ -25,9 +79,7 @@ class OutboxMessage(BaseModel):
     subject = CharField(max_length=255)
     message_id = CharField(max_length=255, unique=True)
     unsubscribe_url = CharField(max_length=500, default="")
-    body_text = TextField()
-    body_html = TextField()
-    numbers = TextField(default="{}")        # JSON: the figures this message reported
+    body = ForeignKeyField(OutboxBody, backref="messages")
     status = CharField(max_length=16, default="pending", index=True)
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(null=True, index=True)
@@ -58,3 +110,24 @@ class OutboxMessage(BaseModel):
     @property
     def kind_label(self):
         return self.KINDS.get(self.kind, self.kind)
+
+    @property
+    def body_text(self):
+        """The plain-text part as this recipient gets it."""
+        return personalise(self.body.body_text, self.to_name, self.unsubscribe_url)
+
+    @property
+    def body_html(self):
+        """The HTML part as this recipient gets it."""
+        return personalise(self.body.body_html, str(escape(self.to_name)),
+                           str(escape(self.unsubscribe_url)))
+
+    @property
+    def numbers(self):
+        return self.body.numbers
+
+
+def personalise(template, name, unsubscribe):
+    """Put a recipient's name and unsubscribe link into a stored body (the link
+    first: a name can never turn into a link)."""
+    return template.replace(UNSUBSCRIBE_MARK, unsubscribe).replace(RECIPIENT_MARK, name)

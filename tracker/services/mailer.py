@@ -49,11 +49,13 @@ from email.parser import BytesParser
 from email.utils import format_datetime, formataddr
 
 from flask import current_app
+from markupsafe import escape
 from peewee import JOIN
 
 from .. import clock
 from ..db import database
-from ..models import OutboxMessage, User, utcnow
+from ..models import OutboxBody, OutboxMessage, User, utcnow
+from ..models.mail import RECIPIENT_MARK, UNSUBSCRIBE_MARK
 
 log = logging.getLogger(__name__)
 
@@ -129,11 +131,67 @@ def compact_html(html, width=900):
     return "\n".join(out)
 
 
-def _text_part(content_type, text, eight_bit):
-    """One UTF-8 text part: 8bit when allowed and every line fits, else base64."""
-    canonical = text.replace("\r\n", "\n").replace("\n", "\r\n")   # RFC 2046 text form
-    data = canonical.encode("utf-8")
-    if eight_bit and max(map(len, data.split(CRLF)), default=0) <= MAX_8BIT_LINE:
+def _wire(text):
+    """A text in RFC 2046 form as bytes: UTF-8 with CRLF line ends."""
+    return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+
+
+def _longest_line(data):
+    return max(map(len, data.split(CRLF)), default=0)
+
+
+_RECIPIENT = RECIPIENT_MARK.encode("utf-8")
+_UNSUBSCRIBE = UNSUBSCRIBE_MARK.encode("utf-8")
+
+
+class PartTemplate:
+    """One part of a stored body in wire form, prepared once and filled in for each
+    recipient: the marks are replaced in the bytes (as ``personalise`` does in the
+    text) and the longest line is known from the lines that hold a mark, so a
+    message is not split into lines again."""
+    __slots__ = ("data", "plain_longest", "marked")
+
+    def __init__(self, text):
+        self.data = _wire(text)
+        self.plain_longest, self.marked = 0, []
+        for line in self.data.split(CRLF):
+            names, links = line.count(_RECIPIENT), line.count(_UNSUBSCRIBE)
+            if names or links:
+                self.marked.append((len(line), names, links))
+            elif len(line) > self.plain_longest:
+                self.plain_longest = len(line)
+
+    def fill(self, name, link):
+        """(bytes, longest line) of the part with ``name`` and ``link`` put in;
+        neither may hold a line break."""
+        if not self.marked:
+            return self.data, self.plain_longest
+        name, link = name.encode("utf-8"), link.encode("utf-8")
+        grow_name, grow_link = len(name) - len(_RECIPIENT), len(link) - len(_UNSUBSCRIBE)
+        longest = max(self.plain_longest, max(
+            size + names * grow_name + links * grow_link for size, names, links in self.marked))
+        return self.data.replace(_UNSUBSCRIBE, link).replace(_RECIPIENT, name), longest
+
+
+def _body_parts(row):
+    """((text bytes, longest line), (html bytes, longest line)) of the row's message."""
+    name, link = row.to_name, row.unsubscribe_url
+    if "\r" in name or "\n" in name or "\r" in link or "\n" in link:
+        text, html = _wire(row.body_text), _wire(row.body_html)   # lines change: no shortcut
+        return (text, _longest_line(text)), (html, _longest_line(html))
+    body = row.body
+    templates = getattr(body, "_wire_templates", None)
+    if templates is None:      # kept on the body instance: the rows of a run share it
+        templates = body._wire_templates = (PartTemplate(body.body_text),
+                                            PartTemplate(body.body_html))
+    return (templates[0].fill(name, link),
+            templates[1].fill(str(escape(name)), str(escape(link))))
+
+
+def _text_part(content_type, data, longest, eight_bit):
+    """One UTF-8 text part (``data`` in wire form, ``longest`` its longest line):
+    8bit when allowed and every line fits, else base64."""
+    if eight_bit and longest <= MAX_8BIT_LINE:
         encoding, body = "8bit", data    # the CRLF before the next boundary ends it
     else:
         encoding, body = "base64", base64.encodebytes(data).replace(b"\n", CRLF)
@@ -168,10 +226,11 @@ def build_mime(row, from_addr=None, eight_bit=True):
     headers.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
     head = "".join(f"{name}: {value}\r\n" for name, value in headers).encode("ascii")
     sep = f"--{boundary}\r\n".encode("ascii")
+    text, html = _body_parts(row)
     return b"".join([
         head, CRLF, b"This is a multi-part message in MIME format.\r\n", CRLF,
-        sep, _text_part("text/plain", row.body_text, eight_bit), CRLF,
-        sep, _text_part("text/html", row.body_html, eight_bit), CRLF,
+        sep, _text_part("text/plain", *text, eight_bit), CRLF,
+        sep, _text_part("text/html", *html, eight_bit), CRLF,
         f"--{boundary}--\r\n".encode("ascii"),
     ])
 
@@ -497,10 +556,19 @@ def _send_batch(rows, transport, now, result, force=False):
     return stop
 
 
-def _due_rows(ids):
-    return list(OutboxMessage.select(OutboxMessage, User)
+def _due_rows(ids, bodies=None):
+    """The rows ``ids`` with their user and body; ``bodies`` ({id: OutboxBody}) caches
+    the shared bodies across the batches of a run."""
+    bodies = {} if bodies is None else bodies
+    rows = list(OutboxMessage.select(OutboxMessage, User)
                 .join(User, on=(OutboxMessage.user == User.id), join_type=JOIN.LEFT_OUTER)
                 .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
+    missing = {row.body_id for row in rows} - bodies.keys()
+    if missing:
+        bodies.update((b.id, b) for b in OutboxBody.select().where(OutboxBody.id.in_(missing)))
+    for row in rows:
+        row.body = bodies[row.body_id]
+    return rows
 
 
 def send_pending(now=None, limit=None, batch=None):
@@ -514,9 +582,11 @@ def send_pending(now=None, limit=None, batch=None):
     result.reaped = reap_stale_sending(now, transport)
     ids = [r[0] for r in OutboxMessage.select(OutboxMessage.id).where(_due(now))
            .order_by(OutboxMessage.id).limit(limit).tuples()]
+    bodies = {}
     try:
         for start in range(0, len(ids), batch):
-            stop = _send_batch(_due_rows(ids[start:start + batch]), transport, now, result)
+            stop = _send_batch(_due_rows(ids[start:start + batch], bodies), transport, now,
+                               result)
             if stop is not None:
                 result.stopped = str(stop)
                 break

@@ -1,9 +1,11 @@
 """Weekly summaries: who gets which mail, what it says, and the outbox rows.
 
-Building and sending are separate steps. ``build_week`` renders one outbox row per
-(week, recipient, kind, scope) -- scope "tf:<id>" for a task-force summary, "city"
-for the bureau summary -- under a unique constraint; building the same week again
-creates nothing. ``tracker.services.mailer.send_pending`` delivers the rows.
+Building and sending are separate steps. ``build_week`` renders each summary once per
+scope -- "tf:<id>" for a task-force summary, "city" for the bureau summary -- stores
+it once (OutboxBody) and writes one outbox row per (week, recipient, kind, scope)
+under a unique constraint, with the recipient's name and unsubscribe link that fill
+in the shared body; building the same week again creates nothing.
+``tracker.services.mailer.send_pending`` delivers the rows.
 
 Numbers come from ``tracker.services.progress.build_report`` judged at the week's
 Sunday (the same report as the dashboard); the week's changes from StageEvent,
@@ -26,8 +28,9 @@ from ..domain import money, periods, pipeline
 from ..domain import progress as P
 from ..domain.weeks import Week, last_week, parse_week
 from ..models import (
-    CapitalIncrease, FundReceipt, Membership, OutboxMessage, Project, StageEvent, User,
+    CapitalIncrease, FundReceipt, Membership, OutboxBody, OutboxMessage, Project, StageEvent, User,
 )
+from ..models.mail import RECIPIENT_MARK, UNSUBSCRIBE_MARK, personalise
 from . import mailer, progress, staleness
 from .unsubscribe import absolute_url, unsubscribe_url
 
@@ -221,6 +224,7 @@ def city_recipients():
 
 @dataclass
 class Rendered:
+    """One recipient's message (the preview of what a built row holds)."""
     kind: str
     scope: str
     subject: str
@@ -229,17 +233,19 @@ class Rendered:
     numbers: dict
     task_force_id: int | None = None
     unsubscribe: str = ""
+    draft: "Draft | None" = None
 
 
-# The same summary goes to every recipient of a scope: it is rendered once with
-# these placeholders, then the recipient's name and unsubscribe link are put in.
-_NAME = "\ue000recipient\ue001"
-_UNSUB = "\ue000unsubscribe\ue001"
+def recipient_name(user):
+    """How a mail addresses the user (as stored in the row's ``to_name``)."""
+    return str(user)[:64]
 
 
 @dataclass
 class Draft:
-    """A summary rendered once per scope (task force or city) for all its recipients."""
+    """A summary rendered once per scope (task force or city) for all its recipients,
+    with RECIPIENT_MARK / UNSUBSCRIBE_MARK where each recipient's name and link go.
+    Stored once as an OutboxBody that the recipients' outbox rows share."""
     kind: str
     scope: str
     subject: str
@@ -247,16 +253,24 @@ class Draft:
     html: str
     numbers: dict
     task_force_id: int | None = None
+    body_id: int | None = None
+
+    def store(self):
+        """Id of the stored body of this draft (stored on first use)."""
+        if self.body_id is None:
+            self.body_id = OutboxBody.store(
+                self.text, self.html, json.dumps(self.numbers, ensure_ascii=False,
+                                                 sort_keys=True))
+        return self.body_id
 
     def for_user(self, user):
         unsub = unsubscribe_url(user)
-        name = str(user)
-        html_name, html_unsub = str(escape(name)), str(escape(unsub))
+        name = recipient_name(user)
         return Rendered(
             self.kind, self.scope, self.subject,
-            self.text.replace(_NAME, name).replace(_UNSUB, unsub),
-            self.html.replace(_NAME, html_name).replace(_UNSUB, html_unsub),
-            self.numbers, self.task_force_id, unsub)
+            personalise(self.text, name, unsub),
+            personalise(self.html, str(escape(name)), str(escape(unsub))),
+            self.numbers, self.task_force_id, unsub, self)
 
     @classmethod
     def render(cls, kind, scope, subject, template, ctx, numbers, task_force_id=None):
@@ -298,7 +312,7 @@ def subject_for(week, name):
 
 def _context(data):
     return {"week": data.week, "as_of": data.as_of, "report": data.report,
-            "recipient": _NAME, "unsubscribe_url": _UNSUB, "links": data.links}
+            "recipient": RECIPIENT_MARK, "unsubscribe_url": UNSUBSCRIBE_MARK, "links": data.links}
 
 
 def task_force_draft(data, row):
@@ -396,12 +410,16 @@ class BuildResult:
 
 
 def row_fields(week, user, msg):
-    return dict(week=week.key, kind=msg.kind, scope=msg.scope, user=user.id,
-                task_force=msg.task_force_id, to_addr=user.email.strip(),
-                to_name=str(user)[:64], subject=msg.subject[:255],
-                message_id=mailer.new_message_id("summary", week.key, msg.scope, f"u{user.id}"),
-                unsubscribe_url=msg.unsubscribe, body_text=msg.text, body_html=msg.html,
-                numbers=json.dumps(msg.numbers, ensure_ascii=False, sort_keys=True))
+    """Fields of the outbox row that sends ``msg`` (a Rendered) to ``user``."""
+    return _row_fields(week, user, msg.draft, msg.unsubscribe)
+
+
+def _row_fields(week, user, draft, unsubscribe):
+    return dict(week=week.key, kind=draft.kind, scope=draft.scope, user=user.id,
+                task_force=draft.task_force_id, to_addr=user.email.strip(),
+                to_name=recipient_name(user), subject=draft.subject[:255],
+                message_id=mailer.new_message_id("summary", week.key, draft.scope, f"u{user.id}"),
+                unsubscribe_url=unsubscribe, body=draft.store())
 
 
 def build_week(week, chunk=50):
@@ -435,7 +453,7 @@ def build_week(week, chunk=50):
             result.existing += 1
             continue
         existing.add((user.id, kind, scope))
-        todo.append(row_fields(week, user, make().for_user(user)))
+        todo.append(_row_fields(week, user, make(), unsubscribe_url(user)))
     for start in range(0, len(todo), chunk):
         batch = todo[start:start + chunk]
         try:
