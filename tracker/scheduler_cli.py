@@ -63,7 +63,7 @@ def jobs_command():
     from .models import JobRun
     for spec in scheduler_module.JOBS:
         last = (JobRun.select().where(JobRun.job == spec.name)
-                .order_by(JobRun.started_at.desc()).first())
+                .order_by(JobRun.started_at.desc(), JobRun.id.desc()).first())
         window = "不补跑" if spec.catch_up is None else (
             f"补跑 {spec.catch_up.days} 天内{'全部' if spec.catch_up_all else '最近一期'}")
         click.echo(f"{spec.name:<20} {_describe_trigger(spec.trigger):<34} {window}")
