@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app tracker
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# Links printed by the seed and written into mail point at the dev server.
+export TRACKER_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test migrate seed bench clean
 
