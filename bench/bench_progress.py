@@ -1,0 +1,404 @@
+"""Benchmark: the progress numbers on a big ledger (default 50 task forces, 7
+counties, 100,000 projects over two years, ~300,000 stage events, 100,000 fund
+receipts, 10,000 capital increases), against a hand-written raw SQL aggregate
+computing the same per-task-force yearly actuals in the same process.
+
+    .venv/bin/python bench/bench_progress.py [--projects N] [--receipts N] [--runs N]
+
+Measured (median of --runs, after one warm-up run each):
+  baseline    raw SQL via cursor.execute: one GROUP BY over the projects'
+              first-reached columns with SUM(CASE ...), plus one aggregate each
+              over capital increases and fund receipts (joined to the project);
+  actuals     tracker.services.metrics.monthly_actuals (12 monthly columns);
+  report      tracker.services.progress.build_report (actuals + targets,
+              forecast pipeline, counties, ranking, warnings);
+and the parts of the report (pipeline_amounts, county_progress). Ratios are
+time / baseline: about 1x means the service costs what one plain aggregate
+costs. Expect ~1.5-3x for the actuals (five queries with a SUM(CASE) per month
+instead of three yearly sums) and ~3-4x for the report (it adds the pipeline
+and three county fund aggregates); much more means a query lost its index or
+work moved into Python loops. The numbers of all three must agree (the script
+exits 1 otherwise).
+
+The ledger is written with bulk inserts into a temporary SQLite database and,
+when TRACKER_BENCH_POSTGRES_URL is set (postgresql://user@host:port/db, a
+database used only to create and drop a throw-away one), into PostgreSQL too.
+bench_pages.py reuses build_ledger() from here.
+"""
+import argparse
+import contextlib
+import datetime
+import io
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from decimal import Decimal
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tracker import create_app, migrate  # noqa: E402
+from tracker.db import backend_name, database  # noqa: E402
+
+YEAR = 2026
+AS_OF = datetime.date(2026, 9, 30)           # Q3 close: nine months of the year counted
+FIRST_DAY = AS_OF - datetime.timedelta(days=729)   # two years of history up to AS_OF
+COUNTIES = (("XF", "新抚区", "county"), ("DZ", "东洲区", "county"), ("WH", "望花区", "county"),
+            ("SC", "顺城区", "county"), ("FSX", "抚顺县", "county"), ("QY", "清原县", "county"),
+            ("KFQ", "抚顺经济开发区", "zone"))
+# final stage of a generated project -> weight
+FINAL_STAGES = {"reserve": 14, "packaged": 20, "negotiating": 20, "signed": 14, "started": 12,
+                "producing": 10, "at_capacity": 3, "dropped": 7}
+LAYERS = ("省外", "市外省内", "境外")
+WATCHED = ("reserve", "packaged", "negotiating", "signed", "started")   # chased when silent
+
+
+def parse_sizes(parser):
+    """Size options shared with bench_pages.py."""
+    parser.add_argument("--task-forces", type=int, default=50)
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--receipts", type=int, default=100_000, help="fund receipts")
+    parser.add_argument("--increases", type=int, default=10_000, help="capital increases")
+    parser.add_argument("--seed", type=int, default=2026)
+
+
+# --- throw-away databases -------------------------------------------------------------
+
+def _admin(url):
+    from peewee import PostgresqlDatabase
+    from playhouse.db_url import parse as parse_url
+    params = parse_url(url)
+    name = params.pop("database")
+    return PostgresqlDatabase(name, **params)
+
+
+def _admin_sql(url, sql):
+    admin = _admin(url)
+    admin.connect()
+    try:
+        admin.connection().autocommit = True
+        admin.execute_sql(sql)
+    finally:
+        admin.close()
+
+
+@contextlib.contextmanager
+def postgres_database(url):
+    """A new PostgreSQL database next to ``url``'s (dropped on exit); yields its URL."""
+    name = f"tracker_bench_{uuid.uuid4().hex[:10]}"
+    _admin_sql(url, f'CREATE DATABASE "{name}"')
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        if not database.is_closed():
+            database.close()
+        _admin_sql(url, f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def backends(tmp):
+    """(label, context manager yielding a database URL) for each backend to measure."""
+    out = [("sqlite", contextlib.nullcontext("sqlite:///" + os.path.join(tmp, "bench.db")))]
+    pg = os.environ.get("TRACKER_BENCH_POSTGRES_URL")
+    if pg:
+        out.append(("postgresql", postgres_database(pg)))
+    return out
+
+
+def make_app(url, tmp, **config):
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "MAIL_SERVER": None,
+                      "WTF_CSRF_ENABLED": False, **config},
+                     instance_path=os.path.join(tmp, "instance"))
+    with app.app_context():
+        migrate.upgrade()
+    return app
+
+
+# --- bulk ledger -----------------------------------------------------------------------
+
+def bulk_insert(model, columns, rows):
+    """Insert tuples of ``columns`` (field names) into ``model``'s table; every other
+    column gets its model default (computed once). Values must be ready for the
+    driver (ints, strs, ISO dates, None); no peewee conversion per value.
+    SQLite: executemany; PostgreSQL: COPY."""
+    from peewee import AutoField
+    meta = model._meta
+    given = [meta.fields[c] for c in columns]
+    rest = [f for f in meta.sorted_fields
+            if f.name not in columns and not isinstance(f, AutoField)]
+    fill = tuple(f.db_value(f.default() if callable(f.default) else f.default) for f in rest)
+    names = ", ".join(f'"{f.column_name}"' for f in given + rest)
+    cursor = database.cursor()
+    if backend_name() == "postgresql":
+        def text(value):
+            if value is None:
+                return "\\N"
+            if isinstance(value, bool):
+                return "t" if value else "f"
+            return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+        tail = "\t".join(text(v) for v in fill)
+        lines = "".join("\t".join(text(v) for v in row) + ("\t" + tail if rest else "") + "\n"
+                        for row in rows)
+        cursor.copy_expert(f'COPY "{meta.table_name}" ({names}) FROM STDIN', io.StringIO(lines))
+    else:
+        marks = ", ".join([database.param] * (len(given) + len(rest)))
+        cursor.executemany(f'INSERT INTO "{meta.table_name}" ({names}) VALUES ({marks})',
+                           [tuple(r) + fill for r in rows])
+    return len(rows)
+
+
+def _path(rnd, final):
+    """Stage steps of a project that ends at ``final`` (sometimes skipping one)."""
+    from tracker.domain import pipeline
+    order = pipeline.ORDER
+    last = order.index("producing") if final == "dropped" else order.index(final)
+    if final == "dropped":
+        last = int(rnd.random() * (last + 1))
+    start = 0 if rnd.random() < 0.6 or last == 0 else 1
+    stages = [order[start]]
+    rank = start
+    while rank < last:
+        rank += 2 if rank + 2 <= last and rnd.random() < 0.15 else 1
+        stages.append(order[rank])
+    if final == "dropped":
+        stages.append("dropped")
+    return stages
+
+
+def build_ledger(sizes, *, today=AS_OF):
+    """Write the benchmark ledger; returns a dict of row counts. Call in an app context.
+
+    Days are handled as integer offsets from FIRST_DAY (first_reached_updates
+    only compares them) and turned into ISO strings through lookup tables."""
+    from tracker.domain import pipeline
+    from tracker.models import (
+        CapitalIncrease, County, FundReceipt, Project, StageEvent, TaskForce, User,
+    )
+    from tracker.services import targets
+    rnd = random.Random(sizes.seed)
+    rand = rnd.random
+    span = (today - FIRST_DAY).days + 1          # day offsets 0 .. span - 1 are <= today
+    days = [FIRST_DAY + datetime.timedelta(days=i) for i in range(span + 160)]
+    iso = [d.isoformat() for d in days]
+    stamp = [f"{d} 02:00:00" for d in iso]        # 10:00 local (UTC+8), stored as naive UTC
+    with database.atomic():
+        admin = User.create(username="bench_admin", display_name="基准管理员", role="admin",
+                            password_hash="pbkdf2:sha256:1$bench$0")
+        counties = [County.create(code=c, name=n, kind=k).id for c, n, k in COUNTIES]
+        teams = [TaskForce.create(code=f"TF{i:02d}", name=f"第{i:02d}招商专班",
+                                  industry="装备制造", kind="6" if i <= 6 else "N").id
+                 for i in range(1, sizes.task_forces + 1)]
+        targets.apply_defaults(YEAR, admin)
+
+        finals, weights = zip(*FINAL_STAGES.items())
+        fields = pipeline.FIRST_REACHED_FIELD
+        projects, events, signed = [], [], []
+        latest = [0] * (sizes.projects + 1)      # last progress day per project id
+        for pid in range(1, sizes.projects + 1):
+            stages = _path(rnd, rnd.choices(finals, weights)[0])
+            gaps = [10 + int(rand() * 140) for _ in stages[1:]] + [0]
+            # most projects still being chased logged progress within 8 weeks; the rest
+            # (and every landed or dropped project) have their last step anywhere
+            if stages[-1] in WATCHED and rand() < 0.85:
+                last = span - 1 - int(rand() * 56)
+            else:
+                last = int(rand() * span)
+            day = created = max(0, last - sum(gaps))
+            reached, prev = {}, None
+            for stage, gap in zip(stages, gaps):
+                events.append((pid, prev, stage, iso[day], stamp[day]))
+                reached.update(pipeline.first_reached_updates(reached, stage, day))
+                prev, latest[pid] = stage, day
+                day += gap
+            redo = latest[pid] + 2 + int(rand() * 19)
+            if prev not in ("dropped", "reserve") and rand() < 0.04 and redo < span:
+                # undo and redo the last step: more history, first-reached dates unchanged
+                back = pipeline.ORDER[pipeline.rank(prev) - 1]
+                events.append((pid, prev, back, iso[redo - 1], stamp[redo - 1]))
+                events.append((pid, back, prev, iso[redo], stamp[redo]))
+                latest[pid] = redo
+            planned = 500 + int(rand() * 300_000)
+            contract = None
+            if "signed" in reached:
+                contract = f"{planned * (20 + int(rand() * 81)) / 100:.2f}"
+                signed.append((pid, reached["signed"]))
+            expected = None
+            if prev in ("reserve", "packaged", "negotiating") and rand() < 0.5:
+                expected = iso[span + int(rand() * 150)]
+            on = [iso[reached[s]] if s in reached else None for s in fields]
+            projects.append([
+                pid, f"项目{pid:06d}", teams[int(rand() * len(teams))],
+                counties[int(rand() * len(counties))] if rand() < 0.9 else None,
+                f"投资方{pid % 5000:04d}", str(planned), contract,
+                "contract" if contract else None, expected, prev,
+                "市场变化，投资方暂缓" if prev == "dropped" else "",
+                None, *on, stamp[created], None])
+
+        def after_signing(n):
+            for _ in range(n):
+                pid, signed_on = signed[int(rand() * len(signed))]
+                on = signed_on + int(rand() * (span - signed_on))
+                latest[pid] = max(latest[pid], on)
+                yield pid, on
+
+        receipts = [(pid, iso[on], str(10 + int(rand() * 20_000)), LAYERS[int(rand() * 3)],
+                     stamp[on]) for pid, on in after_signing(sizes.receipts)] if signed else []
+        increases = [(pid, iso[on], str(100 + int(rand() * 50_000)), stamp[on])
+                     for pid, on in after_signing(sizes.increases)] if signed else []
+        for row in projects:     # last progress: stage events, receipts and increases
+            row[11], row[-1] = iso[latest[row[0]]], stamp[latest[row[0]]]
+
+        if backend_name() == "sqlite":
+            database.execute_sql("PRAGMA cache_size = -262144")   # 256 MB while building
+        bulk_insert(Project, (
+            "id", "name", "task_force", "county", "investor", "planned_investment",
+            "contract_value", "signing_grade", "expected_sign_date", "stage", "drop_reason",
+            "last_progress_on", *fields.values(), "created_at", "updated_at"), projects)
+        bulk_insert(StageEvent, ("project", "from_stage", "stage", "occurred_on", "created_at"),
+                    events)
+        bulk_insert(FundReceipt, ("project", "received_on", "amount", "source_layer",
+                                  "created_at"), receipts)
+        bulk_insert(CapitalIncrease, ("project", "occurred_on", "amount", "created_at"),
+                    increases)
+    if backend_name() == "sqlite":
+        database.execute_sql("PRAGMA cache_size = -2000")   # back to SQLite's default
+    else:
+        # explicit ids: move the sequence past them; ANALYZE as autovacuum soon would
+        # (SQLite is left unanalysed, as the app never runs ANALYZE there)
+        database.execute_sql("SELECT setval(pg_get_serial_sequence('project', 'id'), "
+                             "(SELECT MAX(id) FROM project))")
+        database.execute_sql("ANALYZE")
+    return {"task forces": len(teams), "counties": len(counties), "projects": len(projects),
+            "stage events": len(events), "fund receipts": len(receipts),
+            "capital increases": len(increases)}
+
+
+# --- baseline --------------------------------------------------------------------------
+
+def raw_actuals(year, as_of):
+    """{task_force_id: {metric: Decimal}} for 1 Jan .. as_of, straight SQL."""
+    from tracker.domain import money
+    start, end = datetime.date(year, 1, 1).isoformat(), min(
+        as_of, datetime.date(year, 12, 31)).isoformat()
+    p = database.param
+    cursor = database.cursor()
+    out = {}
+
+    def add(tf, key, value):
+        out.setdefault(tf, {}).setdefault(key, Decimal("0.00"))
+        out[tf][key] += money.to_decimal(value)
+
+    cursor.execute(
+        "SELECT task_force_id,"
+        f" SUM(CASE WHEN packaged_on BETWEEN {p} AND {p} THEN planned_investment ELSE 0 END),"
+        f" SUM(CASE WHEN negotiating_on BETWEEN {p} AND {p} THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN signed_on BETWEEN {p} AND {p} THEN contract_value ELSE 0 END)"
+        " FROM project GROUP BY task_force_id", (start, end) * 3)
+    for tf, packaged, negotiations, signed in cursor.fetchall():
+        add(tf, "packaged_value", packaged)
+        add(tf, "negotiations", negotiations)
+        add(tf, "signed_value", signed)
+    for table, column, key in (("capital_increase", "occurred_on", "signed_value"),
+                               ("fund_receipt", "received_on", "funds_received")):
+        cursor.execute(
+            f"SELECT p.task_force_id, SUM(t.amount) FROM {table} t"
+            f" JOIN project p ON p.id = t.project_id WHERE t.{column} BETWEEN {p} AND {p}"
+            " GROUP BY p.task_force_id", (start, end))
+        for tf, value in cursor.fetchall():
+            add(tf, key, value)
+    return out
+
+
+# --- measuring -------------------------------------------------------------------------
+
+def timed(fn, runs):
+    """(median seconds, last result) of ``runs`` calls after one warm-up call."""
+    result = fn()
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), result
+
+
+def loadavg():
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _cmp(name, got, want):
+    """List of mismatch messages between two {tf: {metric: Decimal}} maps."""
+    from tracker.domain import metrics as M
+    bad = []
+    for tf in sorted(set(got) | set(want)):
+        for key in M.KEYS:
+            a = got.get(tf, {}).get(key, Decimal("0.00"))
+            b = want.get(tf, {}).get(key, Decimal("0.00"))
+            if a != b:
+                bad.append(f"{name}: task force {tf} {key}: {a} != baseline {b}")
+    return bad
+
+
+def measure(runs):
+    """Time baseline / actuals / report in the current app context; print a table."""
+    from tracker.services import metrics, progress
+    database.connect(reuse_if_open=True)
+    cfg = progress.settings()
+    ids = [t.id for t in progress._teams()]
+
+    base_s, base = timed(lambda: raw_actuals(YEAR, AS_OF), runs)
+    act_s, monthly = timed(lambda: metrics.monthly_actuals(YEAR, AS_OF, ids), runs)
+    rep_s, report = timed(lambda: progress.build_report(YEAR, AS_OF, cfg), runs)
+    pipe_s, _ = timed(lambda: metrics.pipeline_amounts(
+        YEAR, ids, as_of=AS_OF, contract_share=cfg.contract_share), runs)
+    cty_s, _ = timed(lambda: progress.county_progress(YEAR, AS_OF, cfg), runs)
+
+    actuals = {tf: {k: sum(v, Decimal("0.00")) for k, v in per.items()}
+               for tf, per in monthly.items()}
+    from_report = {row.task_force_id: {k: m.actual for k, m in row.metrics.items()}
+                   for row in report.rows}
+    bad = _cmp("monthly_actuals", actuals, base) + _cmp("build_report", from_report, base)
+    total_signed = sum(v.get("signed_value", 0) for v in base.values())
+
+    print(f"  {'what':<44}{'median':>10}{'ratio':>9}")
+    for label, secs in (("baseline: raw SQL aggregate (3 queries)", base_s),
+                        ("metrics.monthly_actuals", act_s),
+                        ("progress.build_report", rep_s),
+                        ("  part: metrics.pipeline_amounts", pipe_s),
+                        ("  part: progress.county_progress", cty_s)):
+        print(f"  {label:<44}{secs * 1000:>8.1f}ms{secs / base_s:>8.2f}x")
+    print(f"  numbers: {len(base)} task forces, {YEAR} signed value to {AS_OF}: "
+          f"{total_signed} 万元; " + ("agree" if not bad else f"{len(bad)} MISMATCHES"))
+    for line in bad[:10]:
+        print("  " + line)
+    return not bad
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parse_sizes(parser)
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per measurement")
+    args = parser.parse_args()
+    ok = True
+    print(f"load average at start: {loadavg()}  (cores: {os.cpu_count()})")
+    with tempfile.TemporaryDirectory(prefix="bench_progress_") as tmp:
+        for label, target in backends(tmp):
+            with target as url:
+                app = make_app(url, tmp)
+                with app.app_context():
+                    t = time.perf_counter()
+                    counts = build_ledger(args)
+                    print(f"[{label}] ledger built in {time.perf_counter() - t:.1f} s: "
+                          + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+                    print(f"[{label}] year {YEAR} judged at {AS_OF}, "
+                          f"median of {args.runs} runs:")
+                    ok = measure(args.runs) and ok
+                database.close()
+    print(f"load average at end: {loadavg()}")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
