@@ -2,6 +2,7 @@
 import datetime
 import os
 from email import policy
+from email.header import decode_header, make_header
 from email.parser import BytesParser
 
 import pytest
@@ -308,3 +309,52 @@ def test_shared_body_goes_out_with_each_recipients_name_and_link(sqlite_app):
             "<张&三>，您好：\n正文\n退订周报：http://tracker.test/unsubscribe/t?a=1&b=2"
         assert short.body_html.startswith("<p>&lt;张&amp;三&gt;，您好：</p>")
         assert 'href="http://tracker.test/unsubscribe/t?a=1&amp;b=2"' in short.body_html
+
+
+def test_body_stored_by_another_process_meanwhile_is_reused(app, monkeypatch):
+    """Two builds store the same summary at once: the unique digest keeps one copy."""
+    with app.app_context():
+        first = OutboxBody.store("甲", "<p>甲</p>")
+        real = OutboxBody._ids.__func__
+        lookups = []
+
+        def late_lookup(cls, digests):     # the first look misses the other's body
+            lookups.append(digests)
+            return {} if len(lookups) == 1 else real(cls, digests)
+
+        monkeypatch.setattr(OutboxBody, "_ids", classmethod(late_lookup))
+        ids = OutboxBody.store_many([("甲", "<p>甲</p>", "{}"), ("乙", "<p>乙</p>", "{}")])
+        assert ids[0] == first and len(set(ids)) == 2
+        assert OutboxBody.select().count() == 2
+        assert OutboxBody.get_by_id(ids[1]).body_text == "乙"
+
+
+def test_long_non_ascii_headers_are_encoded_words_on_short_lines(sqlite_app):
+    name = "招商专班" * 16                                   # 64 characters, 192 octets
+    subject = "【招商专班周报】2026年第26周 · " + "精细化工产业招商专班" * 5
+    with sqlite_app.app_context():
+        row = make_row(make_user("boss", role="bureau", display_name=name), subject=subject)
+        data = mailer.build_mime(row)
+        head = data.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+        encoded = [line for line in head if b"=?utf-8?b?" in line]
+        assert len(encoded) > 8 and all(len(line) <= 76 for line in encoded)
+        msg = BytesParser(policy=policy.default).parsebytes(data)
+        assert msg["Subject"] == subject
+        assert msg["To"].addresses[0].addr_spec == "boss@example.test"
+        # (the policy parser puts a space between the words of a display name)
+        raw_to = BytesParser().parsebytes(data)["To"]
+        assert str(make_header(decode_header(raw_to))) == f"{name} <boss@example.test>"
+        assert msg["From"].addresses[0].display_name == mailer.FROM_NAME
+
+
+def test_row_whose_user_was_removed_is_cancelled(sqlite_app, smtp):
+    use(sqlite_app, smtp)
+    with sqlite_app.app_context():
+        gone = make_row(make_user("gone", role="bureau"))
+        kept = make_row(make_user("kept", role="bureau"))
+        OutboxMessage.update(user=None).where(OutboxMessage.id == gone.id).execute()
+        result = mailer.send_pending()
+        assert (result.sent, result.cancelled) == (1, 1)
+        assert [m["Message-ID"] for m in smtp.messages] == [kept.message_id]
+        gone = OutboxMessage.get_by_id(gone.id)
+        assert (gone.status, gone.last_error) == ("cancelled", "收件人已停用")

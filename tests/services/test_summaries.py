@@ -11,6 +11,7 @@ from tracker.domain import money
 from tracker.domain.weeks import parse_week
 from tracker.models import JobRun, OutboxBody, OutboxMessage, User
 from tracker.services import mailer, progress, summaries
+from tracker.services.unsubscribe import unsubscribe_url
 
 from . import summary_ledger as L
 
@@ -79,6 +80,7 @@ def test_recipients_of_a_summary_share_one_stored_body(app):
         assert lead1.unsubscribe_url in lead1.body_text
         assert lead1.unsubscribe_url in lead1.body_html
         assert lead1.unsubscribe_url != mem1.unsubscribe_url
+        assert lead1.unsubscribe_url == unsubscribe_url(User.get(User.username == "lead1"))
         assert mem1.unsubscribe_url not in lead1.body_text
         # a recipient who joins later gets a row on the same body (same content)
         L.make_user("late", role="member", task_forces=[lead1.task_force])

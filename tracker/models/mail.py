@@ -44,19 +44,42 @@ class OutboxBody(BaseModel):
 
     @classmethod
     def store(cls, text, html, numbers="{}"):
-        """Id of the body with this content, inserted when new (safe against a
-        concurrent insert of the same content)."""
-        digest = cls.digest_of(text, html, numbers)
+        """Id of the body with this content, inserted when new."""
+        return cls.store_many([(text, html, numbers)])[0]
+
+    @classmethod
+    def store_many(cls, contents, chunk=20):
+        """Ids of the bodies with these contents [(text, html, numbers)], the new ones
+        inserted in one transaction (safe against a concurrent insert of the same
+        content)."""
+        digests = [cls.digest_of(*content) for content in contents]
         with database.atomic():
-            found = cls.select(cls.id).where(cls.digest == digest).scalar()
-            if found is not None:
-                return found
+            found = cls._ids(digests)
+            new = {d: c for d, c in zip(digests, contents) if d not in found}
+            items = list(new.items())
             try:
                 with database.atomic():
-                    return cls.insert(digest=digest, body_text=text, body_html=html,
-                                      numbers=numbers).execute()
-            except IntegrityError:
-                return cls.select(cls.id).where(cls.digest == digest).scalar()
+                    for start in range(0, len(items), chunk):
+                        cls.insert_many([
+                            {"digest": d, "body_text": text, "body_html": html,
+                             "numbers": numbers, "created_at": utcnow()}
+                            for d, (text, html, numbers) in items[start:start + chunk]]).execute()
+            except IntegrityError:      # another process stored some of them meanwhile
+                for d, (text, html, numbers) in items:
+                    try:
+                        with database.atomic():
+                            cls.insert(digest=d, body_text=text, body_html=html,
+                                       numbers=numbers).execute()
+                    except IntegrityError:
+                        pass
+            if new:
+                found = cls._ids(digests)
+        return [found[d] for d in digests]
+
+    @classmethod
+    def _ids(cls, digests):
+        return dict(cls.select(cls.digest, cls.id).where(cls.digest.in_(sorted(set(digests))))
+                    .tuples())
 
 
 class OutboxMessage(BaseModel):

@@ -44,7 +44,6 @@ import ssl
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email import policy
-from email.header import Header
 from email.parser import BytesParser
 from email.utils import format_datetime, formataddr
 
@@ -92,12 +91,26 @@ FROM_NAME = "招商专班项目台账"
 CRLF = b"\r\n"
 
 
+WORD_OCTETS = 39      # "Subject: " + "=?utf-8?b?" + base64(39 octets) + "?=" = 75 chars
+
+
 @functools.lru_cache(maxsize=4096)
 def _header_words(text):
-    """RFC 2047 encoded words for non-ASCII text (folded, <= 75 chars each)."""
+    """Non-ASCII text as RFC 2047 encoded words ("B", UTF-8), split between
+    characters so that every line holding one stays within 76 characters."""
     if text.isascii():
         return text
-    return Header(text, "utf-8").encode(linesep="\r\n")
+    words, chunk, size = [], [], 0
+    for char in text:
+        n = len(char.encode("utf-8"))
+        if chunk and size + n > WORD_OCTETS:
+            words.append("".join(chunk))
+            chunk, size = [], 0
+        chunk.append(char)
+        size += n
+    words.append("".join(chunk))
+    return "\r\n ".join(
+        f"=?utf-8?b?{base64.b64encode(w.encode('utf-8')).decode('ascii')}?=" for w in words)
 
 
 def _address(name, addr):
@@ -105,7 +118,7 @@ def _address(name, addr):
         return addr
     if name.isascii():
         return formataddr((name, addr))
-    return f"{_header_words(name)} <{addr}>"
+    return f"{_header_words(name)}\r\n <{addr}>"     # the address on a line of its own
 
 
 MAX_8BIT_LINE = 990     # octets; SMTP allows 998 + CRLF
@@ -146,15 +159,25 @@ _UNSUBSCRIBE = UNSUBSCRIBE_MARK.encode("utf-8")
 
 class PartTemplate:
     """One part of a stored body in wire form, prepared once and filled in for each
-    recipient: the marks are replaced in the bytes (as ``personalise`` does in the
-    text) and the longest line is known from the lines that hold a mark, so a
-    message is not split into lines again."""
-    __slots__ = ("data", "plain_longest", "marked")
+    recipient: the bytes are kept in pieces around the marks (filled in as
+    ``personalise`` does in the text) and the longest line is known from the lines
+    that hold a mark, so a message is neither searched nor split into lines again."""
+    __slots__ = ("pieces", "plain_longest", "marked")
+
+    NAME, LINK = 0, 1
 
     def __init__(self, text):
-        self.data = _wire(text)
+        data = _wire(text)
+        self.pieces = []
+        for i, segment in enumerate(data.split(_UNSUBSCRIBE)):
+            if i:
+                self.pieces.append(self.LINK)
+            for j, piece in enumerate(segment.split(_RECIPIENT)):
+                if j:
+                    self.pieces.append(self.NAME)
+                self.pieces.append(piece)
         self.plain_longest, self.marked = 0, []
-        for line in self.data.split(CRLF):
+        for line in data.split(CRLF):
             names, links = line.count(_RECIPIENT), line.count(_UNSUBSCRIBE)
             if names or links:
                 self.marked.append((len(line), names, links))
@@ -165,18 +188,19 @@ class PartTemplate:
         """(bytes, longest line) of the part with ``name`` and ``link`` put in;
         neither may hold a line break."""
         if not self.marked:
-            return self.data, self.plain_longest
+            return self.pieces[0], self.plain_longest
         name, link = name.encode("utf-8"), link.encode("utf-8")
         grow_name, grow_link = len(name) - len(_RECIPIENT), len(link) - len(_UNSUBSCRIBE)
         longest = max(self.plain_longest, max(
             size + names * grow_name + links * grow_link for size, names, links in self.marked))
-        return self.data.replace(_UNSUBSCRIBE, link).replace(_RECIPIENT, name), longest
+        values = (name, link)
+        return b"".join([values[p] if isinstance(p, int) else p for p in self.pieces]), longest
 
 
 def _body_parts(row):
     """((text bytes, longest line), (html bytes, longest line)) of the row's message."""
     name, link = row.to_name, row.unsubscribe_url
-    if "\r" in name or "\n" in name or "\r" in link or "\n" in link:
+    if "\r" in name or "\n" in name or "\r" in link or "\n" in link or RECIPIENT_MARK in link:
         text, html = _wire(row.body_text), _wire(row.body_html)   # lines change: no shortcut
         return (text, _longest_line(text)), (html, _longest_line(html))
     body = row.body
@@ -556,13 +580,21 @@ def _send_batch(rows, transport, now, result, force=False):
     return stop
 
 
+# What sending a row reads (the rest of the row is for the outbox pages).
+SEND_COLUMNS = (OutboxMessage.id, OutboxMessage.week, OutboxMessage.kind, OutboxMessage.user,
+                OutboxMessage.to_addr, OutboxMessage.to_name, OutboxMessage.subject,
+                OutboxMessage.message_id, OutboxMessage.unsubscribe_url, OutboxMessage.body,
+                OutboxMessage.attempts)
+
+
 def _due_rows(ids, bodies=None):
     """The rows ``ids`` with their user and body; ``bodies`` ({id: OutboxBody}) caches
     the shared bodies across the batches of a run."""
     bodies = {} if bodies is None else bodies
-    rows = list(OutboxMessage.select(OutboxMessage, User)
-                .join(User, on=(OutboxMessage.user == User.id), join_type=JOIN.LEFT_OUTER)
-                .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
+    M = OutboxMessage
+    rows = list(M.select(*SEND_COLUMNS, User.id, User.active, User.wants_summary, User.email)
+                .join(User, on=(M.user == User.id), join_type=JOIN.LEFT_OUTER)
+                .where(M.id.in_(ids)).order_by(M.id))
     missing = {row.body_id for row in rows} - bodies.keys()
     if missing:
         bodies.update((b.id, b) for b in OutboxBody.select().where(OutboxBody.id.in_(missing)))

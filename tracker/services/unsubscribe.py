@@ -30,6 +30,18 @@ def unsubscribe_url(user):
     return absolute_url("prefs.unsubscribe", token=make_token(user))
 
 
+def unsubscribe_links():
+    """unsubscribe_url for many users (one serializer and one URL adapter for all)."""
+    serializer = _serializer()
+    base = current_app.config.get("BASE_URL", "").rstrip("/")
+    adapter = current_app.url_map.bind("localhost")
+
+    def link(user):
+        token = serializer.dumps([user.id, _email_tag(user.email)])
+        return base + adapter.build("prefs.unsubscribe", {"token": token})
+    return link
+
+
 def absolute_url(endpoint, **values):
     """BASE_URL + the endpoint's path; works outside requests (CLI, scheduler)."""
     base = current_app.config.get("BASE_URL", "").rstrip("/")
