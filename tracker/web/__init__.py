@@ -2,6 +2,7 @@
 from flask import redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from .. import clock
 from ..domain import money, pipeline
@@ -60,7 +61,17 @@ def _blueprints():
     ]
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` bounded to the database's 32-bit integer range: a larger number in a URL
+    is a 404, not an overflow error from the database driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app):
+    app.url_map.converters["int"] = IdConverter
     csrf.init_app(app)
     login_manager.init_app(app)
 
