@@ -187,7 +187,7 @@ def token_list(username):
 
 
 @bp.cli.command("revoke")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
 @with_appcontext
 def token_revoke(token_id):
     """Revoke token TOKEN_ID (see `list`); a revoked token is refused at once."""
