@@ -73,8 +73,10 @@ def create_user(username, role, display_name, email, task_forces, password_stdin
     username = username.strip()
     if not username or len(username) > 64:
         raise click.UsageError("username must be 1-64 characters.")
-    if email and "@" not in email:
+    if email and ("@" not in email or len(email) > 254):
         raise click.UsageError(f"invalid email address: {email!r}")
+    if len(display_name) > 64:
+        raise click.UsageError("--name must be at most 64 characters.")
     teams = []
     for code in task_forces:
         team = TaskForce.get_or_none(TaskForce.code == code)
