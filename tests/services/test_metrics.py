@@ -76,6 +76,15 @@ def test_county_funds(db):
     assert Q.county_funds_between(D(2025, 1, 1), D(2025, 12, 31)) == {c1: Decimal(400)}
     assert Q.county_funds_between(D(2026, 1, 1), D(2026, 6, 30), [c2]) == {}
     assert Q.same_day_last_year(D(2028, 2, 29)) == D(2027, 2, 28)
+    # several windows in one query give what county_funds_between gives per window
+    windows = {"prev": (D(2025, 1, 1), D(2025, 12, 31)), "h1": (D(2026, 1, 1), D(2026, 6, 30)),
+               "year": (D(2026, 1, 1), D(2026, 12, 31)), "none": None}
+    got = Q.county_funds_windows(windows)
+    assert got == {name: Q.county_funds_between(*span) if span else {}
+                   for name, span in windows.items()}
+    assert got["year"] == {c1: Decimal(1000), c2: Decimal(2500)}
+    assert Q.county_funds_windows(windows, [c2])["year"] == {c2: Decimal(2500)}
+    assert Q.county_funds_windows({"none": None}) == {"none": {}}
 
 
 def test_pipeline_amounts(db):

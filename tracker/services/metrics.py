@@ -129,6 +129,35 @@ def county_funds_between(start, end, county_ids=None):
     return {row["gid"]: money.to_decimal(row["s"]) for row in q.dicts() if row["gid"]}
 
 
+def county_funds_windows(windows, county_ids=None):
+    """{name: {county_id: total 到位资金 in that window}} for several date
+    windows at once: one aggregate with one ``SUM(CASE ...)`` column per window
+    over the receipts in their overall span. ``windows`` maps a name to
+    (start, end) inclusive, or to None for an empty window ({})."""
+    live = {name: span for name, span in windows.items() if span is not None}
+    out = {name: {} for name in windows}
+    if not live:
+        return out
+    names = list(live)
+    columns = [fn.SUM(Case(None, [(FundReceipt.received_on.between(*live[name]),
+                                   FundReceipt.amount)], 0)).alias(f"s{i}")
+               for i, name in enumerate(names)]
+    q = (FundReceipt.select(Project.county.alias("gid"), *columns).join(Project)
+         .where(FundReceipt.received_on.between(min(s for s, _e in live.values()),
+                                                max(e for _s, e in live.values())))
+         .group_by(Project.county))
+    if county_ids is not None:
+        q = q.where(Project.county.in_(list(county_ids)))
+    for row in q.dicts():
+        if not row["gid"]:
+            continue
+        for i, name in enumerate(names):
+            amount = money.to_decimal(row[f"s{i}"])
+            if amount:   # like county_funds_between: only counties with funds in it
+                out[name][row["gid"]] = amount
+    return out
+
+
 def pipeline_amounts(year, task_force_ids=None, *, as_of=None,
                      contract_share=DEFAULT_CONTRACT_SHARE):
     """Open pipeline expected to reach each metric within ``year``.

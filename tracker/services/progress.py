@@ -336,11 +336,14 @@ def county_progress(year, as_of, cfg=None, county_ids=None):
     counties = list(q.order_by(County.code))
     ids = [c.id for c in counties]
     last = periods.clamp(as_of, year)
-    this_year = Q.county_funds_between(periods.year_start(year), last, ids) if last else {}
     prev_start, prev_end = periods.year_start(year - 1), periods.year_end(year - 1)
-    prev_total = Q.county_funds_between(prev_start, prev_end, ids)
-    prev_same = Q.county_funds_between(prev_start, Q.same_day_last_year(last), ids) \
-        if last else {}
+    funds = Q.county_funds_windows({
+        "this_year": (periods.year_start(year), last) if last else None,
+        "prev_total": (prev_start, prev_end),
+        "prev_same": (prev_start, Q.same_day_last_year(last)) if last else None,
+    }, ids)
+    this_year, prev_total, prev_same = \
+        funds["this_year"], funds["prev_total"], funds["prev_same"]
     goals = T.current_county_targets(year, ids)
     tp = periods.time_progress(year, as_of, cfg.precision)
     out = []
