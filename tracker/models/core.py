@@ -145,7 +145,7 @@ class Project(BaseModel):
     producing_on = DateField(null=True, index=True)
     at_capacity_on = DateField(null=True, index=True)
     created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow, index=True)   # default ledger sort
 
     class Meta:
         indexes = ((("task_force", "name", "investor"), True),)
@@ -176,7 +176,7 @@ class StageEvent(BaseModel):
     project = ForeignKeyField(Project, backref="stage_events", on_delete="CASCADE")
     from_stage = CharField(max_length=16, null=True)
     stage = CharField(max_length=16)
-    occurred_on = DateField()
+    occurred_on = DateField(index=True)   # ledger year filter
     user = ForeignKeyField(User, null=True, on_delete="SET NULL")
     note = TextField(default="")
     created_at = DateTimeField(default=utcnow)
