@@ -182,6 +182,17 @@ def test_a_row_is_claimed_by_one_sender_only(db):
     assert (row.status, row.attempts, row.claim_token) == ("sending", 1, first)
 
 
+def test_a_batch_claims_only_the_rows_no_other_sender_holds(db):
+    rows = [make_row(make_user(f"u{i}", role="bureau")) for i in range(3)]
+    now = utcnow()
+    other = mailer._claim(rows[1], now, "smtp")
+    token, claimed = mailer._claim_rows(rows, now, "smtp")
+    assert other and claimed == {rows[0].id, rows[2].id}
+    assert OutboxMessage.get_by_id(rows[1].id).claim_token == other
+    assert OutboxMessage.get_by_id(rows[2].id).claim_token == token
+    assert mailer._claim_rows(rows, now, "smtp")[1] == set()     # all held now
+
+
 def test_crashed_smtp_send_is_not_repeated_automatically(app):
     """A row left in 'sending' (crash after the server may have accepted it) is
     marked failed once its lease ran out, never resent on its own."""

@@ -492,10 +492,12 @@ def _claim_rows(rows, now, transport_name, force=False, claimed_at=None):
     cond = OutboxMessage.id.in_(ids)
     cond &= (OutboxMessage.status == "pending") if force else _due(now)
     with database.atomic():
-        (OutboxMessage.update(status="sending", claimed_at=claimed_at or utcnow(),
-                              claim_token=token, attempts=OutboxMessage.attempts + 1,
-                              transport=transport_name)
-         .where(cond).execute())
+        count = (OutboxMessage.update(status="sending", claimed_at=claimed_at or utcnow(),
+                                      claim_token=token, attempts=OutboxMessage.attempts + 1,
+                                      transport=transport_name)
+                 .where(cond).execute())
+        if count == len(set(ids)):      # the usual case: every row was still there to claim
+            return token, set(ids)
         claimed = {i for (i,) in OutboxMessage.select(OutboxMessage.id)
                    .where(OutboxMessage.id.in_(ids) & (OutboxMessage.claim_token == token))
                    .tuples()}
