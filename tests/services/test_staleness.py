@@ -80,6 +80,40 @@ def test_escalation_then_progress_clears(team):
     assert (flag.level, flag.last_progress_on) == ("yellow", progress_day)
 
 
+def test_rescan_of_an_earlier_date_reopens_the_same_flag(team):
+    start = datetime.date(2026, 1, 5)
+    project = make_project(team, "甲", on=start)
+    quiet = make_project(team, "乙", on=start + datetime.timedelta(days=20))
+    staleness.scan(start + datetime.timedelta(days=60))
+    yellow = StaleFlag.get((StaleFlag.project == project.id) & (StaleFlag.level == "yellow"))
+    staleness.scan(start + datetime.timedelta(days=90))
+    assert open_levels() == {project.id: "red", quiet.id: "yellow"}
+    # catching up an earlier day: the same yellow flag comes back, no second row
+    result = staleness.scan(start + datetime.timedelta(days=85))
+    assert open_levels() == {project.id: "yellow", quiet.id: "yellow"}
+    assert StaleFlag.get(StaleFlag.cleared_on.is_null() & (StaleFlag.project == project.id)).id \
+        == yellow.id
+    assert StaleFlag.select().where(StaleFlag.project == project.id).count() == 2
+    assert result.raised == {"yellow": 1, "red": 0, "propose_drop": 0} and result.cleared == 1
+    red = StaleFlag.get((StaleFlag.project == project.id) & (StaleFlag.level == "red"))
+    assert red.cleared_reason == "escalated"
+
+
+def test_many_projects_in_one_scan(team):
+    # more projects than one statement's chunk: raise, then clear all as closed
+    rows = [dict(task_force=team.id, name=f"项目{i}", investor="", stage=pipeline.RESERVE,
+                 last_progress_on=ago(70 + i % 150)) for i in range(staleness.CHUNK + 20)]
+    Project.insert_many(rows).execute()
+    result = staleness.scan(AS_OF)
+    assert sum(result.raised.values()) == staleness.CHUNK + 20
+    assert result.open == {level: n for level, n in result.raised.items()}
+    assert StaleFlag.select().count() == staleness.CHUNK + 20
+    Project.update(stage=pipeline.PRODUCING).execute()
+    result = staleness.scan(AS_OF)
+    assert result.cleared == staleness.CHUNK + 20 and sum(result.open.values()) == 0
+    assert {f.cleared_reason for f in StaleFlag.select()} == {"closed"}
+
+
 def test_landed_and_dropped_projects_are_not_chased(team):
     old = ago(200)
     producing = make_project(team, "已投产", on=old, stage=pipeline.PRODUCING, contract_value="500")

@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass
 
 from flask import current_app
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from .. import clock
 from ..db import database
@@ -77,51 +77,106 @@ def _candidates(as_of, limits):
     return out
 
 
+# Ids / rows per statement: well under every backend's bound-parameter limit.
+CHUNK = 500
+
+
+def _chunks(items, size=CHUNK):
+    items = list(items)
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
 def scan(as_of):
-    """Bring the open stale flags in line with ``as_of``; returns a ScanResult."""
+    """Bring the open stale flags in line with ``as_of``; returns a ScanResult.
+
+    A fixed number of statements whatever the ledger size (up to chunking):
+    one query of candidate projects, one of open flags, one for the stage of
+    flagged projects that are no longer candidates, one for earlier flags of
+    the same silences, then grouped UPDATEs and a bulk INSERT in one transaction.
+    """
     limits = thresholds()
-    wanted = _candidates(as_of, limits)
-    open_flags = {f.project_id: f for f in StaleFlag.select().where(StaleFlag.cleared_on.is_null())}
     raised = {level: 0 for level in staleness.LEVELS}
     cleared = 0
     with database.atomic():
-        for pid, flag in open_flags.items():
+        wanted = _candidates(as_of, limits)
+        open_flags = {pid: (fid, level, _date(last)) for fid, pid, level, last in (
+            StaleFlag.select(StaleFlag.id, StaleFlag.project, StaleFlag.level,
+                             StaleFlag.last_progress_on)
+            .where(StaleFlag.cleared_on.is_null()).tuples())}
+        gone = [pid for pid in open_flags if pid not in wanted]
+        watched = _watched(gone)
+
+        to_clear = {ESCALATED: [], PROGRESS: [], CLOSED: []}
+        for pid, (fid, level, last) in open_flags.items():
             want = wanted.get(pid)
-            if want and (flag.level, flag.last_progress_on) == (want[0], want[2]):
+            if want and (level, last) == (want[0], want[2]):
                 continue
-            if want and want[2] == flag.last_progress_on:
+            if want and want[2] == last:
                 reason = ESCALATED
-            elif want is None and not _is_watched(pid):
+            elif want is None and pid not in watched:
                 reason = CLOSED
             else:
                 reason = PROGRESS
-            (StaleFlag.update(cleared_on=as_of, cleared_reason=reason)
-             .where(StaleFlag.id == flag.id).execute())
-            cleared += 1
-        for pid, (level, since, reference) in wanted.items():
-            flag = open_flags.get(pid)
-            if flag and (flag.level, flag.last_progress_on) == (level, reference):
-                continue
-            existing = StaleFlag.get_or_none(
-                (StaleFlag.project == pid) & (StaleFlag.level == level)
-                & (StaleFlag.last_progress_on == reference))
+            to_clear[reason].append(fid)
+        for reason, ids in to_clear.items():
+            for chunk in _chunks(ids):
+                (StaleFlag.update(cleared_on=as_of, cleared_reason=reason)
+                 .where(StaleFlag.id.in_(chunk)).execute())
+            cleared += len(ids)
+
+        to_raise = {pid: want for pid, want in wanted.items()
+                    if pid not in open_flags
+                    or open_flags[pid][1:] != (want[0], want[2])}
+        earlier = _earlier_flags(to_raise)
+        reopen, create = [], []
+        for pid, (level, since, reference) in to_raise.items():
+            existing = earlier.get((pid, level, reference))
             if existing:  # raised before for this same silence: reopen it
-                (StaleFlag.update(cleared_on=None, cleared_reason="")
-                 .where(StaleFlag.id == existing.id).execute())
+                reopen.append(existing)
             else:
-                StaleFlag.create(project=pid, level=level, last_progress_on=reference,
-                                 since=since, raised_on=as_of)
+                create.append((pid, level, reference, since, as_of))
             raised[level] += 1
+        for chunk in _chunks(reopen):
+            (StaleFlag.update(cleared_on=None, cleared_reason="")
+             .where(StaleFlag.id.in_(chunk)).execute())
+        fields = [StaleFlag.project, StaleFlag.level, StaleFlag.last_progress_on,
+                  StaleFlag.since, StaleFlag.raised_on]
+        for chunk in _chunks(create, CHUNK // len(fields)):
+            StaleFlag.insert_many(chunk, fields=fields).execute()
+
     counts = {level: 0 for level in staleness.LEVELS}
-    for level, in (StaleFlag.select(StaleFlag.level)
-                   .where(StaleFlag.cleared_on.is_null()).tuples()):
-        counts[level] = counts.get(level, 0) + 1
+    for level, n in (StaleFlag.select(StaleFlag.level, fn.COUNT(StaleFlag.id))
+                     .where(StaleFlag.cleared_on.is_null())
+                     .group_by(StaleFlag.level).tuples()):
+        counts[level] = counts.get(level, 0) + n
     return ScanResult(as_of=as_of, raised=raised, cleared=cleared, open=counts)
 
 
-def _is_watched(project_id):
-    stage = Project.select(Project.stage).where(Project.id == project_id).scalar()
-    return staleness.is_watched(stage)
+def _watched(project_ids):
+    """The ids among ``project_ids`` of projects in a watched stage."""
+    out = set()
+    for chunk in _chunks(project_ids):
+        out.update(pid for pid, in Project.select(Project.id).where(
+            Project.id.in_(chunk) & Project.stage.in_(staleness.WATCHED_STAGES)).tuples())
+    return out
+
+
+def _earlier_flags(wanted):
+    """{(project id, level, last_progress_on): flag id} of the cleared flags that
+    match a wanted (level, silence) of the projects in ``wanted``."""
+    out = {}
+    for chunk in _chunks(wanted):
+        query = (StaleFlag.select(StaleFlag.id, StaleFlag.project, StaleFlag.level,
+                                  StaleFlag.last_progress_on)
+                 .where(StaleFlag.project.in_(chunk) & StaleFlag.cleared_on.is_null(False))
+                 .tuples())
+        for fid, pid, level, last in query:
+            key = (pid, level, _date(last))
+            want = wanted[pid]
+            if (want[0], want[2]) == key[1:]:
+                out[key] = fid
+    return out
 
 
 @dataclass(frozen=True)
