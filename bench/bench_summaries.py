@@ -4,7 +4,9 @@ pre-rendered messages over one connection in the same process.
 
     .venv/bin/python bench/bench_summaries.py [--database-url URL] [--repeat N]
 
-Prints the time of each phase, the total and the ratio to bare smtplib.
+Prints the time of each phase, the total and the ratio to bare smtplib; with
+--repeat N, one line per run (each in a fresh process, with the load average) and
+the medians.
 Goal (issue 4): total under 10 s, within 2x of bare smtplib.
 """
 import argparse
@@ -143,7 +145,13 @@ def bare_smtplib(port, messages):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs, each in a fresh process (default 1); prints the median")
     args = parser.parse_args()
+    if args.repeat > 1:
+        if args.database_url:
+            parser.error("--repeat seeds a fresh temporary SQLite database for each run")
+        return repeat(args)
 
     tmp = tempfile.mkdtemp(prefix="bench_summaries_")
     url = args.database_url or "sqlite:///" + os.path.join(tmp, "bench.db")
@@ -193,6 +201,27 @@ def main():
     print(f"bare smtplib, same messages:     {baseline:.2f} s")
     print(f"ratio total / bare smtplib:      {total / baseline:.2f}x   (goal <= 2x)")
     print(f"ratio send  / bare smtplib:      {send_s / baseline:.2f}x")
+
+
+def repeat(args):
+    """Run the benchmark ``args.repeat`` times, each in a fresh process (so each pays
+    template compilation and cold caches, like a CLI run), with the load average
+    before each run; then the median of each figure."""
+    import re
+    import statistics
+    figures = {}
+    for i in range(args.repeat):
+        load = os.getloadavg()
+        cmd = [sys.executable, os.path.abspath(__file__)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        values = {}
+        for name in ("build", "send", "total build", "bare smtplib", "ratio total", "ratio send"):
+            match = re.search(rf"^{name}\b.*?:\s+([\d.]+)", out, re.M)
+            values[name] = float(match.group(1))
+            figures.setdefault(name, []).append(values[name])
+        print(f"run {i + 1}: load {load[0]:.2f}  " + "  ".join(
+            f"{k} {v:.2f}" for k, v in values.items()), flush=True)
+    print("median: " + "  ".join(f"{k} {statistics.median(v):.2f}" for k, v in figures.items()))
 
 
 if __name__ == "__main__":
