@@ -91,7 +91,7 @@ FROM_NAME = "招商专班项目台账"
 CRLF = b"\r\n"
 
 
-WORD_OCTETS = 39      # "Subject: " + "=?utf-8?b?" + base64(39 octets) + "?=" = 75 chars
+WORD_OCTETS = 39      # "Subject: =?utf-8?b?" + base64 of 39 octets (52) + "?=" = 73 chars
 
 
 @functools.lru_cache(maxsize=4096)
