@@ -188,3 +188,89 @@ def test_empty_ledger_renders(app, client, auth):
     assert client.get("/counties/").status_code == 200
     data = client.get("/api/v1/progress").get_json()
     assert data["task_forces"] == {} and data["counties"] == {}
+
+
+STALE_AS_OF = datetime.date(2026, 9, 30)
+STALE_QUERY = "year=2026&as_of=2026-09-30"
+
+
+@pytest.fixture
+def many_stale(app):
+    """TF1: 3 proposed 退库, 6 red, 16 yellow; TF2: 2 yellow (27 open flags)."""
+    from tests.factories import make_task_force, make_user
+    from tracker.models import Project
+    from tracker.services import staleness
+    with app.app_context():
+        make_user("boss", "bureau")
+        tf1, tf2 = make_task_force("TF1"), make_task_force("TF2")
+        days = [(tf1, 200 + i) for i in range(3)] + [(tf1, 100 + i) for i in range(6)] \
+            + [(tf1, 61 + i) for i in range(16)] + [(tf2, 70), (tf2, 75)]
+        Project.insert_many([
+            dict(task_force=team.id, name=f"{team.code}-{d}", investor="", stage="reserve",
+                 last_progress_on=STALE_AS_OF - datetime.timedelta(days=d))
+            for team, d in days]).execute()
+        staleness.scan(STALE_AS_OF)
+        return {"TF1": tf1.id, "TF2": tf2.id}
+
+
+def _stale_rows(html):
+    """Names of the listed stale projects, in page order."""
+    return re.findall(r'<tr data-project="\d+">\s*<td>(?:<a [^>]*>)?([^<]+)', html)
+
+
+def _level_counts(html):
+    return {lv: int(n) for lv, n in re.findall(r'data-level="(\w+)" data-count="(\d+)"', html)}
+
+
+def test_dashboard_lists_only_the_worst_stale_projects_with_counts(client, auth, many_stale):
+    from tracker.web.dashboard import STALE_LIMIT
+    auth.login("boss")
+    html = client.get(f"/dashboard/?{STALE_QUERY}").get_data(as_text=True)
+    card = html[html.index('id="stale-projects"'):]
+    assert "久未推进的项目（27）" in card
+    names = _stale_rows(card)
+    assert len(names) == STALE_LIMIT == 20
+    # proposed 退库 first, then red, each longest silent first, then yellow
+    assert names[:9] == [f"TF1-{d}" for d in (202, 201, 200, 105, 104, 103, 102, 101, 100)]
+    # yellow: longest silent first, equal silence by project id
+    assert names[9:] == ["TF1-76", "TF1-75", "TF2-75"] + [f"TF1-{d}" for d in range(74, 69, -1)] \
+        + ["TF2-70", "TF1-69", "TF1-68"]
+    assert _level_counts(card) == {"propose_drop": 3, "red": 6, "yellow": 18}
+    link = re.search(r'<a href="([^"]+)" id="stale-all">查看全部 27 个</a>', card).group(1)
+    full = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert len(_stale_rows(full)) == 27 and _stale_rows(full)[:len(names)] == names
+
+
+def test_stale_list_filters_and_pages(client, auth, many_stale, monkeypatch):
+    from tracker.web import dashboard
+    auth.login("boss")
+    html = client.get("/dashboard/stale?as_of=2026-09-30&level=red").get_data(as_text=True)
+    assert _stale_rows(html) == [f"TF1-{d}" for d in (105, 104, 103, 102, 101, 100)]
+    html = client.get("/dashboard/stale?as_of=2026-09-30&task_force=TF2").get_data(as_text=True)
+    assert _stale_rows(html) == ["TF2-75", "TF2-70"]
+    assert _level_counts(html) == {"propose_drop": 0, "red": 0, "yellow": 2}
+    monkeypatch.setattr(dashboard, "STALE_PER_PAGE", 10)
+    pages = [_stale_rows(client.get(f"/dashboard/stale?as_of=2026-09-30&page={n}")
+                         .get_data(as_text=True)) for n in (1, 2, 3)]
+    assert [len(p) for p in pages] == [10, 10, 7]
+    assert len(set(sum(pages, []))) == 27
+    assert _stale_rows(client.get("/dashboard/stale?as_of=2026-09-30&page=x")
+                       .get_data(as_text=True)) == pages[0]
+    assert client.get("/dashboard/stale?task_force=NOPE").status_code == 404
+
+
+def test_task_force_page_caps_its_stale_projects(client, auth, many_stale):
+    auth.login("boss")
+    html = client.get(f"/taskforces/TF1?{STALE_QUERY}").get_data(as_text=True)
+    section = html[html.index('id="tf-stale"'):]
+    assert "久未推进的项目（25）" in section
+    names = _stale_rows(section)
+    assert len(names) == 20 and all(n.startswith("TF1-") for n in names)
+    assert _level_counts(section) == {"propose_drop": 3, "red": 6, "yellow": 16}
+    link = re.search(r'<a href="([^"]+)" id="stale-all">查看全部 25 个</a>', section).group(1)
+    assert "task_force=TF1" in link
+    full = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert len(_stale_rows(full)) == 25
+    html = client.get(f"/taskforces/TF2?{STALE_QUERY}").get_data(as_text=True)
+    section = html[html.index('id="tf-stale"'):]
+    assert len(_stale_rows(section)) == 2 and 'id="stale-all"' not in section

@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass
 
 from flask import current_app
-from peewee import JOIN, fn
+from peewee import JOIN, Case, fn
 
 from .. import clock
 from ..db import database
@@ -205,27 +205,11 @@ class StaleProject:
         return staleness.CSS_STATUS.get(self.level, "grey")
 
 
-def open_flags(task_force_ids=None, as_of=None, levels=None):
-    """Open stale flags, most severe first, then longest silent first.
-
-    Flags of projects that progressed or landed after the last scan are left
-    out at once (the next scan clears them).
-
-    ``task_force_ids`` limits to those task forces; ``levels`` to some levels;
-    ``days_silent`` is counted to ``as_of`` (default today).
-    """
-    as_of = as_of or clock.today()
-    query = (StaleFlag
-             .select(StaleFlag.level, StaleFlag.since, StaleFlag.last_progress_on,
-                     Project.id.alias("project_id"), Project.name.alias("project_name"),
-                     Project.stage.alias("stage"), TaskForce.id.alias("task_force_id"),
-                     TaskForce.code.alias("task_force_code"),
-                     TaskForce.name.alias("task_force_name"), User.id.alias("owner_id"),
-                     User.display_name.alias("owner_display"),
-                     User.username.alias("owner_username"), User.email.alias("owner_email"))
+def _flag_query(columns, task_force_ids=None, levels=None):
+    """Open flags still meaning "stale" now, optionally limited to task forces
+    and levels, selecting ``columns``."""
+    query = (StaleFlag.select(*columns)
              .join(Project, on=(StaleFlag.project == Project.id))
-             .join(TaskForce, on=(Project.task_force == TaskForce.id))
-             .join(User, join_type=JOIN.LEFT_OUTER, on=(Project.owner == User.id))
              .where(StaleFlag.cleared_on.is_null()
                     # progress logged or the project landed since the last scan:
                     # no longer stale, even before the next scan clears the flag
@@ -236,6 +220,36 @@ def open_flags(task_force_ids=None, as_of=None, levels=None):
         query = query.where(Project.task_force.in_(list(task_force_ids)))
     if levels:
         query = query.where(StaleFlag.level.in_(list(levels)))
+    return query
+
+
+def open_flags(task_force_ids=None, as_of=None, levels=None, limit=None, offset=0):
+    """Open stale flags, most severe first, then longest silent first.
+
+    Flags of projects that progressed or landed after the last scan are left
+    out at once (the next scan clears them).
+
+    ``task_force_ids`` limits to those task forces; ``levels`` to some levels;
+    ``limit``/``offset`` to one page of that order (sorted in SQL);
+    ``days_silent`` is counted to ``as_of`` (default today).
+    """
+    as_of = as_of or clock.today()
+    severity = Case(StaleFlag.level, [(level, staleness.severity(level))
+                                      for level in staleness.LEVELS], 0)
+    query = (_flag_query(
+        (StaleFlag.level, StaleFlag.since, StaleFlag.last_progress_on,
+         Project.id.alias("project_id"), Project.name.alias("project_name"),
+         Project.stage.alias("stage"), TaskForce.id.alias("task_force_id"),
+         TaskForce.code.alias("task_force_code"),
+         TaskForce.name.alias("task_force_name"), User.id.alias("owner_id"),
+         User.display_name.alias("owner_display"),
+         User.username.alias("owner_username"), User.email.alias("owner_email")),
+        task_force_ids, levels)
+             .join(TaskForce, on=(Project.task_force == TaskForce.id))
+             .join(User, join_type=JOIN.LEFT_OUTER, on=(Project.owner == User.id))
+             .order_by(severity.desc(), StaleFlag.last_progress_on, Project.id))
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
     rows = []
     for row in query.dicts():
         display, username = row.pop("owner_display"), row.pop("owner_username")
@@ -247,6 +261,44 @@ def open_flags(task_force_ids=None, as_of=None, levels=None):
         rows.append(StaleProject(**row))
     rows.sort(key=lambda r: (-staleness.severity(r.level), r.last_progress_on, r.project_id))
     return rows
+
+
+def open_counts(task_force_ids=None, levels=None):
+    """{level: number of open flags} (every level, mildest first) over the same
+    flags open_flags lists."""
+    counts = {level: 0 for level in staleness.LEVELS}
+    for level, n in (_flag_query((StaleFlag.level, fn.COUNT(StaleFlag.id)),
+                                 task_force_ids, levels)
+                     .group_by(StaleFlag.level).tuples()):
+        counts[level] = counts.get(level, 0) + n
+    return counts
+
+
+@dataclass(frozen=True)
+class StaleOverview:
+    """The worst open flags and how many there are per level."""
+    rows: list          # StaleProject, at most the limit asked for
+    counts: dict        # level -> open flags
+
+    @property
+    def total(self):
+        return sum(self.counts.values())
+
+    @property
+    def truncated(self):
+        return self.total > len(self.rows)
+
+    def by_level(self):
+        """[(level, label, css status, count)] from the most severe down."""
+        return [(level, staleness.label(level), staleness.CSS_STATUS.get(level, "grey"),
+                 self.counts.get(level, 0)) for level in reversed(staleness.LEVELS)]
+
+
+def worst_flags(task_force_ids=None, as_of=None, limit=20):
+    """StaleOverview: the ``limit`` most severe / longest silent open flags and
+    the count per level (two queries, whatever the number of flags)."""
+    return StaleOverview(rows=open_flags(task_force_ids, as_of=as_of, limit=limit),
+                         counts=open_counts(task_force_ids))
 
 
 def _date(value):

@@ -1,17 +1,26 @@
 """Bureau dashboard: every task force × metric against its annual target."""
-from flask import Blueprint, current_app, render_template, request, url_for
+import math
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from werkzeug.routing import BuildError
 
 from .. import charts
 from ..domain import metrics as M
 from ..domain import milestones as MS
 from ..domain import progress as P
+from ..domain import staleness
+from ..models import TaskForce
 from ..services import progress as progress_service
 from ..services import staleness as stale_service
 from . import taskforce_progress  # noqa: F401 - registers the task-force page's progress context
 from .period import parse_period
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+# The dashboard and the task-force page show this many of the worst stale
+# projects; the full list is the paged /dashboard/stale.
+STALE_LIMIT = 20
+STALE_PER_PAGE = 50
 
 # Sort orders of the ranking: key -> (label, function(row) -> sort key)
 SORTS = {
@@ -89,9 +98,43 @@ def index():
     if sort not in SORTS:
         sort = "rank"
     report = progress_service.build_report(period.year, period.as_of)
-    stale = stale_service.open_flags(as_of=period.as_of)
+    stale = stale_service.worst_flags(as_of=period.as_of, limit=STALE_LIMIT)
     red_teams = [row for row in report.rows if row.status == P.RED]
     return render_template(
         "dashboard/index.html", report=report, period=period, sort=sort, sorts=SORTS,
         rows=sorted_rows(report.rows, sort), stale=stale, red_teams=red_teams,
         **template_helpers())
+
+
+@bp.route("/stale")
+def stale():
+    """Every open stale project, most severe first, paged; optionally one task
+    force (``task_force`` = code) and one level."""
+    period = parse_period(request.args)
+    team = None
+    code = (request.args.get("task_force") or "").strip()
+    if code:
+        team = TaskForce.get_or_none(TaskForce.code == code[:64])
+        if team is None:
+            abort(404)
+    level = request.args.get("level") or None
+    if level not in staleness.LEVELS:
+        level = None
+    team_ids = [team.id] if team else None
+    counts = stale_service.open_counts(team_ids)
+    total = counts[level] if level else sum(counts.values())
+    pages = max(1, math.ceil(total / STALE_PER_PAGE))
+    try:
+        page = min(max(1, int(request.args.get("page", 1))), pages)
+    except (TypeError, ValueError):
+        page = 1
+    rows = stale_service.open_flags(team_ids, as_of=period.as_of,
+                                    levels=[level] if level else None,
+                                    limit=STALE_PER_PAGE, offset=(page - 1) * STALE_PER_PAGE)
+    args = {"as_of": period.as_of.isoformat()}
+    if team:
+        args["task_force"] = team.code
+    overview = stale_service.StaleOverview(rows=rows, counts=counts)
+    return render_template("dashboard/stale.html", stale=rows, overview=overview, team=team,
+                           level=level, total=total, page=page, pages=pages, args=args,
+                           period=period, **template_helpers())

@@ -67,7 +67,7 @@ def progress_context(team):
                                period.as_of >= periods.quarter_start(period.year, q.quarter))
                    for q in m.quarters]
              for key, m in progress.metrics.items()}
-    from .dashboard import template_helpers
+    from .dashboard import STALE_LIMIT, template_helpers
     helpers = template_helpers()
     return {
         "milestone_badges": helpers["milestone_badges"],
@@ -82,7 +82,8 @@ def progress_context(team):
                       for key, m in progress.metrics.items()
                       if m.target is not None or m.actual},
         "tf_funnel_chart": funnel_chart(team),
-        "tf_stale": stale_service.open_flags([team.id], as_of=period.as_of),
+        "tf_stale": stale_service.worst_flags([team.id], as_of=period.as_of,
+                                              limit=STALE_LIMIT),
     }
 
 
