@@ -215,10 +215,12 @@ def repeat(args):
         cmd = [sys.executable, os.path.abspath(__file__)]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         values = {}
-        for name in ("build", "send", "total build", "bare smtplib", "ratio total", "ratio send"):
-            match = re.search(rf"^{name}\b.*?:\s+([\d.]+)", out, re.M)
-            values[name] = float(match.group(1))
-            figures.setdefault(name, []).append(values[name])
+        for label, line in (("build", "build"), ("send", "send"), ("total", "total build"),
+                            ("bare", "bare smtplib"), ("ratio", "ratio total"),
+                            ("send ratio", "ratio send")):
+            match = re.search(rf"^{line}\b.*?:\s+([\d.]+)", out, re.M)
+            values[label] = float(match.group(1))
+            figures.setdefault(label, []).append(values[label])
         print(f"run {i + 1}: load {load[0]:.2f}  " + "  ".join(
             f"{k} {v:.2f}" for k, v in values.items()), flush=True)
     print("median: " + "  ".join(f"{k} {statistics.median(v):.2f}" for k, v in figures.items()))
