@@ -30,8 +30,8 @@ UNKNOWN_ID = 987654
 HUGE_ID = 10**23    # beyond any database integer
 LONG_Q = ("'\"<>%00" * 80)[:500]
 HOSTILE = {
-    "year": ["abc", "99999", "-1"],
-    "as_of": ["2026-02-30", "x"],
+    "year": ["abc", "99999", "-1", "0"],
+    "as_of": ["2026-02-30", "x", "9999-12-31", "0001-01-01"],
     "page": ["-1", "abc", "99999999999999999999"],
     "sort": ["nope"], "dir": ["x"], "tf": ["abc", str(UNKNOWN_ID), str(HUGE_ID)], "stage": ["zzz"],
     "county": ["abc", str(HUGE_ID)], "week": ["2026-W99", "x"], "q": [LONG_Q, "a\x00b'\""],
