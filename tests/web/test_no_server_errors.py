@@ -35,7 +35,7 @@ HOSTILE = {
     "page": ["-1", "abc", "99999999999999999999"],
     "sort": ["nope"], "dir": ["x"], "tf": ["abc", str(UNKNOWN_ID), str(HUGE_ID)], "stage": ["zzz"],
     "county": ["abc", str(HUGE_ID)], "week": ["2026-W99", "x"], "q": [LONG_Q, "a\x00b'\""],
-    "owner": [str(HUGE_ID)], "status": ["zzz"], "kind": ["zzz"], "metric": ["zzz"], "quarter": ["9"],
+    "owner": [str(HUGE_ID)], "task_force": ["NOPE", str(HUGE_ID)], "level": ["zzz"], "status": ["zzz"], "kind": ["zzz"], "metric": ["zzz"], "quarter": ["9"],
 }
 # All hostile parameters go in a few bundled queries; when a bundle is not answered
 # with 200 (an early 400 or redirect could hide how the others are handled) each
@@ -46,7 +46,8 @@ GARBAGE = ["", "x" * 5000, "abc", "2026-02-30", "-1", "NaN", "' OR 1=1 --\x00",
            str(HUGE_ID)]
 # Spoilt values for one field of an otherwise valid form, by the kind of input.
 FIELD_GARBAGE = {
-    "text": ["x" * 5000, "abc", "-1", "1e400", "NaN", str(HUGE_ID)],
+    "number": ["x" * 5000, "abc", "-1", "1e400", "NaN", str(HUGE_ID)],
+    "text": ["x" * 5000],
     "date": ["2026-02-30", "99999-01-01"],
     "select": ["abc", str(UNKNOWN_ID), str(HUGE_ID)],
     "flag": ["abc"],
@@ -179,9 +180,11 @@ class Crawler:
         Returns a client that is still logged in."""
         before = self.counts = self.counts or _row_counts()
         response = self.request(client, "POST", url, "bureau", data=payload)
+        alive = False
         if response is not None:
             with client.session_transaction() as session:
                 flashes = session.pop("_flashes", [])
+                alive = "_user_id" in session
             after = self.counts = _row_counts()
             if _rejected(response, flashes) and before != after:
                 changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
@@ -191,8 +194,7 @@ class Crawler:
         else:
             self.counts = None
             self.failures[-1] += f"\n  payload: {_short(payload)}"
-        return client if response is not None and session_alive(client) \
-            else self.client("bureau")
+        return client if alive else self.client("bureau")
 
     def report(self):
         assert not self.failures, f"{len(self.failures)} server errors:\n\n" + \
@@ -242,8 +244,10 @@ class _Forms(HTMLParser):
                 return
             self._fields[attrs["name"]] = attrs.get("value") or ""
             kind = attrs.get("type") or "text"
+            if kind == "text" and not _is_number_or_empty(attrs.get("value")):
+                kind = "words"   # prefilled with words: not a number field
             self.kinds[attrs["name"]] = {"date": "date", "checkbox": "flag", "radio": "select",
-                                         "hidden": "flag"}.get(kind, "text")
+                                         "hidden": "flag", "words": "text"}.get(kind, "number")
         elif tag == "textarea":
             self._fields[attrs["name"]] = "说明"
             self.kinds[attrs["name"]] = "text"
@@ -335,10 +339,13 @@ def _rejected(response, flashes):
                                          "has-error"))
 
 
+def _is_number_or_empty(value):
+    try:
+        float(value or 0)
+    except ValueError:
+        return False
+    return True
+
+
 def _short(payload):
     return {k: (v[:20] + f"...({len(v)})" if len(v) > 20 else v) for k, v in payload.items()}
-
-
-def session_alive(client):
-    with client.session_transaction() as session:
-        return "_user_id" in session
