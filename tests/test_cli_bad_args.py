@@ -11,6 +11,8 @@ from .factories import make_user
     (["create-user", "zed", "--name", "x" * 65, "--password-stdin"], "--name"),
     (["create-user", "zed", "--email", "a@b.c" + "x" * 250, "--password-stdin"],
      "invalid email"),
+    (["summaries", "build", "--week", "9999-W52"], "2000 至 2100"),
+    (["summaries", "preview", "--user", "bob", "--week", "0001-W01"], "2000 至 2100"),
 ])
 def test_bad_arguments_are_usage_errors(app, args, message):
     with app.app_context():

@@ -14,7 +14,8 @@ def test_parse_week(text, year, number):
     assert parse_week(text) == Week(year, number)
 
 
-@pytest.mark.parametrize("text", ["", "2026-26", "26-W2026", "2026-W00", "2026-W54", "2025-W53", None])
+@pytest.mark.parametrize("text", ["", "2026-26", "26-W2026", "2026-W00", "2026-W54", "2025-W53", None,
+                                  "9999-W52", "0001-W01", "1999-W10", "2101-W01"])
 def test_parse_week_rejects(text):
     with pytest.raises(ValueError):
         parse_week(text)

@@ -8,6 +8,9 @@ import re
 from dataclasses import dataclass
 
 _KEY = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
+# Weeks outside these years are typos; at the ends of the date range they would also
+# overflow datetime.date when a summary looks at the week before or after.
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 @dataclass(frozen=True, order=True)
@@ -52,6 +55,8 @@ def parse_week(text):
     if not match:
         raise ValueError(f"周的格式应为 YYYY-Www（例如 2026-W26），收到：{text!r}")
     year, number = int(match.group(1)), int(match.group(2))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"周的年份必须在 {MIN_YEAR} 至 {MAX_YEAR} 之间，收到：{year}。")
     try:
         datetime.date.fromisocalendar(year, number, 1)
     except ValueError:
