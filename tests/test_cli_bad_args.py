@@ -12,6 +12,9 @@ from .factories import make_user
     (["create-user", "zed", "--email", "a@b.c" + "x" * 250, "--password-stdin"],
      "invalid email"),
     (["summaries", "build", "--week", "9999-W52"], "2000 至 2100"),
+    (["scheduler", "run", "staleness-scan", "--as-of", "0001-01-01"], "超出范围"),
+    (["scheduler", "run", "quarter-close", "--as-of", "0001-01-08"], "超出范围"),
+    (["recompute", "--as-of", "1999-12-31"], "超出范围"),
     (["summaries", "preview", "--user", "bob", "--week", "0001-W01"], "2000 至 2100"),
 ])
 def test_bad_arguments_are_usage_errors(app, args, message):

@@ -11,16 +11,22 @@ from . import clock
 from . import scheduler as scheduler_module
 from .db import database
 
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
 
 def parse_day(ctx, param, value):
     """click callback: 'YYYY-MM-DD' -> date (None stays None)."""
     if value is None:
         return None
     try:
-        return datetime.date.fromisoformat(value.strip())
+        day = datetime.date.fromisoformat(value.strip())
     except ValueError:
         raise click.BadParameter(
             f"日期无效：{value!r}，格式应为 YYYY-MM-DD（例如 2026-06-30）。") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        # Jobs look at the period before (quarter, week): year 1 would overflow datetime.
+        raise click.BadParameter(f"日期 {day.isoformat()} 超出范围（{MIN_YEAR}–{MAX_YEAR} 年）。")
+    return day
 
 
 def _not_future(day):
