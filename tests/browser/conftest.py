@@ -7,7 +7,6 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import clean_tables, make_app
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -35,11 +34,9 @@ def browser():
 
 
 @pytest.fixture
-def live_app(sqlite_url, tmp_path):
-    app = make_app(sqlite_url, tmp_path / "instance")
-    yield app
-    with app.app_context():
-        clean_tables()
+def live_app(sqlite_app):
+    """The app the live server serves (SQLite: the browser tests check pages, not backends)."""
+    return sqlite_app
 
 
 @pytest.fixture
