@@ -47,7 +47,7 @@ GARBAGE = ["", "x" * 5000, "abc", "2026-02-30", "-1", "NaN", "' OR 1=1 --\x00",
            str(HUGE_ID)]
 # Spoilt values for one field of an otherwise valid form, by the kind of input.
 FIELD_GARBAGE = {
-    "number": ["x" * 5000, "abc", "-1", "1e400", "NaN", str(HUGE_ID)],
+    "number": ["abc", "-1", "1e400", "NaN", "9" * 5000],
     "text": ["x" * 5000],
     "date": ["2026-02-30", "99999-01-01"],
     "select": ["abc", str(UNKNOWN_ID), str(HUGE_ID)],
@@ -307,8 +307,10 @@ def test_garbage_posts_are_rejected_cleanly(crawl):
         for url in urls:
             page_form = forms.forms.get(url, {})
             fields = set(GENERIC_FIELDS) | set(page_form)
-            payloads = [{}] + [{f: g for f in fields}
-                                for g in (GARBAGE if url == urls[0] else GARBAGE[:3])]
+            # Every field spoilt at once: all garbage values when no page shows the form,
+            # else a few (the form's fields are spoilt one at a time below).
+            full = url == urls[0] and not page_form
+            payloads = [{}] + [{f: g for f in fields} for g in (GARBAGE if full else GARBAGE[:3])]
             if url == urls[0]:
                 # The form as the page fills it in, with one field spoiled at a time:
                 # reaches the service checks behind the form validation.
