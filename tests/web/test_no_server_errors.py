@@ -2,7 +2,7 @@
 
 Rules are read from ``app.url_map`` at test time, so routes added later are
 crawled too; a rule whose arguments this module cannot fill fails the test
-(add a value to ARG_VALUES). Every GET rule is requested by every role with
+(add a value in _arg_values). Every GET rule is requested by every role with
 real and unknown ids/codes and with hostile query strings; every POST rule is
 sent garbage as a bureau user, and a rejected POST must leave every table as
 it was. Failures are collected and reported together, each with its URL.
