@@ -1,7 +1,8 @@
 """County/zone pages: 到位资金 this year vs the same period last year, growth vs the goal."""
 from decimal import Decimal
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
+from playhouse.flask_utils import get_object_or_404
 
 from .. import charts
 from ..domain import periods
@@ -34,9 +35,7 @@ def index():
 
 @bp.route("/<code>")
 def detail(code):
-    county = County.get_or_none(County.code == code)
-    if county is None:
-        abort(404)
+    county = get_object_or_404(County, County.code == code)
     period = parse_period(request.args)
     cfg = progress_service.settings()
     (progress,) = progress_service.county_progress(period.year, period.as_of, cfg,

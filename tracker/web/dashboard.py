@@ -1,7 +1,8 @@
 """Bureau dashboard: every task force × metric against its annual target."""
 import math
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
+from playhouse.flask_utils import get_object_or_404
 from werkzeug.routing import BuildError
 
 from .. import charts
@@ -114,9 +115,7 @@ def stale():
     team = None
     code = (request.args.get("task_force") or "").strip()
     if code:
-        team = TaskForce.get_or_none(TaskForce.code == code[:64])
-        if team is None:
-            abort(404)
+        team = get_object_or_404(TaskForce, TaskForce.code == code[:64])
     level = request.args.get("level") or None
     if level not in staleness.LEVELS:
         level = None

@@ -3,8 +3,9 @@
 import json
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from playhouse.flask_utils import get_object_or_404
 from peewee import fn
 
 from .. import clock
@@ -51,10 +52,7 @@ def index():
 
 
 def _get(message_id):
-    row = OutboxMessage.get_or_none(OutboxMessage.id == message_id)
-    if row is None:
-        abort(404)
-    return row
+    return get_object_or_404(OutboxMessage, OutboxMessage.id == message_id)
 
 
 @bp.route("/<int:message_id>")

@@ -5,6 +5,7 @@ import math
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, \
     request, url_for
 from flask_login import current_user
+from playhouse.flask_utils import get_object_or_404
 
 from .. import clock
 from ..domain import pipeline
@@ -30,10 +31,7 @@ def _editable_teams(include=None):
 
 
 def _get_project(project_id):
-    project = Project.get_or_none(Project.id == project_id)
-    if project is None:
-        abort(404)
-    return project
+    return get_object_or_404(Project, Project.id == project_id)
 
 
 def _can_edit(project):

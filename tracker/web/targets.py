@@ -6,6 +6,7 @@ audit row); bad input comes back as messages next to the fields.
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from playhouse.flask_utils import get_object_or_404
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import Length
 
@@ -110,9 +111,7 @@ def index():
 @bureau_required
 def edit_team(year, code):
     _check_year(year)
-    team = TaskForce.get_or_none(TaskForce.code == code)
-    if team is None:
-        abort(404)
+    team = get_object_or_404(TaskForce, TaskForce.code == code)
     current = T.current_targets(year, [team.id])
     form = TeamTargetForm()
     if not form.is_submitted():
@@ -179,9 +178,7 @@ def shares(year):
 @bureau_required
 def edit_county(year, code):
     _check_year(year)
-    county = County.get_or_none(County.code == code)
-    if county is None:
-        abort(404)
+    county = get_object_or_404(County, County.code == code)
     current = T.current_county_targets(year, [county.id]).get(county.id)
     last_year = Q.county_funds_between(periods.year_start(year - 1),
                                        periods.year_end(year - 1), [county.id]).get(county.id)

@@ -1,6 +1,7 @@
 """Task-force pages: list, detail, and create/edit for bureau and admin users."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
+from playhouse.flask_utils import get_object_or_404
 
 from ..domain import pipeline
 from ..models import TaskForce
@@ -23,10 +24,7 @@ def register_detail_context(func):
 
 
 def _get_team(code):
-    team = TaskForce.get_or_none(TaskForce.code == code)
-    if team is None:
-        abort(404)
-    return team
+    return get_object_or_404(TaskForce, TaskForce.code == code)
 
 
 @bp.route("/")
