@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from tracker import create_app, migrate  # noqa: E402
-from tracker.cli import load_seed_module  # noqa: E402
+from tracker.services import demo as demo_module
 from tracker import jobs  # noqa: E402
 from tracker import clock  # noqa: E402
 
@@ -26,7 +26,7 @@ def main():
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/demo.db"}, instance_path=tmp)
     with app.app_context():
         migrate.upgrade()
-        load_seed_module().run(echo=lambda *a, **k: None)
+        demo_module.run(echo=lambda *a, **k: None)
     jobs.staleness_scan(app, clock.today())
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from tracker import clock
-from tracker.cli import load_seed_module
+from tracker.services import demo as demo_module
 from tracker.domain import pipeline
 from tracker.models import (
     AuditLog, CapitalIncrease, County, FundReceipt, Membership, Project, StageEvent, TaskForce,
@@ -27,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def _seed_module(app, monkeypatch):
     monkeypatch.setattr(clock, "today", lambda: TODAY)
     app.config["SEED_PASSWORD"] = PASSWORD
-    return load_seed_module()
+    return demo_module
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def seeded_app(tmp_path_factory):
     path = tmp_path_factory.mktemp("seeded")
     app = make_app(f"sqlite:///{path}/seeded.db", path / "instance", SEED_PASSWORD=PASSWORD)
     with app.app_context():
-        seed = load_seed_module()
+        seed = demo_module
         lines = []
         result = seed.run(echo=lines.append)
     yield app, seed, result, lines
@@ -201,7 +201,7 @@ def test_run_prints_logins_that_work(seeded, seeded_app):
 
 def test_generated_password_is_kept_in_instance(sqlite_app):
     with sqlite_app.app_context():
-        seed = load_seed_module()
+        seed = demo_module
         first = seed._password(sqlite_app)
         assert len(first) >= 8
         assert seed._password(sqlite_app) == first
@@ -211,7 +211,7 @@ def test_generated_password_is_kept_in_instance(sqlite_app):
 
 def test_plan_is_deterministic_and_names_do_not_depend_on_today(sqlite_app):
     with sqlite_app.app_context():
-        seed = load_seed_module()
+        seed = demo_module
     one, two = seed.build_plan(TODAY), seed.build_plan(TODAY)
     assert [(p.name, p.investor, p.planned, [s.on for s in p.steps]) for p in one] == \
         [(p.name, p.investor, p.planned, [s.on for s in p.steps]) for p in two]

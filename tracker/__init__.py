@@ -29,12 +29,9 @@ def create_app(config=None, instance_path=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.load_secret_key(app.instance_path)
 
-    from . import db
+    from . import cli, db, extensions, web
     db.init_app(app)
-
-    from .web import init_app as init_web
-    init_web(app)
-
-    from . import cli
+    extensions.init_app(app)
+    web.init_app(app)
     cli.init_app(app)
     return app

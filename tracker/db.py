@@ -9,7 +9,7 @@ database = DatabaseProxy()
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
-    "busy_timeout": 5000,
+    "busy_timeout": 15000,
     "synchronous": "normal",
 }
 
@@ -28,7 +28,10 @@ def make_database(url):
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
         if not path:
             raise DatabaseURLError(f"SQLite URL needs a path: {url!r}")
-        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=5)
+        # Every transaction opens with BEGIN IMMEDIATE: it takes the write lock first, so
+        # two writers queue on the busy timeout instead of failing when a read transaction
+        # cannot be upgraded to a write one ("database is locked").
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=15, lock_type="IMMEDIATE")
     if scheme in ("postgres", "postgresql"):
         params = parse_url(url)
         return PostgresqlDatabase(params.pop("database"), **params)

@@ -34,7 +34,7 @@ def test_set_target_versions_and_audit(db):
     ({"metric": "nope"}, "metric", "未知指标。"),
     ({"value": "abc"}, "value", "目标值必须是数字。"),
     ({"value": "-5"}, "value", "目标值不能为负数。"),
-    ({"value": "1e12"}, "value", "目标值超出合理范围"),
+    ({"value": "1000000000000"}, "value", "目标值超出合理范围"),
     ({"metric": "negotiations", "value": "2.5"}, "value", "目标值必须是整数。"),
     ({"year": "20x6"}, "year", "年份必须是整数。"),
     ({"year": 1999}, "year", "年份必须在 2000 至 2100 之间。"),

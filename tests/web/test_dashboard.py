@@ -223,7 +223,7 @@ def _level_counts(html):
 
 
 def test_dashboard_lists_only_the_worst_stale_projects_with_counts(client, auth, many_stale):
-    from tracker.web.dashboard import STALE_LIMIT
+    from tracker.web.progress_helpers import STALE_LIMIT
     auth.login("boss")
     html = client.get(f"/dashboard/?{STALE_QUERY}").get_data(as_text=True)
     card = html[html.index('id="stale-projects"'):]
@@ -242,7 +242,7 @@ def test_dashboard_lists_only_the_worst_stale_projects_with_counts(client, auth,
 
 
 def test_stale_list_filters_and_pages(client, auth, many_stale, monkeypatch):
-    from tracker.web import dashboard
+    from tracker.web.dashboard import views as dashboard
     auth.login("boss")
     html = client.get("/dashboard/stale?as_of=2026-09-30&level=red").get_data(as_text=True)
     assert _stale_rows(html) == [f"TF1-{d}" for d in (105, 104, 103, 102, 101, 100)]

@@ -1,4 +1,6 @@
 """Money: Decimal amounts stored in 万元, shown in 万元 or 亿元."""
+import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
@@ -37,13 +39,30 @@ def fmt_yi(wan):
     return f"{wan_to_yi(wan):,.2f}"
 
 
+# After NFKC: ASCII digits, thousands separators in groups of three, one optional point.
+# [0-9], not \d: in a str pattern \d is any Unicode digit, and NFKC leaves Arabic-Indic
+# (١٢٣), Devanagari... digits alone, which Decimal() would then accept.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|[+-]?\.[0-9]+")
+
+
 def parse_decimal(value):
-    """Exact Decimal from user input (str, int, float, Decimal); ValueError if not a finite number."""
+    """Exact Decimal from user input (str, int, float, Decimal); ValueError if not a finite number.
+
+    Text is NFKC-normalised first (full-width ``１２３.５`` is ``123.5``), then must be ASCII
+    digits with one optional decimal point (``1,234.5`` with separators in groups of three
+    is allowed); other scripts' digits (``١٢٣``), ``1_000``, exponents, ``NaN`` are refused.
+    """
     if isinstance(value, bool):
         raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        if not _NUMBER.fullmatch(text):
+            raise ValueError(f"not a number: {value!r}")
+        value = text.replace(",", "")
+    elif isinstance(value, float):
+        value = repr(value)
     try:
-        raw = Decimal(value.strip() if isinstance(value, str) else
-                      repr(value) if isinstance(value, float) else value)
+        raw = Decimal(value)
     except (InvalidOperation, ValueError, TypeError) as exc:
         raise ValueError(f"not a number: {value!r}") from exc
     if not raw.is_finite():
@@ -64,13 +83,17 @@ def check_number(value, *, label, required=False, positive=False, integer=False,
         raw = parse_decimal(value)
     except ValueError:
         return None, f"{label}必须是数字。"
+    # Negative first, on the value as typed: "-0.001" is refused, not rounded to -0.00, and
+    # a huge negative never reaches to_decimal() (whose quantize would overflow).
     if raw < 0:
         return None, f"{label}不能为负数。"
-    if positive and raw == 0:
-        return None, f"{label}必须大于0。"
     if raw > maximum:
         shown = fmt_wan(maximum) if unit else f"{maximum:,}"
         return None, f"{label}超出合理范围（最大 {shown}{' ' + unit if unit else ''}）。"
     if integer and raw != raw.to_integral_value():
         return None, f"{label}必须是整数。"
-    return to_decimal(raw), None
+    # Rounded to 0.01 before it is judged: 0.001 is 0.00. copy_abs(): "-0" is 0.00, not -0.00.
+    raw = to_decimal(raw).copy_abs()
+    if positive and raw == 0:
+        return None, f"{label}必须大于0（按 0.01 四舍五入后为 0）。" if unit else f"{label}必须大于0。"
+    return raw, None

@@ -6,19 +6,18 @@ token made by ``flask --app tracker api-token create USERNAME``. Failures are JS
 """
 from decimal import Decimal
 
-import click
 from flask import Blueprint, g, jsonify, request
-from flask.cli import with_appcontext
 from flask_login import current_user
 
-from ..db import database
-from ..models import ApiToken, User, utcnow
-from ..services import audit
-from ..services import progress as progress_service
-from . import csrf, public
-from .period import parse_period
+from ...db import database
+from ...models import ApiToken, User, utcnow
+from ...services import audit
+from ...services import progress as progress_service
+from ...extensions import csrf
+from ..permissions import public
+from ..period import parse_period
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1", cli_group="api-token")
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
@@ -138,66 +137,3 @@ def report_json(report):
         "totals": {key: metric_json(m) for key, m in report.totals.items()},
         "counties": {c.code: county_json(c) for c in report.counties},
     }
-
-
-# --- CLI: flask --app tracker api-token create|list|revoke ---------------------------
-
-def _user_or_fail(username):
-    user = User.get_or_none(User.username == username)
-    if user is None:
-        raise click.UsageError(f"unknown user: {username!r}")
-    return user
-
-
-@bp.cli.command("create")
-@click.argument("username")
-@click.option("--name", default="", help="A label for the token (e.g. the calling system).")
-@with_appcontext
-def token_create(username, name):
-    """Create an API token for USERNAME and print it (shown only once)."""
-    user = _user_or_fail(username)
-    if not user.active:
-        raise click.UsageError(f"user {username!r} is inactive.")
-    if len(name) > 64:
-        raise click.UsageError("name must be at most 64 characters.")
-    with database.atomic():
-        row, token = ApiToken.issue(user, name=name.strip())
-        audit.record(None, "api_token", row.id, "create", None,
-                     {"user": user.username, "name": row.name, "hint": row.hint})
-    click.echo(f"token #{row.id} for {user.username}: {token}")
-    click.echo("Store it now: it is not shown again (only its hash is kept).", err=True)
-
-
-@bp.cli.command("list")
-@click.argument("username", required=False)
-@with_appcontext
-def token_list(username):
-    """List tokens (all, or those of USERNAME): id, user, hint, name, created, last used, state."""
-    query = ApiToken.select(ApiToken, User).join(User).order_by(ApiToken.id)
-    if username:
-        query = query.where(ApiToken.user == _user_or_fail(username))
-    rows = list(query)
-    if not rows:
-        click.echo("no API tokens.")
-    for row in rows:
-        last = row.last_used_at.strftime("%Y-%m-%d %H:%M") if row.last_used_at else "never"
-        state = "active" if row.active else f"revoked {row.revoked_at:%Y-%m-%d %H:%M}"
-        click.echo(f"#{row.id}\t{row.user.username}\t{row.hint}…\t{row.name or '-'}\t"
-                   f"created {row.created_at:%Y-%m-%d %H:%M}\tused {last}\t{state}")
-
-
-@bp.cli.command("revoke")
-@click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
-@with_appcontext
-def token_revoke(token_id):
-    """Revoke token TOKEN_ID (see `list`); a revoked token is refused at once."""
-    row = ApiToken.get_or_none(ApiToken.id == token_id)
-    if row is None:
-        raise click.UsageError(f"no API token #{token_id}.")
-    if not row.active:
-        raise click.UsageError(f"API token #{token_id} is already revoked.")
-    with database.atomic():
-        ApiToken.update(revoked_at=utcnow()).where(ApiToken.id == row.id).execute()
-        audit.record(None, "api_token", row.id, "revoke", {"revoked_at": None},
-                     {"revoked_at": utcnow()})
-    click.echo(f"revoked token #{token_id} ({row.user.username}).")

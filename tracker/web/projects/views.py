@@ -7,14 +7,14 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
-from .. import clock
-from ..domain import pipeline
-from ..models import Project, TaskForce
-from ..services import ledger as ledger_queries
-from ..services import projects as service
-from ..services.projects import ValidationError
-from . import project_forms as forms
-from .permissions import require_edit
+from ... import clock
+from ...domain import pipeline
+from ...models import Project, TaskForce
+from ...services import ledger as ledger_queries
+from ...services import projects as service
+from ...services.projects import ValidationError
+from . import forms
+from ..permissions import require_edit
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 

@@ -1,26 +1,20 @@
 """Bureau dashboard: every task force × metric against its annual target."""
 import math
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from playhouse.flask_utils import get_object_or_404
-from werkzeug.routing import BuildError
 
-from .. import charts
-from ..domain import metrics as M
-from ..domain import milestones as MS
-from ..domain import progress as P
-from ..domain import staleness
-from ..models import TaskForce
-from ..services import progress as progress_service
-from ..services import staleness as stale_service
-from . import taskforce_progress  # noqa: F401 - registers the task-force page's progress context
-from .period import parse_period
+from ...domain import metrics as M
+from ...domain import progress as P
+from ...domain import staleness
+from ...models import TaskForce
+from ...services import progress as progress_service
+from ...services import staleness as stale_service
+from ..progress_helpers import STALE_LIMIT, template_helpers
+from ..period import parse_period
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
-# The dashboard and the task-force page show this many of the worst stale
-# projects; the full list is the paged /dashboard/stale.
-STALE_LIMIT = 20
 STALE_PER_PAGE = 50
 
 # Sort orders of the ranking: key -> (label, function(row) -> sort key)
@@ -48,48 +42,6 @@ def sorted_rows(rows, sort):
     """Rows in the order ``sort`` names (unknown -> rank); best first."""
     _label, key = SORTS.get(sort, SORTS["rank"])
     return sorted(rows, key=key)
-
-
-MILESTONE_KEYS = ("kaimenhong", "shuangguoban", "q3", "full_year")
-
-
-def milestone_badges(m):
-    """[(name, state, css)] for one MetricProgress: state 'met'/'early'/'missed'/'pending'."""
-    flags = m.milestones.as_dict()
-    out = []
-    for key in MILESTONE_KEYS:
-        flag = flags[key]
-        if flag is None:
-            continue
-        name = MS.NAMES[key]
-        if flag is True and key == "shuangguoban" and flags["shuangguoban_early"]:
-            out.append(("提前" + name, "early", "green"))
-        elif flag is True:
-            out.append((name, "met", "green"))
-        elif flag is False:
-            out.append((name, "missed", "red"))
-        else:
-            out.append((name, "pending", "grey"))
-    return out
-
-
-STATE_LABELS = {"met": "已实现", "early": "提前实现", "missed": "未实现", "pending": "待考核"}
-
-
-def project_url(project_id):
-    """Link to a project's page when the projects blueprint provides one."""
-    if "projects.detail" not in current_app.view_functions:
-        return None
-    try:
-        return url_for("projects.detail", project_id=project_id)
-    except BuildError:
-        return None
-
-
-def template_helpers():
-    return {"project_url": project_url, "metric_keys": M.KEYS, "metric_label": M.label, "milestone_badges": milestone_badges,
-            "milestone_state_labels": STATE_LABELS, "charts": charts,
-            "status_labels": P.STATUS_LABELS}
 
 
 @bp.route("/")

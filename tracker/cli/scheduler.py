@@ -7,9 +7,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import clock
-from . import scheduler as scheduler_module
-from .db import database
+from .. import clock
+from .. import scheduler as scheduler_module
+from ..db import database
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -66,7 +66,7 @@ def _describe_trigger(trigger):
 @scheduler_cli.command("jobs")
 def jobs_command():
     """List the jobs with their schedule and latest run."""
-    from .models import JobRun
+    from ..models import JobRun
     for spec in scheduler_module.JOBS:
         last = (JobRun.select().where(JobRun.job == spec.name)
                 .order_by(JobRun.started_at.desc(), JobRun.id.desc()).first())
@@ -123,7 +123,7 @@ def catch_up_command():
 def recompute_command(as_of):
     """Run the nightly recompute by hand (one transaction); on today's date the
     staleness scan runs too."""
-    from .services import recompute, staleness
+    from ..services import recompute, staleness
     as_of = as_of or clock.today()
     _not_future(as_of)
     with database.atomic():

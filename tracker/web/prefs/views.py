@@ -10,11 +10,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
-from ..db import database
-from ..models import User
-from ..services import audit
-from ..services.unsubscribe import user_for_token
-from . import csrf, public
+from ...db import database
+from ...models import User
+from ...services import audit
+from ...services.unsubscribe import user_for_token
+from ...extensions import csrf
+from ..permissions import public
 
 bp = Blueprint("prefs", __name__)
 

@@ -10,14 +10,14 @@ from playhouse.flask_utils import get_object_or_404
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from .. import clock
-from ..domain import metrics as M
-from ..domain import periods
-from ..models import County, TaskForce
-from ..services import metrics as Q
-from ..services import targets as T
-from ..services.projects import ValidationError
-from .permissions import bureau_required
+from ... import clock
+from ...domain import metrics as M
+from ...domain import periods
+from ...models import County, TaskForce
+from ...services import metrics as Q
+from ...services import targets as T
+from ...services.projects import ValidationError
+from ..permissions import bureau_required
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
 

@@ -1,6 +1,6 @@
 """Progress section of the task-force page (templates/taskforces/_progress.html).
 
-Registered with the task-force blueprint's detail-context hook: per metric a
+Context for the task-force detail page: per metric a
 quarterly table (checkpoint, catch-up, actual, cumulative, status, and for closed
 quarters the frozen snapshot), a cumulative-vs-checkpoint chart, a funnel chart by
 stage and the team's stale projects. Year and as-of date come from the query string.
@@ -9,15 +9,15 @@ from dataclasses import dataclass
 
 from flask import request
 
-from .. import charts
-from ..domain import periods, pipeline
-from ..domain import progress as P
-from ..services import progress as progress_service
-from ..services import snapshots as snapshot_service
-from ..services import staleness as stale_service
-from ..services import taskforces as taskforce_service
-from .period import parse_period
-from .taskforces import register_detail_context
+from ... import charts
+from ...domain import periods, pipeline
+from ...domain import progress as P
+from ...services import progress as progress_service
+from ...services import snapshots as snapshot_service
+from ...services import staleness as stale_service
+from ...services import taskforces as taskforce_service
+from ..period import parse_period
+from ..progress_helpers import STALE_LIMIT, template_helpers
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,6 @@ def progress_context(team):
                                period.as_of >= periods.quarter_start(period.year, q.quarter))
                    for q in m.quarters]
              for key, m in progress.metrics.items()}
-    from .dashboard import STALE_LIMIT, template_helpers
     helpers = template_helpers()
     return {
         "milestone_badges": helpers["milestone_badges"],
@@ -86,5 +85,3 @@ def progress_context(team):
                                               limit=STALE_LIMIT),
     }
 
-
-register_detail_context(progress_context)

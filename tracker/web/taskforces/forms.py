@@ -6,7 +6,7 @@ from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..models import County, Membership, TaskForce, User
+from ...models import County, Membership, TaskForce, User
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 RESERVED_CODES = {"new"}  # would clash with /taskforces/new

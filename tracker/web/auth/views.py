@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..models import User
+from ...services import accounts
 
 bp = Blueprint("auth", __name__)
 
@@ -31,8 +31,8 @@ def login():
         return redirect(url_for("index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = User.get_or_none(User.username == form.username.data.strip())
-        if user is None or not user.active or not user.check_password(form.password.data):
+        user = accounts.authenticate(form.username.data.strip(), form.password.data)
+        if user is None:
             form.password.errors.append("用户名或密码错误。")
         else:
             login_user(user, remember=form.remember.data)

@@ -4,12 +4,12 @@ from decimal import Decimal
 from flask import Blueprint, render_template, request
 from playhouse.flask_utils import get_object_or_404
 
-from .. import charts
-from ..domain import periods
-from ..models import County, FundReceipt, Project, TaskForce
-from ..services import metrics as metric_service
-from ..services import progress as progress_service
-from .period import parse_period
+from ... import charts
+from ...domain import periods
+from ...models import County, FundReceipt, Project, TaskForce
+from ...services import metrics as metric_service
+from ...services import progress as progress_service
+from ..period import parse_period
 
 bp = Blueprint("counties", __name__, url_prefix="/counties")
 

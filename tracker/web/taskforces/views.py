@@ -1,27 +1,16 @@
 """Task-force pages: list, detail, and create/edit for bureau and admin users."""
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
-from ..domain import pipeline
-from ..models import TaskForce
-from ..services import taskforces as service
-from .permissions import bureau_required
-from .taskforce_forms import TaskForceForm
+from ...domain import pipeline
+from ...models import TaskForce
+from ...services import taskforces as service
+from ..permissions import bureau_required
+from .forms import TaskForceForm
+from .progress import progress_context
 
 bp = Blueprint("taskforces", __name__, url_prefix="/taskforces")
-
-# Functions (task_force) -> dict of extra template context for the detail page;
-# other areas register theirs (e.g. progress against targets) with
-# register_detail_context() and render it in templates/taskforces/_progress.html.
-_detail_context = []
-
-
-def register_detail_context(func):
-    if func not in _detail_context:
-        _detail_context.append(func)
-    return func
-
 
 def _get_team(code):
     return get_object_or_404(TaskForce, TaskForce.code == code)
@@ -44,11 +33,8 @@ def detail(code):
         "funnel": service.funnel(team),
         "projects": service.recent_projects(team),
         "can_manage": current_user.sees_all,
-        "project_link": "projects.detail" in current_app.view_functions,
-        "ledger_link": "projects.ledger" in current_app.view_functions,
     }
-    for provider in _detail_context:
-        context.update(provider(team) or {})
+    context.update(progress_context(team))
     return render_template("taskforces/detail.html", **context)
 
 

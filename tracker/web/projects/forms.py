@@ -11,10 +11,10 @@ from wtforms import (
 from wtforms.fields import DateField, DecimalField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from .. import clock
-from ..domain import money, pipeline
-from ..models import County, FundReceipt, Project, TaskForce, User
-from ..services.projects import CURRENCIES, date_range
+from ... import clock
+from ...domain import money, pipeline
+from ...models import County, FundReceipt, Project, TaskForce, User
+from ...services.projects import CURRENCIES, date_range
 
 NOT_A_NUMBER = "请输入数字，例如 1234.5。"
 NOT_A_DATE = "请输入有效日期（YYYY-MM-DD）。"

@@ -7,8 +7,8 @@ targets_cli = AppGroup("targets", help="Annual targets (年度目标) of the tas
 
 
 def _year(value):
-    from . import clock
-    from .services import targets
+    from .. import clock
+    from ..services import targets
     if value is None:
         return clock.today().year
     errors = {}
@@ -23,7 +23,7 @@ def _year(value):
 @click.option("--overwrite", is_flag=True, help="Replace targets already set.")
 def defaults(year, overwrite):
     """Give every active task force the default targets for the year."""
-    from .services import targets
+    from ..services import targets
     year = _year(year)
     written = targets.apply_defaults(year, None, overwrite=overwrite,
                                      reason="命令行：应用默认目标")
@@ -34,10 +34,10 @@ def defaults(year, overwrite):
 @click.option("--year", help="Target year (default: this year).")
 def show(year):
     """Print the current target of every active task force and metric."""
-    from .domain import metrics as M
-    from .domain import money
-    from .models import TaskForce
-    from .services import targets
+    from ..domain import metrics as M
+    from ..domain import money
+    from ..models import TaskForce
+    from ..services import targets
     year = _year(year)
     current = targets.current_targets(year)
     teams = TaskForce.select().where(TaskForce.active == True)  # noqa: E712

@@ -5,7 +5,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from .domain.weeks import parse_week
+from ..domain.weeks import parse_week
 
 summaries_cli = AppGroup("summaries", help="Weekly emailed summaries (周报) and their outbox.")
 
@@ -20,8 +20,8 @@ def _week(ctx, param, value):
 
 
 def _default_week(week):
-    from .services import summaries
-    from . import clock
+    from ..services import summaries
+    from .. import clock
     return week or summaries.last_week(clock.today())
 
 
@@ -30,7 +30,7 @@ def _default_week(week):
               help="ISO week, e.g. 2026-W26 (default: last week).")
 def build(week):
     """Render the week's summaries into the outbox (existing rows stay untouched)."""
-    from .services import summaries
+    from ..services import summaries
     result = summaries.build_week(_default_week(week))
     click.echo(result.summary())
 
@@ -41,7 +41,7 @@ def build(week):
 def send(limit):
     """Deliver due pending messages (SMTP, or .eml files without MAIL_SERVER).
     Exits 1 when some messages are left for a retry or failed."""
-    from .services import mailer
+    from ..services import mailer
     result = mailer.send_pending(limit=limit)
     click.echo(result.summary())
     for line in result.errors[:20]:
@@ -57,8 +57,8 @@ def send(limit):
 @click.option("--html", "as_html", is_flag=True, help="Print the HTML part instead of the text.")
 def preview(username, week, as_html):
     """Print the summaries USER would get (nothing is stored or sent)."""
-    from .models import User
-    from .services import summaries
+    from ..models import User
+    from ..services import summaries
     user = User.get_or_none(User.username == username.strip())
     if user is None:
         raise click.UsageError(f"unknown user: {username!r}")

@@ -8,11 +8,11 @@ from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 from peewee import fn
 
-from .. import clock
-from ..db import database
-from ..models import OutboxMessage, User
-from ..services import audit, mailer, summaries
-from .permissions import bureau_required
+from ... import clock
+from ...db import database
+from ...models import OutboxMessage, User
+from ...services import audit, mailer, summaries
+from ..permissions import bureau_required
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 

@@ -1,0 +1,118 @@
+"""Text normalisation for everything a user types, and the look-alike duplicate key.
+
+Every stored text goes through :func:`clean` first: Unicode NFKC (full-width letters and
+digits become ASCII, compatibility forms fold), control and format characters removed
+(zero-width space/joiner, bidi marks, BOM, soft hyphen...), whitespace collapsed and
+trimmed. A NUL byte is refused outright: it is never a typing mistake, and PostgreSQL
+cannot store it.
+"""
+import hashlib
+import re
+import unicodedata
+
+NUL_MESSAGE = "{label}包含无效字符（NUL），请删除后重试。"
+
+NAME_MAX = 100       # project, task-force and person names
+LINE_MAX = 200       # one-line texts: investor, contact, region...
+NOTE_MAX = 2000      # notes, problems, next steps, reasons
+
+_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+# Company-form suffixes set aside when two names are compared, in folded form, longest first.
+COMPANY_SUFFIXES = (
+    "股份有限公司", "有限责任公司", "有限公司", "股份公司", "公司",
+    "corporation", "limited", "coltd", "corp", "gmbh", "ltd", "inc", "llc",
+)
+_PUNCT_CATEGORIES = ("P", "S", "Z")
+# Line and paragraph separators other than "\n" (after "\r\n"/"\r" became "\n"): vertical
+# tab and form feed (Word's manual line/page break), NEL, U+2028/U+2029. Dropping them like
+# other control characters would glue the words either side together.
+_LINE_BREAKS = frozenset("\n\x0b\x0c\x85\u2028\u2029")
+# Invisible characters that are not Cc/Cf (so :func:`normalize` keeps them), ignored when two
+# texts are compared: combining grapheme joiner, Hangul fillers, Khmer inherent vowels,
+# Mongolian free variation selectors, variation selectors (incl. ideographic variation
+# sequences).
+_IGNORABLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f"
+                        "\uffa0\U000e0100-\U000e01ef]")
+
+
+def has_nul(value):
+    return isinstance(value, str) and "\x00" in value
+
+
+def normalize(value, *, multiline=False):
+    """NFKC, Cc/Cf characters removed, whitespace collapsed and trimmed.
+
+    ``multiline`` keeps line breaks (notes), collapsing runs of blank lines. The caller
+    refuses NUL first (:func:`clean`); here it is simply dropped like any control
+    character. ``None`` becomes ``""``.
+    """
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    kept = []
+    for ch in text:
+        if ch in _LINE_BREAKS:
+            kept.append("\n" if multiline else " ")
+        elif ch == "\t":
+            kept.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue
+        else:
+            kept.append(ch)
+    # NFKC again: a removed character may have stood between a pair NFKC composes
+    # ("e", U+200B, U+0301 -> "e\u0301" -> "é"); without this normalize() is not idempotent.
+    text = unicodedata.normalize("NFKC", "".join(kept))
+    if multiline:
+        lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+        return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean(value, *, label, max_length, required=False, multiline=False):
+    """Normalised text and an error message (or None): ``(text, error)``."""
+    if has_nul(value):
+        return "", NUL_MESSAGE.format(label=label)
+    text = normalize(value, multiline=multiline)
+    if required and not text:
+        return text, f"请填写{label}。"
+    if len(text) > max_length:
+        return text, f"{label}不能超过 {max_length} 个字（现为 {len(text)} 个字）。"
+    return text, None
+
+
+def clean_into(errors, field, value, *, label, max_length, required=False, multiline=False):
+    """:func:`clean`, recording an error under ``field`` in ``errors``."""
+    text, error = clean(value, label=label, max_length=max_length, required=required,
+                        multiline=multiline)
+    if error:
+        errors.setdefault(field, error)
+    return text
+
+
+def fold(value):
+    """Comparison form of a text: normalised, case-folded, punctuation, symbols, spaces and
+    invisible variation selectors/fillers removed."""
+    text = _IGNORABLE.sub("", unicodedata.normalize("NFKC", normalize(value).casefold()))
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] not in _PUNCT_CATEGORIES)
+    # NFKC once more: what was removed may have stood between a pair NFKC composes.
+    return unicodedata.normalize("NFKC", text)
+
+
+def company_key(value):
+    """:func:`fold` with one company-form suffix (有限公司, Co., Ltd. ...) set aside."""
+    text = fold(value)
+    for suffix in COMPANY_SUFFIXES:
+        if text.endswith(suffix):
+            # A name that is nothing but a suffix stays whole ("有限公司" is not "有限").
+            return text[: -len(suffix)] if len(text) > len(suffix) else text
+    return text
+
+
+def duplicate_key(name, investor):
+    """The key two projects of one task force must not share, as 64 hex digits: look-alike
+    names and investors (case, width, invisible characters, spacing, punctuation, a
+    company-form suffix) give the same key."""
+    joined = f"{company_key(name)}\x1f{company_key(investor)}"
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()

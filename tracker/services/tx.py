@@ -1,0 +1,45 @@
+"""The write path's first step: one transaction that takes its write lock first.
+
+``with write():`` opens the outermost transaction (``BEGIN IMMEDIATE`` on SQLite, set on
+the connection in ``tracker.db``) or a savepoint inside one. :func:`lock` then re-reads
+the row being changed with ``SELECT ... FOR UPDATE`` on PostgreSQL and MySQL/MariaDB, so
+a second writer waits for the first to commit and sees its result. On SQLite the
+IMMEDIATE transaction already holds the database's only write lock.
+
+Lock the row first, before any other read of the transaction: on MySQL's REPEATABLE
+READ, the first plain read fixes the snapshot the rest of the transaction sees.
+"""
+from contextlib import contextmanager
+
+from ..db import backend_name, database
+from ..domain.errors import NotFound
+
+
+@contextmanager
+def write():
+    """One transaction (or a savepoint inside the caller's) for one write use-case."""
+    with database.atomic() as txn:
+        yield txn
+
+
+def _for_update(query):
+    return query if backend_name() == "sqlite" else query.for_update()
+
+
+def lock(model, *where, missing=None):
+    """The row of ``model`` matching ``where``, locked for update; raises NotFound
+    (with ``missing`` as its message) when there is none."""
+    row = _for_update(model.select().where(*where)).first()
+    if row is None:
+        raise NotFound(missing or f"{model.__name__} not found")
+    return row
+
+
+def lock_id(model, row_id, missing=None):
+    return lock(model, model.id == int(row_id), missing=missing)
+
+
+def lock_all(query):
+    """Every row of ``query`` locked for update, in id order (a fixed order: no deadlock)."""
+    model = query.model
+    return list(_for_update(query.order_by(model.id)))

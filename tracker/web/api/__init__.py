@@ -1,0 +1,2 @@
+"""api pages."""
+from .views import bp  # noqa: F401

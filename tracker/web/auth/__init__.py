@@ -1,0 +1,2 @@
+"""auth pages."""
+from .views import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""counties pages."""
+from .views import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""dashboard pages."""
+from .views import bp  # noqa: F401

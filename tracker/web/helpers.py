@@ -1,0 +1,33 @@
+"""Template filters and globals shared by every page."""
+from flask_login import current_user
+
+from .. import clock
+from ..domain import money, pipeline
+
+# (endpoint, label, roles or None for everyone logged in)
+NAV = [
+    ("dashboard.index", "进度看板", None),
+    ("projects.ledger", "项目台账", None),
+    ("taskforces.index", "招商专班", None),
+    ("counties.index", "区县/开发区", None),
+    ("targets.index", "目标设置", ("admin", "bureau")),
+    ("outbox.index", "周报发件箱", ("admin", "bureau")),
+    ("prefs.summary", "周报设置", None),
+]
+
+
+def nav_items():
+    """Main navigation: the entries the current user may open."""
+    role = getattr(current_user, "role", None)
+    return [(endpoint, text) for endpoint, text, roles in NAV if roles is None or role in roles]
+
+
+def localtime(dt, fmt="%Y-%m-%d %H:%M"):
+    return clock.to_local(dt).strftime(fmt) if dt else ""
+
+
+def init_app(app):
+    app.jinja_env.filters.update(wan=money.fmt_wan, yi=money.fmt_yi,
+                                 stage_label=pipeline.label, localtime=localtime)
+    app.jinja_env.globals.update(stage_choices=pipeline.choices, today=clock.today,
+                                 nav_items=nav_items)

@@ -1,0 +1,2 @@
+"""outbox pages."""
+from .views import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""prefs pages."""
+from .views import bp  # noqa: F401

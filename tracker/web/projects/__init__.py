@@ -1,0 +1,2 @@
+"""projects pages."""
+from .views import bp  # noqa: F401

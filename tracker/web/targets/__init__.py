@@ -1,0 +1,2 @@
+"""targets pages."""
+from .views import bp  # noqa: F401

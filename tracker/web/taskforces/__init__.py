@@ -1,0 +1,2 @@
+"""taskforces pages."""
+from .views import bp  # noqa: F401
