@@ -14,6 +14,7 @@ from peewee import CharField, IntegrityError
 from .. import clock
 from ..db import database
 from ..domain import money, pipeline
+from ..domain.errors import ValidationError
 from ..models import (
     CapitalIncrease, County, FundReceipt, Project, StageEvent, TaskForce, User, utcnow,
 )
@@ -32,14 +33,6 @@ EDITABLE_FIELDS = (
 )
 _TEXT_FIELDS = ("name", "investor", "investor_region", "capital_type", "industry", "contact",
                 "next_step", "problems")
-
-
-class ValidationError(Exception):
-    """Bad input. ``errors`` maps a field name to a zh-CN message."""
-
-    def __init__(self, errors):
-        self.errors = dict(errors)
-        super().__init__("；".join(f"{k}: {v}" for k, v in self.errors.items()))
 
 
 # --- input checking -------------------------------------------------------

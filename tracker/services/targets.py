@@ -15,7 +15,7 @@ from ..domain import money
 from ..domain.progress import DEFAULT_SHARES, validate_shares
 from ..models import CheckpointShare, County, CountyTarget, TaskForce, TaskForceTarget, utcnow
 from . import audit
-from .projects import ValidationError
+from ..domain.errors import ValidationError
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 DEFAULT_GROWTH_PCT = Decimal(20)

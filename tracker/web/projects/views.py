@@ -12,7 +12,7 @@ from ...domain import pipeline
 from ...models import Project, TaskForce
 from ...services import ledger as ledger_queries
 from ...services import projects as service
-from ...services.projects import ValidationError
+from ...domain.errors import ValidationError
 from . import forms
 from ..permissions import require_edit
 

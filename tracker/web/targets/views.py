@@ -16,7 +16,7 @@ from ...domain import periods
 from ...models import County, TaskForce
 from ...services import metrics as Q
 from ...services import targets as T
-from ...services.projects import ValidationError
+from ...domain.errors import ValidationError
 from ..permissions import bureau_required
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")

@@ -1,0 +1,39 @@
+"""One pagination helper for every paged list (ledger, outbox, stale projects)."""
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    page: int       # 1-based, clamped to 1..pages
+    pages: int      # at least 1
+    total: int
+    per_page: int
+
+    @property
+    def has_prev(self):
+        return self.page > 1
+
+    @property
+    def has_next(self):
+        return self.page < self.pages
+
+
+def page_number(raw):
+    """A page number from a query-string value: anything not a positive integer is 1."""
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        return 1
+    return number if 1 <= number <= 2**31 - 1 else 1
+
+
+def paginate(query, page, per_page, total=None):
+    """Rows of ``page`` (clamped to the last page) of a peewee ``query``; ``total`` may be
+    given when the caller already counted (e.g. from a summary aggregate)."""
+    total = query.count() if total is None else total
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    rows = list(query.paginate(page, per_page)) if total else []
+    return Page(rows=rows, page=page, pages=pages, total=total, per_page=per_page)

@@ -1,0 +1,19 @@
+"""The one place that puts a service's ValidationError next to the form's fields."""
+from flask import flash
+
+
+def apply_errors(form, errors, *, flash_rest=False):
+    """Append each message to the form field it names. Returns the messages whose key
+    names no field of ``form`` (a stale version, a rule about the whole record), which
+    the template shows above the form; with ``flash_rest`` they are flashed instead."""
+    rest = []
+    for key, message in errors.items():
+        field = form._fields.get(key)
+        if field is None:
+            rest.append(message)
+        else:
+            field.errors = list(field.errors or []) + [message]
+    if flash_rest:
+        for message in rest:
+            flash(message, "danger")
+    return rest
