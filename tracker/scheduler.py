@@ -43,15 +43,13 @@ from dataclasses import dataclass
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from peewee import IntegrityError
-
 from . import jobs
-from .db import database
 from .domain import periods
+from .services import jobruns
 
 log = logging.getLogger("tracker.scheduler")
 
-DETAIL_LIMIT = 4000
+DETAIL_LIMIT = jobruns.DETAIL_LIMIT
 CATCH_UP_EVERY = datetime.timedelta(hours=1)
 
 
@@ -166,38 +164,22 @@ def claim(spec, key, now=None, manual=False):
     running) when we own the run, None when someone else has or had it.
     ``manual`` (an operator's ``flask scheduler run``) may retry a failed run
     beyond max_attempts. Needs a connection; each step commits on its own."""
-    from .models import JobRun
     now = now or _utcnow()
-    try:
-        with database.atomic():
-            return JobRun.create(job=spec.name, period_key=key, outcome=JobRun.RUNNING,
-                                 attempts=1, started_at=now)
-    except IntegrityError:
-        pass
-    run = JobRun.get_or_none((JobRun.job == spec.name) & (JobRun.period_key == key))
+    run = jobruns.insert_claim(spec.name, key, now)
+    if run is not None:
+        return run
+    run = jobruns.get(spec.name, key)
     if run is None:
         return None
-    retry = run.outcome == JobRun.FAILED and (manual or run.attempts < spec.max_attempts)
-    abandoned = run.outcome == JobRun.RUNNING and run.started_at < now - spec.stale_after
+    retry = run.outcome == jobruns.FAILED and (manual or run.attempts < spec.max_attempts)
+    abandoned = run.outcome == jobruns.RUNNING and run.started_at < now - spec.stale_after
     if not (retry or abandoned):
         return None
-    with database.atomic():
-        won = (JobRun
-               .update(outcome=JobRun.RUNNING, attempts=run.attempts + 1, started_at=now,
-                       finished_at=None)
-               .where((JobRun.id == run.id) & (JobRun.outcome == run.outcome)
-                      & (JobRun.attempts == run.attempts))
-               .execute())
-    return JobRun.get_by_id(run.id) if won == 1 else None
+    return jobruns.reclaim(run, now)
 
 
 def _finish(run, outcome, detail):
-    from .models import JobRun
-    with database.atomic():
-        (JobRun.update(outcome=outcome, finished_at=_utcnow(), detail=(detail or "")[:DETAIL_LIMIT])
-         .where((JobRun.id == run.id) & (JobRun.attempts == run.attempts))
-         .execute())
-    return JobRun.get_by_id(run.id)
+    return jobruns.finish(run, outcome, detail, _utcnow())
 
 
 def run_once(app, spec, as_of, now=None, manual=False):
@@ -258,19 +240,17 @@ def due_periods(spec, tz, now):
 def pending_periods(spec, tz, now):
     """The due periods that still need a run (no row, or failed and retryable,
     or abandoned while running)."""
-    from .models import JobRun
     due = due_periods(spec, tz, now)
     if not due:
         return []
-    rows = {r.period_key: r for r in JobRun.select().where(
-        (JobRun.job == spec.name) & JobRun.period_key.in_([k for _, k in due]))}
+    rows = jobruns.runs_by_key(spec.name, [k for _, k in due])
     stale_before = now.astimezone(datetime.timezone.utc).replace(tzinfo=None) - spec.stale_after
     out = []
     for as_of, key in due:
         run = rows.get(key)
         if (run is None
-                or (run.outcome == JobRun.FAILED and run.attempts < spec.max_attempts)
-                or (run.outcome == JobRun.RUNNING and run.started_at < stale_before)):
+                or (run.outcome == jobruns.FAILED and run.attempts < spec.max_attempts)
+                or (run.outcome == jobruns.RUNNING and run.started_at < stale_before)):
             out.append((as_of, key))
     return out
 

@@ -9,7 +9,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from .. import clock
 from .. import scheduler as scheduler_module
-from ..db import database
+from ..services import jobruns, maintenance
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -66,10 +66,9 @@ def _describe_trigger(trigger):
 @scheduler_cli.command("jobs")
 def jobs_command():
     """List the jobs with their schedule and latest run."""
-    from ..models import JobRun
+    latest = jobruns.latest_runs([spec.name for spec in scheduler_module.JOBS])
     for spec in scheduler_module.JOBS:
-        last = (JobRun.select().where(JobRun.job == spec.name)
-                .order_by(JobRun.started_at.desc(), JobRun.id.desc()).first())
+        last = latest[spec.name]
         window = "不补跑" if spec.catch_up is None else (
             f"补跑 {spec.catch_up.days} 天内{'全部' if spec.catch_up_all else '最近一期'}")
         click.echo(f"{spec.name:<20} {_describe_trigger(spec.trigger):<34} {window}")
@@ -123,12 +122,9 @@ def catch_up_command():
 def recompute_command(as_of):
     """Run the nightly recompute by hand (one transaction); on today's date the
     staleness scan runs too."""
-    from ..services import recompute, staleness
     as_of = as_of or clock.today()
     _not_future(as_of)
-    with database.atomic():
-        result = recompute.recompute(as_of)
-        scan = staleness.scan(as_of) if as_of == clock.today() else None
+    result, scan = maintenance.recompute_now(as_of, scan_staleness=as_of == clock.today())
     click.echo(result.summary())
     if scan is not None:
         click.echo("长期无进展项目：" + scan.summary())

@@ -3,17 +3,11 @@
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from ..db import database
-from ..models import ApiToken, User, utcnow
-from ..services import audit
+from ..services import tokens
+from .errors import usage_errors
 
 tokens_cli = AppGroup("api-token", help="API tokens for GET /api/v1/progress.")
-
-def _user_or_fail(username):
-    user = User.get_or_none(User.username == username)
-    if user is None:
-        raise click.UsageError(f"unknown user: {username!r}")
-    return user
+OPTIONS = {"username": "USERNAME", "name": "--name", "token_id": "TOKEN_ID"}
 
 
 @tokens_cli.command("create")
@@ -22,17 +16,17 @@ def _user_or_fail(username):
 @with_appcontext
 def token_create(username, name):
     """Create an API token for USERNAME and print it (shown only once)."""
-    user = _user_or_fail(username)
-    if not user.active:
-        raise click.UsageError(f"user {username!r} is inactive.")
-    if len(name) > 64:
-        raise click.UsageError("name must be at most 64 characters.")
-    with database.atomic():
-        row, token = ApiToken.issue(user, name=name.strip())
-        audit.record(None, "api_token", row.id, "create", None,
-                     {"user": user.username, "name": row.name, "hint": row.hint})
-    click.echo(f"token #{row.id} for {user.username}: {token}")
+    with usage_errors(OPTIONS):
+        row, token = tokens.create(username, name)
+    click.echo(f"token #{row.id} for {row.user.username}: {token}")
     click.echo("Store it now: it is not shown again (only its hash is kept).", err=True)
+
+
+def _line(row):
+    last = row.last_used_at.strftime("%Y-%m-%d %H:%M") if row.last_used_at else "never"
+    state = "active" if row.active else f"revoked {row.revoked_at:%Y-%m-%d %H:%M}"
+    return (f"#{row.id}\t{row.user.username}\t{row.hint}…\t{row.name or '-'}\t"
+            f"created {row.created_at:%Y-%m-%d %H:%M}\tused {last}\t{state}")
 
 
 @tokens_cli.command("list")
@@ -40,17 +34,12 @@ def token_create(username, name):
 @with_appcontext
 def token_list(username):
     """List tokens (all, or those of USERNAME): id, user, hint, name, created, last used, state."""
-    query = ApiToken.select(ApiToken, User).join(User).order_by(ApiToken.id)
-    if username:
-        query = query.where(ApiToken.user == _user_or_fail(username))
-    rows = list(query)
+    with usage_errors(OPTIONS):
+        rows = tokens.list_tokens(username)
     if not rows:
         click.echo("no API tokens.")
     for row in rows:
-        last = row.last_used_at.strftime("%Y-%m-%d %H:%M") if row.last_used_at else "never"
-        state = "active" if row.active else f"revoked {row.revoked_at:%Y-%m-%d %H:%M}"
-        click.echo(f"#{row.id}\t{row.user.username}\t{row.hint}…\t{row.name or '-'}\t"
-                   f"created {row.created_at:%Y-%m-%d %H:%M}\tused {last}\t{state}")
+        click.echo(_line(row))
 
 
 @tokens_cli.command("revoke")
@@ -58,15 +47,8 @@ def token_list(username):
 @with_appcontext
 def token_revoke(token_id):
     """Revoke token TOKEN_ID (see `list`); a revoked token is refused at once."""
-    row = ApiToken.get_or_none(ApiToken.id == token_id)
-    if row is None:
-        raise click.UsageError(f"no API token #{token_id}.")
-    if not row.active:
-        raise click.UsageError(f"API token #{token_id} is already revoked.")
-    with database.atomic():
-        ApiToken.update(revoked_at=utcnow()).where(ApiToken.id == row.id).execute()
-        audit.record(None, "api_token", row.id, "revoke", {"revoked_at": None},
-                     {"revoked_at": utcnow()})
+    with usage_errors(OPTIONS):
+        row = tokens.revoke(token_id)
     click.echo(f"revoked token #{token_id} ({row.user.username}).")
 
 

@@ -3,18 +3,18 @@ import sys
 
 import click
 from flask.cli import with_appcontext
-from peewee import IntegrityError
 
-from ..db import database
+from ..services import accounts
+from .errors import usage_errors
+
+OPTIONS = {"username": "USERNAME", "role": "--role", "display_name": "--name",
+           "email": "--email", "task_forces": "--task-force", "password": "password"}
+
 
 def _password_from_stdin_or_prompt(password_stdin):
     if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 8:
-        raise click.UsageError("password must have at least 8 characters.")
-    return password
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
 
 
 @click.command("create-user")
@@ -30,34 +30,14 @@ def _password_from_stdin_or_prompt(password_stdin):
 @with_appcontext
 def create_user(username, role, display_name, email, task_forces, password_stdin):
     """Create a user. The password is prompted for (or read from stdin), never an argument."""
-    from ..models import Membership, TaskForce, User
-    username = username.strip()
-    if not username or len(username) > 64:
-        raise click.UsageError("username must be 1-64 characters.")
-    if email and ("@" not in email or len(email) > 254):
-        raise click.UsageError(f"invalid email address: {email!r}")
-    if len(display_name) > 64:
-        raise click.UsageError("--name must be at most 64 characters.")
-    teams = []
-    for code in task_forces:
-        team = TaskForce.get_or_none(TaskForce.code == code)
-        if team is None:
-            raise click.UsageError(f"unknown task force: {code!r}")
-        teams.append(team)
-    if User.get_or_none(User.username == username):
-        raise click.UsageError(f"user {username!r} already exists.")
+    fields = dict(username=username, role=role, display_name=display_name, email=email,
+                  task_force_codes=task_forces)
+    with usage_errors(OPTIONS):
+        accounts.check_new_user(**fields)  # refuse bad input before asking for a password
     password = _password_from_stdin_or_prompt(password_stdin)
-    try:
-        with database.atomic():
-            user = User(username=username, role=role, display_name=display_name or username,
-                        email=email)
-            user.set_password(password)
-            user.save()
-            for team in teams:
-                Membership.create(user=user, task_force=team)
-    except IntegrityError:
-        raise click.UsageError(f"user {username!r} already exists.")
-    click.echo(f"created user {username} ({role}).")
+    with usage_errors(OPTIONS):
+        user = accounts.create_user(None, password, **fields)
+    click.echo(f"created user {user.username} ({user.role}).")
 
 
 def init_app(app):

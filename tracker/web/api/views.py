@@ -9,10 +9,8 @@ from decimal import Decimal
 from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
 
-from ...db import database
-from ...models import ApiToken, User, utcnow
-from ...services import audit
 from ...services import progress as progress_service
+from ...services import tokens
 from ...extensions import csrf
 from ..permissions import public
 from ..period import parse_period
@@ -37,19 +35,15 @@ def authenticate():
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return error_response(401, "unauthorized", "Authorization 头格式应为：Bearer <token>。")
-        row = ApiToken.lookup(token.strip())
-        if row is None:
+        user = tokens.authenticate(token.strip())
+        if user is None:
             return error_response(401, "unauthorized", "API 令牌无效或已吊销。")
-        with database.atomic():
-            ApiToken.update(last_used_at=utcnow()).where(ApiToken.id == row.id).execute()
-        g.api_user = row.user
+        g.api_user = user
         return None
     if current_user.is_authenticated:
         g.api_user = current_user._get_current_object()
         return None
     return error_response(401, "unauthorized", "需要登录或提供 API 令牌（Authorization: Bearer <token>）。")
-
-
 
 
 @bp.route("/progress")
