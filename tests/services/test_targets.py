@@ -6,7 +6,7 @@ import pytest
 from tests.factories import make_county, make_task_force, make_user
 from tracker.models import AuditLog, CheckpointShare, CountyTarget, TaskForceTarget
 from tracker.services import targets as T
-from tracker.services.projects import ValidationError
+from tracker.domain.errors import ValidationError
 
 
 def test_set_target_versions_and_audit(db):
@@ -38,7 +38,7 @@ def test_set_target_versions_and_audit(db):
     ({"metric": "negotiations", "value": "2.5"}, "value", "目标值必须是整数。"),
     ({"year": "20x6"}, "year", "年份必须是整数。"),
     ({"year": 1999}, "year", "年份必须在 2000 至 2100 之间。"),
-    ({"reason": "长" * 501}, "reason", "修改原因不能超过 500 个字。"),
+    ({"reason": "长" * 501}, "reason", "修改原因不能超过 500 个字"),
 ])
 def test_set_target_rejects_bad_input(db, kwargs, field, message):
     team = make_task_force("TF1")
