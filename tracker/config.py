@@ -2,6 +2,7 @@
 then ``TRACKER_*`` environment variables, then the mapping given to create_app."""
 import os
 import secrets
+from types import MappingProxyType
 
 
 class Defaults:
@@ -12,6 +13,20 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Progress (tracker.services.progress.options_from): how progress is judged.
+    PROGRESS_PRECISION = "month"  # time progress counts whole months ("month") or days ("day")
+    PROGRESS_STATUS_BANDS = MappingProxyType(  # gap points at which each colour starts
+        {"green": 0, "yellow": -10, "orange": -30})
+    FORECAST_PROBABILITIES = MappingProxyType(  # chance a pipeline project reaches the metric
+        {"reserve": 0.1, "packaged": 0.3, "negotiating": 0.6})
+    FORECAST_CONTRACT_SHARE = 0.2  # unsigned project without a contract value: planned x share
+    COUNTY_GROWTH_GOAL = 20  # percent over last year; a county target version overrides it
+    # Staleness (tracker.services.staleness.options_from).
+    STALE_DAYS = (60, 90, 180)  # days without progress: yellow, red, proposed 退库
+    # Scheduler, demo data, accounts.
+    SCHEDULER_MISFIRE_GRACE = 3600  # seconds a missed job may still start late
+    SEED_PASSWORD = None  # demo logins; None = generated once into instance/seed_password
+    PASSWORD_HASH_METHOD = None  # werkzeug method, e.g. "pbkdf2:sha256:1000"; None = scrypt
     # Mail (issue: weekly summaries). No server -> .eml files in instance/outbox.
     MAIL_SERVER = None
     MAIL_PORT = 25
@@ -21,6 +36,12 @@ class Defaults:
     MAIL_USE_SSL = False
     MAIL_FROM = "tracker@localhost"
     BASE_URL = "http://127.0.0.1:5000"
+
+
+def setting(config, name):
+    """``config[name]``, or the default of Defaults when it is missing or None."""
+    value = config.get(name)
+    return getattr(Defaults, name) if value is None else value
 
 
 def instance_secret(instance_path, filename, make=lambda: secrets.token_hex(32)):
