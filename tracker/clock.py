@@ -1,28 +1,41 @@
-"""Local dates and times in the configured zone (Asia/Shanghai by default)."""
+"""Local dates and times in the configured zone (setting TIMEZONE, Asia/Shanghai by default).
+
+``zone()`` reads the current app's config (the default outside an app); code that
+already holds the settings resolves the zone once with ``zone_from(config)`` and
+passes it to ``now``/``today``/``to_local``.
+"""
 import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
-DEFAULT_TZ = "Asia/Shanghai"
+from .config import Defaults
+
+DEFAULT_TZ = Defaults.TIMEZONE
+
+
+def zone_from(config):
+    """ZoneInfo of the TIMEZONE setting in a config mapping."""
+    return ZoneInfo(config.get("TIMEZONE") or DEFAULT_TZ)
 
 
 def zone():
-    name = current_app.config.get("TIMEZONE", DEFAULT_TZ) if has_app_context() else DEFAULT_TZ
-    return ZoneInfo(name)
+    """The current app's zone (the default zone outside an app context)."""
+    return zone_from(current_app.config) if has_app_context() else ZoneInfo(DEFAULT_TZ)
 
 
-def now():
-    """Aware local datetime."""
-    return datetime.datetime.now(zone())
+def now(tz=None):
+    """Aware local datetime (in ``tz``, default the configured zone)."""
+    return datetime.datetime.now(tz or zone())
 
 
-def today():
-    return now().date()
+def today(tz=None):
+    return now(tz).date()
 
 
-def to_local(utc_naive):
-    """Stored naive-UTC datetime -> aware local datetime."""
+def to_local(utc_naive, tz=None):
+    """Stored naive-UTC datetime -> aware local datetime (in ``tz``, default the
+    configured zone)."""
     if utc_naive is None:
         return None
-    return utc_naive.replace(tzinfo=datetime.timezone.utc).astimezone(zone())
+    return utc_naive.replace(tzinfo=datetime.timezone.utc).astimezone(tz or zone())

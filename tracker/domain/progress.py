@@ -4,6 +4,7 @@ Amounts are Decimals (万元, or a count for ``negotiations``); percentages are
 Decimals in percent with 2 places (see periods.pct). Monthly actuals are a
 12-tuple of amounts, one per calendar month (months not yet started are 0).
 """
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -46,7 +47,7 @@ class StatusBands:
             return cls()
         if isinstance(value, cls):
             return value
-        if isinstance(value, dict):
+        if isinstance(value, Mapping):
             return cls(**{k: Decimal(str(v)) for k, v in value.items()})
         return cls(*(Decimal(str(v)) for v in value))
 

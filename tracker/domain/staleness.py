@@ -4,6 +4,7 @@ No progress for 60 days = yellow, 90 days = red, 180 days = proposed 退库
 (DESIGN.md, Milestones). Pure rules: no Flask, no peewee.
 """
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import pipeline
@@ -39,6 +40,18 @@ class Thresholds:
     def __post_init__(self):
         if not 0 < self.yellow < self.red < self.propose_drop:
             raise ValueError("stale thresholds must grow: 0 < yellow < red < propose_drop")
+
+    @classmethod
+    def from_config(cls, value):
+        """None (the defaults), a Thresholds, a mapping of the levels' days or a
+        sequence (yellow, red, propose_drop), as in the STALE_DAYS setting."""
+        if value is None:
+            return cls()
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, Mapping):
+            return cls(**{k: int(v) for k, v in value.items()})
+        return cls(*(int(v) for v in value))
 
     def days(self, level):
         return getattr(self, level)

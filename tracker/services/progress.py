@@ -5,7 +5,7 @@ emails build on. All objects are frozen dataclasses; amounts are Decimal
 万元 (a count for ``negotiations``); percentages are Decimal percent with 2
 places (50.00 = 50%); dates are ``datetime.date``.
 
-``build_report(year, as_of) -> CityReport``
+``build_report(year, as_of, options=None) -> CityReport``
     year, as_of, precision ("month" | "day"), time_progress (时序进度),
     rows:     tuple[TaskForceProgress], one per active task force, ranked
               (best first): task_force_id, code, name, kind,
@@ -33,20 +33,22 @@ places (50.00 = 50%); dates are ``datetime.date``.
     forecast (projected year-end value), forecast_completion, monthly
     (12 amounts per month), cumulative_monthly (12 running totals).
 
-``task_force_report(task_force, year, as_of) -> TaskForceProgress`` gives the
-same numbers for one team (its rank is 0: not ranked alone).
+``task_force_report(task_force, year, as_of, options=None) -> TaskForceProgress``
+gives the same numbers for one team (its rank is 0: not ranked alone);
+``county_progress(year, as_of, options=None, county_ids=None)`` the counties alone.
 
-``quarter_results(year, quarter) -> tuple[QuarterResult]`` gives what the
+``quarter_results(year, quarter, options=None) -> tuple[QuarterResult]`` gives what the
 scheduler freezes at a quarter close: per task force and metric the target
 and its version, checkpoint target, quarter actual, cumulative, completion,
 time progress, gap points and status, judged at the quarter's last day.
 
-Settings (app config, all optional): PROGRESS_PRECISION ("month"),
-PROGRESS_STATUS_BANDS (e.g. {"green": 0, "yellow": -10, "orange": -30}),
-FORECAST_PROBABILITIES ({"reserve": 0.1, "packaged": 0.3, "negotiating": 0.6}),
-COUNTY_GROWTH_GOAL (20, percent; a county target version overrides it),
-FORECAST_CONTRACT_SHARE (0.2: expected contract value of an unsigned project
-without one = planned investment x share).
+Settings (defaults in tracker.config.Defaults): PROGRESS_PRECISION,
+PROGRESS_STATUS_BANDS, FORECAST_PROBABILITIES, COUNTY_GROWTH_GOAL (percent; a
+county target version overrides it), FORECAST_CONTRACT_SHARE (expected contract
+value of an unsigned project without one = planned investment x share).
+``options_from(config)`` turns a config mapping into a frozen ProgressOptions;
+the entry points take it as ``options``, built from the current app's config
+(``current_options()``) when left out. Nothing below them reads the app config.
 
 Forecast: actual + sum over open projects whose expected signing date lies
 after ``as_of`` within the year of probability(stage) x amount (see
@@ -58,14 +60,17 @@ from decimal import Decimal
 
 from flask import current_app, has_app_context
 
+from ..config import setting
 from ..domain import forecast as F
 from ..domain import metrics as M
 from ..domain import milestones as MS
 from ..domain import periods
 from ..domain import progress as P
-from ..models import County, TaskForce
+from ..models import TaskForce
+from . import county_growth
 from . import metrics as Q
 from . import targets as T
+from .county_growth import CountyProgress  # noqa: F401 - part of the report contract
 
 ZERO = Decimal("0.00")
 
@@ -132,30 +137,6 @@ class TaskForceProgress:
 
 
 @dataclass(frozen=True)
-class CountyProgress:
-    county_id: int
-    code: str
-    name: str
-    kind: str
-    actual: Decimal                    # funds received 1 Jan .. as_of
-    last_year_same_period: Decimal | None
-    last_year_total: Decimal           # previous year's ledger actual
-    base: Decimal | None               # base used for the goal
-    base_source: str                   # "ledger" | "manual" | "none"
-    growth_goal: Decimal               # percent, default 20
-    target: Decimal | None             # base x (1 + goal)
-    target_version: int
-    completion: Decimal | None         # actual / target
-    growth: Decimal | None             # actual vs last year's same period, percent
-    gap_points: Decimal | None         # growth - goal
-    status: str
-
-    @property
-    def status_label(self):
-        return P.STATUS_LABELS[self.status]
-
-
-@dataclass(frozen=True)
 class Warning:
     level: str          # "red" | "orange" | "yellow" | "info"
     kind: str           # "behind" | "no_target" | "county_growth"
@@ -203,10 +184,11 @@ class QuarterResult:
     status: str
 
 
-# --- settings -----------------------------------------------------------------------
+# --- options ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Settings:
+class ProgressOptions:
+    """How progress is judged; the defaults equal ``options_from({})``."""
     precision: str = periods.MONTH
     bands: P.StatusBands = P.DEFAULT_BANDS
     probabilities: dict = field(default_factory=lambda: dict(F.DEFAULT_PROBABILITIES))
@@ -214,76 +196,88 @@ class Settings:
     contract_share: Decimal = Q.DEFAULT_CONTRACT_SHARE
 
 
-def settings():
-    """Settings from the app config (defaults outside an app context)."""
-    if not has_app_context():
-        return Settings()
-    cfg = current_app.config
-    return Settings(
-        precision=cfg.get("PROGRESS_PRECISION", periods.MONTH),
-        bands=P.StatusBands.from_config(cfg.get("PROGRESS_STATUS_BANDS")),
-        probabilities=F.probabilities(cfg.get("FORECAST_PROBABILITIES")),
-        county_growth_goal=Decimal(str(cfg.get("COUNTY_GROWTH_GOAL", T.DEFAULT_GROWTH_PCT))),
-        contract_share=Decimal(str(cfg.get("FORECAST_CONTRACT_SHARE",
-                                           Q.DEFAULT_CONTRACT_SHARE))),
-    )
+Settings = ProgressOptions  # former name
+
+
+def options_from(config):
+    """ProgressOptions from a config mapping (missing settings: tracker.config.Defaults)."""
+    return ProgressOptions(
+        precision=setting(config, "PROGRESS_PRECISION"),
+        bands=P.StatusBands.from_config(setting(config, "PROGRESS_STATUS_BANDS")),
+        probabilities=F.probabilities(setting(config, "FORECAST_PROBABILITIES")),
+        county_growth_goal=Decimal(str(setting(config, "COUNTY_GROWTH_GOAL"))),
+        contract_share=Decimal(str(setting(config, "FORECAST_CONTRACT_SHARE"))))
+
+
+def current_options():
+    """Options of the current app (the defaults outside an app context); only the
+    entry points call this, when no options are given."""
+    return options_from(current_app.config) if has_app_context() else ProgressOptions()
+
+
+settings = current_options  # former name
 
 
 # --- pure assembly -----------------------------------------------------------------
 
 def metric_progress(key, year, as_of, target, target_version, monthly, shares,
-                    pipeline_by_stage=None, cfg=None):
+                    pipeline_by_stage=None, options=None):
     """MetricProgress of one metric from its target and 12 monthly actuals."""
-    cfg = cfg or Settings()
+    options = options or ProgressOptions()
     metric = M.get(key)
     target = None if target is None else P.amount(target)
-    tp = periods.time_progress(year, as_of, cfg.precision)
+    tp = periods.time_progress(year, as_of, options.precision)
     running = P.cumulative(monthly)
     last = periods.clamp(as_of, year)
     actual = running[last.month - 1] if last else ZERO
     comp = P.completion(actual, target)
     gap = P.gap_points(comp, tp)
     cps = P.checkpoints(target, shares)
-    open_qs = periods.open_quarters(year, as_of)
-    catch = P.catch_up(target, cps, actual, open_qs)
-    needed = {c.quarter: c.needed for c in catch}
-    per_quarter = P.quarter_totals(monthly)
-    quarters = []
-    for q in periods.QUARTERS:
-        end = periods.quarter_end(year, q)
-        closed = as_of >= end
-        cum = running[3 * q - 1]
-        q_tp = periods.time_progress(year, min(end, as_of), cfg.precision)
-        q_comp = P.completion(cum, target)
-        q_gap = P.gap_points(q_comp, q_tp)
-        quarters.append(QuarterProgress(
-            q, periods.quarter_key(year, q), cps[q - 1], per_quarter[q - 1], cum, closed,
-            q_comp, q_tp, q_gap, P.status(q_gap, cfg.bands), needed.get(q)))
+    catch = P.catch_up(target, cps, actual, periods.open_quarters(year, as_of))
     if as_of >= periods.year_end(year):
         projected = actual
     else:
-        projected = F.project(key, actual, pipeline_by_stage or {}, cfg.probabilities)
+        projected = F.project(key, actual, pipeline_by_stage or {}, options.probabilities)
     return MetricProgress(
         key=key, label=metric.label, unit=metric.unit, target=target,
         target_version=target_version or 0, actual=actual, completion=comp,
-        time_progress=tp, gap_points=gap, status=P.status(gap, cfg.bands),
+        time_progress=tp, gap_points=gap, status=P.status(gap, options.bands),
         milestones=MS.judge(year, as_of, target, cps, monthly),
-        checkpoints=cps, quarters=tuple(quarters), catch_up=catch,
+        checkpoints=cps, quarters=_quarters(year, as_of, target, cps, monthly, running, catch,
+                                            options),
+        catch_up=catch,
         remaining=None if target is None else P.amount(max(target - actual, ZERO)),
         forecast=projected, forecast_completion=P.completion(projected, target),
         monthly=tuple(monthly), cumulative_monthly=running)
 
 
+def _quarters(year, as_of, target, cps, monthly, running, catch, options):
+    """QuarterProgress Q1..Q4, each judged at its end (or at ``as_of`` while open)."""
+    needed = {c.quarter: c.needed for c in catch}
+    per_quarter = P.quarter_totals(monthly)
+    out = []
+    for q in periods.QUARTERS:
+        end = periods.quarter_end(year, q)
+        cum = running[3 * q - 1]
+        q_tp = periods.time_progress(year, min(end, as_of), options.precision)
+        q_comp = P.completion(cum, target)
+        q_gap = P.gap_points(q_comp, q_tp)
+        out.append(QuarterProgress(
+            q, periods.quarter_key(year, q), cps[q - 1], per_quarter[q - 1], cum, as_of >= end,
+            q_comp, q_tp, q_gap, P.status(q_gap, options.bands), needed.get(q)))
+    return tuple(out)
+
+
 _STATUS_ORDER = {P.RED: 0, P.ORANGE: 1, P.YELLOW: 2, P.GREEN: 3, P.GREY: 4}
 
 
-def _team_row(team, year, as_of, monthly, targets, shares, pipeline, cfg):
+def _team_row(team, year, as_of, monthly, targets, shares, pipeline, options):
     metrics = {}
     for key in M.KEYS:
         tgt = targets.get((team.id, key))
         metrics[key] = metric_progress(
             key, year, as_of, tgt.value if tgt else None, tgt.version if tgt else 0,
-            monthly[key], shares[key], pipeline.get(key, {}), cfg)
+            monthly[key], shares[key], pipeline.get(key, {}), options)
     judged = [m for m in metrics.values() if m.completion is not None]
     score = P.pct(sum((m.completion for m in judged), Decimal(0)) / len(judged)) \
         if judged else None
@@ -297,7 +291,7 @@ def _ranked(rows):
                                    i, r.status) for i, r in enumerate(ordered, start=1))
 
 
-def _totals(rows, year, as_of, shares, cfg):
+def _totals(rows, year, as_of, shares, options):
     totals = {}
     for key in M.KEYS:
         monthly = [ZERO] * 12
@@ -309,69 +303,11 @@ def _totals(rows, year, as_of, shares, cfg):
                 target = (target or ZERO) + m.target
             forecast_extra += m.forecast - m.actual
         base = metric_progress(key, year, as_of, target, 0, tuple(P.amount(v) for v in monthly),
-                               shares[key], None, cfg)
+                               shares[key], None, options)
         forecast = P.amount(base.forecast + forecast_extra)
         totals[key] = MetricProgress(**{**base.__dict__, "forecast": forecast,
                                         "forecast_completion": P.completion(forecast, target)})
     return totals
-
-
-# --- counties -----------------------------------------------------------------------
-
-def county_progress(year, as_of, cfg=None, county_ids=None):
-    """CountyProgress for the active counties/zones (or ``county_ids``).
-
-    Base: a hand-entered base in the county's current target version wins
-    (entered when the ledger has no history); otherwise last year's full-year
-    ledger actual. Growth compares this year's funds up to ``as_of`` with the
-    same period last year (from the ledger; with a manual base, the base
-    pro-rated by time progress). Status colours growth - goal with the bands;
-    grey without a base; green when last year's same period had nothing (growth
-    is then None) but this year has funds.
-    """
-    cfg = cfg or Settings()
-    q = County.select().where(County.active == True)  # noqa: E712
-    if county_ids is not None:
-        q = q.where(County.id.in_(list(county_ids)))
-    counties = list(q.order_by(County.code))
-    ids = [c.id for c in counties]
-    last = periods.clamp(as_of, year)
-    prev_start, prev_end = periods.year_start(year - 1), periods.year_end(year - 1)
-    funds = Q.county_funds_windows({
-        "this_year": (periods.year_start(year), last) if last else None,
-        "prev_total": (prev_start, prev_end),
-        "prev_same": (prev_start, Q.same_day_last_year(last)) if last else None,
-    }, ids)
-    this_year, prev_total, prev_same = \
-        funds["this_year"], funds["prev_total"], funds["prev_same"]
-    goals = T.current_county_targets(year, ids)
-    tp = periods.time_progress(year, as_of, cfg.precision)
-    out = []
-    for c in counties:
-        goal_row = goals.get(c.id)
-        growth_goal = Decimal(goal_row.growth_pct) if goal_row else cfg.county_growth_goal
-        actual = this_year.get(c.id, ZERO)
-        total_prev = prev_total.get(c.id, ZERO)
-        if goal_row is not None and goal_row.base is not None:
-            base, source = Decimal(goal_row.base), "manual"
-            same = P.amount(base * tp / periods.HUNDRED)
-        elif total_prev > 0:
-            base, source = total_prev, "ledger"
-            same = prev_same.get(c.id, ZERO)
-        else:
-            base, source, same = None, "none", None
-        target = P.amount(base * (periods.HUNDRED + growth_goal) / periods.HUNDRED) \
-            if base is not None else None
-        growth = P.pct((actual - same) * periods.HUNDRED / same) if same else None
-        gap = P.pct(growth - growth_goal) if growth is not None else None
-        colour = P.status(gap, cfg.bands)
-        if base is not None and not same and actual > 0:
-            colour = P.GREEN   # nothing by this date last year: any funds beat it
-        out.append(CountyProgress(
-            c.id, c.code, c.name, c.kind, actual, same, total_prev, base, source, growth_goal,
-            target, goal_row.version if goal_row else 0, P.completion(actual, target), growth,
-            gap, colour))
-    return tuple(out)
 
 
 # --- warnings -----------------------------------------------------------------------
@@ -410,43 +346,43 @@ def _teams(task_force_ids=None):
     return list(q.order_by(TaskForce.code))
 
 
-def _rows_for(teams, year, as_of, cfg):
+def _rows_for(teams, year, as_of, options):
     ids = [t.id for t in teams]
     actuals = Q.monthly_actuals(year, as_of, ids)
-    pipeline = Q.pipeline_amounts(year, ids, as_of=as_of, contract_share=cfg.contract_share)
+    pipeline = Q.pipeline_amounts(year, ids, as_of=as_of, contract_share=options.contract_share)
     targets = T.current_targets(year, ids)
     shares = T.shares_for(year)
     rows = [_team_row(t, year, as_of, Q.team_monthly(actuals, t.id), targets, shares,
-                      pipeline.get(t.id, {}), cfg) for t in teams]
+                      pipeline.get(t.id, {}), options) for t in teams]
     return rows, shares
 
 
-def build_report(year, as_of, cfg=None):
+def build_report(year, as_of, options=None):
     """The city progress report for ``year`` judged at ``as_of``."""
-    cfg = cfg or settings()
+    options = options or current_options()
     year = int(year)
-    rows, shares = _rows_for(_teams(), year, as_of, cfg)
+    rows, shares = _rows_for(_teams(), year, as_of, options)
     ranked = _ranked(rows)
-    counties = county_progress(year, as_of, cfg)
-    return CityReport(year=year, as_of=as_of, precision=cfg.precision,
-                      time_progress=periods.time_progress(year, as_of, cfg.precision),
-                      rows=ranked, totals=_totals(ranked, year, as_of, shares, cfg),
+    counties = county_growth.county_progress(year, as_of, options)
+    return CityReport(year=year, as_of=as_of, precision=options.precision,
+                      time_progress=periods.time_progress(year, as_of, options.precision),
+                      rows=ranked, totals=_totals(ranked, year, as_of, shares, options),
                       counties=counties, warnings=_warnings(ranked, counties), shares=shares)
 
 
-def task_force_report(task_force, year, as_of, cfg=None):
+def task_force_report(task_force, year, as_of, options=None):
     """TaskForceProgress of one task force (active or not), rank 0."""
-    cfg = cfg or settings()
+    options = options or current_options()
     team = task_force if isinstance(task_force, TaskForce) else TaskForce.get_by_id(task_force)
-    rows, _ = _rows_for([team], int(year), as_of, cfg)
+    rows, _ = _rows_for([team], int(year), as_of, options)
     return rows[0]
 
 
-def quarter_results(year, quarter, cfg=None, task_force_ids=None):
+def quarter_results(year, quarter, options=None, task_force_ids=None):
     """Per active task force and metric: the quarter's result judged at its last day."""
-    cfg = cfg or settings()
+    options = options or current_options()
     as_of = periods.quarter_end(year, quarter)
-    rows, _ = _rows_for(_teams(task_force_ids), year, as_of, cfg)
+    rows, _ = _rows_for(_teams(task_force_ids), year, as_of, options)
     out = []
     for row in rows:
         for key, m in row.metrics.items():
@@ -456,3 +392,8 @@ def quarter_results(year, quarter, cfg=None, task_force_ids=None):
                 qp.checkpoint, qp.actual, qp.cumulative, qp.completion, qp.time_progress,
                 qp.gap_points, qp.status))
     return tuple(out)
+
+
+def county_progress(year, as_of, options=None, county_ids=None):
+    """CountyProgress for the active counties/zones (or ``county_ids``)."""
+    return county_growth.county_progress(year, as_of, options or current_options(), county_ids)

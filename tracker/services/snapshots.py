@@ -12,7 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ..db import database
 from ..domain import periods
+from ..domain import progress as P
 from ..models import QuarterSnapshot, utcnow
+from . import progress, targets
 
 CENT = Decimal("0.01")
 
@@ -67,17 +69,15 @@ def _money(value):
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _progress_rows(year, quarter):
+def _progress_rows(year, quarter, options):
     """SnapshotRows for every active task force and metric: the progress
     service's numbers at the quarter's last day, plus the checkpoint share and
     the catch-up target set at this close (the remaining annual target spread
     evenly over the remaining quarters; none after Q4)."""
-    from ..domain import progress as P
-    from . import progress, targets
     shares = targets.shares_for(year)
     open_qs = periods.open_quarters(year, periods.quarter_end(year, quarter))
     rows = []
-    for r in progress.quarter_results(year, quarter):
+    for r in progress.quarter_results(year, quarter, options):
         metric_shares = shares.get(r.metric, P.DEFAULT_SHARES)
         catch = P.catch_up(r.target, P.checkpoints(r.target, metric_shares), r.cumulative,
                            open_qs)
@@ -93,12 +93,15 @@ def _progress_rows(year, quarter):
     return rows
 
 
-def freeze_quarter(year, quarter, rows=None, frozen_at=None):
+def freeze_quarter(year, quarter, rows=None, frozen_at=None, options=None):
     """Freeze ``year``/``quarter``; ``rows`` (SnapshotRows) default to the
-    progress service's numbers at the quarter's last day. Idempotent."""
+    progress service's numbers at the quarter's last day, judged with
+    ``options`` (progress.ProgressOptions, default: the current app's). Idempotent."""
     if quarter not in periods.QUARTERS:
         raise ValueError(f"quarter must be 1..4, not {quarter!r}")
-    rows = list(_progress_rows(year, quarter) if rows is None else rows)
+    if rows is None:
+        rows = _progress_rows(year, quarter, options or progress.current_options())
+    rows = list(rows)
     frozen_at = frozen_at or utcnow()
     names = [f.name for f in fields(SnapshotRow)]
     created = kept = 0

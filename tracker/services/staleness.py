@@ -6,16 +6,22 @@ clears the milder flag ("escalated") and opens the next; new progress or a
 project leaving the watched stages clears it ("progress" / "closed").
 Re-running a scan for the same date changes nothing.
 
-A project's silence starts at its last_progress_on, or at the day it was
-created when it has never logged progress.
+A project's silence starts at its last_progress_on, or at the (local) day it
+was created when it has never logged progress.
+
+Settings: STALE_DAYS and TIMEZONE (defaults in tracker.config.Defaults).
+``options_from(config)`` gives a frozen StaleOptions; ``scan`` takes it as
+``options``, built from the current app's config when left out.
 """
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_app_context
 from peewee import JOIN, Case, fn
 
 from .. import clock
+from ..config import setting
 from ..db import database
 from ..domain import staleness
 from ..models import Project, StaleFlag, TaskForce, User
@@ -25,10 +31,28 @@ PROGRESS = "progress"
 CLOSED = "closed"
 
 
-def thresholds():
-    """Thresholds from config STALE_DAYS = (yellow, red, propose_drop), default 60/90/180."""
-    days = current_app.config.get("STALE_DAYS")
-    return staleness.Thresholds(*days) if days else staleness.DEFAULT
+@dataclass(frozen=True)
+class StaleOptions:
+    """Days at which each level starts, and the zone giving creation dates."""
+    thresholds: staleness.Thresholds = staleness.DEFAULT
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(clock.DEFAULT_TZ))
+
+
+def options_from(config):
+    """StaleOptions from a config mapping: STALE_DAYS = (yellow, red, propose_drop)
+    and TIMEZONE (missing settings: tracker.config.Defaults)."""
+    return StaleOptions(thresholds=staleness.Thresholds.from_config(setting(config, "STALE_DAYS")),
+                        zone=clock.zone_from(config))
+
+
+def current_options():
+    """Options of the current app (the defaults outside an app context)."""
+    return options_from(current_app.config) if has_app_context() else StaleOptions()
+
+
+def thresholds(config=None):
+    """Thresholds of ``config`` (default: the current app's config)."""
+    return (current_options() if config is None else options_from(config)).thresholds
 
 
 @dataclass(frozen=True)
@@ -45,15 +69,16 @@ class ScanResult:
                 f"当前 {current}")
 
 
-def _reference(last_progress_on, created_at):
+def _reference(last_progress_on, created_at, zone):
     if last_progress_on is not None:
         return last_progress_on
-    return clock.to_local(created_at).date() if created_at else None
+    return clock.to_local(created_at, zone).date() if created_at else None
 
 
-def _candidates(as_of, limits):
+def _candidates(as_of, options):
     """{project id: (level, since, reference)} for watched projects silent long
     enough at ``as_of`` for a flag."""
+    limits = options.thresholds
     cutoff = as_of - datetime.timedelta(days=limits.yellow)
     # created_at is UTC; one day of slack covers the zone offset, the exact
     # local date is checked in Python below.
@@ -68,7 +93,7 @@ def _candidates(as_of, limits):
              .tuples())
     out = {}
     for pid, last, created in query:
-        reference = _reference(last, created)
+        reference = _reference(last, created, options.zone)
         if reference is None:
             continue
         level, since = staleness.assess(reference, as_of, limits)
@@ -87,70 +112,78 @@ def _chunks(items, size=CHUNK):
         yield items[i:i + size]
 
 
-def scan(as_of):
+def scan(as_of, options=None):
     """Bring the open stale flags in line with ``as_of``; returns a ScanResult.
+    ``options``: StaleOptions (default: from the current app's config).
 
     A fixed number of statements whatever the ledger size (up to chunking):
     one query of candidate projects, one of open flags, one for the stage of
     flagged projects that are no longer candidates, one for earlier flags of
     the same silences, then grouped UPDATEs and a bulk INSERT in one transaction.
     """
-    limits = thresholds()
-    raised = {level: 0 for level in staleness.LEVELS}
-    cleared = 0
+    options = options or current_options()
     with database.atomic():
-        wanted = _candidates(as_of, limits)
-        open_flags = {pid: (fid, level, _date(last)) for fid, pid, level, last in (
+        wanted = _candidates(as_of, options)
+        open_now = {pid: (fid, level, _date(last)) for fid, pid, level, last in (
             StaleFlag.select(StaleFlag.id, StaleFlag.project, StaleFlag.level,
                              StaleFlag.last_progress_on)
             .where(StaleFlag.cleared_on.is_null()).tuples())}
-        gone = [pid for pid in open_flags if pid not in wanted]
-        watched = _watched(gone)
-
-        to_clear = {ESCALATED: [], PROGRESS: [], CLOSED: []}
-        for pid, (fid, level, last) in open_flags.items():
-            want = wanted.get(pid)
-            if want and (level, last) == (want[0], want[2]):
-                continue
-            if want and want[2] == last:
-                reason = ESCALATED
-            elif want is None and pid not in watched:
-                reason = CLOSED
-            else:
-                reason = PROGRESS
-            to_clear[reason].append(fid)
-        for reason, ids in to_clear.items():
-            for chunk in _chunks(ids):
-                (StaleFlag.update(cleared_on=as_of, cleared_reason=reason)
-                 .where(StaleFlag.id.in_(chunk)).execute())
-            cleared += len(ids)
-
-        to_raise = {pid: want for pid, want in wanted.items()
-                    if pid not in open_flags
-                    or open_flags[pid][1:] != (want[0], want[2])}
-        earlier = _earlier_flags(to_raise)
-        reopen, create = [], []
-        for pid, (level, since, reference) in to_raise.items():
-            existing = earlier.get((pid, level, reference))
-            if existing:  # raised before for this same silence: reopen it
-                reopen.append(existing)
-            else:
-                create.append((pid, level, reference, since, as_of))
-            raised[level] += 1
-        for chunk in _chunks(reopen):
-            (StaleFlag.update(cleared_on=None, cleared_reason="")
-             .where(StaleFlag.id.in_(chunk)).execute())
-        fields = [StaleFlag.project, StaleFlag.level, StaleFlag.last_progress_on,
-                  StaleFlag.since, StaleFlag.raised_on]
-        for chunk in _chunks(create, CHUNK // len(fields)):
-            StaleFlag.insert_many(chunk, fields=fields).execute()
-
+        cleared = _clear_outdated(open_now, wanted, as_of)
+        raised = _raise_wanted(open_now, wanted, as_of)
     counts = {level: 0 for level in staleness.LEVELS}
     for level, n in (StaleFlag.select(StaleFlag.level, fn.COUNT(StaleFlag.id))
                      .where(StaleFlag.cleared_on.is_null())
                      .group_by(StaleFlag.level).tuples()):
         counts[level] = counts.get(level, 0) + n
     return ScanResult(as_of=as_of, raised=raised, cleared=cleared, open=counts)
+
+
+def _clear_outdated(open_now, wanted, as_of):
+    """Clear the open flags (``open_now``: {project id: (flag id, level, silence
+    start)}) that no longer match ``wanted``, each with its reason; returns how many."""
+    watched = _watched([pid for pid in open_now if pid not in wanted])
+    to_clear = {ESCALATED: [], PROGRESS: [], CLOSED: []}
+    for pid, (fid, level, last) in open_now.items():
+        want = wanted.get(pid)
+        if want and (level, last) == (want[0], want[2]):
+            continue
+        if want and want[2] == last:
+            reason = ESCALATED
+        elif want is None and pid not in watched:
+            reason = CLOSED
+        else:
+            reason = PROGRESS
+        to_clear[reason].append(fid)
+    for reason, ids in to_clear.items():
+        for chunk in _chunks(ids):
+            (StaleFlag.update(cleared_on=as_of, cleared_reason=reason)
+             .where(StaleFlag.id.in_(chunk)).execute())
+    return sum(len(ids) for ids in to_clear.values())
+
+
+def _raise_wanted(open_now, wanted, as_of):
+    """Open the wanted flags not open yet: reopen an earlier flag of the same
+    silence, else insert one. Returns {level: flags raised}."""
+    raised = {level: 0 for level in staleness.LEVELS}
+    to_raise = {pid: want for pid, want in wanted.items()
+                if pid not in open_now or open_now[pid][1:] != (want[0], want[2])}
+    earlier = _earlier_flags(to_raise)
+    reopen, create = [], []
+    for pid, (level, since, reference) in to_raise.items():
+        existing = earlier.get((pid, level, reference))
+        if existing:  # raised before for this same silence: reopen it
+            reopen.append(existing)
+        else:
+            create.append((pid, level, reference, since, as_of))
+        raised[level] += 1
+    for chunk in _chunks(reopen):
+        (StaleFlag.update(cleared_on=None, cleared_reason="")
+         .where(StaleFlag.id.in_(chunk)).execute())
+    fields = [StaleFlag.project, StaleFlag.level, StaleFlag.last_progress_on,
+              StaleFlag.since, StaleFlag.raised_on]
+    for chunk in _chunks(create, CHUNK // len(fields)):
+        StaleFlag.insert_many(chunk, fields=fields).execute()
+    return raised
 
 
 def _watched(project_ids):
