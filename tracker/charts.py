@@ -120,67 +120,102 @@ def cumulative_chart(labels, checkpoints, actuals, *, catch_up=None, forecast=No
     ups = [_num(v) for v in (catch_up or [None] * n)]
     fc = _num(forecast)
     top = _nice_max(max([v for v in cps + acts + ups + [fc] if v is not None] + [0.0]))
-    left, right, top_pad, bottom = 64, 12, 26 if title else 12, 34
-    plot_w, plot_h = width - left - right, height - top_pad - bottom
-    step = plot_w / n
+    plot = _Plot(width, height, n, top, 26 if title else 12)
+    body = [_text(plot.left, 16, title, size=12, weight="bold")] if title else []
+    body += _cumulative_axes(plot, labels, fmt, unit)
+    body += _cumulative_lines(plot, cps, acts, ups)
+    body += _cumulative_points(plot, labels, cps, acts, fc, fmt)
+    body += _cumulative_legend(plot, legend)
+    return _svg(width, height, body, title or "累计完成与节点目标")
 
-    def x_at(i):  # right edge of period i (the period's end)
-        return left + step * (i + 1)
 
-    def y_at(v):
-        return top_pad + plot_h - (v / top) * plot_h
+class _Plot:
+    """Geometry of a cumulative chart: ``n`` periods across, 0..``top`` up."""
+    left, right, bottom = 64, 12, 34
 
+    def __init__(self, width, height, n, top, top_pad):
+        self.width, self.height, self.top, self.top_pad = width, height, top, top_pad
+        self.plot_w = width - self.left - self.right
+        self.plot_h = height - top_pad - self.bottom
+        self.step = self.plot_w / n
+
+    def x_at(self, i):  # right edge of period i (the period's end)
+        return self.left + self.step * (i + 1)
+
+    def y_at(self, v):
+        return self.top_pad + self.plot_h - (v / self.top) * self.plot_h
+
+
+def _points(pts):
+    return " ".join(f"{_f(x)},{_f(y)}" for x, y in pts)
+
+
+def _cumulative_axes(plot, labels, fmt, unit):
+    """Horizontal grid with value labels, period names, the unit."""
     body = []
-    if title:
-        body.append(_text(left, 16, title, size=12, weight="bold"))
-    for k in range(5):  # horizontal grid with axis labels
-        v = top * k / 4
-        y = y_at(v)
-        body.append(f'<line x1="{left}" y1="{_f(y)}" x2="{_f(width - right)}" y2="{_f(y)}" '
-                    f'stroke="{COLORS["line"]}" stroke-width="1"/>')
-        body.append(_text(left - 4, y + 4, fmt(v), size=10, anchor="end", fill=COLORS["muted"]))
+    for k in range(5):
+        v = plot.top * k / 4
+        y = plot.y_at(v)
+        body.append(f'<line x1="{plot.left}" y1="{_f(y)}" x2="{_f(plot.width - plot.right)}" '
+                    f'y2="{_f(y)}" stroke="{COLORS["line"]}" stroke-width="1"/>')
+        body.append(_text(plot.left - 4, y + 4, fmt(v), size=10, anchor="end",
+                          fill=COLORS["muted"]))
     for i, name in enumerate(labels):
-        body.append(_text(x_at(i) - step / 2, height - bottom + 16, name, size=11,
-                          anchor="middle", fill=COLORS["muted"]))
+        body.append(_text(plot.x_at(i) - plot.step / 2, plot.height - plot.bottom + 16, name,
+                          size=11, anchor="middle", fill=COLORS["muted"]))
     if unit:
-        body.append(_text(4, height - 6, unit, size=10, fill=COLORS["muted"]))
-    # checkpoint: cumulative target from the year start to each period end
-    pts = [(left, y_at(0.0))] + [(x_at(i), y_at(v)) for i, v in enumerate(cps)]
-    body.append('<polyline class="checkpoint" fill="none" stroke="{}" stroke-width="1.5" '
-                'stroke-dasharray="5 3" points="{}"/>'.format(
-                    COLORS["plan"], " ".join(f"{_f(x)},{_f(y)}" for x, y in pts)))
+        body.append(_text(4, plot.height - 6, unit, size=10, fill=COLORS["muted"]))
+    return body
+
+
+def _cumulative_lines(plot, cps, acts, ups):
+    """Checkpoint (dashed, from the year start), catch-up (dotted), actual (solid)."""
+    origin = (plot.left, plot.y_at(0.0))
+    pts = [origin] + [(plot.x_at(i), plot.y_at(v)) for i, v in enumerate(cps)]
+    body = ['<polyline class="checkpoint" fill="none" stroke="{}" stroke-width="1.5" '
+            'stroke-dasharray="5 3" points="{}"/>'.format(COLORS["plan"], _points(pts))]
     if any(v is not None for v in ups):
-        up_pts = [(x_at(i), y_at(v)) for i, v in enumerate(ups) if v is not None]
+        up_pts = [(plot.x_at(i), plot.y_at(v)) for i, v in enumerate(ups) if v is not None]
         body.append('<polyline class="catch-up" fill="none" stroke="{}" stroke-width="1.5" '
-                    'stroke-dasharray="1 3" points="{}"/>'.format(
-                        COLORS["orange"], " ".join(f"{_f(x)},{_f(y)}" for x, y in up_pts)))
-    act_pts = [(left, y_at(0.0))] + [(x_at(i), y_at(v)) for i, v in enumerate(acts)
-                                     if v is not None]
+                    'stroke-dasharray="1 3" points="{}"/>'.format(COLORS["orange"],
+                                                                   _points(up_pts)))
+    act_pts = [origin] + [(plot.x_at(i), plot.y_at(v)) for i, v in enumerate(acts)
+                          if v is not None]
     if len(act_pts) > 1:
         body.append('<polyline class="actual" fill="none" stroke="{}" stroke-width="2.5" '
-                    'points="{}"/>'.format(
-                        COLORS["brand"], " ".join(f"{_f(x)},{_f(y)}" for x, y in act_pts)))
+                    'points="{}"/>'.format(COLORS["brand"], _points(act_pts)))
+    return body
+
+
+def _cumulative_points(plot, labels, cps, acts, fc, fmt):
+    """A dot per reached period (green when at or above its checkpoint), the forecast."""
+    body = []
     for i, v in enumerate(acts):
         if v is None:
             continue
         met = v >= cps[i]
-        body.append(f'<circle class="point" cx="{_f(x_at(i))}" cy="{_f(y_at(v))}" r="3.5" '
-                    f'fill="{COLORS["green"] if met else COLORS["red"]}">'
+        body.append(f'<circle class="point" cx="{_f(plot.x_at(i))}" cy="{_f(plot.y_at(v))}" '
+                    f'r="3.5" fill="{COLORS["green"] if met else COLORS["red"]}">'
                     f'<title>{escape(labels[i])}: {escape(fmt(v))} / {escape(fmt(cps[i]))}'
                     f'</title></circle>')
     if fc is not None:
-        body.append(f'<circle class="forecast" cx="{_f(x_at(n - 1))}" cy="{_f(y_at(fc))}" r="4" '
+        body.append(f'<circle class="forecast" cx="{_f(plot.x_at(len(acts) - 1))}" '
+                    f'cy="{_f(plot.y_at(fc))}" r="4" '
                     f'fill="none" stroke="{COLORS["brand"]}" stroke-width="1.5">'
                     f'<title>预测 {escape(fmt(fc))}</title></circle>')
-    # legend
-    lx, ly = left + 4, top_pad + 10
-    body.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 16}" y2="{ly}" stroke="{COLORS["brand"]}" '
-                f'stroke-width="2.5"/>')
-    body.append(_text(lx + 20, ly + 4, legend[0], size=10))
-    body.append(f'<line x1="{lx + 76}" y1="{ly}" x2="{lx + 92}" y2="{ly}" '
-                f'stroke="{COLORS["plan"]}" stroke-width="1.5" stroke-dasharray="5 3"/>')
-    body.append(_text(lx + 96, ly + 4, legend[1], size=10))
-    return _svg(width, height, body, title or "累计完成与节点目标")
+    return body
+
+
+def _cumulative_legend(plot, legend):
+    lx, ly = plot.left + 4, plot.top_pad + 10
+    return [
+        f'<line x1="{lx}" y1="{ly}" x2="{lx + 16}" y2="{ly}" stroke="{COLORS["brand"]}" '
+        f'stroke-width="2.5"/>',
+        _text(lx + 20, ly + 4, legend[0], size=10),
+        f'<line x1="{lx + 76}" y1="{ly}" x2="{lx + 92}" y2="{ly}" '
+        f'stroke="{COLORS["plan"]}" stroke-width="1.5" stroke-dasharray="5 3"/>',
+        _text(lx + 96, ly + 4, legend[1], size=10),
+    ]
 
 
 def funnel(stages, *, title="", width=360, row_height=24, fmt=None):
