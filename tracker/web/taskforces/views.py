@@ -1,19 +1,16 @@
 """Task-force pages: list, detail, and create/edit for bureau and admin users."""
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
-from playhouse.flask_utils import get_object_or_404
 
 from ...domain import pipeline
-from ...models import TaskForce
+from ...domain.errors import ValidationError
 from ...services import taskforces as service
+from ..forms import apply_errors
 from ..permissions import bureau_required
 from .forms import TaskForceForm
 from .progress import progress_context
 
 bp = Blueprint("taskforces", __name__, url_prefix="/taskforces")
-
-def _get_team(code):
-    return get_object_or_404(TaskForce, TaskForce.code == code)
 
 
 @bp.route("/")
@@ -25,7 +22,7 @@ def index():
 
 @bp.route("/<code>")
 def detail(code):
-    team = _get_team(code)
+    team = service.get_task_force(code)
     context = {
         "team": team,
         "members": service.members(team),
@@ -38,10 +35,15 @@ def detail(code):
     return render_template("taskforces/detail.html", **context)
 
 
+def _form(team=None):
+    return TaskForceForm(obj=team, county_choices=service.county_choices(),
+                         member_choices=service.member_choices(team.id if team else None))
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @bureau_required
 def create():
-    form = TaskForceForm()
+    form = _form()
     if form.validate_on_submit():
         return _save(form, None)
     return render_template("taskforces/form.html", form=form, team=None)
@@ -50,8 +52,8 @@ def create():
 @bp.route("/<code>/edit", methods=["GET", "POST"])
 @bureau_required
 def edit(code):
-    team = _get_team(code)
-    form = TaskForceForm(obj=team, team=team)
+    team = service.get_task_force(code)
+    form = _form(team)
     if not form.is_submitted():
         form.counties.data = service.county_ids(team)
         form.members.data = service.member_ids(team)
@@ -63,9 +65,10 @@ def edit(code):
 def _save(form, team):
     try:
         saved = service.save_task_force(current_user._get_current_object(),
-                                        form.data_for_service(), team=team)
-    except service.DuplicateTaskForce as exc:
-        getattr(form, exc.field).errors.append(exc.message)
+                                        form.data_for_service(),
+                                        team_id=team.id if team else None)
+    except ValidationError as exc:
+        apply_errors(form, exc.errors, flash_rest=True)
         return render_template("taskforces/form.html", form=form, team=team)
     flash(f"已保存专班「{saved.name}」。", "success")
     return redirect(url_for("taskforces.detail", code=saved.code))
