@@ -170,8 +170,8 @@ def test_advance_skipping_stages_sets_all_skipped_dates(team, user):
     event = projects.change_stage(user, p, pipeline.SIGNED, on=on, contract_value="3000",
                                   signing_grade="framework", note="签约仪式")
     assert event.from_stage == pipeline.RESERVE and event.stage == pipeline.SIGNED
-    assert p.stage == pipeline.SIGNED  # caller's instance refreshed
     p = reload(p)
+    assert p.stage == pipeline.SIGNED
     assert p.packaged_on == p.negotiating_on == p.signed_on == on
     assert p.started_on is None
     assert p.contract_value == Decimal("3000.00") and p.signing_grade == "framework"

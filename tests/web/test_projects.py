@@ -190,13 +190,13 @@ def test_create_project_happy_path(app, client, auth, world):
 
 @pytest.mark.parametrize("overrides, message", [
     ({"planned_investment": "-5"}, "计划投资额不能为负数。"),
-    ({"planned_investment": "abc"}, "请输入数字"),
-    ({"planned_investment": "1e30"}, "超出合理范围"),
-    ({"planned_investment": "NaN"}, "请输入数字"),
+    ({"planned_investment": "abc"}, "必须是数字"),
+    ({"planned_investment": "1000000000000000000000000000000"}, "超出合理范围"),
+    ({"planned_investment": "NaN"}, "必须是数字"),
     ({"planned_investment": ""}, "请填写计划投资额。"),
     ({"name": ""}, "请填写项目名称。"),
     ({"on": "1900-01-01"}, "日期必须在"),
-    ({"on": "2100-01-01"}, "日期必须在"),
+    ({"on": "2100-01-01"}, "不能晚于今天"),
     ({"on": "yesterday"}, "请输入有效日期"),
     ({"expected_sign_date": "1900-01-01"}, "日期必须在"),
     ({"stage": pipeline.SIGNED}, "签约及之后的阶段必须填写签约额"),
@@ -272,8 +272,8 @@ def test_edit_project_happy_path_keeps_stage_dates(app, client, auth, world):
 
 @pytest.mark.parametrize("overrides, message", [
     ({"planned_investment": "-1"}, "不能为负数"),
-    ({"planned_investment": "abc"}, "请输入数字"),
-    ({"contract_value": "1e30"}, "超出合理范围"),
+    ({"planned_investment": "abc"}, "必须是数字"),
+    ({"contract_value": "1000000000000000000000000000000"}, "超出合理范围"),
     ({"expected_sign_date": "1900-01-01"}, "日期必须在"),
     ({"contract_value": ""}, "已签约项目的签约额不能为空。"),
 ])
@@ -294,7 +294,7 @@ def test_edit_duplicate_name_is_rejected(app, client, auth, world):
     before = db_state(app)
     response = client.post(f"/projects/{world.p1.id}/edit",
                            data=edit_data(world, world.p1, name="另一个项目"))
-    assert "该专班已有同名同投资方的项目。" in errors(response)
+    assert any("该专班已有同名同投资方的项目。" in e for e in errors(response))
     assert db_state(app) == before
 
 
@@ -319,8 +319,8 @@ def test_advance_stage_happy_path(app, client, auth, world):
 @pytest.mark.parametrize("data, message", [
     ({"stage-stage": pipeline.SIGNED}, "签约及之后的阶段必须填写签约额"),
     ({"stage-stage": pipeline.SIGNED, "stage-contract_value": "-5"}, "不能为负数"),
-    ({"stage-stage": pipeline.SIGNED, "stage-contract_value": "abc"}, "请输入数字"),
-    ({"stage-stage": pipeline.SIGNED, "stage-contract_value": "1e30"}, "超出合理范围"),
+    ({"stage-stage": pipeline.SIGNED, "stage-contract_value": "abc"}, "必须是数字"),
+    ({"stage-stage": pipeline.SIGNED, "stage-contract_value": "1000000000000000000000000000000"}, "超出合理范围"),
     ({"stage-stage": pipeline.SIGNED, "stage-contract_value": "0"}, "必须大于0"),
     ({"stage-stage": pipeline.RESERVE}, "必须填写说明"),          # backwards without a note
     ({"stage-stage": pipeline.NEGOTIATING}, "已处于"),
@@ -359,8 +359,8 @@ def test_record_funds_happy_path(app, client, auth, world):
 
 @pytest.mark.parametrize("data, message", [
     ({"funds-amount": "-5"}, "不能为负数"),
-    ({"funds-amount": "abc"}, "请输入数字"),
-    ({"funds-amount": "1e30"}, "超出合理范围"),
+    ({"funds-amount": "abc"}, "必须是数字"),
+    ({"funds-amount": "1000000000000000000000000000000"}, "超出合理范围"),
     ({"funds-amount": ""}, "请填写到位金额。"),
     ({"funds-received_on": "1900-01-01"}, "日期必须在"),
     ({"funds-received_on": "2026-02-30"}, "请输入有效日期"),
@@ -385,8 +385,8 @@ def test_capital_increase_happy_path_and_bad_input(app, client, auth, world):
     auth.login("leo")
     url = f"/projects/{world.p2.id}/increase"
     for data, message in [({"inc-amount": "-1"}, "不能为负数"),
-                          ({"inc-amount": "abc"}, "请输入数字"),
-                          ({"inc-amount": "1e30"}, "超出合理范围"),
+                          ({"inc-amount": "abc"}, "必须是数字"),
+                          ({"inc-amount": "1000000000000000000000000000000"}, "超出合理范围"),
                           ({"inc-on": "1900-01-01"}, "日期必须在"),
                           ({"inc-on": days_ago(30).isoformat()}, "不能早于签约日期")]:
         before = db_state(app)

@@ -146,9 +146,13 @@ class Project(BaseModel):
     at_capacity_on = DateField(null=True, index=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow, index=True)   # default ledger sort
+    # Incremented by every write; an edit form carries it and a stale one is refused.
+    version = IntegerField(default=1)
+    # domain.text.duplicate_key(name, investor): look-alike twins share it.
+    dedupe_key = CharField(max_length=64, default="")
 
     class Meta:
-        indexes = ((("task_force", "name", "investor"), True),)
+        indexes = ((("task_force", "dedupe_key"), True),)
 
     CAPITAL_TYPES = {"domestic": "内资", "foreign": "外资"}
     REGIONS = ("京津冀", "长三角", "珠三角", "日韩", "欧洲", "香港", "央企", "省内", "其他")
@@ -226,6 +230,7 @@ class AuditLog(BaseModel):
     action = CharField(max_length=32)
     before = TextField(default="")  # JSON
     after = TextField(default="")   # JSON
+    origin = CharField(max_length=64, default="")  # client address, "cli" or "scheduler"
 
     class Meta:
         indexes = ((("entity", "entity_id"), False),)

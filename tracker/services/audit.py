@@ -1,9 +1,31 @@
 """Audit trail: who changed what, when, with before/after values."""
+import contextlib
+import contextvars
 import datetime
 import decimal
 import json
 
 from ..models import AuditLog
+
+# Where the current change comes from: the client address of a request, "cli" for a
+# command, "scheduler" for a job. Set by the entry point (web hook, CLI, job runner).
+_origin = contextvars.ContextVar("audit_origin", default="")
+# Columns kept for the machine, not for a person reading the trail.
+INTERNAL = frozenset({"dedupe_key", "version"})
+
+
+def set_origin(origin):
+    """Name where the following changes come from (bounded to the column's 64 characters)."""
+    return _origin.set((origin or "")[:64])
+
+
+@contextlib.contextmanager
+def origin(value):
+    token = set_origin(value)
+    try:
+        yield
+    finally:
+        _origin.reset(token)
 
 
 def _default(value):
@@ -21,7 +43,7 @@ def dump(data):
 def snapshot(instance, fields=None):
     """Plain dict of a model instance's column values (foreign keys as ids)."""
     meta = instance._meta
-    names = fields or [f.name for f in meta.sorted_fields]
+    names = fields or [f.name for f in meta.sorted_fields if f.name not in INTERNAL]
     return {name: instance.__data__.get(name) for name in names}
 
 
@@ -35,5 +57,5 @@ def record(user, entity, entity_id, action, before=None, after=None):
     return AuditLog.create(
         user=user if (user is not None and getattr(user, "id", None)) else None,
         entity=entity, entity_id=entity_id, action=action,
-        before=dump(before), after=dump(after),
+        before=dump(before), after=dump(after), origin=_origin.get(),
     )

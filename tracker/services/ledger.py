@@ -8,7 +8,16 @@ from peewee import JOIN, Case, fn
 from .. import clock
 from ..db import backend_name
 from ..domain import money, pipeline
-from ..models import CapitalIncrease, County, FundReceipt, Project, StageEvent, TaskForce, User
+from ..models import (
+    CapitalIncrease, County, FundReceipt, Membership, Project, StageEvent, TaskForce, User,
+)
+from .pagination import paginate
+
+# Fixed choices of the ledger's forms.
+CAPITAL_TYPES = Project.CAPITAL_TYPES
+REGIONS = Project.REGIONS
+TAGS = Project.TAGS
+SOURCE_LAYERS = FundReceipt.SOURCE_LAYERS
 
 SORT_COLUMNS = {
     "name": lambda: Project.name,
@@ -74,6 +83,44 @@ def filtered(filters):
     tie = Project.id + 0
     id_order = tie.asc() if direction == "asc" else tie.desc()
     return query.order_by(order, id_order)
+
+
+def task_forces():
+    """Every task force, by code (filter choices)."""
+    return list(TaskForce.select(TaskForce.id, TaskForce.code, TaskForce.name)
+                .order_by(TaskForce.code))
+
+
+def counties(active_only=False):
+    query = County.select(County.id, County.code, County.name).order_by(County.code)
+    return list(query.where(County.active == True) if active_only else query)  # noqa: E712
+
+
+def owners():
+    """Active users a project may be assigned to (责任人)."""
+    return list(User.select().where(User.active == True).order_by(User.username))  # noqa: E712
+
+
+def editable_teams(user, include_id=None):
+    """Active task forces ``user`` may put projects in (plus the one ``include_id`` names,
+    a project's current team even when it is inactive now)."""
+    query = TaskForce.select().where(TaskForce.active == True)  # noqa: E712
+    if not user.sees_all:
+        query = query.where(TaskForce.id.in_(
+            Membership.select(Membership.task_force).where(Membership.user == user.id)))
+    teams = list(query.order_by(TaskForce.code))
+    if include_id is not None and include_id not in {t.id for t in teams}:
+        extra = TaskForce.get_or_none(TaskForce.id == include_id)
+        if extra is not None:
+            teams.insert(0, extra)
+    return teams
+
+
+def ledger_page(filters, page, per_page):
+    """One page of the filtered ledger and the totals of every matching project."""
+    query = filtered(filters)
+    summary = totals(query)
+    return paginate(query, page, per_page, total=summary["count"]), summary
 
 
 def totals(query):
