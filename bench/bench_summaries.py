@@ -170,11 +170,13 @@ def main():
             database.close()
 
         with app.app_context():
-            from tracker.services import mailer, summaries
+            from tracker.services import mail_mime, outbox, summaries
+            from tracker.services.mail_settings import MailSettings
+            settings = MailSettings.from_app(app)
             t0 = time.perf_counter()
-            built = summaries.build_week(WEEK)
+            built = summaries.build_week(WEEK, settings)
             t1 = time.perf_counter()
-            sent = mailer.send_pending()
+            sent = outbox.send_pending(settings)
             t2 = time.perf_counter()
             assert built.created == TASK_FORCES * MEMBERS_PER_TF + BUREAU_USERS, built
             assert sent.sent == built.created and sink.count() == sent.sent, sent
@@ -184,7 +186,7 @@ def main():
             rows = list(OutboxMessage.select(OutboxMessage, OutboxBody).join(OutboxBody)
                         .order_by(OutboxMessage.id))
             messages = [(app.config["MAIL_FROM"], r.to_addr,
-                         mailer.build_mime(r, eight_bit=True)) for r in rows]
+                         mail_mime.build_mime(r, settings.from_addr, eight_bit=True)) for r in rows]
             biggest = max(len(r.body_html.encode()) for r in rows)
         before = sink.count()
         baseline = bare_smtplib(port, messages)

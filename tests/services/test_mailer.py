@@ -6,6 +6,7 @@ from email.header import decode_header, make_header
 from email.parser import BytesParser
 
 import pytest
+from flask import current_app
 from peewee import IntegrityError
 
 from tests.factories import make_user
@@ -13,9 +14,16 @@ from tests.mail_server import SMTPServer, free_port, parts
 from tracker.db import database
 from tracker.models import OutboxBody, OutboxMessage, utcnow
 from tracker.models.mail import RECIPIENT_MARK, UNSUBSCRIBE_MARK
-from tracker.services import mailer
+from tracker.services import mail_mime, mail_transport, outbox
+from tracker.services.mail_settings import MailSettings
 
 LATER = datetime.timedelta(days=1)
+FROM = "zhaoshang@example.test"
+
+
+def settings():
+    """The mail settings of the app of the current context (as an entry point builds them)."""
+    return MailSettings.from_app(current_app)
 
 
 @pytest.fixture
@@ -46,7 +54,7 @@ def test_sends_multipart_message_and_records_it(sqlite_app, smtp):
     use(sqlite_app, smtp)
     with sqlite_app.app_context():
         row = make_row(make_user("boss", role="bureau"))
-        result = mailer.send_pending()
+        result = outbox.send_pending(settings())
         assert (result.sent, result.retry, result.failed) == (1, 0, 0)
         [msg] = smtp.messages
         assert msg.envelope_to == ["boss@example.test"]
@@ -62,7 +70,7 @@ def test_sends_multipart_message_and_records_it(sqlite_app, smtp):
         assert (row.status, row.attempts, row.transport, row.last_error) == ("sent", 1, "smtp", "")
         assert row.sent_at is not None
         # nothing left to send
-        assert mailer.send_pending().sent == 0 and len(smtp.messages) == 1
+        assert outbox.send_pending(settings()).sent == 0 and len(smtp.messages) == 1
 
 
 @pytest.mark.parametrize("batch", [1, 2, 25])
@@ -72,7 +80,7 @@ def test_server_down_keeps_rows_pending_then_each_delivered_exactly_once(sqlite_
     sqlite_app.config["MAIL_BATCH"] = batch
     with sqlite_app.app_context():
         rows = [make_row(make_user(f"u{i}", role="bureau")) for i in range(3)]
-        result = mailer.send_pending()
+        result = outbox.send_pending(settings())
         assert result.sent == 0 and result.retry == 1 and result.stopped
         states = {r.id: r for r in OutboxMessage.select()}
         assert {r.status for r in states.values()} == {"pending"}
@@ -83,14 +91,14 @@ def test_server_down_keeps_rows_pending_then_each_delivered_exactly_once(sqlite_
         assert [(states[r.id].attempts, states[r.id].claim_token, states[r.id].last_error)
                 for r in rows[1:]] == [(0, None, "")] * 2
         # still down on the next run: nothing sent, still pending
-        assert mailer.send_pending(now=utcnow() + LATER).sent == 0
+        assert outbox.send_pending(settings(), now=utcnow() + LATER).sent == 0
         assert OutboxMessage.select().where(OutboxMessage.status != "pending").count() == 0
 
         server.start()
         try:
-            result = mailer.send_pending(now=utcnow() + 2 * LATER)
+            result = outbox.send_pending(settings(), now=utcnow() + 2 * LATER)
             assert result.sent == 3 and not result.stopped
-            again = mailer.send_pending(now=utcnow() + 3 * LATER)
+            again = outbox.send_pending(settings(), now=utcnow() + 3 * LATER)
             assert again.sent == 0
             received = server.by_message_id()
             assert sorted(received) == sorted(r.message_id for r in rows)
@@ -108,18 +116,18 @@ def test_temporary_rejection_backs_off_and_gives_up(sqlite_app, smtp):
         row = make_row(make_user("busy", role="bureau"))
         ok = make_row(make_user("fine", role="bureau"))
         now = utcnow()
-        result = mailer.send_pending(now=now)
+        result = outbox.send_pending(settings(), now=now)
         assert (result.sent, result.retry) == (1, 1)     # one refusal does not stop the run
         row = OutboxMessage.get_by_id(row.id)
         assert row.status == "pending" and row.attempts == 1 and "451" in row.last_error
         assert row.next_attempt_at == now + datetime.timedelta(seconds=60)
         # not due yet: not tried again
-        assert mailer.send_pending(now=now + datetime.timedelta(seconds=30)).retry == 0
-        mailer.send_pending(now=now + datetime.timedelta(seconds=61))
+        assert outbox.send_pending(settings(), now=now + datetime.timedelta(seconds=30)).retry == 0
+        outbox.send_pending(settings(), now=now + datetime.timedelta(seconds=61))
         row = OutboxMessage.get_by_id(row.id)
         assert row.attempts == 2 and row.next_attempt_at == \
             now + datetime.timedelta(seconds=61) + datetime.timedelta(seconds=120)
-        result = mailer.send_pending(now=now + LATER)
+        result = outbox.send_pending(settings(), now=now + LATER)
         row = OutboxMessage.get_by_id(row.id)
         assert result.failed == 1 and (row.status, row.attempts) == ("failed", 3)
         assert OutboxMessage.get_by_id(ok.id).status == "sent"
@@ -131,7 +139,7 @@ def test_permanent_rejection_fails_at_once(sqlite_app, smtp):
     smtp.reject["gone@example.test"] = "550 5.1.1 no such user"
     with sqlite_app.app_context():
         row = make_row(make_user("gone", role="bureau"))
-        result = mailer.send_pending()
+        result = outbox.send_pending(settings())
         row = OutboxMessage.get_by_id(row.id)
         assert result.failed == 1 and row.status == "failed" and row.attempts == 1
         assert "550" in row.last_error and smtp.messages == []
@@ -144,7 +152,7 @@ def test_opted_out_after_build_is_cancelled_not_sent(sqlite_app, smtp):
         row = make_row(user)
         user.wants_summary = False
         user.save()
-        result = mailer.send_pending()
+        result = outbox.send_pending(settings())
         assert result.cancelled == 1 and smtp.messages == []
         assert OutboxMessage.get_by_id(row.id).status == "cancelled"
 
@@ -152,7 +160,7 @@ def test_opted_out_after_build_is_cancelled_not_sent(sqlite_app, smtp):
 def test_without_mail_server_writes_eml_files(sqlite_app):
     with sqlite_app.app_context():
         row = make_row(make_user("boss", role="bureau"))
-        assert mailer.send_pending().sent == 1
+        assert outbox.send_pending(settings()).sent == 1
         path = os.path.join(sqlite_app.instance_path, "outbox", "2026-W26", f"{row.id:07d}.eml")
         with open(path, "rb") as fh:
             msg = BytesParser(policy=policy.default).parse(fh)
@@ -175,8 +183,8 @@ def test_outbox_row_is_unique_per_week_recipient_kind_scope(db):
 def test_a_row_is_claimed_by_one_sender_only(db):
     row = make_row(make_user("boss", role="bureau"))
     now = utcnow()
-    first = mailer._claim(row, now, "smtp")
-    second = mailer._claim(row, now, "smtp")
+    first = outbox._claim(row, now, "smtp")
+    second = outbox._claim(row, now, "smtp")
     assert first and second is None
     row = OutboxMessage.get_by_id(row.id)
     assert (row.status, row.attempts, row.claim_token) == ("sending", 1, first)
@@ -185,12 +193,12 @@ def test_a_row_is_claimed_by_one_sender_only(db):
 def test_a_batch_claims_only_the_rows_no_other_sender_holds(db):
     rows = [make_row(make_user(f"u{i}", role="bureau")) for i in range(3)]
     now = utcnow()
-    other = mailer._claim(rows[1], now, "smtp")
-    token, claimed = mailer._claim_rows(rows, now, "smtp")
+    other = outbox._claim(rows[1], now, "smtp")
+    token, claimed = outbox._claim_rows(rows, now, "smtp")
     assert other and claimed == {rows[0].id, rows[2].id}
     assert OutboxMessage.get_by_id(rows[1].id).claim_token == other
     assert OutboxMessage.get_by_id(rows[2].id).claim_token == token
-    assert mailer._claim_rows(rows, now, "smtp")[1] == set()     # all held now
+    assert outbox._claim_rows(rows, now, "smtp")[1] == set()     # all held now
 
 
 def test_crashed_smtp_send_is_not_repeated_automatically(app):
@@ -202,18 +210,18 @@ def test_crashed_smtp_send_is_not_repeated_automatically(app):
         with app.app_context():
             row = make_row(make_user("boss", role="bureau"))
             claimed_at = utcnow() - datetime.timedelta(minutes=5)
-            assert mailer._claim(row, claimed_at, "smtp", claimed_at=claimed_at)
+            assert outbox._claim(row, claimed_at, "smtp", claimed_at=claimed_at)
             # within the lease: left alone (a live sender may be talking to the server)
-            assert mailer.send_pending().sent == 0
+            assert outbox.send_pending(settings()).sent == 0
             assert OutboxMessage.get_by_id(row.id).status == "sending"
             # lease expired: failed with "state unknown", nothing sent
-            result = mailer.send_pending(now=claimed_at + datetime.timedelta(minutes=16))
+            result = outbox.send_pending(settings(), now=claimed_at + datetime.timedelta(minutes=16))
             row = OutboxMessage.get_by_id(row.id)
             assert result.reaped == 1 and result.sent == 0 and server.messages == []
-            assert row.status == "failed" and row.last_error == mailer.UNCERTAIN_ERROR
+            assert row.status == "failed" and row.last_error == outbox.UNCERTAIN_ERROR
             # a person decides to resend: same Message-ID, delivered once
-            assert mailer.requeue(row) == 1
-            assert mailer.send_pending().sent == 1
+            assert outbox.requeue(row.id) == row.id
+            assert outbox.send_pending(settings()).sent == 1
             assert [m["Message-ID"] for m in server.messages] == [row.message_id]
     finally:
         server.stop()
@@ -224,11 +232,11 @@ def test_crashed_eml_write_is_resolved_from_the_file(app):
         written = make_row(make_user("a", role="bureau"))
         lost = make_row(make_user("b", role="bureau"))
         old = utcnow() - datetime.timedelta(hours=1)
-        transport = mailer.EmlTransport(app.instance_path)
+        transport = mail_transport.EmlTransport(settings().eml_dir, FROM)
         for row in (written, lost):
-            assert mailer._claim(row, old, "eml", claimed_at=old)
+            assert outbox._claim(row, old, "eml", claimed_at=old)
         transport.deliver(written)     # crash after writing
-        result = mailer.send_pending()
+        result = outbox.send_pending(settings())
         assert result.reaped == 2
         written, lost = OutboxMessage.get_by_id(written.id), OutboxMessage.get_by_id(lost.id)
         assert written.status == "sent" and written.attempts == 1   # not written twice
@@ -241,7 +249,7 @@ def test_idle_connection_closed_by_server_is_reopened(sqlite_app, smtp):
     with sqlite_app.app_context():
         a = make_row(make_user("a", role="bureau"))
         b = make_row(make_user("b", role="bureau"))
-        transport = mailer.make_transport()
+        transport = mail_transport.make_transport(settings())
         transport.deliver(a)
         transport.conn.sock.close()           # the server side went away between messages
         transport.deliver(b)
@@ -253,7 +261,7 @@ def test_unreachable_port_reports_connection_error(sqlite_app):
     sqlite_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
     with sqlite_app.app_context():
         make_row(make_user("a", role="bureau"))
-        result = mailer.send_pending()
+        result = outbox.send_pending(settings())
         assert result.stopped and "无法连接邮件服务器" in result.errors[0]
 
 
@@ -264,7 +272,7 @@ def test_large_message_is_stored_and_sent_whole(app):
         row = make_row(make_user("boss", role="bureau"), body_html=html, body_text="长" * 30000)
         stored = OutboxMessage.get_by_id(row.id)
         assert stored.body_html == html and len(stored.body_text) == 30000
-        assert mailer.send_pending().sent == 1
+        assert outbox.send_pending(settings()).sent == 1
 
 
 @pytest.mark.parametrize("eight_bit, text, expected", [
@@ -276,7 +284,7 @@ def test_message_encoding(sqlite_app, eight_bit, text, expected):
     with sqlite_app.app_context():
         row = make_row(make_user("boss", role="bureau"), body_text=text,
                        body_html="<p>甲</p>\n<p>乙</p>")
-        data = mailer.build_mime(row, eight_bit=eight_bit)
+        data = mail_mime.build_mime(row, FROM, eight_bit=eight_bit)
         assert all(len(line) <= 998 for line in data.split(b"\r\n"))
         assert b"\n" not in data.replace(b"\r\n", b"")            # CRLF line ends only
         msg = BytesParser(policy=policy.default).parsebytes(data)
@@ -287,7 +295,7 @@ def test_message_encoding(sqlite_app, eight_bit, text, expected):
 
 def test_compact_html_joins_lines_without_changing_the_text():
     html = "<table>\n  <tr>\n    <td>甲</td>\n  </tr>\n</table>\n" * 200
-    compact = mailer.compact_html(html)
+    compact = mail_mime.compact_html(html)
     assert len(compact.split("\n")) < 20
     assert all(len(line.encode()) <= 900 for line in compact.split("\n"))
     assert compact.replace("\n", " ").split() == html.split()
@@ -312,7 +320,7 @@ def test_shared_body_goes_out_with_each_recipients_name_and_link(sqlite_app):
         for row, encodings in ((short, ("8bit", "8bit")), (long, ("8bit", "base64")),
                                (broken, ("8bit", "8bit"))):
             row = OutboxMessage.get_by_id(row.id)
-            msg = BytesParser(policy=policy.default).parsebytes(mailer.build_mime(row))
+            msg = BytesParser(policy=policy.default).parsebytes(mail_mime.build_mime(row, FROM))
             assert tuple(p["Content-Transfer-Encoding"] for p in msg.iter_parts()) == encodings
             assert parts(msg) == (row.body_text, row.body_html)
             assert RECIPIENT_MARK not in row.body_html + row.body_text
@@ -345,7 +353,7 @@ def test_long_non_ascii_headers_are_encoded_words_on_short_lines(sqlite_app):
     subject = "【招商专班周报】2026年第26周 · " + "精细化工产业招商专班" * 5
     with sqlite_app.app_context():
         row = make_row(make_user("boss", role="bureau", display_name=name), subject=subject)
-        data = mailer.build_mime(row)
+        data = mail_mime.build_mime(row, FROM)
         head = data.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
         encoded = [line for line in head if b"=?utf-8?b?" in line]
         assert len(encoded) > 8 and all(len(line) <= 76 for line in encoded)
@@ -355,7 +363,7 @@ def test_long_non_ascii_headers_are_encoded_words_on_short_lines(sqlite_app):
         # (the policy parser puts a space between the words of a display name)
         raw_to = BytesParser().parsebytes(data)["To"]
         assert str(make_header(decode_header(raw_to))) == f"{name} <boss@example.test>"
-        assert msg["From"].addresses[0].display_name == mailer.FROM_NAME
+        assert msg["From"].addresses[0].display_name == mail_mime.FROM_NAME
 
 
 def test_row_whose_user_was_removed_is_cancelled(sqlite_app, smtp):
@@ -364,7 +372,7 @@ def test_row_whose_user_was_removed_is_cancelled(sqlite_app, smtp):
         gone = make_row(make_user("gone", role="bureau"))
         kept = make_row(make_user("kept", role="bureau"))
         OutboxMessage.update(user=None).where(OutboxMessage.id == gone.id).execute()
-        result = mailer.send_pending()
+        result = outbox.send_pending(settings())
         assert (result.sent, result.cancelled) == (1, 1)
         assert [m["Message-ID"] for m in smtp.messages] == [kept.message_id]
         gone = OutboxMessage.get_by_id(gone.id)

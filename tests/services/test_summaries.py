@@ -4,19 +4,26 @@ import datetime
 import json
 
 import pytest
+from flask import current_app
 
 from tests.mail_server import SMTPServer, parts
 from tracker import scheduler
 from tracker.domain import money
 from tracker.domain.weeks import parse_week
 from tracker.models import JobRun, OutboxBody, OutboxMessage, User
-from tracker.services import mailer, progress, summaries
+from tracker.services import outbox, progress, summaries, summary_data, summary_render
+from tracker.services.mail_settings import MailSettings
 from tracker.services.unsubscribe import unsubscribe_url
 
 from . import summary_ledger as L
 
 D = datetime.date
 TF1_SUBJECT = "【招商专班周报】2026年第26周 · 精细化工专班"
+
+
+def settings():
+    """The mail settings of the app of the current context (as an entry point builds them)."""
+    return MailSettings.from_app(current_app)
 
 
 @pytest.fixture
@@ -36,7 +43,7 @@ def rows_by_user():
 def test_build_writes_one_row_per_recipient_and_summary(sqlite_app):
     with sqlite_app.app_context():
         L.build()
-        result = summaries.build_week(L.WEEK)
+        result = summaries.build_week(L.WEEK, settings())
         assert (result.created, result.existing) == (5, 0)
         assert rows_by_user() == {
             "boss": [("bureau", "【招商专班周报】2026年第26周 · 全市汇总")],
@@ -54,14 +61,14 @@ def test_building_again_creates_nothing(app):
     """Uniqueness on every backend: a second build (or a concurrent one) adds no row."""
     with app.app_context():
         people = L.build()
-        first = summaries.build_week(L.WEEK)
+        first = summaries.build_week(L.WEEK, settings())
         ids = sorted(r.id for r in OutboxMessage.select())
-        again = summaries.build_week(parse_week(L.WEEK))
+        again = summaries.build_week(parse_week(L.WEEK), settings())
         assert (first.created, again.created, again.existing) == (5, 0, 5)
         assert sorted(r.id for r in OutboxMessage.select()) == ids
         # a recipient who joins later gets only the missing row
         L.make_user("late", role="member", task_forces=[people["tf2"]])
-        third = summaries.build_week(L.WEEK)
+        third = summaries.build_week(L.WEEK, settings())
         assert (third.created, third.existing) == (1, 5)
 
 
@@ -69,7 +76,7 @@ def test_recipients_of_a_summary_share_one_stored_body(app):
     """The summary of a scope is stored once; each row fills in its recipient."""
     with app.app_context():
         L.build()
-        summaries.build_week(L.WEEK)
+        summaries.build_week(L.WEEK, settings())
         lead1 = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test")
         mem1 = OutboxMessage.get((OutboxMessage.to_addr == "mem1@example.test")
                                  & (OutboxMessage.scope == lead1.scope))
@@ -84,7 +91,7 @@ def test_recipients_of_a_summary_share_one_stored_body(app):
         assert mem1.unsubscribe_url not in lead1.body_text
         # a recipient who joins later gets a row on the same body (same content)
         L.make_user("late", role="member", task_forces=[lead1.task_force])
-        assert summaries.build_week(L.WEEK).created == 1
+        assert summaries.build_week(L.WEEK, settings()).created == 1
         late = OutboxMessage.get(OutboxMessage.to_addr == "late@example.test")
         assert late.body_id == lead1.body_id and OutboxBody.select().count() == 3
 
@@ -92,12 +99,12 @@ def test_recipients_of_a_summary_share_one_stored_body(app):
 def test_numbers_match_the_progress_report(sqlite_app):
     with sqlite_app.app_context():
         L.build()
-        summaries.build_week(L.WEEK)
+        summaries.build_week(L.WEEK, settings())
         report = progress.build_report(2026, L.SUNDAY)
         tf1 = report.row("TF1")
         row = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test")
         numbers = json.loads(row.numbers)
-        assert numbers["metrics"] == summaries.metric_numbers(tf1.metrics)
+        assert numbers["metrics"] == summary_data.metric_numbers(tf1.metrics)
         # ... and those are the hand-computed figures of the ledger
         assert numbers["metrics"]["signed_value"] == {
             "target": "200000.00", "actual": "35000.00", "completion": "17.50",
@@ -116,7 +123,7 @@ def test_numbers_match_the_progress_report(sqlite_app):
 
         city = OutboxMessage.get(OutboxMessage.kind == "bureau")
         city_numbers = json.loads(city.numbers)
-        assert city_numbers["totals"] == summaries.metric_numbers(report.totals)
+        assert city_numbers["totals"] == summary_data.metric_numbers(report.totals)
         assert city_numbers["ranking"] == [[r.code, r.rank, str(r.score) if r.score is not None
                                             else None, r.status] for r in report.rows]
         total_signed = report.totals["signed_value"].actual
@@ -126,7 +133,7 @@ def test_numbers_match_the_progress_report(sqlite_app):
 def test_week_changes_and_stale_projects(sqlite_app):
     with sqlite_app.app_context():
         L.build()
-        summaries.build_week(L.WEEK)
+        summaries.build_week(L.WEEK, settings())
         text = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test").body_text
         assert "2026-06-24 A 新材料：推进：洽谈 → 签约（签约额 30,000.00 万元）" in text
         assert "2026-06-26 C 催化剂：推进：签约 → 开工" in text
@@ -146,8 +153,8 @@ def test_sent_summaries_arrive_with_the_reported_numbers(sqlite_app, smtp):
     sqlite_app.config.update(smtp.config())
     with sqlite_app.app_context():
         people = L.build()
-        summaries.build_week(L.WEEK)
-        result = mailer.send_pending()
+        summaries.build_week(L.WEEK, settings())
+        result = outbox.send_pending(settings())
         assert result.sent == 5
         received = {}
         for msg in smtp.messages:
@@ -169,9 +176,9 @@ def test_sent_summaries_arrive_with_the_reported_numbers(sqlite_app, smtp):
 def test_preview_matches_what_build_stores(sqlite_app):
     with sqlite_app.app_context():
         people = L.build()
-        data = summaries.collect(parse_week(L.WEEK))
-        [msg] = summaries.messages_for(data, people["lead1"])
-        summaries.build_week(L.WEEK)
+        data = summary_data.collect(parse_week(L.WEEK))
+        [msg] = summary_render.messages_for(data, people["lead1"])
+        summaries.build_week(L.WEEK, settings())
         row = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test")
         assert (msg.subject, msg.text) == (row.subject, row.body_text)
 
@@ -257,14 +264,14 @@ def test_concurrent_build_of_the_same_week_adds_no_duplicate(app, monkeypatch):
     def racing_collect(week):
         data = real_collect(week)
         lead1 = User.get(User.username == "lead1")
-        rendered = summaries.render_task_force(data, data.report.row("TF1"), lead1)
-        OutboxMessage.create(**summaries.row_fields(week, lead1, rendered))
+        rendered = summary_render.render_task_force(data, data.report.row("TF1"), lead1)
+        OutboxMessage.create(**summaries.row_fields(week, lead1, rendered, settings()))
         return data
 
     with app.app_context():
         L.build()
         monkeypatch.setattr(summaries, "collect", racing_collect)
-        result = summaries.build_week(L.WEEK)
+        result = summaries.build_week(L.WEEK, settings())
         assert (result.created, result.existing) == (4, 1)
         assert OutboxMessage.select().count() == 5
         assert OutboxMessage.select().where(OutboxMessage.to_addr == "lead1@example.test") \

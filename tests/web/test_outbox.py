@@ -3,19 +3,21 @@ import os
 import re
 
 import pytest
+from flask import current_app
 
 from tests.conftest import AuthActions
 from tests.mail_server import SMTPServer, parts
 from tests.services import summary_ledger as L
 from tracker.models import AuditLog, OutboxMessage
 from tracker.services import summaries
+from tracker.services.mail_settings import MailSettings
 
 
 @pytest.fixture
 def built(sqlite_app):
     with sqlite_app.app_context():
         people = L.build()
-        summaries.build_week(L.WEEK)
+        summaries.build_week(L.WEEK, MailSettings.from_app(current_app))
         return {name: u.id for name, u in people.items() if hasattr(u, "username")}
 
 

@@ -1,10 +1,12 @@
 """Summary preferences page and the signed one-click unsubscribe link."""
 import pytest
+from flask import current_app
 
 from tests.conftest import AuthActions
 from tests.factories import make_user
 from tracker.models import AuditLog, OutboxMessage, User
 from tracker.services import summaries
+from tracker.services.mail_settings import MailSettings
 from tracker.services.unsubscribe import make_token, unsubscribe_url
 
 
@@ -94,14 +96,14 @@ def test_list_unsubscribe_url_of_a_built_mail_unsubscribes_and_stops_the_next_bu
     from tests.services import summary_ledger as L
     with sqlite_app.app_context():
         L.build()
-        summaries.build_week(L.WEEK)
+        summaries.build_week(L.WEEK, MailSettings.from_app(current_app))
         row = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test")
         path = row.unsubscribe_url.replace("http://127.0.0.1:5000", "")
         uid = row.user_id
     response = sqlite_app.test_client().post(path, data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200 and wants(sqlite_app, uid) is False
     with sqlite_app.app_context():
-        week27 = summaries.build_week("2026-W27")
+        week27 = summaries.build_week("2026-W27", MailSettings.from_app(current_app))
         assert week27.created == 4           # lead1 no longer gets one (5 in W26)
         assert not OutboxMessage.select().where((OutboxMessage.week == "2026-W27")
                                                 & (OutboxMessage.user == uid)).exists()

@@ -3,6 +3,7 @@
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..domain.weeks import parse_week
@@ -20,9 +21,14 @@ def _week(ctx, param, value):
 
 
 def _default_week(week):
-    from ..services import summaries
     from .. import clock
-    return week or summaries.last_week(clock.today())
+    from ..services import summaries
+    return summaries.default_week(week, clock.today())
+
+
+def _settings():
+    from ..services.mail_settings import MailSettings
+    return MailSettings.from_app(current_app)
 
 
 @summaries_cli.command("build")
@@ -31,7 +37,7 @@ def _default_week(week):
 def build(week):
     """Render the week's summaries into the outbox (existing rows stay untouched)."""
     from ..services import summaries
-    result = summaries.build_week(_default_week(week))
+    result = summaries.build_week(_default_week(week), _settings())
     click.echo(result.summary())
 
 
@@ -41,8 +47,8 @@ def build(week):
 def send(limit):
     """Deliver due pending messages (SMTP, or .eml files without MAIL_SERVER).
     Exits 1 when some messages are left for a retry or failed."""
-    from ..services import mailer
-    result = mailer.send_pending(limit=limit)
+    from ..services import outbox
+    result = outbox.send_pending(_settings(), limit=limit)
     click.echo(result.summary())
     for line in result.errors[:20]:
         click.echo(f"  {line}", err=True)
@@ -57,18 +63,18 @@ def send(limit):
 @click.option("--html", "as_html", is_flag=True, help="Print the HTML part instead of the text.")
 def preview(username, week, as_html):
     """Print the summaries USER would get (nothing is stored or sent)."""
-    from ..models import User
+    from ..domain.errors import NotFound
     from ..services import summaries
-    user = User.get_or_none(User.username == username.strip())
-    if user is None:
-        raise click.UsageError(f"unknown user: {username!r}")
-    data = summaries.collect(_default_week(week))
-    messages = summaries.messages_for(data, user)
-    if not messages:
+    try:
+        found = summaries.preview(username, _default_week(week))
+    except NotFound:
+        raise click.UsageError(f"unknown user: {username!r}") from None
+    user = found.user
+    if not found.messages:
         raise click.UsageError(f"user {username!r} gets no summary (no task force, not bureau).")
     if not user.wants_summary:
         click.echo("（注意：该用户已退订周报，实际不会发送）", err=True)
-    for msg in messages:
+    for msg in found.messages:
         click.echo(f"Subject: {msg.subject}")
         click.echo(f"To: {user.email or '（无邮箱）'}")
         click.echo("")

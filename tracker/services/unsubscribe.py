@@ -49,14 +49,28 @@ def absolute_url(endpoint, **values):
     return base + path
 
 
+def decode_token(token):
+    """(user id, address digest) of a token signed by us, or None when it is
+    tampered or malformed."""
+    try:
+        user_id, tag = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(user_id, int) or not isinstance(tag, str):
+        return None
+    return user_id, tag
+
+
+def issued_for(user, tag):
+    """Whether a token with address digest ``tag`` was issued for the user's address."""
+    return user is not None and _email_tag(user.email) == tag
+
+
 def user_for_token(token):
     """The User the token was issued for, or None when it is tampered/unknown/stale."""
     from ..models import User
-    try:
-        user_id, email = _serializer().loads(token)
-    except (BadSignature, ValueError, TypeError):
+    decoded = decode_token(token)
+    if decoded is None:
         return None
-    user = User.get_or_none(User.id == user_id)
-    if user is None or _email_tag(user.email) != email:
-        return None
-    return user
+    user = User.get_or_none(User.id == decoded[0])
+    return user if issued_for(user, decoded[1]) else None
