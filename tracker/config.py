@@ -35,6 +35,13 @@ class Defaults:
     MAIL_USE_TLS = False
     MAIL_USE_SSL = False
     MAIL_FROM = "tracker@localhost"
+    MAIL_TIMEOUT = 30                # seconds, per SMTP operation
+    MAIL_MAX_ATTEMPTS = 5            # then the row is shown as failed
+    MAIL_RETRY_BASE = 300            # seconds before the 2nd attempt; doubles per attempt
+    MAIL_RETRY_MAX = 6 * 3600        # longest wait between two attempts
+    MAIL_SENDING_LEASE = 900         # seconds a claimed row may stay 'sending' before it is
+                                     # taken as crashed (far above the SMTP timeouts)
+    MAIL_BATCH = 25                  # rows claimed (and recorded) per commit
     BASE_URL = "http://127.0.0.1:5000"
 
 
