@@ -198,6 +198,7 @@ STALE_QUERY = "year=2026&as_of=2026-09-30"
 def many_stale(app):
     """TF1: 3 proposed 退库, 6 red, 16 yellow; TF2: 2 yellow (27 open flags)."""
     from tests.factories import make_task_force, make_user
+    from tracker.domain.text import duplicate_key
     from tracker.models import Project
     from tracker.services import staleness
     with app.app_context():
@@ -207,6 +208,7 @@ def many_stale(app):
             + [(tf1, 61 + i) for i in range(16)] + [(tf2, 70), (tf2, 75)]
         Project.insert_many([
             dict(task_force=team.id, name=f"{team.code}-{d}", investor="", stage="reserve",
+                 dedupe_key=duplicate_key(f"{team.code}-{d}", ""),
                  last_progress_on=STALE_AS_OF - datetime.timedelta(days=d))
             for team, d in days]).execute()
         staleness.scan(STALE_AS_OF)

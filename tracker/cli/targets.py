@@ -23,10 +23,14 @@ def _year(value):
 @click.option("--overwrite", is_flag=True, help="Replace targets already set.")
 def defaults(year, overwrite):
     """Give every active task force the default targets for the year."""
+    from ..domain.errors import ValidationError
     from ..services import targets
     year = _year(year)
-    written = targets.apply_defaults(year, None, overwrite=overwrite,
-                                     reason="命令行：应用默认目标")
+    try:
+        written = targets.apply_defaults(year, None, overwrite=overwrite,
+                                         reason="命令行：应用默认目标")
+    except ValidationError as exc:
+        raise click.ClickException("；".join(exc.errors.values())) from exc
     click.echo(f"{year} 年：新增 {written} 个目标版本。")
 
 
@@ -36,15 +40,12 @@ def show(year):
     """Print the current target of every active task force and metric."""
     from ..domain import metrics as M
     from ..domain import money
-    from ..models import TaskForce
     from ..services import targets
     year = _year(year)
-    current = targets.current_targets(year)
-    teams = TaskForce.select().where(TaskForce.active == True)  # noqa: E712
-    for team in teams.order_by(TaskForce.code):
+    for team, current in targets.target_table(year):
         cells = []
         for key, metric in M.METRICS.items():
-            row = current.get((team.id, key))
+            row = current.get(key)
             if row is None or row.value is None:
                 value = "-"
             else:

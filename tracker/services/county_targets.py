@@ -19,6 +19,14 @@ MAX_GROWTH_PCT = Decimal(1000)
 MISSING_COUNTY = "区县/开发区不存在。"
 
 
+def get_county(code):
+    """The county or zone with this code; NotFound when there is none."""
+    county = County.get_or_none(County.code == str(code)[:64])
+    if county is None:
+        raise NotFound(MISSING_COUNTY)
+    return county
+
+
 def active_counties():
     return list(County.select().where(County.active == True)  # noqa: E712
                 .order_by(County.code))

@@ -12,17 +12,19 @@ from decimal import Decimal
 from peewee import IntegrityError, fn
 
 from ..domain import metrics as M
-from ..domain import money
+from ..domain import money, periods
 from ..domain.errors import NotFound, ValidationError
 from ..models import TaskForce, TaskForceTarget, utcnow
 from . import audit, tx
+from . import metrics as Q
 from .county_targets import (  # noqa: F401  (re-exported: one import for every target use-case)
     DEFAULT_GROWTH_PCT, MAX_GROWTH_PCT, active_counties, county_history,
-    current_county_targets, set_county_target,
+    current_county_targets, get_county, set_county_target,
 )
 from .target_input import MAX_YEAR, MIN_YEAR, STALE_TARGET, amount, check_year  # noqa: F401
 from .target_input import number, reason as clean_reason, row_id, user_or_none
 from .target_shares import set_all_shares, set_shares, shares_for  # noqa: F401
+from .taskforces import get_task_force
 
 MISSING_TEAM = "专班不存在。"
 
@@ -76,6 +78,36 @@ def target_table(year):
     current = current_targets(year)
     return [(team, {key: current.get((team.id, key)) for key in M.KEYS})
             for team in active_task_forces()]
+
+
+def page_data(year):
+    """Everything the 目标设置 page shows for ``year`` (one read per table)."""
+    teams = active_task_forces()
+    counties = active_counties()
+    return {
+        "teams": teams, "counties": counties,
+        "current": current_targets(year, [t.id for t in teams]), "shares": shares_for(year),
+        "last_year": Q.county_funds_between(periods.year_start(year - 1),
+                                            periods.year_end(year - 1), [c.id for c in counties]),
+        "county_targets": current_county_targets(year, [c.id for c in counties]),
+        "history": history(year)[:100], "county_history": county_history(year)[:50],
+    }
+
+
+def team_form_data(year, code):
+    """(task force, {metric: current version or None}, history) for the edit page;
+    NotFound for an unknown code."""
+    team = get_task_force(code)
+    current = current_targets(year, [team.id])
+    return team, {key: current.get((team.id, key)) for key in M.KEYS}, history(year, team.id)
+
+
+def county_form_data(year, code):
+    """(county, current CountyTarget or None, last year's ledger funds or None)."""
+    county = get_county(code)
+    last_year = Q.county_funds_between(periods.year_start(year - 1), periods.year_end(year - 1),
+                                       [county.id]).get(county.id)
+    return county, current_county_targets(year, [county.id]).get(county.id), last_year
 
 
 # --- writes ------------------------------------------------------------------------------
@@ -221,8 +253,6 @@ def seed_demo_targets(today, user=None):
 
 
 def _seed_county_bases(year, user):
-    from ..domain import periods
-    from . import metrics as Q
     counties = active_counties()
     ids = [c.id for c in counties]
     history_ = Q.county_funds_between(periods.year_start(year - 1), periods.year_end(year - 1),

@@ -2,13 +2,10 @@
 from decimal import Decimal
 
 from flask import Blueprint, render_template, request
-from playhouse.flask_utils import get_object_or_404
 
 from ... import charts
 from ...domain import periods
-from ...models import County, FundReceipt, Project, TaskForce
-from ...services import metrics as metric_service
-from ...services import progress as progress_service
+from ...services import counties as service
 from ..period import parse_period
 
 bp = Blueprint("counties", __name__, url_prefix="/counties")
@@ -25,8 +22,7 @@ def growth_chart(counties, goal):
 @bp.route("/")
 def index():
     period = parse_period(request.args)
-    cfg = progress_service.settings()
-    counties = progress_service.county_progress(period.year, period.as_of, cfg)
+    cfg, counties = service.overview(period.year, period.as_of)
     return render_template("counties/index.html", period=period, counties=counties,
                            chart=growth_chart(counties, cfg.county_growth_goal)
                            if counties else None,
@@ -35,32 +31,13 @@ def index():
 
 @bp.route("/<code>")
 def detail(code):
-    county = get_object_or_404(County, County.code == code)
+    county = service.get_county(code)
     period = parse_period(request.args)
-    cfg = progress_service.settings()
-    (progress,) = progress_service.county_progress(period.year, period.as_of, cfg,
-                                                   county_ids=[county.id])
-    this_year = metric_service.county_monthly_funds(period.year, period.as_of, [county.id])
-    last = periods.clamp(period.as_of, period.year)
-    prev_as_of = metric_service.same_day_last_year(last) if last else None
-    last_year = (metric_service.county_monthly_funds(period.year - 1, prev_as_of, [county.id])
-                 if prev_as_of else {})
-    last_year_full = metric_service.county_monthly_funds(
-        period.year - 1, periods.year_end(period.year - 1), [county.id])
-    zero = (Decimal("0.00"),) * 12
-    months = list(zip(range(1, 13), this_year.get(county.id, zero),
-                      last_year.get(county.id, zero), last_year_full.get(county.id, zero)))
-    chart = _monthly_chart(progress, months, last)
-    receipts = (FundReceipt.select(FundReceipt, Project, TaskForce)
-                .join(Project).join(TaskForce)
-                .where((Project.county == county)
-                       & FundReceipt.received_on.between(periods.year_start(period.year),
-                                                         last or periods.year_start(period.year)))
-                .order_by(FundReceipt.received_on.desc(), FundReceipt.id.desc())
-                .limit(50)) if last else []
+    data = service.detail(county, period.year, period.as_of)
+    chart = _monthly_chart(data.progress, data.months, data.counted_to)
     return render_template("counties/detail.html", county=county, period=period,
-                           progress=progress, months=months, chart=chart,
-                           receipts=list(receipts), counted_to=last)
+                           progress=data.progress, months=data.months, chart=chart,
+                           receipts=data.receipts, counted_to=data.counted_to)
 
 
 def _monthly_chart(progress, months, last):

@@ -2,14 +2,14 @@
 import math
 
 from flask import Blueprint, render_template, request
-from playhouse.flask_utils import get_object_or_404
 
 from ...domain import metrics as M
 from ...domain import progress as P
 from ...domain import staleness
-from ...models import TaskForce
 from ...services import progress as progress_service
 from ...services import staleness as stale_service
+from ...services import taskforces as taskforce_service
+from ...services.pagination import page_number
 from ..progress_helpers import STALE_LIMIT, template_helpers
 from ..period import parse_period
 
@@ -67,7 +67,7 @@ def stale():
     team = None
     code = (request.args.get("task_force") or "").strip()
     if code:
-        team = get_object_or_404(TaskForce, TaskForce.code == code[:64])
+        team = taskforce_service.get_task_force(code[:64])
     level = request.args.get("level") or None
     if level not in staleness.LEVELS:
         level = None
@@ -75,10 +75,7 @@ def stale():
     counts = stale_service.open_counts(team_ids)
     total = counts[level] if level else sum(counts.values())
     pages = max(1, math.ceil(total / STALE_PER_PAGE))
-    try:
-        page = min(max(1, int(request.args.get("page", 1))), pages)
-    except (TypeError, ValueError):
-        page = 1
+    page = min(page_number(request.args.get("page")), pages)
     rows = stale_service.open_flags(team_ids, as_of=period.as_of,
                                     levels=[level] if level else None,
                                     limit=STALE_PER_PAGE, offset=(page - 1) * STALE_PER_PAGE)
