@@ -13,6 +13,8 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # bytes of a request body; larger is a 413 page
+    REQUEST_LOG = True  # one line per request on stdout (method, path, status, ms, user id)
     # Progress (tracker.services.progress.options_from): how progress is judged.
     PROGRESS_PRECISION = "month"  # time progress counts whole months ("month") or days ("day")
     PROGRESS_STATUS_BANDS = MappingProxyType(  # gap points at which each colour starts

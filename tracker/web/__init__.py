@@ -9,8 +9,8 @@ from werkzeug.routing import IntegerConverter
 
 from ..extensions import login_manager
 from . import (
-    api, auth, counties, dashboard, errors, helpers, outbox, prefs, projects, targets,
-    taskforces,
+    api, auth, counties, dashboard, errors, helpers, outbox, prefs, projects, requests,
+    targets, taskforces,
 )
 from .permissions import guard_login
 
@@ -44,6 +44,7 @@ def init_app(app):
     for area in BLUEPRINTS:
         app.register_blueprint(area.bp)
     app.add_url_rule("/", "index", index)
+    requests.init_app(app)  # timer and NUL check first: before the login guard
     app.before_request(guard_login)
     helpers.init_app(app)
     errors.init_app(app)

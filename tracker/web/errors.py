@@ -1,5 +1,5 @@
 """Error pages: HTML for pages, JSON under /api/ (for every status, 500 included)."""
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from ..domain.errors import NotFound
@@ -46,8 +46,16 @@ def init_app(app):
     def not_found_row(exc):
         return error_page(404)
 
-    for code in (403, 404, 405, 413):
+    for code in (403, 404, 405):
         app.register_error_handler(code, lambda exc, code=code: error_page(code))
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        if not limit:
+            return error_page(413)
+        return error_page(413, f"提交的内容超过了允许的大小（上限 {limit / 1024 / 1024:g} MB），"
+                               "请删减后重试。")
 
     @app.errorhandler(500)
     def server_error(exc):

@@ -3,19 +3,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
 
 from ...services import accounts
+from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
-
-
-class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请输入用户名。"), Length(max=64)])
-    password = PasswordField("密码", validators=[DataRequired("请输入密码。")])
-    remember = BooleanField("记住我")
 
 
 def _safe_next(target):
@@ -31,7 +23,7 @@ def login():
         return redirect(url_for("index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.username.data.strip(), form.password.data)
+        user = accounts.authenticate(form.username.data, form.password.data)
         if user is None:
             form.password.errors.append("用户名或密码错误。")
         else:

@@ -1,0 +1,82 @@
+"""Request log: one line per request (method, path, status, ms, user id) on stdout; off with
+REQUEST_LOG = False; under TESTING the records go to pytest's log capture, not stdout."""
+import logging
+import re
+
+import pytest
+
+from tests.conftest import make_app
+from tests.factories import make_user
+from tracker.web import requests as web_requests
+
+LINE = re.compile(r"^(GET|POST) (\S+) (\d{3}) (\d+\.\d)ms user=(\S+)$")
+
+
+def _lines(caplog):
+    return [LINE.match(r.getMessage()) for r in caplog.records if r.name == "tracker.requests"]
+
+
+def test_one_line_per_request_with_user_id(sqlite_app, caplog):
+    with sqlite_app.app_context():
+        user_id = make_user("alice").id
+    client = sqlite_app.test_client()
+    with caplog.at_level(logging.INFO, logger="tracker.requests"):
+        client.get("/login")
+        client.post("/login", data={"username": "alice", "password": "password123"})
+        client.get("/nope-nothing-here")
+    lines = _lines(caplog)
+    assert all(lines) and len(lines) == 3
+    assert [m.group(1, 2, 3, 5) for m in lines] == [
+        ("GET", "/login", "200", "-"), ("POST", "/login", "302", str(user_id)),
+        ("GET", "/nope-nothing-here", "404", str(user_id))]
+
+
+def test_api_token_requests_log_the_token_user(sqlite_app, caplog):
+    with sqlite_app.app_context():
+        user_id = make_user("boss", role="bureau").id
+    from tracker.services import tokens
+    with sqlite_app.app_context():
+        _, token = tokens.create("boss")
+    with caplog.at_level(logging.INFO, logger="tracker.requests"):
+        sqlite_app.test_client().get("/api/v1/progress?year=%002026",
+                                     headers={"Authorization": f"Bearer {token}"})
+    assert [m.group(3) for m in _lines(caplog)] == ["400"]  # NUL refused before the token
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="tracker.requests"):
+        sqlite_app.test_client().get("/api/v1/progress?year=2026&as_of=2026-01-31",
+                                     headers={"Authorization": f"Bearer {token}"})
+    assert [(m.group(3), m.group(5)) for m in _lines(caplog)] == [("200", str(user_id))]
+
+
+def test_request_log_can_be_switched_off(sqlite_app, caplog):
+    sqlite_app.config["REQUEST_LOG"] = False
+    with caplog.at_level(logging.INFO, logger="tracker.requests"):
+        sqlite_app.test_client().get("/login")
+    assert _lines(caplog) == []
+
+
+@pytest.fixture
+def restore_request_logger():
+    log = logging.getLogger("tracker.requests")
+    saved = list(log.handlers), log.propagate
+    yield
+    log.handlers[:] = saved[0]
+    log.propagate = saved[1]
+
+
+def test_outside_tests_one_line_goes_to_stdout(sqlite_url, tmp_path, capsys,
+                                               restore_request_logger):
+    app = make_app(sqlite_url, tmp_path / "instance", TESTING=False)
+    make_app(sqlite_url, tmp_path / "instance2", TESTING=False)  # a second app: no 2nd handler
+    handlers = [h for h in logging.getLogger("tracker.requests").handlers
+                if isinstance(h, web_requests.StdoutHandler)]
+    assert len(handlers) == 1
+    capsys.readouterr()
+    app.test_client().get("/login")
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and re.search(r" GET /login 200 \d+\.\dms user=-$", out[0])
+
+
+def test_testing_apps_print_nothing(sqlite_app, capsys):
+    sqlite_app.test_client().get("/login")
+    assert capsys.readouterr().out == ""

@@ -1,0 +1,20 @@
+"""The login form."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField, ValidationError
+from wtforms.validators import DataRequired
+
+from ...domain import accounts as rules
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请输入用户名。")])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码。")])
+    remember = BooleanField("记住我")
+
+    def validate_username(self, field):
+        """Normalised like every stored name (NFKC, spaces trimmed); NUL or over 64
+        characters is a message next to the field, never a database error."""
+        name, error = rules.clean_username(field.data)
+        if error:
+            raise ValidationError(error)
+        field.data = name
