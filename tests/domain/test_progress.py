@@ -102,3 +102,9 @@ def test_catch_up(actual, open_qs, needed, even):
 def test_catch_up_without_target_or_open_quarters():
     assert P.catch_up(None, (None,) * 4, D(5), (3, 4)) == ()
     assert P.catch_up(D(100), P.checkpoints(D(100)), D(5), ()) == ()
+
+
+def test_bands_from_a_read_only_mapping():
+    from types import MappingProxyType
+    bands = P.StatusBands.from_config(MappingProxyType({"green": 0, "yellow": -10, "orange": -30}))
+    assert bands == P.DEFAULT_BANDS

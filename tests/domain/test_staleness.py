@@ -69,3 +69,17 @@ def test_watched_stages_exclude_landed_and_dropped():
         assert staleness.is_watched(stage)
     for stage in (pipeline.PRODUCING, pipeline.AT_CAPACITY, pipeline.DROPPED):
         assert not staleness.is_watched(stage)
+
+
+@pytest.mark.parametrize("value", [None, (60, 90, 180), [60, 90, 180], ["60", "90", "180"],
+                                   {"yellow": 60, "red": 90, "propose_drop": 180},
+                                   staleness.DEFAULT])
+def test_thresholds_from_config_forms(value):
+    assert staleness.Thresholds.from_config(value) == staleness.DEFAULT
+
+
+def test_thresholds_from_config_must_grow():
+    assert staleness.Thresholds.from_config({"yellow": 10, "red": 20, "propose_drop": 30}) \
+        == staleness.Thresholds(10, 20, 30)
+    with pytest.raises(ValueError):
+        staleness.Thresholds.from_config((90, 60, 180))

@@ -157,3 +157,25 @@ def test_settings_from_config(app):
         assert cfg.probabilities["reserve"] == 0 and cfg.county_growth_goal == 15
         report = PR.build_report(2026, D(2026, 6, 30))
         assert report.time_progress == Dec("49.59") and report.rows == ()
+
+
+def test_defaults_equal_the_built_in_options():
+    from tracker.config import Defaults
+    defaults = {k: getattr(Defaults, k) for k in dir(Defaults) if k.isupper()}
+    assert PR.options_from(defaults) == PR.options_from({}) == PR.ProgressOptions()
+
+
+def test_options_from_config_mapping():
+    opts = PR.options_from({"PROGRESS_PRECISION": "day", "PROGRESS_STATUS_BANDS": None,
+                            "FORECAST_CONTRACT_SHARE": "0.5", "COUNTY_GROWTH_GOAL": 15})
+    assert opts.precision == "day" and opts.bands == PR.ProgressOptions().bands
+    assert opts.contract_share == Dec("0.5") and opts.county_growth_goal == 15
+
+
+def test_given_options_win_over_the_app_config(app):
+    app.config.update(PROGRESS_PRECISION="day")
+    with app.app_context():
+        opts = PR.options_from({"PROGRESS_PRECISION": "month"})
+        assert PR.build_report(2026, D(2026, 6, 30), opts).time_progress == Dec(50)
+        assert PR.build_report(2026, D(2026, 6, 30)).time_progress == Dec("49.59")
+        assert PR.county_progress(2026, D(2026, 6, 30), opts) == ()

@@ -5,6 +5,7 @@ import pytest
 
 from tests.factories import make_project, make_task_force, make_user
 from tracker.domain import pipeline
+from tracker.domain.text import duplicate_key
 from tracker.domain.staleness import Thresholds
 from tracker.models import Project, StaleFlag
 from tracker.services import projects, staleness
@@ -102,7 +103,8 @@ def test_rescan_of_an_earlier_date_reopens_the_same_flag(team):
 def test_many_projects_in_one_scan(team):
     # more projects than one statement's chunk: raise, then clear all as closed
     rows = [dict(task_force=team.id, name=f"项目{i}", investor="", stage=pipeline.RESERVE,
-                 last_progress_on=ago(70 + i % 150)) for i in range(staleness.CHUNK + 20)]
+                 dedupe_key=duplicate_key(f"项目{i}", ""), last_progress_on=ago(70 + i % 150))
+            for i in range(staleness.CHUNK + 20)]
     Project.insert_many(rows).execute()
     result = staleness.scan(AS_OF)
     assert sum(result.raised.values()) == staleness.CHUNK + 20
@@ -172,7 +174,7 @@ def test_progress_hides_a_flag_before_the_next_scan(team):
     assert {r.project_id for r in staleness.open_flags(as_of=AS_OF)} == {a.id, b.id}
     projects.change_stage(None, a, pipeline.PACKAGED, on=AS_OF)
     assert [r.project_id for r in staleness.open_flags(as_of=AS_OF)] == [b.id]
-    assert open_levels() == {a.id: "red", b.id: "red"}  # cleared by the next scan
+    assert open_levels() == {b.id: "red"}  # the progress cleared the flag of its silence
     staleness.scan(AS_OF)
     assert open_levels() == {b.id: "red"}
 
@@ -188,3 +190,30 @@ def test_thresholds_from_config(sqlite_url, tmp_path):
             assert open_levels() == {p.id: "red"}
         finally:
             clean_tables()
+
+
+def test_options_from_config():
+    from zoneinfo import ZoneInfo
+    opts = staleness.options_from({"STALE_DAYS": {"yellow": 30, "red": 45, "propose_drop": 100},
+                                   "TIMEZONE": "UTC"})
+    assert opts.thresholds == Thresholds(30, 45, 100) and opts.zone == ZoneInfo("UTC")
+    assert staleness.options_from({}) == staleness.StaleOptions()
+    assert staleness.thresholds({"STALE_DAYS": None}) == Thresholds()
+
+
+def test_scan_with_given_options(team):
+    p = make_project(team, "甲", on=ago(45))
+    staleness.scan(AS_OF, staleness.options_from({"STALE_DAYS": (30, 45, 100)}))
+    assert open_levels() == {p.id: "red"}
+
+
+def test_creation_day_is_taken_in_the_configured_zone(team):
+    # created 20:00 UTC on 1 Aug = 2 Aug in Shanghai; never progressed
+    pid = Project.insert(task_force=team.id, name="甲", investor="", stage=pipeline.RESERVE,
+                         dedupe_key=duplicate_key("甲", ""), last_progress_on=None,
+                         created_at=datetime.datetime(2026, 8, 1, 20, 0)).execute()
+    as_of = datetime.date(2026, 9, 30)   # 60 days after 1 Aug, 59 after 2 Aug
+    staleness.scan(as_of, staleness.options_from({"TIMEZONE": "Asia/Shanghai"}))
+    assert open_levels() == {}
+    staleness.scan(as_of, staleness.options_from({"TIMEZONE": "UTC"}))
+    assert open_levels() == {pid: "yellow"}
