@@ -170,3 +170,59 @@ def test_seed_command_and_if_empty(sqlite_app, monkeypatch):
     assert rerun.exit_code == 0 and "新建 0 个项目" in rerun.output
     with sqlite_app.app_context():
         assert Project.select().count() == projects
+
+
+def test_create_user_writes_one_audit_row(app, runner):
+    from tracker.models import AuditLog
+    with app.app_context():
+        make_task_force("JXHG", "精细化工专班")
+    result = runner.invoke(args=["create-user", "ｗａｎｇ ", "--role", "lead", "--name", " 王\u200b组长 ",
+                                 "--email", "Wang@Example.com", "--task-force", "JXHG",
+                                 "--password-stdin"], input=GOOD + "\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = User.get(User.username == "wang")  # normalised: NFKC, trimmed
+        assert user.display_name == "王组长"
+        rows = list(AuditLog.select().where(AuditLog.entity == "user"))
+        assert [(r.entity_id, r.action) for r in rows] == [(user.id, "create")]
+        assert '"task_forces": ["JXHG"]' in rows[0].after and '"role": "lead"' in rows[0].after
+        assert GOOD not in rows[0].after and "password" not in rows[0].after
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--email", "li@example.com\r\nBcc: all@example.com"], "换行符"),
+    (["--email", "li@example.com\n"], "换行符"),
+    (["--email", "li@exa mple.com"], "invalid email"),
+    (["--email", "li@localhost"], "invalid email"),
+    (["--name", "李\x00四"], "NUL"),
+    (["--name", "李" * 65], "--name"),
+])
+def test_bad_email_or_name_is_refused_and_nothing_written(app, runner, args, message):
+    from tracker.models import AuditLog
+    result = runner.invoke(args=["create-user", "li", *args, "--password-stdin"],
+                           input=GOOD + "\n")
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    with app.app_context():
+        assert _users() == [] and AuditLog.select().count() == 0
+
+
+@pytest.mark.parametrize("username,message", [
+    ("li\x00", "NUL"), ("l" * 65, "64"), ("\u200b \u3000", "请填写用户名"),
+])
+def test_bad_username_is_refused_before_the_password_is_read(app, runner, username, message):
+    result = runner.invoke(args=["create-user", username])  # no input: never prompted
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "USERNAME" in result.output
+    assert "password" not in result.output.lower().replace("--password-stdin", "")
+    with app.app_context():
+        assert _users() == []
+
+
+def test_look_alike_duplicate_username_is_refused(app, runner):
+    with app.app_context():
+        make_user("li")
+    result = runner.invoke(args=["create-user", "ｌｉ", "--password-stdin"], input=GOOD + "\n")
+    assert result.exit_code == 2 and "already exists" in result.output
+    with app.app_context():
+        assert _users() == [("li", "member")]

@@ -83,3 +83,30 @@ def test_period_parsing_defaults():
     assert set(p.errors) == {"as_of"} and p.year == 2024
     p = parse_period({"year": " 99999 ", "as_of": "20240101"})
     assert set(p.errors) == {"year", "as_of"}
+
+
+def test_token_label_is_normalised_and_bounded(app, runner):
+    with app.app_context():
+        make_user("api", role="bureau")
+    _create(runner, "api", "--name", " 大屏\u200b　１号 ")
+    for bad, message in (("x" * 65, "64"), ("a\x00b", "NUL")):
+        result = runner.invoke(args=["api-token", "create", "api", "--name", bad])
+        assert result.exit_code == 2 and message in result.output and "--name" in result.output
+    with app.app_context():
+        assert [r.name for r in ApiToken.select()] == ["大屏 1号"]
+        assert AuditLog.select().where(AuditLog.entity == "api_token").count() == 1
+
+
+def test_token_authentication_records_last_use_and_refuses_revoked(app):
+    from tracker.services import tokens
+    with app.app_context():
+        user = make_user("api", role="bureau")
+        row, token = tokens.create("api", "x")
+        assert ApiToken.get_by_id(row.id).last_used_at is None
+        assert tokens.authenticate(token).id == user.id
+        assert ApiToken.get_by_id(row.id).last_used_at is not None
+        for bad in (token + "\x00", "trk_" + "x" * 300, "nope", "", None):
+            assert tokens.authenticate(bad) is None
+        tokens.revoke(row.id)
+        assert tokens.authenticate(token) is None
+        assert [a.action for a in AuditLog.select().order_by(AuditLog.id)] == ["create", "revoke"]
