@@ -137,3 +137,74 @@ def test_forms_are_csrf_protected(csrf_app):
     assert response.status_code == 400
     with csrf_app.app_context():
         assert TaskForceTarget.select().count() == 0
+
+
+def test_two_bureau_users_apply_defaults_at_once_never_500(app, setup):
+    """Two people press 应用默认目标 for a new year at the same moment: one writes the
+    targets, the other is told there is nothing to change (it was a 500 on PostgreSQL and
+    MariaDB)."""
+    from tests.races import run_together
+    with app.app_context():
+        make_user("boss2", role="bureau")
+    clients = [app.test_client(), app.test_client()]
+    for client, name in zip(clients, ("boss", "boss2")):
+        assert client.post("/login", data={"username": name,
+                                           "password": "password123"}).status_code == 302
+    for year in (2026, 2027):
+        outcomes = run_together(app, *[
+            (lambda c=c: c.post(f"/targets/{year}/defaults", follow_redirects=True))
+            for c in clients])
+        pages = []
+        for response, exc in outcomes:
+            assert exc is None, repr(exc)
+            assert response.status_code == 200
+            pages.append(response.get_data(as_text=True))
+        assert sum("新增 6 个目标版本" in p for p in pages) == 1
+        assert sum("未作修改" in p for p in pages) == 1
+        with app.app_context():
+            assert TaskForceTarget.select().where(TaskForceTarget.year == year).count() == 6
+            assert AuditLog.select().where(AuditLog.entity == "target").count() == 6 * (
+                year - 2025)
+
+
+def test_apply_defaults_refusal_is_a_message(client, auth, setup, monkeypatch):
+    from tracker.domain.errors import ValidationError
+
+    def refuse(*args, **kwargs):
+        raise ValidationError({"__all__": T.STALE_TARGET})
+    monkeypatch.setattr(T, "apply_defaults", refuse)
+    auth.login("boss")
+    response = client.post("/targets/2026/defaults", follow_redirects=True)
+    assert response.status_code == 200
+    assert T.STALE_TARGET in response.get_data(as_text=True)
+
+
+def test_reason_is_normalised_and_nul_refused(app, client, auth, setup):
+    auth.login("boss")
+    data = {"packaged_value": "", "negotiations": "", "signed_value": "100",
+            "funds_received": "", "reason": "市政府\x00下达"}
+    response = client.post("/targets/2026/team/TF1", data=data)
+    assert response.status_code == 200
+    assert "修改原因包含无效字符（NUL）" in response.get_data(as_text=True)
+    with app.app_context():
+        assert TaskForceTarget.select().count() == 0
+    data["reason"] = "  市政府\u200b下达　（年初） "
+    client.post("/targets/2026/team/TF1", data=data)
+    with app.app_context():
+        assert TaskForceTarget.get().reason == "市政府下达 (年初)"
+    data["reason"] = "长" * 501
+    html = client.post("/targets/2026/team/TF1", data=dict(data, signed_value="200")) \
+        .get_data(as_text=True)
+    assert "修改原因不能超过 500 个字" in html
+
+
+def test_unknown_county_for_a_goal_is_a_field_message(app, setup):
+    from tracker.domain.errors import ValidationError
+    with app.app_context():
+        with pytest.raises(ValidationError) as exc:
+            T.set_county_target(None, 999999, 2026, growth_pct="20")
+        assert exc.value.errors == {"county": "区县/开发区不存在。"}
+        with pytest.raises(ValidationError) as exc:
+            T.set_targets(None, 999999, 2026, {"signed_value": "1"})
+        assert exc.value.errors == {"task_force": "专班不存在。"}
+        assert CountyTarget.select().count() == 0 and TaskForceTarget.select().count() == 0

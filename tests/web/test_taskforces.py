@@ -229,3 +229,54 @@ def test_nav_has_task_forces_entry(client, auth, setup):
     auth.login("member1")
     html = client.get("/taskforces/").get_data(as_text=True)
     assert 'href="/taskforces/"' in html
+
+
+def test_text_is_normalised_bounded_and_nul_refused(app, client, auth, setup):
+    auth.login("bureau")
+    base = {"code": "ＮＥＷ１", "kind": "6", "active": "y"}
+    response = client.post("/taskforces/new", data=dict(base, name="新\x00专班"))
+    assert response.status_code == 200
+    assert "专班名称包含无效字符（NUL）" in response.get_data(as_text=True)
+    html = client.post("/taskforces/new", data=dict(base, name="长" * 101)).get_data(as_text=True)
+    assert "专班名称不能超过 100 个字" in html
+    html = client.post("/taskforces/new", data=dict(base, name="新专班", leader="张" * 65)) \
+        .get_data(as_text=True)
+    assert "专班负责人不能超过 64 个字" in html
+    response = client.post("/taskforces/new", data=dict(
+        base, name=" 新\u200b专班　 ", leader="  王\u200e五 "))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/NEW1")
+    with app.app_context():
+        team = TaskForce.get(TaskForce.code == "NEW1")
+        assert (team.name, team.leader) == ("新专班", "王五")
+        assert TaskForce.select().count() == 3
+
+
+def test_duplicate_name_after_normalising_is_refused(app, client, auth, setup):
+    auth.login("bureau")
+    response = client.post("/taskforces/new", data={
+        "code": "X2", "name": "高端装备专班\u200b ", "kind": "6"})
+    assert response.status_code == 200
+    assert "专班名称「高端装备专班」已存在。" in response.get_data(as_text=True)
+
+
+def test_edit_writes_only_changed_columns(app, setup):
+    with app.app_context():
+        service.save_task_force(None, {"leader": "赵六"}, team_id=setup["team_id"])
+        team = TaskForce.get_by_id(setup["team_id"])
+        assert (team.leader, team.name, team.lead_department) == ("赵六", "精细化工专班",
+                                                                   "市工信局")
+        row = AuditLog.get((AuditLog.entity == "task_force") & (AuditLog.action == "update"))
+        assert json.loads(row.after) == {"leader": "赵六"}
+        assert service.county_ids(team) == [setup["county_id"]]    # links not given: kept
+
+
+def test_lookups_raise_not_found(app, setup):
+    from tracker.domain.errors import NotFound
+    from tracker.services import counties
+    with app.app_context():
+        assert service.get_task_force("JXHG").id == setup["team_id"]
+        assert counties.get_county("XF").id == setup["county_id"]
+        with pytest.raises(NotFound):
+            service.get_task_force("NOPE")
+        with pytest.raises(NotFound):
+            counties.get_county("NOPE")

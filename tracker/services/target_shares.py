@@ -9,8 +9,9 @@ row each.
 """
 from decimal import Decimal
 
-from peewee import IntegrityError
+from peewee import IntegrityError, OperationalError
 
+from ..db import database
 from ..domain import metrics as M
 from ..domain.errors import ValidationError
 from ..domain.progress import DEFAULT_SHARES, validate_shares
@@ -102,6 +103,26 @@ def _insert_missing(user, year, parsed):
 
 
 def _write(user, year, parsed):
+    """One transaction; retried (at most twice) when the database chose it as the victim
+    of a deadlock. MariaDB's InnoDB may: two first inserts of one (year, metric) key wait
+    for each other's gap locks. The victim was rolled back whole, so a retry waits for the
+    winner and then sees its rows."""
+    for attempt in range(3):
+        try:
+            return _write_once(user, year, parsed)
+        except OperationalError as exc:
+            if attempt == 2 or database.in_transaction() or not _is_deadlock(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _is_deadlock(exc):
+    code = getattr(exc, "args", (None,))[0] if exc.args else None
+    return code == 1213 or getattr(exc, "pgcode", None) == "40P01" \
+        or type(exc.__cause__ or exc).__name__ == "DeadlockDetected"
+
+
+def _write_once(user, year, parsed):
     try:
         with tx.write():
             created = _insert_missing(user, year, parsed)
@@ -113,7 +134,7 @@ def _write(user, year, parsed):
                 if key in created:
                     audit.record(user, "checkpoint_share", row.id, "set", None,
                                  {"year": year, "metric": key,
-                                  "shares": [str(v) for v in values]})
+                                  "shares": _fmt(values)})
                     changed += 1
                 elif _update(user, row, values):
                     changed += 1
@@ -122,17 +143,21 @@ def _write(user, year, parsed):
     return changed
 
 
+def _fmt(shares):
+    return [f"{Decimal(s):.2f}" for s in shares]
+
+
 def _update(user, row, values):
     """Update one locked row when its shares differ; False when nothing changed (or no
     row exists and the defaults are asked for)."""
     if row is None or tuple(row.shares) == tuple(values):
         return False
-    before = {"shares": [str(s) for s in row.shares]}
+    before = {"shares": _fmt(row.shares)}
     row.q1, row.q2, row.q3, row.q4 = values
     row.updated_by = user_or_none(user)
     row.updated_at = utcnow()
     row.save(only=[CheckpointShare.q1, CheckpointShare.q2, CheckpointShare.q3,
                    CheckpointShare.q4, CheckpointShare.updated_by, CheckpointShare.updated_at])
     audit.record(user, "checkpoint_share", row.id, "set", before,
-                 {"year": row.year, "metric": row.metric, "shares": [str(v) for v in values]})
+                 {"year": row.year, "metric": row.metric, "shares": _fmt(values)})
     return True
