@@ -184,7 +184,7 @@ def test_create_user_writes_one_audit_row(app, runner):
         user = User.get(User.username == "wang")  # normalised: NFKC, trimmed
         assert user.display_name == "王组长"
         rows = list(AuditLog.select().where(AuditLog.entity == "user"))
-        assert [(r.entity_id, r.action) for r in rows] == [(user.id, "create")]
+        assert [(r.entity_id, r.action, r.origin) for r in rows] == [(user.id, "create", "cli")]
         assert '"task_forces": ["JXHG"]' in rows[0].after and '"role": "lead"' in rows[0].after
         assert GOOD not in rows[0].after and "password" not in rows[0].after
 

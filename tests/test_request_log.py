@@ -80,3 +80,21 @@ def test_outside_tests_one_line_goes_to_stdout(sqlite_url, tmp_path, capsys,
 def test_testing_apps_print_nothing(sqlite_app, capsys):
     sqlite_app.test_client().get("/login")
     assert capsys.readouterr().out == ""
+
+
+def test_audit_rows_of_a_request_come_from_the_client_address(sqlite_app):
+    from tracker.models import AuditLog
+    from tracker.services import audit, tx
+
+    def write():
+        with tx.write():
+            audit.record(None, "test", 1, "touch")
+        return "ok"
+    write.public = True
+    sqlite_app.add_url_rule("/test-write", "test_write", write)
+    client = sqlite_app.test_client()
+    assert client.get("/test-write", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
+    with sqlite_app.app_context():
+        assert [r.origin for r in AuditLog.select()] == ["10.1.2.3"]
+        audit.record(None, "test", 2, "after")  # outside the request: not the client's
+        assert AuditLog.get(AuditLog.entity_id == 2).origin == ""

@@ -132,6 +132,9 @@ def test_failed_run_rolls_back_and_is_retried(app, other_app):
     assert retried.outcome == "ok" and retried.attempts == 2 and retried.id == failed.id
     assert S.run_once(app, spec(job), DAY) is None  # ok is final
     assert job.calls == [DAY, DAY]
+    with app.app_context():  # the job's audit rows come from the scheduler
+        assert [r.origin for r in AuditLog.select().where(AuditLog.entity == "job")] == [
+            "scheduler"]
 
 
 def test_only_one_process_wins_a_retry(app, other_app):

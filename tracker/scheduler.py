@@ -8,7 +8,7 @@ Registry
     caught up. Adding a job = adding one JobSpec.
 
 Run once per period (across processes)
-    A run first claims (job, period_key) by INSERTing a JobRun row; the UNIQUE
+    The JobRun rows are read and written by tracker/services/jobruns.py. A run first claims (job, period_key) by INSERTing a JobRun row; the UNIQUE
     key makes exactly one process win, the others get an IntegrityError and do
     nothing. The job then runs in its own transaction and the row is marked
     ok / failed with a detail. Retries: a *failed* run is re-claimed by a
@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 from . import jobs
 from .domain import periods
-from .services import jobruns
+from .services import audit, jobruns
 
 log = logging.getLogger("tracker.scheduler")
 
@@ -197,7 +197,8 @@ def run_once(app, spec, as_of, now=None, manual=False):
         return None
     log.info("%s %s: started (attempt %s)", spec.name, key, run.attempts)
     try:
-        detail = spec.resolve()(app, as_of)
+        with audit.origin("scheduler"):
+            detail = spec.resolve()(app, as_of)
     except Exception as exc:  # noqa: BLE001 - recorded, retried by catch-up
         log.exception("%s %s failed", spec.name, key)
         text = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"

@@ -1,9 +1,11 @@
-"""Service errors as click usage errors: a clear message, exit status 2, nothing written."""
+"""Calling a service from a command: audit origin "cli", and the service's errors as click
+usage errors (a clear message, exit status 2, nothing written)."""
 import contextlib
 
 import click
 
 from ..domain.errors import NotFound, ValidationError
+from ..services import audit
 
 
 def usage_message(exc, options=None):
@@ -18,10 +20,12 @@ def usage_message(exc, options=None):
 
 
 @contextlib.contextmanager
-def usage_errors(options=None):
-    """Turn a service's ValidationError or NotFound into ``click.UsageError``."""
+def service_call(options=None):
+    """Audit rows written inside come from "cli"; a service's ValidationError or NotFound
+    becomes ``click.UsageError``."""
     try:
-        yield
+        with audit.origin("cli"):
+            yield
     except ValidationError as exc:
         raise click.UsageError(usage_message(exc, options)) from None
     except NotFound as exc:

@@ -9,7 +9,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from .. import clock
 from .. import scheduler as scheduler_module
-from ..services import jobruns, maintenance
+from ..services import audit, jobruns, maintenance
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -124,7 +124,8 @@ def recompute_command(as_of):
     staleness scan runs too."""
     as_of = as_of or clock.today()
     _not_future(as_of)
-    result, scan = maintenance.recompute_now(as_of, scan_staleness=as_of == clock.today())
+    with audit.origin("cli"):
+        result, scan = maintenance.recompute_now(as_of, scan_staleness=as_of == clock.today())
     click.echo(result.summary())
     if scan is not None:
         click.echo("长期无进展项目：" + scan.summary())

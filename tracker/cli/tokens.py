@@ -4,7 +4,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from ..services import tokens
-from .errors import usage_errors
+from .errors import service_call
 
 tokens_cli = AppGroup("api-token", help="API tokens for GET /api/v1/progress.")
 OPTIONS = {"username": "USERNAME", "name": "--name", "token_id": "TOKEN_ID"}
@@ -16,7 +16,7 @@ OPTIONS = {"username": "USERNAME", "name": "--name", "token_id": "TOKEN_ID"}
 @with_appcontext
 def token_create(username, name):
     """Create an API token for USERNAME and print it (shown only once)."""
-    with usage_errors(OPTIONS):
+    with service_call(OPTIONS):
         row, token = tokens.create(username, name)
     click.echo(f"token #{row.id} for {row.user.username}: {token}")
     click.echo("Store it now: it is not shown again (only its hash is kept).", err=True)
@@ -34,7 +34,7 @@ def _line(row):
 @with_appcontext
 def token_list(username):
     """List tokens (all, or those of USERNAME): id, user, hint, name, created, last used, state."""
-    with usage_errors(OPTIONS):
+    with service_call(OPTIONS):
         rows = tokens.list_tokens(username)
     if not rows:
         click.echo("no API tokens.")
@@ -47,7 +47,7 @@ def token_list(username):
 @with_appcontext
 def token_revoke(token_id):
     """Revoke token TOKEN_ID (see `list`); a revoked token is refused at once."""
-    with usage_errors(OPTIONS):
+    with service_call(OPTIONS):
         row = tokens.revoke(token_id)
     click.echo(f"revoked token #{token_id} ({row.user.username}).")
 

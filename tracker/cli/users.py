@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..services import accounts
-from .errors import usage_errors
+from .errors import service_call
 
 OPTIONS = {"username": "USERNAME", "role": "--role", "display_name": "--name",
            "email": "--email", "task_forces": "--task-force", "password": "password"}
@@ -32,10 +32,10 @@ def create_user(username, role, display_name, email, task_forces, password_stdin
     """Create a user. The password is prompted for (or read from stdin), never an argument."""
     fields = dict(username=username, role=role, display_name=display_name, email=email,
                   task_force_codes=task_forces)
-    with usage_errors(OPTIONS):
+    with service_call(OPTIONS):
         accounts.check_new_user(**fields)  # refuse bad input before asking for a password
     password = _password_from_stdin_or_prompt(password_stdin)
-    with usage_errors(OPTIONS):
+    with service_call(OPTIONS):
         user = accounts.create_user(None, password, **fields)
     click.echo(f"created user {user.username} ({user.role}).")
 

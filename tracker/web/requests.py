@@ -1,4 +1,5 @@
-"""Request hooks: refuse a NUL byte in the URL, and log one line per request.
+"""Request hooks: refuse a NUL byte in the URL, log one line per request, and name the
+client address as the origin of the request's audit rows.
 
 A NUL byte is never typed by a person, and PostgreSQL refuses it in any text it is given:
 a query argument or path carrying one is answered 400 before a view can pass it on. (Forms
@@ -14,6 +15,8 @@ import sys
 import time
 
 from flask import abort, current_app, g, request
+
+from ..services import audit
 
 log = logging.getLogger("tracker.requests")
 
@@ -43,8 +46,23 @@ class StdoutHandler(logging.StreamHandler):
         pass
 
 
-def start_timer():
+def start_request():
+    """before_request: the clock for the request log; audit rows written by this request
+    come from the client's address."""
     g.request_started = time.perf_counter()
+    origin = audit.origin(request.remote_addr or "")
+    origin.__enter__()
+    g.audit_origin = origin
+
+
+def end_request(exc):
+    """teardown_request: the origin set by :func:`start_request` ends with the request."""
+    origin = g.pop("audit_origin", None)
+    if origin is not None:
+        try:
+            origin.__exit__(None, None, None)
+        except ValueError:  # torn down in another context: nothing of ours is left there
+            pass
 
 
 def _user_id():
@@ -78,6 +96,7 @@ def _setup_logging(app):
 def init_app(app):
     """Register the hooks; call before any other before_request (login guard included)."""
     _setup_logging(app)
-    app.before_request(start_timer)
+    app.before_request(start_request)
     app.before_request(refuse_nul)
     app.after_request(log_request)
+    app.teardown_request(end_request)
