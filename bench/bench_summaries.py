@@ -81,7 +81,7 @@ def free_port():
 
 def seed():
     """Task forces, users, memberships, targets and a ledger with activity in the week."""
-    from tracker.domain import pipeline
+    from tracker.domain import pipeline, text
     from tracker.models import (
         FundReceipt, Membership, Project, StageEvent, TaskForce, User,
     )
@@ -113,8 +113,10 @@ def seed():
                 # most projects logged progress lately; about one in eight is stale
                 last = day if rnd.random() < 0.12 else max(day, MONDAY - datetime.timedelta(
                     days=rnd.randrange(0, 50)))
+                name, investor = f"{team.code}-项目{k:03d}", f"投资方{k}"
                 project = Project.create(
-                    name=f"{team.code}-项目{k:03d}", task_force=team, investor=f"投资方{k}",
+                    name=name, task_force=team, investor=investor,
+                    dedupe_key=text.duplicate_key(name, investor),
                     planned_investment=Decimal(rnd.randrange(1000, 200000)),
                     contract_value=contract, stage=stage, last_progress_on=last,
                     owner=None, **{pipeline.FIRST_REACHED_FIELD[s]: d for s, d in reached.items()})

@@ -1,5 +1,7 @@
 """Delivery of outbox rows over a real SMTP server (aiosmtpd) and to .eml files."""
+import dataclasses
 import datetime
+import json
 import os
 from email import policy
 from email.header import decode_header, make_header
@@ -377,3 +379,74 @@ def test_row_whose_user_was_removed_is_cancelled(sqlite_app, smtp):
         assert [m["Message-ID"] for m in smtp.messages] == [kept.message_id]
         gone = OutboxMessage.get_by_id(gone.id)
         assert (gone.status, gone.last_error) == ("cancelled", "收件人已停用")
+
+
+def test_mail_settings_come_from_config_defaults_and_overrides(sqlite_app):
+    from tracker.config import Defaults
+    s = MailSettings.from_app(sqlite_app)
+    assert (s.max_attempts, s.retry_base, s.retry_max, s.sending_lease, s.timeout, s.batch) == (
+        Defaults.MAIL_MAX_ATTEMPTS, Defaults.MAIL_RETRY_BASE, Defaults.MAIL_RETRY_MAX,
+        Defaults.MAIL_SENDING_LEASE, Defaults.MAIL_TIMEOUT, Defaults.MAIL_BATCH)
+    assert s.server is None and s.eml_dir == os.path.join(sqlite_app.instance_path, "outbox")
+    sqlite_app.config.update(MAIL_RETRY_BASE="60", MAIL_RETRY_MAX=200, MAIL_BATCH=0,
+                             MAIL_FROM="a@mail.example.test", MAIL_USE_SSL="yes", MAIL_PORT=None)
+    s = MailSettings.from_app(sqlite_app)
+    assert [s.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [60, 120, 200, 200]
+    assert s.batch == 1 and s.port == 465 and s.use_ssl
+    assert s.message_domain == "mail.example.test"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.batch = 5
+
+
+def test_settings_are_passed_in_not_read_from_the_app(sqlite_app):
+    """The services use the settings they are given: no app context needed to claim
+    and record (here: a lease of one minute makes a two-minute-old claim stale)."""
+    with sqlite_app.app_context():
+        row = make_row(make_user("boss", role="bureau"))
+        old = utcnow() - datetime.timedelta(minutes=2)
+        assert outbox._claim(row, old, "smtp", claimed_at=old)
+        short = dataclasses.replace(settings(), sending_lease=60)
+        assert outbox.reap_stale_sending(settings()) == 0         # default lease: 15 min
+        assert outbox.reap_stale_sending(short) == 1
+        assert OutboxMessage.get_by_id(row.id).status == "failed"
+
+
+def test_a_line_break_in_a_name_cannot_inject_a_header(sqlite_app):
+    """Header values come from email.header: a name with a line break (ASCII or
+    not) becomes encoded words, never a header line of its own."""
+    with sqlite_app.app_context():
+        for name in ("boss\nBcc: victim@example.test", "王\n五"):
+            row = make_row(make_user(f"u{len(name)}", role="bureau"), to_name=name)
+            data = mail_mime.build_mime(row, FROM)
+            head = data.split(b"\r\n\r\n", 1)[0]
+            assert b"\r\nBcc:" not in head and b"\n\n" not in head
+            msg = BytesParser(policy=policy.default).parsebytes(data)
+            assert msg["Bcc"] is None
+            assert msg["To"].addresses[0].addr_spec == row.to_addr
+
+
+def test_requeue_only_a_failed_row_with_one_audit_row(app):
+    from tracker.domain.errors import NotFound, ValidationError
+    from tracker.models import AuditLog
+    with app.app_context():
+        boss = make_user("boss", role="bureau")
+        row = make_row(boss)
+        with pytest.raises(ValidationError) as exc:
+            outbox.requeue(row.id, boss)                     # pending: refused
+        assert exc.value.errors == {"status": outbox.ONLY_FAILED}
+        with pytest.raises(NotFound):
+            outbox.requeue(row.id + 1000, boss)
+        assert AuditLog.select().count() == 0
+        OutboxMessage.update(status="failed", attempts=5, last_error="550 gone").where(
+            OutboxMessage.id == row.id).execute()
+        assert outbox.requeue(row.id, boss) == row.id
+        row = OutboxMessage.get_by_id(row.id)
+        assert (row.status, row.attempts, row.last_error, row.message_id) == (
+            "pending", 0, "", f"<t.2026-W26.city.{boss.id}@example.test>")
+        [entry] = AuditLog.select()
+        assert (entry.action, entry.entity, entry.entity_id, entry.user_id) == (
+            "resend", "outbox_message", row.id, boss.id)
+        # only what changed is recorded (next_attempt_at and claim_token were empty)
+        assert json.loads(entry.before) == {"status": "failed", "attempts": 5,
+                                            "last_error": "550 gone"}
+        assert json.loads(entry.after) == {"status": "pending", "attempts": 0, "last_error": ""}

@@ -147,6 +147,9 @@ def test_week_changes_and_stale_projects(sqlite_app):
         assert "http://127.0.0.1:5000/taskforces/TF1" in html
         city = OutboxMessage.get(OutboxMessage.kind == "bureau").body_text
         assert "五、本周签约\n- 2026-06-24 精细化工专班 A 新材料：30,000.00 万元" in city
+        # the links are built from BASE_URL and the routes (which always exist)
+        assert "进度看板：http://127.0.0.1:5000/dashboard/\n" in city
+        assert "周报设置：http://127.0.0.1:5000/prefs/summary" in city
 
 
 def test_sent_summaries_arrive_with_the_reported_numbers(sqlite_app, smtp):

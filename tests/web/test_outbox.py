@@ -126,3 +126,21 @@ def test_outbox_posts_need_csrf_token(csrf_app):
                                 "csrf_token": token})
     assert client.post("/outbox/test").status_code == 400
     assert client.post("/outbox/1/resend").status_code == 400
+
+
+def test_missing_message_is_404_and_a_page_past_the_end_shows_the_last(sqlite_app, built):
+    boss = login(sqlite_app, "boss")
+    assert boss.post("/outbox/999999/resend").status_code == 404
+    html = boss.get("/outbox/?page=99").get_data(as_text=True)
+    assert html.count("【招商专班周报】2026年第26周") == 5
+
+
+def test_send_a_test_without_an_email_address(sqlite_app, built):
+    with sqlite_app.app_context():
+        L.make_user("noaddr", role="bureau", email="")
+    client = login(sqlite_app, "noaddr")
+    response = client.post("/outbox/test", follow_redirects=True)
+    assert "您的账号没有设置邮箱" in response.get_data(as_text=True)
+    with sqlite_app.app_context():
+        assert not OutboxMessage.select().where(OutboxMessage.kind == "test").exists()
+        assert not AuditLog.select().where(AuditLog.action == "test").exists()

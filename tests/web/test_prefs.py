@@ -107,3 +107,33 @@ def test_list_unsubscribe_url_of_a_built_mail_unsubscribes_and_stops_the_next_bu
         assert week27.created == 4           # lead1 no longer gets one (5 in W26)
         assert not OutboxMessage.select().where((OutboxMessage.week == "2026-W27")
                                                 & (OutboxMessage.user == uid)).exists()
+
+
+def test_saving_an_unchanged_preference_writes_no_audit_row(sqlite_app, people):
+    client = sqlite_app.test_client()
+    AuthActions(client).login("alice")
+    client.post("/prefs/summary", data={"wants_summary": "y"})      # already on
+    assert wants(sqlite_app, people["alice"]) is True
+    with sqlite_app.app_context():
+        assert AuditLog.select().where(AuditLog.entity == "user").count() == 0
+
+
+def test_unsubscribing_twice_records_one_change(sqlite_app, people):
+    token = token_for(sqlite_app, people["alice"])
+    client = sqlite_app.test_client()
+    assert client.post(f"/unsubscribe/{token}").status_code == 200
+    assert client.post(f"/unsubscribe/{token}").status_code == 200
+    assert wants(sqlite_app, people["alice"]) is False
+    with sqlite_app.app_context():
+        assert [a.action for a in AuditLog.select().where(AuditLog.entity == "user")] == \
+            ["unsubscribe"]
+
+
+def test_unsubscribe_link_of_a_removed_user_fails(sqlite_app, people):
+    token = token_for(sqlite_app, people["bob"])
+    with sqlite_app.app_context():
+        User.delete().where(User.id == people["bob"]).execute()
+    client = sqlite_app.test_client()
+    assert client.get(f"/unsubscribe/{token}").status_code == 400
+    response = client.post(f"/unsubscribe/{token}")
+    assert response.status_code == 400 and "退订链接无效" in response.get_data(as_text=True)

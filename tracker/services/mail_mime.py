@@ -38,6 +38,7 @@ def header_text(name, text):
         linesep="\r\n")
 
 
+@functools.lru_cache(maxsize=4096)
 def address(header, name, addr):
     """``name <addr>`` for header ``header``: a plain ASCII name quoted as needed, any
     other name (non-ASCII, or holding a line break) as encoded words."""

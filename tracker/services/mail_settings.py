@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ..config import Defaults
+from ..config import setting
 
 
 def _truthy(value):
@@ -36,8 +36,7 @@ class MailSettings:
     @classmethod
     def from_config(cls, config, instance_path):
         def get(name):
-            value = config.get(name)
-            return getattr(Defaults, name) if value in (None, "") else value
+            return setting(config, name)
 
         use_ssl = _truthy(config.get("MAIL_USE_SSL"))
         return cls(
