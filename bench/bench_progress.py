@@ -255,7 +255,8 @@ def build_ledger(sizes, *, today=AS_OF):
         bulk_insert(Project, (
             "id", "name", "task_force", "county", "investor", "planned_investment",
             "contract_value", "signing_grade", "expected_sign_date", "stage", "drop_reason",
-            "last_progress_on", *fields.values(), "created_at", "updated_at"), projects)
+            "last_progress_on", *fields.values(), "created_at", "updated_at", "dedupe_key"),
+            [row + [str(row[0])] for row in projects])   # unique duplicate key: the id
         bulk_insert(StageEvent, ("project", "from_stage", "stage", "occurred_on", "created_at"),
                     events)
         bulk_insert(FundReceipt, ("project", "received_on", "amount", "source_layer",

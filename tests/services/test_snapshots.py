@@ -137,3 +137,13 @@ def test_inactive_task_forces_are_not_frozen(app, team):
 def test_bad_quarter_is_refused(db):
     with pytest.raises(ValueError):
         snapshots.freeze_quarter(2026, 5, rows=[])
+
+
+def test_freeze_judges_with_the_given_options(team):
+    make_project(team, "甲", on=datetime.date(2026, 2, 1), stage=pipeline.SIGNED,
+                 contract_value="1000")
+    live = {r.metric: r for r in progress.quarter_results(2026, 1)}
+    assert live["signed_value"].status == "orange"     # default bands: gap -24.5 points
+    strict = progress.options_from({"PROGRESS_STATUS_BANDS": (0, -10, -20)})
+    snapshots.freeze_quarter(2026, 1, options=strict)
+    assert frozen(team, "signed_value").status == "red"
