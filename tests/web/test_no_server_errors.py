@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
+from flask import current_app
 from peewee import CharField, fn
 from werkzeug.routing import BuildError
 
@@ -22,6 +23,7 @@ from tracker.domain.weeks import week_of
 from tracker.models import ApiToken, OutboxMessage, TaskForceCounty, all_models
 from tracker.services import projects as P
 from tracker.services import summaries, targets, unsubscribe
+from tracker.services.mail_settings import MailSettings
 
 from ..factories import make_county, make_task_force, make_user
 
@@ -96,7 +98,7 @@ def _seed():
     projects.append(dropped)
     targets.apply_defaults(year, admin)
     _, api_token = ApiToken.issue(users["bureau"], "crawl")
-    summaries.build_week(week_of(d(3, 4)))
+    summaries.build_week(week_of(d(3, 4)), MailSettings.from_app(current_app))
     message_ids = [m.id for m in OutboxMessage.select(OutboxMessage.id).limit(1)]
     assert message_ids, "the outbox build made no message to crawl"
     return dict(year=year, counties=counties, teams=teams, users=users, projects=projects,
