@@ -29,11 +29,18 @@ def page_number(raw):
     return number if 1 <= number <= 2**31 - 1 else 1
 
 
+def page_of(fetch, total, page, per_page):
+    """The page ``page`` (clamped to 1..pages) of ``total`` rows; ``fetch(limit, offset)``
+    returns that page's rows (skipped when there are none)."""
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    rows = list(fetch(per_page, (page - 1) * per_page)) if total else []
+    return Page(rows=rows, page=page, pages=pages, total=total, per_page=per_page)
+
+
 def paginate(query, page, per_page, total=None):
     """Rows of ``page`` (clamped to the last page) of a peewee ``query``; ``total`` may be
     given when the caller already counted (e.g. from a summary aggregate)."""
     total = query.count() if total is None else total
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    rows = list(query.paginate(page, per_page)) if total else []
-    return Page(rows=rows, page=page, pages=pages, total=total, per_page=per_page)
+    return page_of(lambda limit, offset: query.limit(limit).offset(offset), total, page,
+                   per_page)

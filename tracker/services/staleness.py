@@ -25,6 +25,7 @@ from ..config import setting
 from ..db import database
 from ..domain import staleness
 from ..models import Project, StaleFlag, TaskForce, User
+from .pagination import page_of
 
 ESCALATED = "escalated"
 PROGRESS = "progress"
@@ -294,6 +295,16 @@ def open_flags(task_force_ids=None, as_of=None, levels=None, limit=None, offset=
         rows.append(StaleProject(**row))
     rows.sort(key=lambda r: (-staleness.severity(r.level), r.last_progress_on, r.project_id))
     return rows
+
+
+def open_page(task_force_ids=None, level=None, as_of=None, page=1, per_page=50):
+    """One page of :func:`open_flags` (one level or all) and the open counts per level."""
+    counts = open_counts(task_force_ids)
+    total = counts[level] if level else sum(counts.values())
+    levels = [level] if level else None
+    found = page_of(lambda limit, offset: open_flags(task_force_ids, as_of, levels, limit, offset),
+                    total, page, per_page)
+    return found, counts
 
 
 def open_counts(task_force_ids=None, levels=None):

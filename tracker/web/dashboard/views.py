@@ -1,6 +1,4 @@
 """Bureau dashboard: every task force × metric against its annual target."""
-import math
-
 from flask import Blueprint, render_template, request
 
 from ...domain import metrics as M
@@ -71,18 +69,13 @@ def stale():
     level = request.args.get("level") or None
     if level not in staleness.LEVELS:
         level = None
-    team_ids = [team.id] if team else None
-    counts = stale_service.open_counts(team_ids)
-    total = counts[level] if level else sum(counts.values())
-    pages = max(1, math.ceil(total / STALE_PER_PAGE))
-    page = min(page_number(request.args.get("page")), pages)
-    rows = stale_service.open_flags(team_ids, as_of=period.as_of,
-                                    levels=[level] if level else None,
-                                    limit=STALE_PER_PAGE, offset=(page - 1) * STALE_PER_PAGE)
+    found, counts = stale_service.open_page([team.id] if team else None, level, period.as_of,
+                                            page_number(request.args.get("page")),
+                                            STALE_PER_PAGE)
     args = {"as_of": period.as_of.isoformat()}
     if team:
         args["task_force"] = team.code
-    overview = stale_service.StaleOverview(rows=rows, counts=counts)
-    return render_template("dashboard/stale.html", stale=rows, overview=overview, team=team,
-                           level=level, total=total, page=page, pages=pages, args=args,
-                           period=period, **template_helpers())
+    overview = stale_service.StaleOverview(rows=found.rows, counts=counts)
+    return render_template("dashboard/stale.html", stale=found.rows, overview=overview,
+                           team=team, level=level, total=found.total, page=found.page,
+                           pages=found.pages, args=args, period=period, **template_helpers())
