@@ -16,7 +16,7 @@ from tests.mail_server import SMTPServer, free_port, parts
 from tracker.db import database
 from tracker.models import OutboxBody, OutboxMessage, utcnow
 from tracker.models.mail import RECIPIENT_MARK, UNSUBSCRIBE_MARK
-from tracker.services import mail_mime, mail_transport, outbox
+from tracker.services import mail_mime, mail_transport, outbox, outbox_actions
 from tracker.services.mail_settings import MailSettings
 
 LATER = datetime.timedelta(days=1)
@@ -222,7 +222,7 @@ def test_crashed_smtp_send_is_not_repeated_automatically(app):
             assert result.reaped == 1 and result.sent == 0 and server.messages == []
             assert row.status == "failed" and row.last_error == outbox.UNCERTAIN_ERROR
             # a person decides to resend: same Message-ID, delivered once
-            assert outbox.requeue(row.id) == row.id
+            assert outbox_actions.requeue(row.id) == row.id
             assert outbox.send_pending(settings()).sent == 1
             assert [m["Message-ID"] for m in server.messages] == [row.message_id]
     finally:
@@ -432,14 +432,14 @@ def test_requeue_only_a_failed_row_with_one_audit_row(app):
         boss = make_user("boss", role="bureau")
         row = make_row(boss)
         with pytest.raises(ValidationError) as exc:
-            outbox.requeue(row.id, boss)                     # pending: refused
-        assert exc.value.errors == {"status": outbox.ONLY_FAILED}
+            outbox_actions.requeue(row.id, boss)                     # pending: refused
+        assert exc.value.errors == {"status": outbox_actions.ONLY_FAILED}
         with pytest.raises(NotFound):
-            outbox.requeue(row.id + 1000, boss)
+            outbox_actions.requeue(row.id + 1000, boss)
         assert AuditLog.select().count() == 0
         OutboxMessage.update(status="failed", attempts=5, last_error="550 gone").where(
             OutboxMessage.id == row.id).execute()
-        assert outbox.requeue(row.id, boss) == row.id
+        assert outbox_actions.requeue(row.id, boss) == row.id
         row = OutboxMessage.get_by_id(row.id)
         assert (row.status, row.attempts, row.last_error, row.message_id) == (
             "pending", 0, "", f"<t.2026-W26.city.{boss.id}@example.test>")

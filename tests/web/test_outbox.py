@@ -67,7 +67,11 @@ def test_preview_shows_headers_html_text_and_numbers(sqlite_app, built):
     assert "List-Unsubscribe" in html and row.message_id.replace("<", "&lt;").replace(">", "&gt;") in html
     assert '<iframe class="mail-preview" sandbox' in html and "srcdoc=" in html
     assert "签约额：完成 3.50 亿元" in html
-    assert "&#34;signed_value&#34;" in html or "&quot;signed_value&quot;" in html
+    # the reported figures as a small table, never raw JSON
+    assert "本邮件报告的数字" in html and "本专班指标" in html and "签约额（万元）" in html
+    figures = html.split("本邮件报告的数字")[1]
+    assert "signed_value" not in figures and "&#34;" not in figures and "{" not in figures
+    assert "<table" in figures and "达到进度" in figures or "欠进度" in figures
     assert login(sqlite_app, "boss").get("/outbox/999999").status_code == 404
 
 
@@ -75,7 +79,7 @@ def test_resend_a_failed_message(sqlite_app, built):
     row_id = fail(sqlite_app, "lead2@example.test")
     boss = login(sqlite_app, "boss")
     response = boss.post(f"/outbox/{row_id}/resend", follow_redirects=True)
-    assert "已重新发送" in response.get_data(as_text=True)
+    assert "已重新写入文件" in response.get_data(as_text=True)      # .eml delivery
     with sqlite_app.app_context():
         row = OutboxMessage.get_by_id(row_id)
         assert (row.status, row.attempts, row.transport) == ("sent", 1, "eml")
@@ -86,7 +90,7 @@ def test_resend_a_failed_message(sqlite_app, built):
         # only failed messages can be resent
         other = OutboxMessage.get(OutboxMessage.to_addr == "boss@example.test")
     response = boss.post(f"/outbox/{other.id}/resend", follow_redirects=True)
-    assert "只有发送失败的邮件可以重发" in response.get_data(as_text=True)
+    assert "只有发送失败或状态未知的邮件可以重发" in response.get_data(as_text=True)
     with sqlite_app.app_context():
         assert OutboxMessage.get_by_id(other.id).status == "pending"
 

@@ -41,18 +41,47 @@ def build(week):
     click.echo(result.summary())
 
 
-@summaries_cli.command("send")
+SEND_HELP = """Deliver due pending messages (SMTP, or .eml files without MAIL_SERVER).
+
+With --retry-now, the pending messages waiting for their retry time (after an
+outage) are due at once.
+
+\b
+Exit status 1 when this run
+- marked messages failed (refused for good, or their last attempt),
+- marked messages left by a crashed send failed (state unknown, 状态未知), or
+- leaves messages waiting for their retry time (their number and the
+  earliest/latest retry time, local time, are printed);
+else 0."""
+
+
+def _waiting_line(result):
+    from .. import clock
+    first, last = (clock.to_local(t).strftime("%Y-%m-%d %H:%M") for t in result.waiting_until)
+    until = first if first == last else f"{first} ～ {last}"
+    return f"{result.waiting} 封等待重试，重试时间 {until}（{clock.zone().key}）"
+
+
+@summaries_cli.command("send", help=SEND_HELP)
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="Send at most this many messages.")
-def send(limit):
-    """Deliver due pending messages (SMTP, or .eml files without MAIL_SERVER).
-    Exits 1 when some messages are left for a retry or failed."""
-    from ..services import outbox
-    result = outbox.send_pending(_settings(), limit=limit)
+@click.option("--retry-now", is_flag=True,
+              help="Messages waiting for their retry time are due now (audited).")
+def send(limit, retry_now):
+    from ..services import outbox, outbox_admin
+    from .errors import service_call
+    with service_call():
+        if retry_now:
+            made_due, result = outbox_admin.retry_now_and_send(None, _settings(), limit)
+            click.echo(f"立即重试：{made_due} 封等待重试的邮件改为现在发送")
+        else:
+            result = outbox.send_pending(_settings(), limit=limit)
     click.echo(result.summary())
     for line in result.errors[:20]:
         click.echo(f"  {line}", err=True)
-    if result.retry or result.failed or result.stopped:
+    if result.waiting:
+        click.echo(_waiting_line(result))
+    if result.failed or result.unknown or result.waiting:
         sys.exit(1)
 
 

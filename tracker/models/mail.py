@@ -88,6 +88,9 @@ class OutboxMessage(BaseModel):
     Life cycle: pending -> sending (claimed, Message-ID fixed at build time) -> sent;
     a failed attempt returns the row to pending with ``next_attempt_at`` (backoff) or,
     after the last attempt, failed. cancelled = the recipient opted out before sending.
+    ``outcome`` qualifies the status: "unknown" on a failed row whose sender crashed
+    while the message was in flight (状态未知), "confirmed" on a sent row a person
+    confirmed as delivered (已确认送达).
     The message is fixed when the row is built: the shared body with this row's
     ``to_name`` and ``unsubscribe_url`` put in (``body_text``, ``body_html``).
     """
@@ -110,6 +113,7 @@ class OutboxMessage(BaseModel):
     claim_token = CharField(max_length=32, null=True)
     transport = CharField(max_length=8, default="")  # smtp | eml (set when claimed)
     last_error = TextField(default="")
+    outcome = CharField(max_length=16, default="")   # "" | unknown | confirmed (see below)
     sent_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
 
@@ -121,14 +125,20 @@ class OutboxMessage(BaseModel):
         "pending": "待发送",
         "sending": "发送中",
         "sent": "已发送",
-        "failed": "失败",
+        "failed": "发送失败",
         "cancelled": "已取消",
     }
+    UNKNOWN, CONFIRMED = "unknown", "confirmed"
+    # (status, outcome or transport) -> the word staff see
+    QUALIFIED = {("failed", UNKNOWN): "状态未知", ("sent", CONFIRMED): "已确认送达",
+                 ("sent", "eml"): "已写入文件"}
     KINDS = {"task_force": "专班周报", "bureau": "全市周报", "test": "测试邮件"}
 
     @property
     def status_label(self):
-        return self.STATUSES.get(self.status, self.status)
+        return (self.QUALIFIED.get((self.status, self.outcome))
+                or self.QUALIFIED.get((self.status, self.transport))
+                or self.STATUSES.get(self.status, self.status))
 
     @property
     def kind_label(self):

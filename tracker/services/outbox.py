@@ -1,4 +1,5 @@
-"""Delivery state of outbox rows: claim, deliver, record, reap, requeue.
+"""Delivery state of outbox rows: claim, deliver, record, reap (a person's decisions --
+resend, confirmed delivered, retry now -- are in ``outbox_actions``).
 
 Delivery guarantee (per outbox row):
 
@@ -9,20 +10,24 @@ Delivery guarantee (per outbox row):
    twice concurrently.
 2. The Message-ID was fixed when the row was built and never changes, so every
    attempt of a row is the same message to the receiving side.
-3. The claimed messages go out one by one over one connection; then the outcomes
-   are recorded in one commit: ``sent`` with ``sent_at`` for each message the
-   server accepted (250 after DATA); for a failure that proves the server did not
-   take it (connection refused, 4xx/5xx to MAIL/RCPT/DATA) back to ``pending`` with
-   the error and a back-off retry time, or ``failed`` on a 5xx or the last allowed
-   attempt; rows not attempted because the run stopped go back to ``pending``.
-4. A crash (or a lost database connection) between the claim and the record leaves
-   that batch in ``sending``. Those rows are NOT retried automatically: once their
-   lease (MAIL_SENDING_LEASE, default 15 min, far above the SMTP timeouts) has
-   expired the next run marks them ``failed`` with "state unknown", so a person
-   decides (the outbox page offers "resend", which reuses the same Message-ID, so
-   clients that collapse duplicate Message-IDs show one copy). At most MAIL_BATCH
-   rows per crashed sender need that decision; MAIL_BATCH=1 narrows it to the one
-   message in flight at the price of two commits per message.
+3. The claimed messages go out one by one over one connection, in id order, and each
+   outcome is recorded in its own commit as soon as the server has answered, before
+   the next message starts: ``sent`` with ``sent_at`` when the server accepted it
+   (250 after DATA); for a failure that proves the server did not take it
+   (connection refused, 4xx/5xx to MAIL/RCPT/DATA) back to ``pending`` with the
+   error and a back-off retry time, or ``failed`` on a 5xx or the last allowed
+   attempt. The same commit renews the claim time of the batch's rows still to go
+   (so a slow batch never outlives its lease). Rows not attempted because the run
+   stopped go back to ``pending`` untouched.
+4. A crash (or a lost database connection) therefore leaves in ``sending`` the one
+   message that was in flight -- the lowest id of its claim -- and the batch's rows
+   after it, which were never attempted. Once the lease (MAIL_SENDING_LEASE,
+   default 15 min, far above the SMTP timeouts) has expired, the next run gives
+   the never-attempted rows back to ``pending`` and marks the one in flight
+   ``failed`` with outcome ``unknown`` (状态未知): it is NOT retried
+   automatically, a person decides on the outbox page -- "confirmed delivered"
+   or "resend" (same Message-ID, so clients that collapse duplicate Message-IDs
+   show one copy). At most one message per crashed sender needs that decision.
    For .eml delivery the file itself is the proof: an existing file means
    delivered (-> sent), a missing one means not delivered (-> pending again), so
    .eml delivery is exactly-once.
@@ -38,17 +43,15 @@ argument; none reads the app's config.
 import secrets
 from dataclasses import dataclass, field
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
-from ..domain.errors import ValidationError
 from ..models import OutboxBody, OutboxMessage, User, utcnow
-from . import audit, tx
+from . import tx
 from .mail_transport import DeliveryError, EmlTransport, make_transport
 
 UNCERTAIN_ERROR = ("发送过程中断：无法确认邮件服务器是否已接收，为避免重复未自动重发。"
-                   "确认收件人未收到后，可在发件箱中重发（Message-ID 不变）。")
+                   "请向收件人确认：已收到则标记“已确认送达”，未收到则重发（Message-ID 不变）。")
 MISSING = "邮件不存在。"
-ONLY_FAILED = "只有发送失败的邮件可以重发。"
 
 
 @dataclass
@@ -57,15 +60,25 @@ class SendResult:
     retry: int = 0
     failed: int = 0
     cancelled: int = 0
-    reaped: int = 0
+    reaped: int = 0              # rows a crashed sender left in 'sending', resolved
+    unknown: int = 0             # ... of which marked failed, state unknown (状态未知)
     stopped: str = ""            # why the run stopped early (server unreachable)
+    waiting: int = 0             # rows left pending until their retry time (after the run)
+    waiting_until: tuple = ()    # (earliest, latest) retry time of those rows, UTC
     errors: list = field(default_factory=list)
+    transport: str = ""          # smtp | eml
+
+    @property
+    def sent_word(self):
+        return "已写入文件" if self.transport == "eml" else "已发送"
 
     def summary(self):
-        text = (f"已发送 {self.sent} 封，待重试 {self.retry} 封，失败 {self.failed} 封，"
-                f"已取消 {self.cancelled} 封")
+        text = f"已发送 {self.sent} 封"
+        if self.transport == "eml":
+            text += "（已写入 .eml 文件，未经邮件服务器）"
+        text += f"，待重试 {self.retry} 封，失败 {self.failed} 封，已取消 {self.cancelled} 封"
         if self.reaped:
-            text += f"，处理中断的发送 {self.reaped} 封"
+            text += f"，处理中断的发送 {self.reaped} 封（其中状态未知 {self.unknown} 封）"
         if self.stopped:
             text += f"；提前停止：{self.stopped}"
         return text
@@ -76,27 +89,47 @@ def _due(now):
         OutboxMessage.next_attempt_at.is_null() | (OutboxMessage.next_attempt_at <= now))
 
 
-def _reaped(row, transport, now):
-    """The changes that resolve a row a crashed sender left in 'sending'."""
+def _held(token):
+    return (OutboxMessage.claim_token == token) & (OutboxMessage.status == "sending")
+
+
+RELEASED = {"status": "pending", "claim_token": None, "attempts": OutboxMessage.attempts - 1}
+
+
+def _reaped(row, transport, now, in_flight):
+    """The changes that resolve a row a crashed sender left in 'sending'; ``in_flight``:
+    the row was the one being delivered (the lowest id still held by its claim)."""
     if row.transport == "eml" and isinstance(transport, EmlTransport):
         if transport.delivered(row):
             return {"status": "sent", "sent_at": now, "last_error": ""}
         return {"status": "pending", "next_attempt_at": None,
                 "last_error": "上次写入 .eml 时中断，未写出，已重新排队。"}
-    return {"status": "failed", "last_error": UNCERTAIN_ERROR}
+    if not in_flight:
+        return dict(RELEASED)            # never attempted: as if never claimed
+    return {"status": "failed", "outcome": OutboxMessage.UNKNOWN, "last_error": UNCERTAIN_ERROR}
 
 
-def reap_stale_sending(settings, now=None, transport=None):
-    """Resolve rows left in 'sending' by a crashed sender (see the module docstring)."""
+def reap_stale_sending(settings, now=None, transport=None, result=None):
+    """Resolve rows left in 'sending' by a crashed sender (see the module docstring),
+    one claim per commit; the number of rows resolved."""
     now = now or utcnow()
+    result = result or SendResult()
     transport = transport or make_transport(settings)
     stale = list(OutboxMessage.select().where(
-        (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - settings.lease)))
+        (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - settings.lease))
+        .order_by(OutboxMessage.id))
+    claims = {}
     for row in stale:
+        claims.setdefault(row.claim_token, []).append(row)
+    for token, rows in claims.items():
         with tx.write():
-            OutboxMessage.update(**_reaped(row, transport, now)).where(
-                (OutboxMessage.id == row.id) & (OutboxMessage.status == "sending")
-                & (OutboxMessage.claim_token == row.claim_token)).execute()
+            for index, row in enumerate(rows):
+                changes = _reaped(row, transport, now, in_flight=index == 0)
+                done = OutboxMessage.update(**changes).where(
+                    (OutboxMessage.id == row.id) & _held(token)).execute()
+                if done and changes.get("outcome") == OutboxMessage.UNKNOWN:
+                    result.unknown += 1
+    result.reaped += len(stale)
     return len(stale)
 
 
@@ -141,38 +174,6 @@ def _opted_out(row):
     return ""
 
 
-def _record_failure(row, exc, held, now, settings, result):
-    attempts = row.attempts + 1
-    if exc.permanent or attempts >= settings.max_attempts:
-        changes = {"status": "failed"}
-        result.failed += 1
-    else:
-        changes = {"status": "pending", "next_attempt_at": now + settings.backoff(attempts)}
-        result.retry += 1
-    (OutboxMessage.update(last_error=str(exc)[:2000], **changes)
-     .where((OutboxMessage.id == row.id) & held).execute())
-    result.errors.append(f"#{row.id} {row.to_addr}: {exc}")
-
-
-def _record(token, now, outcome, settings, result):
-    """Write the outcome ``(sent, failed, released)`` of one claimed batch in ONE
-    commit. Only rows still held under ``token`` are touched."""
-    sent, failed, released = outcome
-    held = (OutboxMessage.claim_token == token) & (OutboxMessage.status == "sending")
-    with tx.write():
-        if sent:
-            (OutboxMessage.update(status="sent", sent_at=utcnow(), last_error="",
-                                  next_attempt_at=None)
-             .where(OutboxMessage.id.in_([r.id for r in sent]) & held).execute())
-        for row, exc in failed:
-            _record_failure(row, exc, held, now, settings, result)
-        if released:   # claimed but never attempted (the run stopped): as before
-            (OutboxMessage.update(status="pending", claim_token=None,
-                                  attempts=OutboxMessage.attempts - 1)
-             .where(OutboxMessage.id.in_([r.id for r in released]) & held).execute())
-    result.sent += len(sent)
-
-
 def _cancel_opted_out(rows, result):
     """Cancel the pending rows whose recipient opted out; the others, still to send."""
     live = []
@@ -187,34 +188,72 @@ def _cancel_opted_out(rows, result):
     return live
 
 
-def _deliver_all(rows, transport):
-    """Deliver ``rows`` one by one; ((sent, failed, released), the DeliveryError that
-    stopped the run or None)."""
-    sent, failed, released, stop = [], [], [], None
-    for row in rows:
-        if stop is not None:
-            released.append(row)
-            continue
+def _outcome(row, exc, now, settings, result):
+    """The changes recording one answered attempt (``exc``: its DeliveryError or None)."""
+    if exc is None:
+        result.sent += 1
+        return {"status": "sent", "sent_at": utcnow(), "last_error": "", "next_attempt_at": None}
+    result.errors.append(f"#{row.id} {row.to_addr}: {exc}")
+    if exc.permanent or row.attempts + 1 >= settings.max_attempts:
+        result.failed += 1
+        return {"status": "failed", "last_error": str(exc)[:2000]}
+    result.retry += 1
+    return {"status": "pending", "last_error": str(exc)[:2000],
+            "next_attempt_at": now + settings.backoff(row.attempts + 1)}
+
+
+def _record(token, row, exc, now, settings, result):
+    """Record the answer to ``row`` in ONE commit, right after the server gave it, and
+    renew the claim of the rows of the batch still to go. Only rows still held under
+    ``token`` are touched."""
+    changes = _outcome(row, exc, now, settings, result)
+    with tx.write():
+        OutboxMessage.update(**changes).where((OutboxMessage.id == row.id)
+                                              & _held(token)).execute()
+        OutboxMessage.update(claimed_at=utcnow()).where(_held(token)).execute()
+
+
+def _release(token, rows):
+    """Rows claimed but never attempted (the run stopped) go back to pending as before."""
+    if rows:
+        with tx.write():
+            OutboxMessage.update(**RELEASED).where(
+                OutboxMessage.id.in_([r.id for r in rows]) & _held(token)).execute()
+
+
+def _deliver_claimed(token, rows, transport, now, settings, result):
+    """Deliver the claimed ``rows`` one by one in id order, each answer recorded before
+    the next message starts. Returns the DeliveryError that stopped the run, or None."""
+    for index, row in enumerate(rows):
         try:
-            transport.deliver(row)
-        except DeliveryError as exc:
-            failed.append((row, exc))
-            if exc.unreachable:
-                stop = exc
-            continue
-        sent.append(row)
-    return (sent, failed, released), stop
+            try:
+                transport.deliver(row)
+            except DeliveryError as exc:
+                _record(token, row, exc, now, settings, result)
+                if exc.unreachable:
+                    _release(token, rows[index + 1:])
+                    return exc
+                continue
+            _record(token, row, None, now, settings, result)
+        except Exception:
+            # the answer to ``row`` is unknown (it stays 'sending' for the reaper); the
+            # rows after it were never attempted
+            try:
+                _release(token, rows[index + 1:])
+            except Exception:  # noqa: BLE001 -- the original error matters, the reaper cleans up
+                pass
+            raise
+    return None
 
 
 def _send_batch(rows, transport, now, settings, result, force=False):
     """Cancel opted-out rows, claim the rest in one commit, deliver them one by one
-    over the open connection, record the outcomes in one commit. Returns the
+    over the open connection, each answer recorded in its own commit. Returns the
     DeliveryError when the server is unreachable (the run stops), else None."""
     live = _cancel_opted_out(rows, result)
     token, claimed = _claim_rows(live, now, transport.name, force)
-    outcome, stop = _deliver_all([r for r in live if r.id in claimed], transport)
-    _record(token, now, outcome, settings, result)
-    return stop
+    return _deliver_claimed(token, [r for r in live if r.id in claimed], transport, now,
+                            settings, result)
 
 
 # What sending a row reads (the rest of the row is for the outbox pages).
@@ -240,15 +279,27 @@ def _due_rows(ids, bodies=None):
     return rows
 
 
+def waiting(now=None):
+    """(number, earliest, latest retry time) of the pending rows waiting for their
+    retry time at ``now``."""
+    now = now or utcnow()
+    M = OutboxMessage
+    count, first, last = (M.select(fn.COUNT(M.id), fn.MIN(M.next_attempt_at),
+                                   fn.MAX(M.next_attempt_at))
+                          .where((M.status == "pending") & (M.next_attempt_at > now))
+                          .tuples().get())
+    return count or 0, first, last
+
+
 def send_pending(settings, now=None, limit=None, batch=None):
-    """Deliver every due pending row (oldest first), MAIL_BATCH rows per claim/record
-    commit. One run reuses one connection and stops at the first sign that the
-    server is unreachable."""
+    """Deliver every due pending row (oldest first), MAIL_BATCH rows per claim. One run
+    reuses one connection and stops at the first sign that the server is
+    unreachable. The result tells how many rows are left waiting for a retry."""
     now = now or utcnow()
     batch = max(1, int(batch or settings.batch))
-    result = SendResult()
     transport = make_transport(settings)
-    result.reaped = reap_stale_sending(settings, now, transport)
+    result = SendResult(transport=transport.name)
+    reap_stale_sending(settings, now, transport, result)
     ids = [r[0] for r in OutboxMessage.select(OutboxMessage.id).where(_due(now))
            .order_by(OutboxMessage.id).limit(limit).tuples()]
     bodies = {}
@@ -261,36 +312,20 @@ def send_pending(settings, now=None, limit=None, batch=None):
                 break
     finally:
         transport.close()
+    count, first, last = waiting(now)
+    result.waiting, result.waiting_until = count, ((first, last) if count else ())
     return result
 
 
 def send_now(row_id, settings):
     """Deliver one pending row immediately, ignoring its retry time ("send a test")."""
-    result = SendResult()
+    transport = make_transport(settings)
+    result = SendResult(transport=transport.name)
     rows = _due_rows([row_id])
     if not rows:
         return result
-    transport = make_transport(settings)
     try:
         _send_batch(rows, transport, utcnow(), settings, result, force=True)
     finally:
         transport.close()
     return result
-
-
-REQUEUED = {"status": "pending", "attempts": 0, "next_attempt_at": None, "claim_token": None,
-            "last_error": ""}
-
-
-def requeue(row_id, actor=None):
-    """A failed row goes back to the queue with a fresh attempt budget (same Message-ID),
-    with one audit row ("resend"). Raises NotFound for a missing row and
-    ValidationError when the row is not failed (nothing is written)."""
-    with tx.write():
-        row = tx.lock_id(OutboxMessage, row_id, missing=MISSING)
-        if row.status != "failed":
-            raise ValidationError({"status": ONLY_FAILED})
-        before, after = audit.changed({k: getattr(row, k) for k in REQUEUED}, REQUEUED)
-        OutboxMessage.update(**after).where(OutboxMessage.id == row.id).execute()
-        audit.record(actor, "outbox_message", row.id, "resend", before, after)
-    return row.id

@@ -1,5 +1,5 @@
-"""The 周报发件箱 pages' use-cases: the list, one message, resend, "send a test to me"."""
-import json
+"""The 周报发件箱 pages' (and ``outbox list``'s) use-cases: the list, one message,
+resend, confirmed delivered, retry now, "send a test to me"."""
 import secrets
 from dataclasses import dataclass
 
@@ -8,9 +8,10 @@ from peewee import fn
 from .. import clock
 from ..domain.errors import NotFound, ValidationError
 from ..domain.weeks import last_week
-from ..models import OutboxMessage, User
-from . import audit, outbox, tx
+from ..models import OutboxMessage, User, utcnow
+from . import audit, outbox, outbox_actions, tx
 from .mail_mime import message_headers, new_message_id
+from .outbox_numbers import number_tables
 from .pagination import Page, paginate
 from .summaries import row_fields
 from .summary_data import collect
@@ -19,6 +20,9 @@ from .summary_render import messages_for
 PER_PAGE = 50
 RECENT_WEEKS = 30
 STATUSES = OutboxMessage.STATUSES
+UNKNOWN_LABEL = OutboxMessage.QUALIFIED[("failed", OutboxMessage.UNKNOWN)]
+# The page's status filter: every status, and the failed rows whose state is unknown.
+FILTERS = {**STATUSES, "unknown": UNKNOWN_LABEL}
 NO_EMAIL = "您的账号没有设置邮箱，无法发送测试邮件。"
 NOTHING_TO_SEND = "没有可发送的周报内容。"
 
@@ -26,15 +30,38 @@ LIST_COLUMNS = (
     OutboxMessage.id, OutboxMessage.week, OutboxMessage.kind, OutboxMessage.to_addr,
     OutboxMessage.to_name, OutboxMessage.subject, OutboxMessage.status,
     OutboxMessage.attempts, OutboxMessage.next_attempt_at, OutboxMessage.sent_at,
-    OutboxMessage.last_error, OutboxMessage.created_at)
+    OutboxMessage.last_error, OutboxMessage.created_at, OutboxMessage.transport,
+    OutboxMessage.outcome, OutboxMessage.claimed_at)
+
+
+def status_word(row, settings, now=None):
+    """What staff read for a row's state: 待发送, 发送中, 已发送, 已写入文件 (.eml),
+    发送失败, 状态未知 (also a 'sending' row whose lease ran out), 已确认送达, 已取消."""
+    if row.status == "sending" and outbox_actions.in_doubt(row, settings, now):
+        return UNKNOWN_LABEL
+    return row.status_label
+
+
+def _filtered(query, status):
+    if status == "unknown":
+        return query.where((OutboxMessage.status == "failed")
+                           & (OutboxMessage.outcome == OutboxMessage.UNKNOWN))
+    return query.where(OutboxMessage.status == status) if status else query
 
 
 def outbox_counts(week=None):
-    """{status: number of messages} (of one week, or of all)."""
-    query = OutboxMessage.select(OutboxMessage.status, fn.COUNT(OutboxMessage.id).alias("n"))
+    """{status: number of messages} (of one week, or of all), with "unknown": the failed
+    ones whose state is unknown."""
+    M = OutboxMessage
+    query = M.select(M.status, M.outcome, fn.COUNT(M.id).alias("n"))
     if week:
-        query = query.where(OutboxMessage.week == week)
-    return {r["status"]: r["n"] for r in query.group_by(OutboxMessage.status).dicts()}
+        query = query.where(M.week == week)
+    counts = {}
+    for r in query.group_by(M.status, M.outcome).dicts():
+        counts[r["status"]] = counts.get(r["status"], 0) + r["n"]
+        if (r["status"], r["outcome"]) == ("failed", M.UNKNOWN):
+            counts["unknown"] = r["n"]
+    return counts
 
 
 def recent_weeks(limit=RECENT_WEEKS):
@@ -52,17 +79,18 @@ class Listing:
     counts: dict
 
 
-def listing(status, week, page):
-    """One page of the outbox, newest first, filtered by status and ISO week key (an
-    unknown status is ignored)."""
-    status = status if status in STATUSES else ""
+def listing(status, week, page, settings):
+    """One page of the outbox, newest first, filtered by status (a key of FILTERS; an
+    unknown one is ignored) and ISO week key; each row with its ``status_word``."""
+    status = status if status in FILTERS else ""
     week = (week or "").strip()[:10]
-    query = OutboxMessage.select(*LIST_COLUMNS)
-    if status:
-        query = query.where(OutboxMessage.status == status)
+    query = _filtered(OutboxMessage.select(*LIST_COLUMNS), status)
     if week:
         query = query.where(OutboxMessage.week == week)
     rows = paginate(query.order_by(OutboxMessage.id.desc()), page, PER_PAGE)
+    now = utcnow()
+    for row in rows.rows:
+        row.status_word = status_word(row, settings, now)
     return Listing(rows, status, week, recent_weeks(), outbox_counts(week or None))
 
 
@@ -70,7 +98,10 @@ def listing(status, week, page):
 class Detail:
     row: OutboxMessage
     headers: list        # [(name, decoded value)]
-    numbers: str         # the reported figures, pretty-printed JSON
+    tables: list         # the reported figures: [outbox_numbers.Table]
+    status_word: str
+    in_doubt: bool       # the server may or may not have taken it: confirm or resend
+    can_resend: bool
 
 
 def detail(message_id, settings):
@@ -78,18 +109,55 @@ def detail(message_id, settings):
     row = OutboxMessage.get_or_none(OutboxMessage.id == int(message_id))
     if row is None:
         raise NotFound(outbox.MISSING)
-    try:
-        numbers = json.dumps(json.loads(row.numbers or "{}"), ensure_ascii=False, indent=2)
-    except ValueError:
-        numbers = row.numbers
-    return Detail(row, message_headers(row, settings.from_addr), numbers)
+    doubt = outbox_actions.in_doubt(row, settings)
+    return Detail(row, message_headers(row, settings.from_addr), number_tables(row.numbers),
+                  status_word(row, settings), doubt, doubt or row.status == "failed")
 
 
 def resend(message_id, actor, settings):
-    """A failed message goes back to the queue (same Message-ID, audited) and is sent
-    at once; the SendResult of that attempt. ValidationError when it is not failed."""
-    row_id = outbox.requeue(message_id, actor)
+    """A failed or in-doubt message goes back to the queue (same Message-ID, audited)
+    and is sent at once; the SendResult of that attempt. ValidationError otherwise."""
+    row_id = outbox_actions.requeue(message_id, actor, settings)
     return outbox.send_now(row_id, settings)
+
+
+def confirm_delivered(message_id, actor, settings):
+    """An in-doubt message is marked 已确认送达 (audited); ValidationError otherwise."""
+    return outbox_actions.confirm_delivered(message_id, actor, settings)
+
+
+def retry_now_and_send(actor, settings, limit=None):
+    """The pending messages waiting for their retry time become due now (audited when
+    there were any) and the due messages are sent: (rows made due, SendResult)."""
+    count = outbox_actions.retry_now(actor)
+    return count, outbox.send_pending(settings, limit=limit)
+
+
+@dataclass(frozen=True)
+class OperatorRow:
+    id: int
+    week: str
+    kind: str
+    recipient: str
+    status: str          # the status key, with its outcome ("failed/unknown")
+    attempts: int
+    next_attempt_at: object   # UTC or None
+    error: str
+
+
+def operator_rows(week=None, status=None, limit=200):
+    """(rows, total) of the outbox for ``outbox list``, oldest first, filtered by ISO
+    week key and status key; at most ``limit`` rows."""
+    query = _filtered(OutboxMessage.select(*LIST_COLUMNS), status or "")
+    if week:
+        query = query.where(OutboxMessage.week == week)
+    total = query.count()
+    rows = [OperatorRow(r.id, r.week, r.kind, r.to_addr,
+                        f"{r.status}/{r.outcome}" if r.outcome else r.status, r.attempts,
+                        r.next_attempt_at if r.status == "pending" else None,
+                        " ".join((r.last_error or "").split()))
+            for r in query.order_by(OutboxMessage.id).limit(limit)]
+    return rows, total
 
 
 @dataclass(frozen=True)

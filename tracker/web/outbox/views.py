@@ -1,5 +1,6 @@
 """周报发件箱 (bureau/admin): list with status filters, preview of any message,
-"send a test to me" and resend of a failed message."""
+"send a test to me", resend of a failed or in-doubt message, 已确认送达 of an
+in-doubt one, and 立即重试待发邮件 after an outage."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -25,19 +26,24 @@ def _settings():
 @bp.route("/")
 def index():
     found = outbox_admin.listing(request.args.get("status", ""), request.args.get("week", ""),
-                                 page_number(request.args.get("page")))
+                                 page_number(request.args.get("page")), _settings())
     page = found.page
     return render_template("outbox/index.html", rows=page.rows, status=found.status,
                            week=found.week, weeks=found.weeks, counts=found.counts,
-                           statuses=outbox_admin.STATUSES, page=page.page, pages=page.pages,
+                           statuses=outbox_admin.FILTERS, page=page.page, pages=page.pages,
                            total=page.total, args={"status": found.status, "week": found.week})
 
 
 @bp.route("/<int:message_id>")
 def show(message_id):
     found = outbox_admin.detail(message_id, _settings())
-    return render_template("outbox/show.html", row=found.row, numbers=found.numbers,
+    return render_template("outbox/show.html", row=found.row, found=found, tables=found.tables,
                            headers=found.headers)
+
+
+def _flash_errors(exc):
+    for message in exc.errors.values():
+        flash(message, "warning")
 
 
 @bp.route("/<int:message_id>/resend", methods=["POST"])
@@ -45,15 +51,36 @@ def resend(message_id):
     try:
         result = outbox_admin.resend(message_id, current_user, _settings())
     except ValidationError as exc:
-        for message in exc.errors.values():
-            flash(message, "warning")
+        _flash_errors(exc)
         return redirect(url_for("outbox.show", message_id=message_id))
     if result.sent:
-        flash("已重新发送。", "success")
+        flash("已重新写入文件。" if result.transport == "eml" else "已重新发送。", "success")
     else:
         flash("已重新排队，但本次发送未成功：" + "；".join(result.errors or ["请稍后查看状态"]),
               "warning")
     return redirect(url_for("outbox.show", message_id=message_id))
+
+
+@bp.route("/<int:message_id>/confirm", methods=["POST"])
+def confirm(message_id):
+    try:
+        outbox_admin.confirm_delivered(message_id, current_user, _settings())
+    except ValidationError as exc:
+        _flash_errors(exc)
+    else:
+        flash("已标记为“已确认送达”。", "success")
+    return redirect(url_for("outbox.show", message_id=message_id))
+
+
+@bp.route("/retry-now", methods=["POST"])
+def retry_now():
+    made_due, result = outbox_admin.retry_now_and_send(current_user, _settings())
+    text = f"{made_due} 封等待重试的邮件已改为立即发送。{result.summary()}"
+    if result.waiting:
+        text += f"；仍有 {result.waiting} 封等待重试"
+    flash(text, "success" if not (result.failed or result.retry or result.unknown)
+          else "warning")
+    return redirect(url_for("outbox.index"))
 
 
 @bp.route("/test", methods=["POST"])
