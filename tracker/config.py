@@ -23,6 +23,7 @@ class Defaults:
         {"reserve": 0.1, "packaged": 0.3, "negotiating": 0.6})
     FORECAST_CONTRACT_SHARE = 0.2  # unsigned project without a contract value: planned x share
     COUNTY_GROWTH_GOAL = 20  # percent over last year; a county target version overrides it
+    TARGET_FLOOR_YI = 1  # 亿元: a money target below it is saved only once confirmed
     # Staleness (tracker.services.staleness.options_from).
     STALE_DAYS = (60, 90, 180)  # days without progress: yellow, red, proposed 退库
     # Scheduler, demo data, accounts.

@@ -7,6 +7,7 @@ from tests.factories import make_county, make_task_force, make_user
 from tracker.models import AuditLog, CheckpointShare, CountyTarget, TaskForceTarget
 from tracker.services import targets as T
 from tracker.domain.errors import ValidationError
+from tracker.domain.targets import NeedsConfirmation
 
 
 def test_set_target_versions_and_audit(db):
@@ -19,15 +20,15 @@ def test_set_target_versions_and_audit(db):
     assert T.current_target(team, 2026, "signed_value").id == second.id
     # same value again: no new version
     assert T.set_target(boss, team, 2026, "signed_value", "250000.50").id == second.id
-    # clearing writes a version without value
-    cleared = T.set_target(boss, team, 2026, "signed_value", "")
-    assert cleared.version == 3 and cleared.value is None
-    assert T.current_targets(2026)[(team.id, "signed_value")].version == 3
-    assert [r.version for r in T.history(2026)] == [3, 2, 1]
+    # an empty value is "unchanged": nothing removes a target
+    assert T.set_target(boss, team, 2026, "signed_value", "").id == second.id
+    assert T.set_targets(boss, team, 2026, {"signed_value": "", "negotiations": " "}) == 0
+    assert T.current_targets(2026)[(team.id, "signed_value")].version == 2
+    assert [r.version for r in T.history(2026)] == [2, 1]
     rows = AuditLog.select().where(AuditLog.entity == "target").order_by(AuditLog.id)
-    assert [json.loads(r.after)["version"] for r in rows] == [1, 2, 3]
+    assert [json.loads(r.after)["version"] for r in rows] == [1, 2]
     assert json.loads(rows[1].before) == {"value": "200000.00", "version": 1}
-    assert T.latest_version_number(2026) == 3 and T.latest_version_number(2027) == 0
+    assert T.latest_version_number(2026) == 2 and T.latest_version_number(2027) == 0
 
 
 @pytest.mark.parametrize("kwargs, field, message", [
@@ -64,8 +65,17 @@ def test_apply_defaults_to_active_task_forces(db):
     assert (a.id, "funds_received") not in current
     assert len(current) == 6
     assert T.apply_defaults(2026, boss) == 0          # idempotent
-    assert T.apply_defaults(2026, boss, overwrite=True) == 1
+    # overwrite: the revised target is listed first, nothing written until confirmed
+    with pytest.raises(NeedsConfirmation) as exc:
+        T.apply_defaults(2026, boss, overwrite=True)
+    assert [(i["task_force"], i["metric"], i["current"], i["default"]) for i in exc.value.items] \
+        == [("TFA", "signed_value", Decimal("123.00"), Decimal("200000"))]
+    assert T.latest_version_number(2026) == 1
+    with pytest.raises(NeedsConfirmation):
+        T.apply_defaults(2026, boss, overwrite=True, confirm="not-the-token")
+    assert T.apply_defaults(2026, boss, overwrite=True, confirm=exc.value.token) == 1
     assert T.current_targets(2026)[(a.id, "signed_value")].version == 2
+    assert T.apply_defaults(2026, boss, overwrite=True) == 0     # nothing revised left
     with pytest.raises(ValidationError):
         T.apply_defaults("x", boss)
 
@@ -82,7 +92,7 @@ def test_checkpoint_shares(db):
     assert AuditLog.select().where(AuditLog.entity == "checkpoint_share").count() == 2
     with pytest.raises(ValidationError) as exc:
         T.set_shares(boss, 2026, "signed_value", ["50", "40", "70", "100"])
-    assert exc.value.errors == {"shares": "累计比例必须逐季不减。"}
+    assert exc.value.errors == {"q2": "累计比例必须逐季不减：不能低于第1季度的 50%。"}
     with pytest.raises(ValidationError) as exc:
         T.set_shares(boss, 2026, "signed_value", ["", "40", "70", "101"])
     assert set(exc.value.errors) == {"q1", "q4"}
@@ -130,7 +140,97 @@ def test_cli_defaults_and_show(app):
     assert result.exit_code == 0 and "新增 3 个目标版本" in result.output
     result = runner.invoke(args=["targets", "show", "--year", "2026"])
     assert result.exit_code == 0
-    assert "TFA" in result.output and "签约额=200000.00万元 v1" in result.output
-    assert "洽谈项目=20个 v1" in result.output
+    assert "金额单位：亿元" in result.output
+    assert "TFA" in result.output and "签约额=20.00亿元 v1" in result.output
+    assert "策划包装项目=100.00亿元 v1" in result.output and "洽谈项目=20个 v1" in result.output
     result = runner.invoke(args=["targets", "defaults", "--year", "1900"])
     assert result.exit_code != 0 and "年份必须在" in result.output
+
+
+# --- entry (services.target_entry): 亿元, reason required, confirmation ------------------
+
+def test_enter_targets_in_yi_with_reason(db):
+    from tracker.services import target_entry as E
+    boss = make_user("boss", role="bureau")
+    team = make_task_force("TF1")
+    with pytest.raises(ValidationError) as exc:
+        E.enter_targets(boss, team, 2026, {"signed_value": "25"}, "  ")
+    assert exc.value.errors == {"reason": "请填写修改原因。"}
+    assert E.enter_targets(boss, team, 2026, {"signed_value": "25", "negotiations": "20",
+                                              "packaged_value": ""}, "年初下达") == 2
+    row = T.current_target(team, 2026, "signed_value")
+    assert row.value == Decimal("250000.00") and row.reason == "年初下达"
+    assert T.current_target(team, 2026, "packaged_value") is None      # empty: unchanged
+    with pytest.raises(ValidationError) as exc:
+        E.enter_targets(boss, team, 2026, {"signed_value": "20000", "negotiations": "x"}, "r")
+    assert exc.value.errors == {"signed_value": "目标值超出合理范围（最大 10,000 亿元）。",
+                                "negotiations": "目标值必须是数字。"}
+
+
+def test_enter_targets_ratio_needs_confirmation(db):
+    from tracker.services import target_entry as E
+    boss = make_user("boss", role="bureau")
+    team = make_task_force("TF1")
+    E.enter_targets(boss, team, 2026, {"signed_value": "20", "negotiations": "20"}, "下达")
+    values = {"signed_value": "250", "negotiations": "201"}
+    with pytest.raises(NeedsConfirmation) as exc:
+        E.enter_targets(boss, team, 2026, values, "上调")
+    assert set(exc.value.errors) == {"signed_value", "negotiations"}
+    assert "由 20.00 亿元 改为 250.00 亿元" in exc.value.errors["signed_value"]
+    assert T.latest_version_number(2026) == 1 and AuditLog.select().count() == 2
+    # a different value than the one confirmed asks again
+    with pytest.raises(NeedsConfirmation):
+        E.enter_targets(boss, team, 2026, dict(values, signed_value="260"), "上调",
+                        confirm=exc.value.token)
+    assert E.enter_targets(boss, team, 2026, values, "上调", confirm=exc.value.token) == 2
+    assert T.current_target(team, 2026, "signed_value").value == Decimal("2500000.00")
+    # ÷10 or less and unchanged metrics need no confirmation
+    assert E.enter_targets(boss, team, 2026, {"signed_value": "25", "negotiations": "201"},
+                           "回调") == 1
+
+
+def test_enter_targets_floor_is_configurable(app):
+    from tracker.services import target_entry as E
+    with app.app_context():
+        boss = make_user("boss", role="bureau")
+        team = make_task_force("TF1")
+        with pytest.raises(NeedsConfirmation) as exc:
+            E.enter_targets(boss, team, 2026, {"packaged_value": "0.5"}, "试")
+        assert exc.value.errors == {
+            "packaged_value": "目标 0.50 亿元 低于下限 1.00 亿元，请核对单位（亿元）。"}
+        assert E.enter_targets(boss, team, 2026, {"negotiations": "1"}, "个数无下限") == 1
+        app.config["TARGET_FLOOR_YI"] = "0.1"
+        assert E.enter_targets(boss, team, 2026, {"packaged_value": "0.5"}, "试") == 1
+        assert T.current_target(team, 2026, "packaged_value").value == Decimal("5000.00")
+
+
+def test_enter_county_target_in_yi(db):
+    boss = make_user("boss", role="bureau")
+    county = make_county("C1")
+    with pytest.raises(ValidationError) as exc:
+        T.enter_county_target(boss, county, 2026, base="0.8", growth_pct="20", reason="")
+    assert exc.value.errors == {"reason": "请填写修改原因。"}
+    row = T.enter_county_target(boss, county, 2026, base="0.8", growth_pct="20", reason="统计数")
+    assert row.base == Decimal("8000.00")
+    with pytest.raises(NeedsConfirmation) as exc:
+        T.enter_county_target(boss, county, 2026, base="80", growth_pct="20", reason="更正")
+    assert exc.value.errors["base"].startswith("由 0.80 亿元 改为 80.00 亿元")
+    row = T.enter_county_target(boss, county, 2026, base="80", growth_pct="20", reason="更正",
+                                confirm=exc.value.token)
+    assert (row.version, row.base) == (2, Decimal("800000.00"))
+
+
+def test_cli_overwrite_lists_and_asks(app):
+    runner = app.test_cli_runner()
+    with app.app_context():
+        team = make_task_force("TFA")
+        T.set_target(None, team, 2026, "signed_value", "123")
+    result = runner.invoke(args=["targets", "defaults", "--year", "2026", "--overwrite"],
+                           input="n\n")
+    assert result.exit_code != 0 and "TFA" in result.output
+    assert "签约额\tv1 0.01亿元 -> 20.00亿元" in result.output
+    with app.app_context():
+        assert T.latest_version_number(2026) == 1
+    result = runner.invoke(args=["targets", "defaults", "--year", "2026", "--overwrite"],
+                           input="y\n")
+    assert result.exit_code == 0 and "新增 3 个目标版本" in result.output

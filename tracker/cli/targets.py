@@ -1,5 +1,5 @@
-"""flask commands: ``targets defaults [--year YYYY] [--overwrite]``,
-``targets show [--year YYYY]``."""
+"""flask commands: ``targets defaults [--year YYYY] [--overwrite [--yes]]``,
+``targets show [--year YYYY]`` (money in 亿元, counts in 个, as on the target pages)."""
 import click
 from flask.cli import AppGroup
 
@@ -21,36 +21,54 @@ def _year(value):
 @targets_cli.command("defaults")
 @click.option("--year", help="Target year (default: this year).")
 @click.option("--overwrite", is_flag=True, help="Replace targets already set.")
-def defaults(year, overwrite):
-    """Give every active task force the default targets for the year."""
+@click.option("--yes", is_flag=True, help="With --overwrite: do not ask before replacing.")
+def defaults(year, overwrite, yes):
+    """Give every active task force the default targets for the year.
+
+    With --overwrite, the revised targets it would replace are listed first (亿元) and
+    nothing is written until that is confirmed."""
     from ..domain.errors import ValidationError
+    from ..domain.targets import NeedsConfirmation
     from ..services import targets
     year = _year(year)
+    reason = "命令行：应用默认目标（覆盖）" if overwrite else "命令行：应用默认目标"
     try:
-        written = targets.apply_defaults(year, None, overwrite=overwrite,
-                                         reason="命令行：应用默认目标")
+        try:
+            written = targets.apply_defaults(year, None, overwrite=overwrite, reason=reason)
+        except NeedsConfirmation as exc:
+            click.echo(exc.errors["__all__"])
+            for item in exc.items:
+                click.echo(f"  {item['task_force']} {item['task_force_name']}\t{item['label']}"
+                           f"\tv{item['version']} {_amount(item['current'], item['is_money'])}"
+                           f" -> {_amount(item['default'], item['is_money'])}")
+            if not yes:
+                click.confirm("确认覆盖？", abort=True)
+            written = targets.apply_defaults(year, None, overwrite=True, reason=reason,
+                                             confirm=exc.token)
     except ValidationError as exc:
         raise click.ClickException("；".join(exc.errors.values())) from exc
     click.echo(f"{year} 年：新增 {written} 个目标版本。")
 
 
+def _amount(value, is_money):
+    from ..domain import money
+    return f"{money.fmt_yi(value)}亿元" if is_money else f"{int(value)}个"
+
+
 @targets_cli.command("show")
 @click.option("--year", help="Target year (default: this year).")
 def show(year):
-    """Print the current target of every active task force and metric."""
+    """Print the current target of every active task force and metric (money in 亿元)."""
     from ..domain import metrics as M
-    from ..domain import money
     from ..services import targets
     year = _year(year)
+    click.echo(f"{year} 年目标（金额单位：亿元；洽谈项目单位：个）")
     for team, current in targets.target_table(year):
         cells = []
         for key, metric in M.METRICS.items():
             row = current.get(key)
-            if row is None or row.value is None:
-                value = "-"
-            else:
-                amount = money.to_decimal(row.value) if metric.is_money else int(row.value)
-                value = f"{amount}{metric.unit} v{row.version}"
+            value = "-" if row is None or row.value is None else \
+                f"{_amount(row.value, metric.is_money)} v{row.version}"
             cells.append(f"{metric.label}={value}")
         click.echo(f"{team.code}\t" + "\t".join(cells))
 

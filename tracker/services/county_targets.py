@@ -3,15 +3,21 @@
 ``base`` empty means "last year's ledger actual"; a number is a hand-entered base for a
 year without ledger history. A change locks the county row first, re-reads the current
 version inside the lock and adds the next version with one audit row.
+
+Units: :func:`set_county_target` takes the base in 万元 (programmatic API: seed data,
+tests); :func:`enter_county_target` takes what the county form sent, the base in 亿元,
+requires a reason and asks for confirmation of a base moved by more than ×10 or ÷10.
 """
 from decimal import Decimal
 
 from peewee import IntegrityError
 
+from ..domain import targets as D
 from ..domain.errors import NotFound, ValidationError
 from ..models import County, CountyTarget, utcnow
 from . import audit, tx
 from .target_input import STALE_TARGET, amount, check_year, number, row_id, user_or_none
+from .target_input import yi_number
 from .target_input import reason as clean_reason
 
 DEFAULT_GROWTH_PCT = Decimal(20)
@@ -49,15 +55,17 @@ def county_history(year):
                 .order_by(CountyTarget.set_at.desc(), CountyTarget.id.desc()))
 
 
-def _checked(county, year, base, growth_pct, reason):
+def _checked(county, year, base, growth_pct, reason, *, entry=False):
+    """Checked values; ``entry``: the base is in 亿元 and the reason is required."""
     errors = {}
     county_id = row_id(errors, "county", county, MISSING_COUNTY)
     year = check_year(year, errors)
-    base = number(errors, "base", base, label="基数")
+    base = (yi_number(errors, "base", base, label="基数") if entry
+            else number(errors, "base", base, label="基数"))
     growth = number(errors, "growth_pct", growth_pct, label="增长目标", maximum=MAX_GROWTH_PCT)
     if growth is None and "growth_pct" not in errors:
         errors["growth_pct"] = "请填写增长目标（%）。"
-    reason = clean_reason(errors, reason)
+    reason = clean_reason(errors, reason, required=entry)
     if errors:
         # Every message at once: say so too when the county does not exist (a plain read:
         # nothing is written).
@@ -76,15 +84,36 @@ def _lock_county(county_id):
 
 def set_county_target(user, county, year, *, base=None, growth_pct=DEFAULT_GROWTH_PCT,
                       reason=""):
-    """New version of a county's funds goal (``county``: id or row). Returns the new
-    CountyTarget, or the current one when nothing changed."""
-    county_id, year, base, growth, reason = _checked(county, year, base, growth_pct, reason)
+    """New version of a county's funds goal (``county``: id or row; ``base`` in 万元).
+    Returns the new CountyTarget, or the current one when nothing changed."""
+    checked = _checked(county, year, base, growth_pct, reason)
+    return _save(user, *checked)
+
+
+def enter_county_target(user, county, year, *, base, growth_pct, reason, confirm=None):
+    """Save what the county form sent (``base`` in 亿元, empty = from the ledger; reason
+    required). A hand base moved by more than ×10 or ÷10 is refused with NeedsConfirmation
+    (nothing written) unless ``confirm`` is the token that refusal carried."""
+    checked = _checked(county, year, base, growth_pct, reason, entry=True)
+
+    def review(current):
+        old = current.base if current is not None else None
+        message = D.revision_warning(old, checked[2]) if old is not None else None
+        seen = [("base", old, checked[2])]
+        if message and confirm != D.token(seen):
+            raise D.NeedsConfirmation({"base": message}, D.token(seen))
+    return _save(user, *checked, review=review)
+
+
+def _save(user, county_id, year, base, growth, reason, review=None):
     try:
         with tx.write():
             _lock_county(county_id)
             current = current_county_targets(year, [county_id]).get(county_id)
             if current is not None and current.base == base and current.growth_pct == growth:
                 return current
+            if review is not None:
+                review(current)
             version = (current.version if current else 0) + 1
             row = CountyTarget.create(county=county_id, year=year, version=version, base=base,
                                       growth_pct=growth, reason=reason,

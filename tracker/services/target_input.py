@@ -1,9 +1,12 @@
 """Input checks shared by the target services (task-force targets, county goals, shares).
 
+Units: :func:`number` reads 万元 (programmatic callers: seed data, tests, scripts);
+:func:`yi_number` reads what a user types on the target pages, in 亿元, and returns 万元.
 Each function records a zh-CN message under its field in ``errors`` and returns the parsed
 value (or None); the caller raises one ValidationError with every message at once.
 """
 from ..domain import money
+from ..domain import targets as D
 from ..domain import text
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -32,10 +35,19 @@ def number(errors, field, value, *, label, integer=False, maximum=money.MAX_WAN)
     return parsed
 
 
-def reason(errors, value):
-    """The change reason: normalised (single line breaks kept), at most 500 characters."""
+def yi_number(errors, field, value, *, label):
+    """Input in 亿元 -> Decimal in 万元 (None for empty input); records an error."""
+    parsed, error = D.parse_yi(value, label=label)
+    if error:
+        errors[field] = error
+    return parsed
+
+
+def reason(errors, value, *, required=False):
+    """The change reason: normalised (single line breaks kept), at most 500 characters;
+    ``required`` for every revision a user enters on the target pages."""
     return text.clean_into(errors, "reason", value, label="修改原因", max_length=REASON_MAX,
-                           multiline=True)
+                           required=required, multiline=True)
 
 
 def row_id(errors, field, value, message):

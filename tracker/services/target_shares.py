@@ -14,7 +14,8 @@ from peewee import IntegrityError, OperationalError
 from ..db import database
 from ..domain import metrics as M
 from ..domain.errors import ValidationError
-from ..domain.progress import DEFAULT_SHARES, validate_shares
+from ..domain.progress import DEFAULT_SHARES
+from ..domain.targets import share_errors
 from ..models import CheckpointShare, utcnow
 from . import audit, tx
 from .target_input import check_year, number, user_or_none
@@ -44,17 +45,15 @@ def _parse(errors, shares, field):
 
 
 def set_shares(user, year, metric, shares):
-    """Store the cumulative checkpoint shares of one metric for ``year``; returns the row
-    (None when the defaults stay in force and no row was needed)."""
+    """Store the cumulative checkpoint shares of one metric for ``year`` (errors keyed
+    "q<n>"); returns the row (None when the defaults stay in force and no row was needed)."""
     errors = {}
     year = check_year(year, errors)
     if metric not in M.METRICS:
         errors["metric"] = "未知指标。"
     values = _parse(errors, shares, lambda i: f"q{i}")
-    if not errors:
-        message = validate_shares(values)
-        if message:
-            errors["shares"] = message
+    for q, message in share_errors(values).items():
+        errors.setdefault(f"q{q}", message)
     if errors:
         raise ValidationError(errors)
     _write(user, year, {metric: values})
@@ -64,7 +63,7 @@ def set_shares(user, year, metric, shares):
 
 def set_all_shares(user, year, shares_by_metric):
     """Store the shares of several metrics: all checked first (errors keyed
-    "<metric>_q<n>"), then written in one transaction; unchanged ones are skipped.
+    "<metric>_q<n>", a decrease on the quarter lower than the one before), then written in one transaction; unchanged ones are skipped.
     Returns the number of metrics changed."""
     errors = {}
     year = check_year(year, errors)
@@ -74,10 +73,8 @@ def set_all_shares(user, year, shares_by_metric):
             errors[key] = "未知指标。"
             continue
         values = _parse(errors, shares, lambda i, key=key: f"{key}_q{i}")
-        if not any(k.startswith(f"{key}_q") for k in errors):
-            message = validate_shares(values)
-            if message:
-                errors[f"{key}_q4"] = message
+        for q, message in share_errors(values).items():    # on the quarter that is wrong
+            errors.setdefault(f"{key}_q{q}", message)
         parsed[key] = values
     if errors:
         raise ValidationError(errors)

@@ -1,11 +1,18 @@
 """Annual targets: versioned per task force and metric (this module), county funds goals
-(services.county_targets) and checkpoint shares (services.target_shares).
+(services.county_targets), checkpoint shares (services.target_shares) and what a user
+enters on the target pages (services.target_entry).
+
+Units: the functions of this module take and return amounts in 万元 (as stored), counts in
+个. They are the programmatic API (seed data, tests, scripts). What a user types on the
+target pages is in 亿元 and goes through services.target_entry, which converts it and adds
+the entry rules (reason required, confirmation of a suspicious revision).
 
 Every change follows docs/design.md, The write path: input is checked first (one
 ValidationError with zh-CN messages, nothing written); then one transaction locks the
 task-force row(s) before it re-reads the current versions, writes only what changed and
 records one audit row per new version. A target change adds the next version (never
-updates a row), so a report can name the version it used.
+updates a row), so a report can name the version it used. An empty value means
+"unchanged": no call removes a target.
 """
 from decimal import Decimal
 
@@ -13,13 +20,14 @@ from peewee import IntegrityError, fn
 
 from ..domain import metrics as M
 from ..domain import money, periods
+from ..domain import targets as D
 from ..domain.errors import NotFound, ValidationError
 from ..models import TaskForce, TaskForceTarget, utcnow
 from . import audit, tx
 from . import metrics as Q
 from .county_targets import (  # noqa: F401  (re-exported: one import for every target use-case)
     DEFAULT_GROWTH_PCT, MAX_GROWTH_PCT, active_counties, county_history,
-    current_county_targets, get_county, set_county_target,
+    current_county_targets, enter_county_target, get_county, set_county_target,
 )
 from .target_input import MAX_YEAR, MIN_YEAR, STALE_TARGET, amount, check_year  # noqa: F401
 from .target_input import number, reason as clean_reason, row_id, user_or_none
@@ -132,8 +140,8 @@ def _lock_team(team_id):
 
 def _write(user, team_id, year, metric, value, reason, current):
     """The next version of one target after ``current`` (the team row is locked), or None
-    when the value is unchanged."""
-    if (current.value if current else None) == value:
+    when the value is unchanged or empty (empty never removes a target)."""
+    if value is None or (current.value if current else None) == value:
         return None
     version = (current.version if current else 0) + 1
     row = TaskForceTarget.create(task_force=team_id, year=year, metric=metric, version=version,
@@ -147,12 +155,15 @@ def _write(user, team_id, year, metric, value, reason, current):
     return row
 
 
-def _set_locked(user, team_id, year, parsed, reason):
+def _set_locked(user, team_id, year, parsed, reason, review=None):
     """Lock the team, re-read its current versions, write the changed ones: [(metric, new
-    row or None)]."""
+    row or None)]. ``review({metric: current value or None})``, when given, runs under the
+    lock before any write and may raise (services.target_entry: confirmation)."""
     with tx.write():
         _lock_team(team_id)
         current = current_targets(year, [team_id])
+        if review is not None:
+            review({key: getattr(current.get((team_id, key)), "value", None) for key in parsed})
         return [(key, _write(user, team_id, year, key, value, reason,
                              current.get((team_id, key))))
                 for key, value in parsed.items()]
@@ -169,22 +180,30 @@ def _checked(task_force, year, values, reason):
     return team_id, year, parsed, reason
 
 
-def set_targets(user, task_force, year, values, reason=""):
-    """Set several metrics of one task force at once (``values``: {metric: raw input}).
+def set_targets(user, task_force, year, values, reason="", *, review=None):
+    """Set several metrics of one task force at once (``values``: {metric: raw input in
+    万元, or a count}; empty = unchanged).
 
     Every value is checked first (errors keyed by metric), then one transaction locks the
     task force, re-reads the current versions and writes a new version of each changed
     metric. Returns the number of new versions."""
     team_id, year, parsed, reason = _checked(task_force, year, values, reason)
+    return write_parsed(user, team_id, year, parsed, reason, review=review)
+
+
+def write_parsed(user, team_id, year, parsed, reason, *, review=None):
+    """The transaction of :func:`set_targets` for values already checked ({metric: 万元
+    Decimal, count or None}); returns the number of new versions."""
     try:
-        written = _set_locked(user, team_id, year, parsed, reason)
+        written = _set_locked(user, team_id, year, parsed, reason, review)
     except IntegrityError as exc:      # only if a writer bypassed the lock
         raise ValidationError({"__all__": STALE_TARGET}) from exc
     return sum(1 for _key, row in written if row is not None)
 
 
 def set_target(user, task_force, year, metric, value, reason=""):
-    """Record a new version of one annual target (``value`` empty: "no target").
+    """Record a new version of one annual target (``value`` in 万元, or a count; empty:
+    unchanged).
 
     Returns the new TaskForceTarget, or the current one when the value is unchanged (None
     when there never was one). Raises ValidationError on bad input."""
@@ -206,23 +225,57 @@ def set_target(user, task_force, year, metric, value, reason=""):
     return row if row is not None else current_target(team_id, year, metric)
 
 
-def apply_defaults(year, user, *, overwrite=False, reason="应用默认目标"):
+OVERWRITE_CONFIRM = "覆盖将替换以下 {n} 个已修改的目标，请核对后确认。"
+
+
+def _defaults():
+    return {m.key: m.default_target for m in M.METRICS.values() if m.default_target is not None}
+
+
+def _replaced(teams, existing, defaults):
+    """The current targets that differ from the default (what an overwrite replaces), as
+    plain dicts in team-code and metric order; amounts in 万元."""
+    out = []
+    for team in sorted(teams, key=lambda t: t.code):
+        for key, value in defaults.items():
+            current = existing.get((team.id, key))
+            if current is not None and current.value != value:
+                out.append({"task_force": team.code, "task_force_name": team.name,
+                            "metric": key, "label": M.label(key),
+                            "is_money": M.get(key).is_money, "version": current.version,
+                            "current": current.value, "default": value})
+    return out
+
+
+def _replace_token(items):
+    return D.token((i["task_force"], i["metric"], i["version"], i["current"]) for i in items)
+
+
+def apply_defaults(year, user, *, overwrite=False, reason="应用默认目标", confirm=None):
     """Give every active task force the default targets for ``year``.
 
     Metrics without a default (funds) are skipped. Without ``overwrite`` a target already
-    set is kept. All active task forces are locked first, so a second caller waits and then
-    finds nothing to change. Returns the number of new versions written."""
+    set is kept. With ``overwrite``, targets that differ from the default are replaced
+    only when ``confirm`` is the token of exactly those targets: otherwise nothing is
+    written and NeedsConfirmation carries the list (``items``, 万元) and its ``token``.
+    All active task forces are locked first, so a second caller waits and then finds
+    nothing to change. Returns the number of new versions written."""
     errors = {}
     year = check_year(year, errors)
-    reason = clean_reason(errors, reason)
+    reason = clean_reason(errors, reason, required=True)
     if errors:
         raise ValidationError(errors)
-    defaults = {m.key: m.default_target for m in M.METRICS.values()
-                if m.default_target is not None}
+    defaults = _defaults()
     try:
         with tx.write():
             teams = tx.lock_all(TaskForce.select().where(TaskForce.active == True))  # noqa: E712
             existing = current_targets(year, [t.id for t in teams])
+            if overwrite:
+                items = _replaced(teams, existing, defaults)
+                if items and confirm != _replace_token(items):
+                    raise D.NeedsConfirmation(
+                        {"__all__": OVERWRITE_CONFIRM.format(n=len(items))},
+                        _replace_token(items), items)
             written = 0
             for team in teams:
                 for key, value in defaults.items():

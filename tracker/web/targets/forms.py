@@ -1,37 +1,64 @@
-"""目标设置 forms: parsing only; services.targets checks every value and the reason."""
+"""目标设置 forms: parsing only; services.target_entry checks every value and the reason.
+
+Money fields are in 亿元 (the unit written in every label), counts in 个, shares in %. An
+empty target field means "unchanged". ``confirm`` + ``confirm_token``: the checkbox shown
+next to a warning (domain.targets.NeedsConfirmation) and the token of what it confirms.
+"""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
 from ...domain import metrics as M
 from ...domain import periods
+from ...domain import targets as D
 
 
-class TeamTargetForm(FlaskForm):
-    packaged_value = StringField(f"{M.get('packaged_value').label}（万元）")
-    negotiations = StringField(f"{M.get('negotiations').label}（个）")
-    signed_value = StringField(f"{M.get('signed_value').label}（万元）")
-    funds_received = StringField(f"{M.get('funds_received').label}（万元，可不填）")
-    reason = TextAreaField("修改原因")
+def _label(key):
+    metric = M.get(key)
+    return f"{metric.label}（{'亿元' if metric.is_money else metric.unit}）"
+
+
+class ConfirmMixin:
+    confirm = BooleanField(D.CONFIRM_LABEL)
+    confirm_token = HiddenField()
+
+    def confirmation(self):
+        """The token the user confirmed (None unless the checkbox is ticked)."""
+        return (self.confirm_token.data or None) if self.confirm.data else None
+
+    def ask(self, token):
+        """Show the checkbox, unticked, for the warnings of ``token``."""
+        self.confirm_token.data = token
+        self.confirm.data = False
+
+
+class TeamTargetForm(ConfirmMixin, FlaskForm):
+    packaged_value = StringField(_label(M.PACKAGED_VALUE))
+    negotiations = StringField(_label(M.NEGOTIATIONS))
+    signed_value = StringField(_label(M.SIGNED_VALUE))
+    funds_received = StringField(_label(M.FUNDS_RECEIVED))
+    reason = TextAreaField("修改原因（必填，500 字以内）")
 
     def fill(self, current):
-        """Show the current versions ({metric: row or None})."""
+        """Show the current versions ({metric: row or None}); money in 亿元, exact."""
         for key in M.KEYS:
             row = current.get(key)
-            getattr(self, key).data = "" if row is None or row.value is None else \
-                (str(int(row.value)) if key == M.NEGOTIATIONS else str(row.value))
+            value = None if row is None else row.value
+            getattr(self, key).data = "" if value is None else (
+                D.yi_text(value) if M.get(key).is_money else str(int(value)))
 
     def values(self):
         return {key: getattr(self, key).data for key in M.KEYS}
 
 
-class CountyTargetForm(FlaskForm):
-    base = StringField("上年基数（万元，留空则按台账计算）")
+class CountyTargetForm(ConfirmMixin, FlaskForm):
+    base = StringField("上年基数（亿元，留空则按台账计算）")
     growth_pct = StringField("增长目标（%）")
-    reason = TextAreaField("修改原因")
+    reason = TextAreaField("修改原因（必填，500 字以内）")
 
 
 class DefaultsForm(FlaskForm):
     overwrite = BooleanField("覆盖已设置的目标")
+    confirm_token = HiddenField()
 
 
 class SharesForm(FlaskForm):

@@ -1,7 +1,10 @@
 """目标设置: annual targets per task force, county funds goals, checkpoint shares.
 
-Bureau/admin only. Every change is one call of services.targets (new version, audit
-row); bad input comes back as messages next to the fields (web.forms.apply_errors).
+Bureau/admin only. Every change is one call of services.targets or services.target_entry
+(new version, audit row); bad input comes back as messages next to the fields
+(web.forms.apply_errors). Amounts typed and shown here are in 亿元. A suspicious revision
+or an overwrite of revised targets comes back as NeedsConfirmation: its warnings are shown
+next to the fields (or listed) with a confirmation, and only the confirmed POST writes.
 """
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -10,6 +13,8 @@ from ... import clock
 from ...domain import metrics as M
 from ...domain import periods
 from ...domain.errors import ValidationError
+from ...domain.targets import NeedsConfirmation, yi_text
+from ...services import target_entry as E
 from ...services import targets as T
 from ..forms import apply_errors
 from ..permissions import bureau_required
@@ -63,16 +68,22 @@ def edit_team(year, code):
     form = TeamTargetForm()
     if not form.is_submitted():
         form.fill(current)
+    asking = False
     if form.validate_on_submit():
         try:
-            changed = T.set_targets(_user(), team.id, year, form.values(), form.reason.data)
+            changed = E.enter_targets(_user(), team.id, year, form.values(), form.reason.data,
+                                      confirm=form.confirmation())
+        except NeedsConfirmation as exc:
+            apply_errors(form, exc.errors, flash_rest=True)
+            form.ask(exc.token)
+            asking = True
         except ValidationError as exc:
             apply_errors(form, exc.errors, flash_rest=True)
         else:
             return _done(f"已保存「{team.name}」{year}年目标（新增 {changed} 个版本）。"
                          if changed else "目标没有变化。", changed, year)
     return render_template("targets/team_form.html", form=form, team=team, year=year,
-                           history=history)
+                           history=history, asking=asking)
 
 
 @bp.route("/<int:year>/defaults", methods=["POST"])
@@ -83,8 +94,17 @@ def apply_defaults(year):
     if not form.validate_on_submit():
         flash("请求无效，请刷新页面后重试。", "danger")
         return redirect(url_for("targets.index", year=year))
+    overwrite = bool(form.overwrite.data)
     try:
-        written = T.apply_defaults(year, _user(), overwrite=form.overwrite.data)
+        written = T.apply_defaults(year, _user(), overwrite=overwrite,
+                                   reason="应用默认目标（覆盖）" if overwrite else "应用默认目标",
+                                   confirm=form.confirm_token.data or None)
+    except NeedsConfirmation as exc:
+        form.confirm_token.data = exc.token
+        return render_template("targets/defaults_confirm.html", form=form, year=year,
+                               items=exc.items, message=exc.errors.get("__all__"),
+                               again=bool(form.confirm_token.raw_data
+                                          and form.confirm_token.raw_data[0]))
     except ValidationError as exc:
         for message in exc.errors.values():
             flash(message, "danger")
@@ -119,12 +139,18 @@ def edit_county(year, code):
     county, current, last_year = T.county_form_data(year, code)
     form = CountyTargetForm()
     if not form.is_submitted():
-        form.base.data = "" if current is None or current.base is None else str(current.base)
+        form.base.data = yi_text(None if current is None else current.base)
         form.growth_pct.data = str(current.growth_pct if current else T.DEFAULT_GROWTH_PCT)
+    asking = False
     if form.validate_on_submit():
         try:
-            row = T.set_county_target(_user(), county.id, year, base=form.base.data,
-                                      growth_pct=form.growth_pct.data, reason=form.reason.data)
+            row = T.enter_county_target(_user(), county.id, year, base=form.base.data,
+                                        growth_pct=form.growth_pct.data,
+                                        reason=form.reason.data, confirm=form.confirmation())
+        except NeedsConfirmation as exc:
+            apply_errors(form, exc.errors, flash_rest=True)
+            form.ask(exc.token)
+            asking = True
         except ValidationError as exc:
             apply_errors(form, exc.errors, flash_rest=True)
         else:
@@ -132,9 +158,10 @@ def edit_county(year, code):
             return _done(f"已保存「{county.name}」{year}年到位资金目标。" if changed
                          else "目标没有变化。", changed, year)
     return render_template("targets/county_form.html", form=form, county=county, year=year,
-                           last_year=last_year, current=current)
+                           last_year=last_year, current=current, asking=asking)
 
 
 @bp.context_processor
 def _helpers():
-    return {"metric_label": M.label, "metric_is_money": lambda key: M.get(key).is_money}
+    return {"metric_label": M.label, "metric_is_money": lambda key: M.get(key).is_money,
+            "metric_unit": lambda key: "亿元" if M.get(key).is_money else M.get(key).unit}
