@@ -129,6 +129,30 @@ def test_two_share_changes_for_a_new_year(app, bosses, same):
                 (10, 40, 70, 100), (20, 45, 70, 100))
 
 
+def test_a_confirmation_covers_only_the_version_it_was_shown(app, bosses, teams):
+    """Entry (亿元): one user confirms 20 -> 250 亿元 (×12.5) while another sets 10 亿元.
+    Whichever comes second sees a different current version than the one its check was
+    made against, so it is refused with NeedsConfirmation: exactly one write per round."""
+    from tracker.domain.targets import NeedsConfirmation
+    from tracker.services import target_entry as E
+    team = teams[2]
+    for year in range(2026, 2026 + ROUNDS):
+        E.enter_targets(bosses[0], team.id, year, {"signed_value": "20"}, "下达")
+        with pytest.raises(NeedsConfirmation) as asked:
+            E.enter_targets(bosses[0], team.id, year, {"signed_value": "250"}, "上调")
+        outcomes = run_together(
+            app, lambda: E.enter_targets(bosses[0], team.id, year, {"signed_value": "250"},
+                                         "上调", confirm=asked.value.token),
+            lambda: E.enter_targets(bosses[1], team.id, year, {"signed_value": "10"}, "下调"))
+        wins = [r for r, e in outcomes if e is None]
+        losses = [e for _r, e in outcomes if e is not None]
+        assert wins == [1] and len(losses) == 1
+        assert isinstance(losses[0], NeedsConfirmation), repr(losses[0])
+        assert _versions(team.id, year, "signed_value") == [1, 2]
+        assert T.current_target(team, year, "signed_value").value in (
+            Decimal("2500000.00"), Decimal("100000.00"))
+
+
 # --- task forces ---------------------------------------------------------------------------
 
 def _form(team, **changes):
