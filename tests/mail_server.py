@@ -4,8 +4,16 @@
 (with ``envelope_from`` / ``envelope_to`` attributes). ``reject`` maps an address to
 an SMTP reply ("550 ..." or "451 ...") given to RCPT TO for that address.
 ``stop()`` / ``start()`` take the server down and bring it back on the same port.
+
+A slow server: with ``hold_from = n`` the server answers the DATA of the first n
+messages at once and holds every later one (received: in ``arrived``, not yet in
+``messages``) until ``release()``; ``wait_arrived(k)`` waits until k messages reached
+the server.
 """
+import asyncio
 import socket
+import threading
+import time
 from email import policy
 from email.parser import BytesParser
 
@@ -34,6 +42,11 @@ class _Handler:
                                                             or envelope.content)
         msg.envelope_from = envelope.mail_from
         msg.envelope_to = list(envelope.rcpt_tos)
+        self.server.arrived.append(msg)
+        hold = self.server.hold_from
+        if hold is not None and len(self.server.arrived) > hold:
+            while not self.server.released.is_set():
+                await asyncio.sleep(0.02)
         self.server.messages.append(msg)
         return "250 Message accepted for delivery"
 
@@ -42,8 +55,21 @@ class SMTPServer:
     def __init__(self, port=None):
         self.port = port or free_port()
         self.messages = []
+        self.arrived = []
         self.reject = {}
+        self.hold_from = None
+        self.released = threading.Event()
         self._controller = None
+
+    def release(self):
+        self.released.set()
+
+    def wait_arrived(self, count, timeout=30):
+        deadline = time.monotonic() + timeout
+        while len(self.arrived) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(self.arrived)} of {count} messages arrived")
+            time.sleep(0.02)
 
     def start(self):
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
@@ -51,6 +77,7 @@ class SMTPServer:
         return self
 
     def stop(self):
+        self.released.set()
         if self._controller is not None:
             self._controller.stop()
             self._controller = None

@@ -20,6 +20,7 @@ from tracker.services import mail_mime, mail_transport, outbox, outbox_actions
 from tracker.services.mail_settings import MailSettings
 
 LATER = datetime.timedelta(days=1)
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FROM = "zhaoshang@example.test"
 
 
@@ -450,3 +451,249 @@ def test_requeue_only_a_failed_row_with_one_audit_row(app):
         assert json.loads(entry.before) == {"status": "failed", "attempts": 5,
                                             "last_error": "550 gone"}
         assert json.loads(entry.after) == {"status": "pending", "attempts": 0, "last_error": ""}
+
+
+# -- recovery: results per message, crashes, retry now, exit status, outbox list ------
+
+def _states(rows):
+    return [OutboxMessage.get_by_id(r.id).status for r in rows]
+
+
+def test_each_answer_is_recorded_before_the_next_message_starts(sqlite_app, smtp, monkeypatch):
+    """While message n+1 is being delivered, message n is already committed as sent
+    and the ones after n+1 are still claimed (never attempted)."""
+    use(sqlite_app, smtp)
+    with sqlite_app.app_context():
+        rows = [make_row(make_user(f"u{i}", role="bureau")) for i in range(3)]
+        seen = []
+        real = mail_transport.SMTPTransport.deliver
+
+        def deliver(self, row):
+            seen.append(_states(rows))
+            return real(self, row)
+
+        monkeypatch.setattr(mail_transport.SMTPTransport, "deliver", deliver)
+        assert outbox.send_pending(settings()).sent == 3
+        assert seen == [["sending"] * 3, ["sent", "sending", "sending"],
+                        ["sent", "sent", "sending"]]
+
+
+def test_a_crash_in_the_middle_leaves_only_the_message_in_flight_in_doubt(app):
+    """The reaper of an expired claim: the lowest id still held was in flight (failed,
+    state unknown), the rows after it were never attempted (back to pending)."""
+    with app.app_context():
+        rows = [make_row(make_user(f"u{i}", role="bureau")) for i in range(4)]
+        old = utcnow() - datetime.timedelta(hours=1)
+        token, claimed = outbox._claim_rows(rows, old, "smtp", claimed_at=old)
+        assert len(claimed) == 4
+        OutboxMessage.update(status="sent", sent_at=old).where(
+            OutboxMessage.id == rows[0].id).execute()          # answered before the crash
+        result = outbox.SendResult()
+        assert outbox.reap_stale_sending(settings(), result=result) == 3
+        assert result.unknown == 1
+        states = [OutboxMessage.get_by_id(r.id) for r in rows]
+        assert [(r.status, r.outcome, r.attempts) for r in states] == [
+            ("sent", "", 1), ("failed", "unknown", 1), ("pending", "", 0), ("pending", "", 0)]
+        assert states[1].last_error == outbox.UNCERTAIN_ERROR and states[1].status_label == "状态未知"
+        assert states[2].claim_token is None
+
+
+def _send_env(app, server):
+    env = dict(os.environ, TRACKER_DATABASE_URL=app.config["DATABASE_URL"],
+               TRACKER_SECRET_KEY="test-secret", TRACKER_MAIL_SERVER="127.0.0.1",
+               TRACKER_MAIL_PORT=str(server.port), TRACKER_MAIL_FROM=FROM,
+               TRACKER_MAIL_BATCH="25")
+    return env
+
+
+def test_killed_sender_leaves_accepted_mail_sent_and_one_message_in_doubt(app):
+    """``flask summaries send`` against a slow server, SIGKILLed while the second
+    message waits for the server's answer: the first is recorded as sent, only the
+    second is in doubt, the rest go out on the next run and the one in doubt never
+    goes out again on its own."""
+    import signal
+    import subprocess
+    import sys
+    server = SMTPServer()
+    server.hold_from = 1
+    server.start()
+    try:
+        with app.app_context():
+            rows = [make_row(make_user(f"u{i}", role="bureau")) for i in range(4)]
+            database.close()
+        factory = f"tracker:create_app(instance_path={app.instance_path!r})"
+        proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", factory, "summaries",
+                                 "send"], cwd=ROOT, env=_send_env(app, server),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            server.wait_arrived(2)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(30)
+        server.release()
+        with app.app_context():
+            assert [m["Message-ID"] for m in server.arrived] == [r.message_id for r in rows[:2]]
+            assert _states(rows) == ["sent", "sending", "sending", "sending"]
+            # the next run after the lease: one in doubt, the never-attempted two sent
+            use(app, server)
+            later = utcnow() + datetime.timedelta(minutes=16)
+            result = outbox.send_pending(settings(), now=later)
+            assert (result.reaped, result.unknown, result.sent) == (3, 1, 2)
+            assert _states(rows) == ["sent", "failed", "sent", "sent"]
+            assert OutboxMessage.get_by_id(rows[1].id).outcome == "unknown"
+            assert outbox.send_pending(settings(), now=later).sent == 0
+            sent_ids = [m["Message-ID"] for m in server.arrived]
+            assert sorted(sent_ids) == sorted(r.message_id for r in rows)   # each once
+    finally:
+        server.stop()
+
+
+def test_confirm_delivered_only_for_a_message_in_doubt(app):
+    from tracker.domain.errors import ValidationError
+    from tracker.models import AuditLog
+    with app.app_context():
+        boss = make_user("boss", role="bureau")
+        row = make_row(boss)
+        with pytest.raises(ValidationError) as exc:            # pending: not in doubt
+            outbox_actions.confirm_delivered(row.id, boss, settings())
+        assert exc.value.errors == {"status": outbox_actions.ONLY_IN_DOUBT}
+        old = utcnow() - datetime.timedelta(hours=1)
+        assert outbox._claim(row, old, "smtp", claimed_at=old)
+        # still 'sending' after its lease: in doubt already before the reaper ran
+        assert outbox_actions.in_doubt(OutboxMessage.get_by_id(row.id), settings())
+        assert outbox_actions.confirm_delivered(row.id, boss, settings()) == row.id
+        row = OutboxMessage.get_by_id(row.id)
+        assert (row.status, row.outcome, row.status_label) == ("sent", "confirmed", "已确认送达")
+        [entry] = AuditLog.select().where(AuditLog.action == "confirm_delivered")
+        assert (entry.entity, entry.entity_id, entry.user_id) == ("outbox_message", row.id, boss.id)
+        assert json.loads(entry.after)["status"] == "sent"
+        # a plain failure (550) is certain: it cannot be confirmed, only resent
+        other = make_row(make_user("x", role="bureau"), status="failed", last_error="550 gone")
+        with pytest.raises(ValidationError):
+            outbox_actions.confirm_delivered(other.id, boss, settings())
+
+
+def _invoke(app, *args):
+    return app.test_cli_runner().invoke(args=["summaries", "send", *args])
+
+
+def test_smtp_down_then_up_with_retry_now_delivers_at_once(app):
+    """After an outage the rows wait for their retry time; ``send`` alone leaves them
+    waiting (exit 1, with how many and until when), ``send --retry-now`` sends them."""
+    from tracker import clock
+    from tracker.models import AuditLog
+    server = SMTPServer()                       # down
+    use(app, server)
+    with app.app_context():
+        rows = [make_row(make_user(f"u{i}", role="bureau")) for i in range(3)]
+    result = _invoke(app)
+    assert result.exit_code == 1
+    with app.app_context():
+        first = OutboxMessage.get_by_id(rows[0].id)
+        until = clock.to_local(first.next_attempt_at).strftime("%Y-%m-%d %H:%M")
+    assert f"1 封等待重试，重试时间 {until}（Asia/Shanghai）" in result.output
+    server.start()
+    try:
+        result = _invoke(app)                   # up, but row 1 waits for its time
+        assert result.exit_code == 1 and "1 封等待重试" in result.output
+        assert len(server.messages) == 2        # the two never attempted went out
+        result = _invoke(app, "--retry-now")
+        assert result.exit_code == 0, result.output
+        assert "立即重试：1 封" in result.output and "等待重试，重试时间" not in result.output
+        assert sorted(m["Message-ID"] for m in server.messages) == sorted(
+            r.message_id for r in rows)
+        with app.app_context():
+            assert set(_states(rows)) == {"sent"}
+            [entry] = AuditLog.select().where(AuditLog.action == "retry_now")
+            assert (entry.entity, entry.origin, json.loads(entry.after)) == (
+                "outbox", "cli", {"rows": 1})
+        # nothing waiting: --retry-now writes no audit row and exits 0
+        assert _invoke(app, "--retry-now").exit_code == 0
+        with app.app_context():
+            assert AuditLog.select().where(AuditLog.action == "retry_now").count() == 1
+    finally:
+        server.stop()
+
+
+def test_send_help_states_the_exit_status():
+    from tracker.cli.summaries import SEND_HELP
+    assert "Exit status 1 when this run" in SEND_HELP
+    for condition in ("marked messages failed (refused for good, or their last attempt)",
+                      "marked messages left by a crashed send failed (state unknown",
+                      "leaves messages waiting for their retry time", "else 0."):
+        assert condition in SEND_HELP
+
+
+def test_send_exit_status_matches_its_help(sqlite_app, smtp):
+    use(sqlite_app, smtp)
+    help_text = " ".join(_invoke(sqlite_app, "--help").output.split())
+    assert "Exit status 1 when this run - marked messages failed" in help_text
+    assert "--retry-now" in help_text
+    with sqlite_app.app_context():
+        make_row(make_user("ok", role="bureau"))
+    assert _invoke(sqlite_app).exit_code == 0                     # all sent: 0
+    assert _invoke(sqlite_app).exit_code == 0                     # nothing to do: 0
+    smtp.reject["gone@example.test"] = "550 5.1.1 no such user"
+    with sqlite_app.app_context():
+        make_row(make_user("gone", role="bureau"))
+    result = _invoke(sqlite_app)                                  # failed: 1
+    assert result.exit_code == 1 and "失败 1 封" in result.output
+    assert _invoke(sqlite_app).exit_code == 0                     # failed earlier: not this run
+    with sqlite_app.app_context():
+        row = make_row(make_user("crash", role="bureau"))
+        old = utcnow() - datetime.timedelta(hours=1)
+        assert outbox._claim(row, old, "smtp", claimed_at=old)
+    result = _invoke(sqlite_app)                                  # crashed send marked failed: 1
+    assert result.exit_code == 1 and "状态未知 1 封" in result.output
+    smtp.reject["busy@example.test"] = "451 4.3.0 try again later"
+    with sqlite_app.app_context():
+        make_row(make_user("busy", role="bureau"))
+    result = _invoke(sqlite_app)                                  # left waiting: 1
+    assert result.exit_code == 1 and "1 封等待重试" in result.output
+    assert _invoke(sqlite_app).exit_code == 1                     # still waiting: 1
+
+
+def test_a_crashed_eml_write_resolved_from_its_file_exits_0(sqlite_app):
+    with sqlite_app.app_context():
+        row = make_row(make_user("a", role="bureau"))
+        old = utcnow() - datetime.timedelta(hours=1)
+        assert outbox._claim(row, old, "eml", claimed_at=old)
+    result = _invoke(sqlite_app)
+    assert result.exit_code == 0 and "已发送 1 封（已写入 .eml 文件" in result.output
+    with sqlite_app.app_context():
+        assert OutboxMessage.get_by_id(row.id).status_label == "已写入文件"
+
+
+def test_outbox_list_filters_by_week_and_status(app):
+    with app.app_context():
+        a = make_row(make_user("a", role="bureau"), status="failed", attempts=5,
+                     last_error="550 5.1.1\nno such user")
+        b = make_row(make_user("b", role="bureau"), attempts=1,
+                     next_attempt_at=datetime.datetime(2026, 6, 29, 0, 5))
+        c = make_row(make_user("c", role="bureau"), week="2026-W27", status="sent")
+        d = make_row(make_user("d", role="bureau"), status="failed", outcome="unknown")
+    runner = app.test_cli_runner()
+
+    def listed(*args):
+        result = runner.invoke(args=["outbox", "list", *args])
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        return lines[0].split(), {int(line.split()[0]): line for line in lines[1:]}
+
+    head, rows = listed()
+    assert head == ["id", "week", "kind", "recipient", "status", "attempts", "next", "attempt",
+                    "error"]
+    assert set(rows) == {a.id, b.id, c.id, d.id}
+    assert rows[a.id].split()[1:7] == ["2026-W26", "bureau", "a@example.test", "failed", "5", "-"]
+    assert rows[a.id].endswith("550 5.1.1 no such user")          # one line
+    assert "2026-06-29 08:05" in rows[b.id] and "pending" in rows[b.id]
+    assert "failed/unknown" in rows[d.id]
+    assert set(listed("--week", "2026-W27")[1]) == {c.id}
+    assert set(listed("--status", "failed")[1]) == {a.id, d.id}
+    assert set(listed("--week", "2026-W26", "--status", "pending")[1]) == {b.id}
+    assert runner.invoke(args=["outbox", "list", "--week", "2026-W30"]).output == "no messages\n"
+    bad = runner.invoke(args=["outbox", "list", "--status", "bogus"])
+    assert bad.exit_code == 2 and "bogus" in bad.output
+    assert runner.invoke(args=["outbox", "list", "--week", "2026-30"]).exit_code == 2
+    limited = runner.invoke(args=["outbox", "list", "--limit", "2"]).output
+    assert "(2 of 4 shown" in limited
