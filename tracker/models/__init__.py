@@ -1,8 +1,8 @@
 """peewee models. Each module holds one area; the tables are created by migrations/."""
 from .base import BaseModel, utcnow  # noqa: F401
 from .core import (  # noqa: F401
-    ROLES, AuditLog, CapitalIncrease, County, FundReceipt, Membership, Project, StageEvent,
-    TaskForce, TaskForceCounty, User,
+    ROLES, AmountChange, AuditLog, CapitalIncrease, County, FundReceipt, Membership, Project,
+    StageEvent, TaskForce, TaskForceCounty, User,
 )
 from .api import ApiToken  # noqa: F401
 from .mail import OutboxBody, OutboxMessage  # noqa: F401

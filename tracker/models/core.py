@@ -184,6 +184,11 @@ class StageEvent(BaseModel):
     user = ForeignKeyField(User, null=True, on_delete="SET NULL")
     note = TextField(default="")
     created_at = DateTimeField(default=utcnow)
+    # 作废 (void): the row stays, struck through, and stops counting (docs/design.md,
+    # Corrections); who, when and why it was voided.
+    voided_at = DateTimeField(null=True)
+    voided_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    void_reason = TextField(default="")
 
     class Meta:
         indexes = ((("project", "occurred_on"), False),)
@@ -191,6 +196,15 @@ class StageEvent(BaseModel):
     @property
     def stage_label(self):
         return pipeline.label(self.stage)
+
+    @property
+    def voided(self):
+        return self.voided_at is not None
+
+    @classmethod
+    def counted(cls):
+        """Condition of the rows that count: those not voided."""
+        return cls.voided_at.is_null()
 
 
 class CapitalIncrease(BaseModel):
@@ -202,6 +216,20 @@ class CapitalIncrease(BaseModel):
     note = TextField(default="")
     user = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
+    # 作废 (void): the row stays, struck through, and stops counting (docs/design.md,
+    # Corrections); who, when and why it was voided.
+    voided_at = DateTimeField(null=True)
+    voided_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    void_reason = TextField(default="")
+
+    @property
+    def voided(self):
+        return self.voided_at is not None
+
+    @classmethod
+    def counted(cls):
+        """Condition of the rows that count: those not voided."""
+        return cls.voided_at.is_null()
 
 
 class FundReceipt(BaseModel):
@@ -217,8 +245,54 @@ class FundReceipt(BaseModel):
     evidence = TextField(default="")
     user = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
+    # 作废 (void): the row stays, struck through, and stops counting (docs/design.md,
+    # Corrections); who, when and why it was voided.
+    voided_at = DateTimeField(null=True)
+    voided_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    void_reason = TextField(default="")
 
     SOURCE_LAYERS = ("省外", "市外省内", "境外")
+
+    @property
+    def voided(self):
+        return self.voided_at is not None
+
+    @classmethod
+    def counted(cls):
+        """Condition of the rows that count: those not voided."""
+        return cls.voided_at.is_null()
+
+
+class AmountChange(BaseModel):
+    """A change of a project's 计划投资额 or 签约额 made in 编辑项目 (docs/design.md,
+    Corrections). 更正 (``correction``) fixes a typing mistake: the new value holds for
+    every date. 变更 (``change``) is a real change in force from ``effective_on``:
+    dates before it keep ``old_value``."""
+    id = AutoField()
+    project = ForeignKeyField(Project, backref="amount_changes", on_delete="CASCADE")
+    field_name = CharField(max_length=32)  # planned_investment | contract_value
+    kind = CharField(max_length=16)  # correction | change
+    effective_on = DateField(null=True)  # 变更 only
+    recorded_on = DateField()  # local date the change was entered
+    old_value = MoneyField(null=True)
+    new_value = MoneyField(null=True)
+    reason = TextField(default="")
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("project", "field_name", "effective_on"), False),)
+
+    KINDS = {"correction": "更正", "change": "变更"}
+    FIELDS = {"planned_investment": "计划投资额", "contract_value": "签约额"}
+
+    @property
+    def kind_label(self):
+        return self.KINDS.get(self.kind, self.kind)
+
+    @property
+    def field_label(self):
+        return self.FIELDS.get(self.field_name, self.field_name)
 
 
 class AuditLog(BaseModel):
