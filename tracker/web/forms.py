@@ -4,12 +4,13 @@ from flask import flash
 
 def apply_errors(form, errors, *, flash_rest=False):
     """Append each message to the form field it names. Returns the messages whose key
-    names no field of ``form`` (a stale version, a rule about the whole record), which
-    the template shows above the form; with ``flash_rest`` they are flashed instead."""
+    names no visible field of ``form`` (a stale ``version`` kept in a hidden field, a rule
+    about the whole record), which the template shows above the form; with
+    ``flash_rest`` they are flashed instead."""
     rest = []
     for key, message in errors.items():
         field = form._fields.get(key)
-        if field is None:
+        if field is None or field.type in ("HiddenField", "CSRFTokenField"):
             rest.append(message)
         else:
             field.errors = list(field.errors or []) + [message]
