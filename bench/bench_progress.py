@@ -108,8 +108,9 @@ def backends(tmp):
 
 
 def make_app(url, tmp, **config):
+    # No request log: the baselines (bare Flask, raw SQL) write none either.
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "MAIL_SERVER": None,
-                      "WTF_CSRF_ENABLED": False, **config},
+                      "WTF_CSRF_ENABLED": False, "REQUEST_LOG": False, **config},
                      instance_path=os.path.join(tmp, "instance"))
     with app.app_context():
         migrate.upgrade()
