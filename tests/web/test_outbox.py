@@ -148,3 +148,128 @@ def test_send_a_test_without_an_email_address(sqlite_app, built):
     with sqlite_app.app_context():
         assert not OutboxMessage.select().where(OutboxMessage.kind == "test").exists()
         assert not AuditLog.select().where(AuditLog.action == "test").exists()
+
+
+# -- recovery on the pages: retry now, in-doubt rows, status words --------------------
+
+def _in_doubt(app, to_addr, reaped=True):
+    """Leave the row of ``to_addr`` as a crashed sender does: claimed an hour ago (and
+    reaped to failed/unknown when ``reaped``)."""
+    import datetime
+    from tracker.models import utcnow
+    from tracker.services import outbox
+    with app.app_context():
+        row = OutboxMessage.get(OutboxMessage.to_addr == to_addr)
+        old = utcnow() - datetime.timedelta(hours=1)
+        assert outbox._claim(row, old, "smtp", claimed_at=old)
+        if reaped:
+            outbox.reap_stale_sending(MailSettings.from_app(current_app))
+        return row.id
+
+
+def test_retry_now_button_delivers_the_waiting_mail_after_an_outage(sqlite_app, built):
+    server = SMTPServer()                      # down
+    sqlite_app.config.update(server.config())
+    with sqlite_app.app_context():
+        from tracker.services import outbox
+        assert outbox.send_pending(MailSettings.from_app(current_app)).retry == 1
+    boss = login(sqlite_app, "boss")
+    html = boss.get("/outbox/").get_data(as_text=True)
+    assert "立即重试待发邮件" in html and 'action="/outbox/retry-now"' in html
+    server.start()
+    try:
+        page = boss.post("/outbox/retry-now", follow_redirects=True).get_data(as_text=True)
+        assert "1 封等待重试的邮件已改为立即发送" in page and "已发送 5 封" in page
+        assert len(server.messages) == 5
+        with sqlite_app.app_context():
+            assert {r.status for r in OutboxMessage.select()} == {"sent"}
+            entry = AuditLog.get(AuditLog.action == "retry_now")
+            assert (entry.entity, entry.user_id) == ("outbox", built["boss"])
+        assert login(sqlite_app, "lead1").post("/outbox/retry-now").status_code == 403
+    finally:
+        server.stop()
+
+
+def test_an_in_doubt_message_can_be_confirmed_delivered(sqlite_app, built):
+    row_id = _in_doubt(sqlite_app, "lead1@example.test")
+    boss = login(sqlite_app, "boss")
+    html = boss.get(f"/outbox/{row_id}").get_data(as_text=True)
+    assert "状态未知" in html and "已确认送达" in html and "重发" in html
+    assert boss.get("/outbox/?status=unknown").get_data(as_text=True).count(
+        f'href="/outbox/{row_id}"') >= 1
+    html = boss.post(f"/outbox/{row_id}/confirm", follow_redirects=True).get_data(as_text=True)
+    assert "已标记为“已确认送达”" in html
+    with sqlite_app.app_context():
+        row = OutboxMessage.get_by_id(row_id)
+        assert (row.status, row.outcome) == ("sent", "confirmed")
+        entry = AuditLog.get(AuditLog.action == "confirm_delivered")
+        assert (entry.entity_id, entry.user_id) == (row_id, built["boss"])
+    html = boss.get(f"/outbox/{row_id}").get_data(as_text=True)
+    assert "已确认送达" in html and f'action="/outbox/{row_id}/confirm"' not in html
+    # a second confirmation is refused, nothing written
+    html = boss.post(f"/outbox/{row_id}/confirm", follow_redirects=True).get_data(as_text=True)
+    assert "只有状态未知的邮件可以确认送达" in html
+    with sqlite_app.app_context():
+        assert AuditLog.select().where(AuditLog.action == "confirm_delivered").count() == 1
+
+
+def test_an_in_doubt_message_can_be_resent_with_the_same_message_id(sqlite_app, built):
+    server = SMTPServer().start()
+    sqlite_app.config.update(server.config())
+    try:
+        # not reaped yet: still 'sending', its lease ran out
+        row_id = _in_doubt(sqlite_app, "lead2@example.test", reaped=False)
+        boss = login(sqlite_app, "boss")
+        assert "状态未知" in boss.get(f"/outbox/{row_id}").get_data(as_text=True)
+        html = boss.post(f"/outbox/{row_id}/resend", follow_redirects=True).get_data(as_text=True)
+        assert "已重新发送" in html
+        with sqlite_app.app_context():
+            row = OutboxMessage.get_by_id(row_id)
+            assert (row.status, row.outcome, row.transport) == ("sent", "", "smtp")
+            assert [m["Message-ID"] for m in server.messages] == [row.message_id]
+            assert AuditLog.get(AuditLog.action == "resend").entity_id == row_id
+        assert "已发送" in boss.get(f"/outbox/{row_id}").get_data(as_text=True)
+    finally:
+        server.stop()
+
+
+def test_status_words_for_staff_and_no_command_lines(sqlite_app, built):
+    import datetime
+    now = datetime.datetime(2026, 6, 29, 1, 0)
+    changes = {"lead1@example.test": dict(status="sent", transport="eml", sent_at=now),
+               "lead2@example.test": dict(status="sent", transport="smtp", sent_at=now),
+               "boss@example.test": dict(status="failed", last_error="550 no")}
+    with sqlite_app.app_context():
+        ids = {r.to_addr: r.id for r in OutboxMessage.select()}
+        for addr, fields in changes.items():
+            OutboxMessage.update(**fields).where(OutboxMessage.id == ids[addr]).execute()
+    boss = login(sqlite_app, "boss")
+    html = boss.get("/outbox/").get_data(as_text=True)
+    body = html.split("<tbody>")[1]
+    words = dict(re.findall(r'href="/outbox/(\d+)">\d+</a>.*?<span class="badge[^"]*">([^<]+)</span>',
+                            body, re.S))
+    assert {words[str(ids[a])] for a in changes} == {"已写入文件", "已发送", "发送失败"}
+    assert sorted(words.values()).count("待发送") == 2
+    eml_page = boss.get(f"/outbox/{ids['lead1@example.test']}").get_data(as_text=True)
+    assert "已写入文件" in eml_page and "写入时间" in eml_page and "已发送" not in eml_page
+    for page in (html, eml_page, boss.get("/outbox/?week=2030-W01").get_data(as_text=True)):
+        main = page.split("<main", 1)[1].split("</main>")[0]
+        assert "flask" not in main and "--retry" not in main and "summaries " not in main
+
+
+def test_new_outbox_posts_need_csrf_token(csrf_app):
+    with csrf_app.app_context():
+        L.make_user("boss", role="bureau")
+    client = csrf_app.test_client()
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      page.get_data(as_text=True)).group(1)
+    client.post("/login", data={"username": "boss", "password": "password123",
+                                "csrf_token": token})
+    assert client.post("/outbox/retry-now").status_code == 400
+    assert client.post("/outbox/1/confirm").status_code == 400
+    with csrf_app.app_context():
+        assert not AuditLog.select().where(AuditLog.action == "retry_now").exists()
+    html = client.get("/outbox/").get_data(as_text=True)
+    assert re.search(r'action="/outbox/retry-now"[^>]*>\s*<input type="hidden" name="csrf_token"',
+                     html)
