@@ -494,7 +494,8 @@ def test_a_crash_in_the_middle_leaves_only_the_message_in_flight_in_doubt(app):
         states = [OutboxMessage.get_by_id(r.id) for r in rows]
         assert [(r.status, r.outcome, r.attempts) for r in states] == [
             ("sent", "", 1), ("failed", "unknown", 1), ("pending", "", 0), ("pending", "", 0)]
-        assert states[1].last_error == outbox.UNCERTAIN_ERROR and states[1].status_label == "状态未知"
+        assert states[1].last_error == outbox.UNCERTAIN_ERROR
+        assert states[1].status_label == "状态未知"
         assert states[2].claim_token is None
 
 

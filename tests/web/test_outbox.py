@@ -246,8 +246,8 @@ def test_status_words_for_staff_and_no_command_lines(sqlite_app, built):
     boss = login(sqlite_app, "boss")
     html = boss.get("/outbox/").get_data(as_text=True)
     body = html.split("<tbody>")[1]
-    words = dict(re.findall(r'href="/outbox/(\d+)">\d+</a>.*?<span class="badge[^"]*">([^<]+)</span>',
-                            body, re.S))
+    words = dict(re.findall(
+        r'href="/outbox/(\d+)">\d+</a>.*?<span class="badge[^"]*">([^<]+)</span>', body, re.S))
     assert {words[str(ids[a])] for a in changes} == {"已写入文件", "已发送", "发送失败"}
     assert sorted(words.values()).count("待发送") == 2
     eml_page = boss.get(f"/outbox/{ids['lead1@example.test']}").get_data(as_text=True)

@@ -30,7 +30,7 @@ class MailSettings:
     retry_base: int             # seconds before the 2nd attempt; doubles per attempt
     retry_max: int              # longest wait between two attempts
     sending_lease: int          # seconds a claimed row may stay 'sending'
-    batch: int                  # rows claimed / recorded per commit
+    batch: int                  # rows claimed per commit (each result has its own)
     eml_dir: str                # instance/outbox
 
     @classmethod
