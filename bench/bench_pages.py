@@ -215,11 +215,11 @@ def measure(app, runs):
             print(f"  {label}: HTTP {response.status_code}")
             ok = False
             continue
-        page_s = median_time(lambda: client.get(url).status_code, runs)
+        page_s = median_time(lambda url=url: client.get(url).status_code, runs)
         rows = bare_rows_for(bare, len(response.data))
         bare_url = f"/?rows={rows}"
         bare_size = len(bare.get(bare_url).data)
-        bare_s = median_time(lambda: bare.get(bare_url).status_code, runs)
+        bare_s = median_time(lambda bare_url=bare_url: bare.get(bare_url).status_code, runs)
         with app.app_context():
             database.connect(reuse_if_open=True)
             result = raw()

@@ -68,7 +68,7 @@ def test_a_project_counts_at_most_once_per_stage(history):
         for st_, day in pipeline.first_reached_updates(first, stage, on).items():
             assert first.get(st_) is None or day < first[st_]  # only ever earlier
             first[st_] = day
-    for stage, day in first.items():
+    for day in first.values():
         counted_years = [y for y in range(2024, 2028)
                          if periods.year_start(y) <= day <= periods.year_end(y)]
         assert len(counted_years) == 1

@@ -11,8 +11,9 @@ CHEM (精细化工专班):
   C  packaged 2026-06-15 (250,000), dropped 2026-06-20 (keeps its packaged count)
   D  packaged 2026-07-05 (100,000): after AS_OF, not counted
 EQUIP (装备制造专班):
-  E  created signed 2026-03-01 (Q1 packaged 400,000 >= 250,000: 开门红) (planned 400,000, contract 150,000): packaged, negotiation
-     and signing all on 2026-03-01; county 西区 (W1); funds 2025-05-20 20,000, 2026-05-20 30,000
+  E  created signed 2026-03-01 (Q1 packaged 400,000 >= 250,000: 开门红)
+     (planned 400,000, contract 150,000): packaged, negotiation and signing all on 2026-03-01;
+     county 西区 (W1); funds 2025-05-20 20,000, 2026-05-20 30,000
   F  created negotiating 2026-05-01 (planned 100,000, expected contract 100,000),
      expected signing 2026-10-01
   G  reserve since 2026-01-10, never progressed: stale (171 days at AS_OF = red)

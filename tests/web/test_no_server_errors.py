@@ -37,7 +37,8 @@ HOSTILE = {
     "page": ["-1", "abc", "99999999999999999999"],
     "sort": ["nope"], "dir": ["x"], "tf": ["abc", str(UNKNOWN_ID), str(HUGE_ID)], "stage": ["zzz"],
     "county": ["abc", str(HUGE_ID)], "week": ["2026-W99", "x"], "q": [LONG_Q, "a\x00b'\""],
-    "owner": [str(HUGE_ID)], "task_force": ["NOPE", str(HUGE_ID)], "level": ["zzz"], "status": ["zzz"], "kind": ["zzz"], "metric": ["zzz"], "quarter": ["9"],
+    "owner": [str(HUGE_ID)], "task_force": ["NOPE", str(HUGE_ID)], "level": ["zzz"],
+    "status": ["zzz"], "kind": ["zzz"], "metric": ["zzz"], "quarter": ["9"],
 }
 # All hostile parameters go in a few bundled queries; when a bundle is not answered
 # with 200 (an early 400 or redirect could hide how the others are handled) it is

@@ -1,4 +1,3 @@
-import datetime
 import re
 from decimal import Decimal
 

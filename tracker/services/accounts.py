@@ -103,6 +103,6 @@ def create_user(actor, password, **fields):
             audit.record(actor, "user", user.id, "create", None, {
                 "username": user.username, "role": user.role, "display_name": user.display_name,
                 "email": user.email, "task_forces": sorted(t.code for t in teams)})
-    except IntegrityError:  # a simultaneous create of the same name won the unique key
-        raise ValidationError({"username": f"用户名已存在（user {new.username!r} already exists）。"})
+    except IntegrityError as exc:  # a simultaneous create of the same name won the unique key
+        raise ValidationError({"username": f"用户名已存在（user {new.username!r} already exists）。"}) from exc
     return user

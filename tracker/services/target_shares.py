@@ -63,7 +63,8 @@ def set_shares(user, year, metric, shares):
 
 def set_all_shares(user, year, shares_by_metric):
     """Store the shares of several metrics: all checked first (errors keyed
-    "<metric>_q<n>", a decrease on the quarter lower than the one before), then written in one transaction; unchanged ones are skipped.
+    "<metric>_q<n>", a decrease on the quarter lower than the one before), then written in
+    one transaction; unchanged ones are skipped.
     Returns the number of metrics changed."""
     errors = {}
     year = check_year(year, errors)
