@@ -21,7 +21,8 @@ from tracker import scheduler as S
 from tracker.db import database
 from tracker.domain import pipeline
 from tracker.models import AuditLog, JobRun, Project, QuarterSnapshot, StaleFlag
-from tracker.services import audit
+from tracker.domain import periods
+from tracker.services import audit, snapshots
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = datetime.date(2026, 7, 1)
@@ -186,6 +187,8 @@ def test_catch_up_after_downtime_runs_the_missed_quarter_close(app, other_app):
                      contract_value="800")
     for key in ("2025Q3", "2025Q4", "2026Q1"):
         _ok(app, "quarter-close", key)
+        with app.app_context():  # those closes froze TF1
+            snapshots.freeze_quarter(*periods.parse_quarter_key(key))
     _ok(app, "nightly-recompute", "2026-06-27")
     # down from 28 June to 3 July 10:00: missed Q2 close and five nights
     now = datetime.datetime(2026, 7, 3, 10, 0, tzinfo=SHANGHAI)
@@ -196,7 +199,8 @@ def test_catch_up_after_downtime_runs_the_missed_quarter_close(app, other_app):
         ("staleness-scan", "2026-07-03", "ok"),
     ]
     with app.app_context():
-        snap = QuarterSnapshot.get((QuarterSnapshot.metric == "signed_value"))
+        snap = QuarterSnapshot.get((QuarterSnapshot.metric == "signed_value")
+                                   & (QuarterSnapshot.quarter == 2))
         assert (snap.year, snap.quarter, snap.quarter_actual) == (2026, 2, Decimal("800"))
 
     # the other process starting a moment later finds nothing to do
@@ -347,7 +351,8 @@ def test_recompute_cli_rejects_a_future_date(sqlite_app):
 def test_scheduler_cli_run_jobs_and_catch_up(sqlite_app):
     runner = sqlite_app.test_cli_runner()
     result = runner.invoke(args=["scheduler", "run", "quarter-close", "--as-of", "2026-07-01"])
-    assert result.exit_code == 0 and "quarter-close 2026Q2: 成功" in result.output
+    assert result.exit_code == 0, result.output
+    assert "quarter-close 2026Q2（结账季度：2026年第2季度）: 成功" in result.output
     again = runner.invoke(args=["scheduler", "run", "quarter-close", "--as-of", "2026-07-01"])
     assert again.exit_code == 0 and "跳过" in again.output
     unknown = runner.invoke(args=["scheduler", "run", "nope"])

@@ -28,6 +28,8 @@ class Defaults:
     STALE_DAYS = (60, 90, 180)  # days without progress: yellow, red, proposed 退库
     # Scheduler, demo data, accounts.
     SCHEDULER_MISFIRE_GRACE = 3600  # seconds a missed job may still start late
+    SCHEDULER_HEARTBEAT = 30  # seconds between a running job's heartbeats (0 = none)
+    SCHEDULER_HEARTBEAT_STALE = 300  # seconds without a heartbeat: the owner elsewhere is gone
     SEED_PASSWORD = None  # demo logins; None = generated once into instance/seed_password
     PASSWORD_HASH_METHOD = None  # werkzeug method, e.g. "pbkdf2:sha256:1000"; None = scrypt
     # Mail (issue: weekly summaries). No server -> .eml files in instance/outbox.

@@ -27,11 +27,20 @@ def nightly_recompute(app, as_of):
 
 
 def quarter_close(app, as_of):
-    """Freeze the quarter that ended before ``as_of`` (fired on 1 Jan/Apr/Jul/Oct)."""
+    """Freeze the quarter that ended before ``as_of`` (fired on 1 Jan/Apr/Jul/Oct): every
+    active task force without a snapshot for it; frozen ones are left as they are."""
     from .services import snapshots
     year, quarter = snapshots.closed_quarter_before(as_of)
     with job_context(app):
         return snapshots.freeze_quarter(year, quarter).summary()
+
+
+def quarter_close_incomplete(as_of):
+    """Whether the quarter closed by a fire on ``as_of`` still has an active task force
+    without a snapshot (one created after the close): then the close runs again. Needs an
+    app context."""
+    from .services import snapshots
+    return bool(snapshots.unfrozen_task_forces(*snapshots.closed_quarter_before(as_of)))
 
 
 def staleness_scan(app, as_of):

@@ -2,28 +2,33 @@
 APScheduler 3.x wiring.
 
 Registry
-    ``JOBS`` lists one JobSpec per job: its function ``func(app, as_of)``, a
-    cron trigger in local time (config TIMEZONE, Asia/Shanghai), how a fire
-    date maps to a period key, and how far back missed or failed periods are
-    caught up. Adding a job = adding one JobSpec.
+    ``JOBS`` (tracker/job_registry.py, re-exported here) lists one JobSpec per
+    job: its function ``func(app, as_of)``, a cron trigger in local time
+    (setting TIMEZONE, Asia/Shanghai), how a fire date maps to a period key,
+    and how far back missed or failed periods are caught up.
 
 Run once per period (across processes)
-    The JobRun rows are read and written by tracker/services/jobruns.py. A run first claims (job, period_key) by INSERTing a JobRun row; the UNIQUE
-    key makes exactly one process win, the others get an IntegrityError and do
-    nothing. The job then runs in its own transaction and the row is marked
-    ok / failed with a detail. Retries: a *failed* run is re-claimed by a
-    conditional UPDATE (only while attempts < max_attempts, and only one
-    process can win the UPDATE because it is conditional on the attempt count
-    it read); a *running* claim older than ``stale_after`` (its process died)
-    is taken over the same way. An ok run is never repeated.
+    The JobRun rows are read and written by tracker/services/jobruns.py. A run
+    first claims (job, period_key) by INSERTing a JobRun row naming its owner
+    (host, pid); the UNIQUE key makes exactly one process win, the others get an
+    IntegrityError and do nothing. The job then runs in its own transaction,
+    refreshing the row's heartbeat every SCHEDULER_HEARTBEAT seconds, and the
+    row is marked ok / failed with a detail. Retries: a *failed* run is
+    re-claimed by a conditional UPDATE (only while attempts < max_attempts, and
+    only one process can win the UPDATE because it is conditional on the row it
+    read). A *running* run whose owner is gone (tracker/job_owner.py: its pid on
+    this host, its heartbeat elsewhere) is taken over the same way by the
+    catch-up, or by hand (``scheduler run JOB --take-over``), with an audit row.
+    An ok run is final, except while ``JobSpec.rerun_if`` says its period is
+    incomplete (quarter close: a task force without a snapshot).
 
 Catch-up
     On start and then every hour, each job's fire times within its catch-up
     window are listed from its own trigger; periods without an ok run (missed
-    while the scheduler was down, or failed) are run, oldest first. Quarter
-    close catches up every missed quarter of the last year; daily jobs only
-    the latest day; the weekly summary (tracker/services/summaries.py) the
-    latest week within 3 days.
+    while the scheduler was down, failed, or abandoned) and incomplete ok
+    periods are run, oldest first. Quarter close catches up every quarter of
+    the last year; daily jobs only the latest day; the weekly summary
+    (tracker/services/summaries.py) the latest week within 3 days.
 
 Processes
     ``run_forever(app)`` (``flask --app tracker scheduler``): BlockingScheduler,
@@ -31,20 +36,23 @@ Processes
     BackgroundScheduler for the dev server, started once per process (the
     serve command only calls it in the reloader child). Nothing is started by
     create_app. Tests call the job functions or ``run_once`` with explicit
-    dates and never start a thread.
+    dates and never start a scheduler (a run's heartbeat thread ends with it).
 """
 import datetime
-import importlib
 import logging
 import signal
 import threading
 import traceback
-from dataclasses import dataclass
-from typing import Callable
 from zoneinfo import ZoneInfo
 
-from . import jobs
-from .domain import periods
+from flask import current_app
+
+from . import job_owner
+from .config import setting
+from .job_registry import (  # noqa: F401 - the registry is part of this module's interface
+    JOBS, JobSpec, closed_quarter_key, day_key, get_spec, jobs_by_name, previous_week_key,
+    quarter_label,
+)
 from .services import audit, jobruns
 
 log = logging.getLogger("tracker.scheduler")
@@ -53,104 +61,8 @@ DETAIL_LIMIT = jobruns.DETAIL_LIMIT
 CATCH_UP_EVERY = datetime.timedelta(hours=1)
 
 
-def day_key(as_of):
-    """Daily period: '2026-07-01'."""
-    return as_of.isoformat()
-
-
-def closed_quarter_key(as_of):
-    """Quarter close fired on 2026-07-01 closes '2026Q2'."""
-    year, quarter = periods.previous_quarter(as_of.year, periods.quarter_of(as_of))
-    return periods.quarter_key(year, quarter)
-
-
-def previous_week_key(as_of):
-    """A Monday job reports the ISO week before ``as_of``: '2026-W26'."""
-    year, week, _ = (as_of - datetime.timedelta(days=7)).isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """One scheduled job.
-
-    func: ``func(app, as_of)`` or "module:attr" (imported when first run);
-        returns a short detail text. ``as_of`` is the local date it fired on.
-    trigger: APScheduler CronTrigger fields in local time.
-    period_key: local fire date -> period key; one ok run per key, ever.
-    catch_up: how far back (from now) missed/failed periods are run on start
-        and by the hourly sweep; None = never caught up.
-    catch_up_all: True = every missed period in the window, oldest first;
-        False = only the latest one.
-    """
-    name: str
-    description: str
-    func: Callable | str
-    trigger: dict
-    period_key: Callable[[datetime.date], str]
-    catch_up: datetime.timedelta | None = datetime.timedelta(days=1)
-    catch_up_all: bool = False
-    max_attempts: int = 3
-    stale_after: datetime.timedelta = datetime.timedelta(hours=6)
-
-    def resolve(self):
-        if callable(self.func):
-            return self.func
-        module, _, attr = self.func.partition(":")
-        return getattr(importlib.import_module(module), attr)
-
-    def cron(self, tz):
-        from apscheduler.triggers.cron import CronTrigger
-        return CronTrigger(timezone=tz, **self.trigger)
-
-
-JOBS = [
-    JobSpec(
-        name="nightly-recompute",
-        description="每日重算：按历史修复项目首次到达日期与最近进展",
-        func=jobs.nightly_recompute,
-        trigger={"hour": 1, "minute": 0},
-        period_key=day_key,
-    ),
-    JobSpec(
-        name="staleness-scan",
-        description="每日扫描长期无进展项目（60/90/180 天）",
-        func=jobs.staleness_scan,
-        trigger={"hour": 1, "minute": 30},
-        period_key=day_key,
-    ),
-    JobSpec(
-        name="quarter-close",
-        description="季度结账：冻结上季度各专班指标快照",
-        func=jobs.quarter_close,
-        trigger={"month": "1,4,7,10", "day": 1, "hour": 0, "minute": 5},
-        period_key=closed_quarter_key,
-        catch_up=datetime.timedelta(days=366),
-        catch_up_all=True,
-    ),
-    # Weekly summaries (issue 4): a run that leaves mail waiting for a retry is
-    # recorded as failed, so the hourly catch-up re-runs it (sending is idempotent).
-    JobSpec(name="weekly-summary", description="每周一 08:00 生成并发送上周周报",
-            func="tracker.services.summaries:weekly_job",
-            trigger={"day_of_week": "mon", "hour": 8, "minute": 0},
-            period_key=previous_week_key, catch_up=datetime.timedelta(days=3),
-            max_attempts=12),
-]
-
-
-def jobs_by_name():
-    return {spec.name: spec for spec in JOBS}
-
-
-def get_spec(name):
-    try:
-        return jobs_by_name()[name]
-    except KeyError:
-        raise KeyError(f"unknown job {name!r}; known: {', '.join(jobs_by_name())}") from None
-
-
 def zone(app):
-    return ZoneInfo(app.config.get("TIMEZONE") or "Asia/Shanghai")
+    return ZoneInfo(setting(app.config, "TIMEZONE"))
 
 
 def _utcnow():
@@ -159,53 +71,100 @@ def _utcnow():
 
 # --- run once per period ------------------------------------------------------
 
-def claim(spec, key, now=None, manual=False):
+def liveness(spec, run, now=None):
+    """job_owner.Liveness of the owner of the running ``run`` (needs an app context)."""
+    return job_owner.judge(run, now or _utcnow(), job_owner.heartbeat_stale(current_app.config),
+                           spec.stale_after)
+
+
+def _claimable(spec, run, now, manual, take_over, rerun):
+    """How ``run`` as read may be claimed: "reclaim", ("take_over", reason) or None.
+
+    A failed run is retried (beyond max_attempts only by hand); an ok run only while
+    ``rerun()`` says its period is incomplete; a running run whose owner is gone is taken
+    over by the catch-up, or by hand with ``take_over`` (which claims nothing else)."""
+    if run.outcome == jobruns.RUNNING:
+        if manual and not take_over:
+            return None
+        alive = liveness(spec, run, now)
+        return None if alive.alive else ("take_over", alive.reason)
+    if take_over:
+        return None
+    if run.outcome == jobruns.FAILED:
+        return "reclaim" if manual or run.attempts < spec.max_attempts else None
+    if run.outcome == jobruns.OK and rerun is not None and rerun():
+        return "reclaim"
+    return None
+
+
+def claim(spec, key, now=None, manual=False, take_over=False, rerun=None):
     """Claim ``spec``/``key`` for this process: the JobRun row (outcome
     running) when we own the run, None when someone else has or had it.
     ``manual`` (an operator's ``flask scheduler run``) may retry a failed run
-    beyond max_attempts. Needs a connection; each step commits on its own."""
+    beyond max_attempts, but leaves a running one alone unless ``take_over``
+    (then only a running run whose owner is gone is claimed, see tracker/job_owner.py).
+    ``rerun()``: whether an ok period is incomplete and runs again. Needs an app
+    context; each step commits on its own; a take-over is audited."""
     now = now or _utcnow()
-    run = jobruns.insert_claim(spec.name, key, now)
-    if run is not None:
-        return run
+    owner = job_owner.this_owner()
+    if not take_over:
+        run = jobruns.insert_claim(spec.name, key, now, owner)
+        if run is not None:
+            return run
     run = jobruns.get(spec.name, key)
-    if run is None:
+    how = None if run is None else _claimable(spec, run, now, manual, take_over, rerun)
+    if how is None:
         return None
-    retry = run.outcome == jobruns.FAILED and (manual or run.attempts < spec.max_attempts)
-    abandoned = run.outcome == jobruns.RUNNING and run.started_at < now - spec.stale_after
-    if not (retry or abandoned):
-        return None
-    return jobruns.reclaim(run, now)
+    if how == "reclaim":
+        return jobruns.reclaim(run, now, owner)
+    log.warning("%s %s: taking over from %s:%s (%s)", spec.name, key, run.host, run.pid, how[1])
+    return jobruns.take_over(run, now, owner, how[1])
+
+
+def status_of(app, spec, key, now=None):
+    """(JobRun or None, Liveness or None): the period's row, and for a running one whether
+    its owner is alive; what an operator is told when a run is skipped."""
+    with app.app_context():
+        run = jobruns.get(spec.name, key)
+        alive = liveness(spec, run, now) if run and run.outcome == jobruns.RUNNING else None
+    return run, alive
 
 
 def _finish(run, outcome, detail):
     return jobruns.finish(run, outcome, detail, _utcnow())
 
 
-def run_once(app, spec, as_of, now=None, manual=False):
+def _detail(note, text):
+    return "\n".join(part for part in (note, text) if part)
+
+
+def run_once(app, spec, as_of, now=None, manual=False, take_over=False, origin="scheduler"):
     """Run ``spec`` for the period of ``as_of`` unless it already ran (or is
     running) elsewhere. Returns the finished JobRun, or None when skipped.
     A failing job is recorded as failed (with the traceback), not raised.
-    ``manual``: see claim()."""
+    ``manual``, ``take_over``: see claim(); ``origin``: audit origin of a take-over.
+    While the job runs, its row's heartbeat is refreshed (tracker/job_owner.py)."""
     if isinstance(spec, str):
         spec = get_spec(spec)
     key = spec.period_key(as_of)
-    with app.app_context():
-        run = claim(spec, key, now=now, manual=manual)
+    with app.app_context(), audit.origin(origin):
+        run = claim(spec, key, now=now, manual=manual, take_over=take_over,
+                    rerun=lambda: spec.needs_rerun(as_of))
     if run is None:
         log.info("%s %s: already claimed, skipped", spec.name, key)
         return None
     log.info("%s %s: started (attempt %s)", spec.name, key, run.attempts)
+    note = run.detail
     try:
-        with audit.origin("scheduler"):
+        with job_owner.Heartbeat(app, run, jobruns.heartbeat), audit.origin("scheduler"):
             detail = spec.resolve()(app, as_of)
     except Exception as exc:  # noqa: BLE001 - recorded, retried by catch-up
         log.exception("%s %s failed", spec.name, key)
         text = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         with app.app_context():
-            return _finish(run, "failed", text)
+            return _finish(run, "failed", _detail(note, text))
     with app.app_context():
-        done = _finish(run, "ok", str(detail) if detail is not None else "")
+        done = _finish(run, "ok", _detail(note, str(detail) if detail is not None else ""))
     log.info("%s %s: ok — %s", spec.name, key, done.detail)
     return done
 
@@ -238,22 +197,25 @@ def due_periods(spec, tz, now):
     return out if spec.catch_up_all else out[-1:]
 
 
+def _pending(spec, run, as_of, utc_now):
+    if run is None:
+        return True
+    if run.outcome == jobruns.FAILED:
+        return run.attempts < spec.max_attempts
+    if run.outcome == jobruns.RUNNING:
+        return not liveness(spec, run, utc_now).alive
+    return spec.needs_rerun(as_of)
+
+
 def pending_periods(spec, tz, now):
-    """The due periods that still need a run (no row, or failed and retryable,
-    or abandoned while running)."""
+    """The due periods that still need a run (no row, failed and retryable, running with
+    its owner gone, or ok but incomplete: see JobSpec.rerun_if). Needs an app context."""
     due = due_periods(spec, tz, now)
     if not due:
         return []
     rows = jobruns.runs_by_key(spec.name, [k for _, k in due])
-    stale_before = now.astimezone(datetime.timezone.utc).replace(tzinfo=None) - spec.stale_after
-    out = []
-    for as_of, key in due:
-        run = rows.get(key)
-        if (run is None
-                or (run.outcome == jobruns.FAILED and run.attempts < spec.max_attempts)
-                or (run.outcome == jobruns.RUNNING and run.started_at < stale_before)):
-            out.append((as_of, key))
-    return out
+    utc_now = now.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return [(as_of, key) for as_of, key in due if _pending(spec, rows.get(key), as_of, utc_now)]
 
 
 def catch_up(app, now=None, specs=None):
@@ -298,7 +260,7 @@ def build(app, scheduler_class):
         job_defaults={
             "coalesce": True,  # a backlog of fires runs once
             "max_instances": 1,
-            "misfire_grace_time": int(app.config.get("SCHEDULER_MISFIRE_GRACE", 3600)),
+            "misfire_grace_time": int(setting(app.config, "SCHEDULER_MISFIRE_GRACE")),
         },
     )
     for spec in JOBS:

@@ -15,7 +15,8 @@ class JobRun(BaseModel):
     UNIQUE (job, period_key) is the lock between scheduler processes: the
     process whose INSERT succeeds owns the period; an IntegrityError means
     another process has it. A failed run is re-claimed by a conditional UPDATE
-    (outcome='failed' -> 'running'), see tracker/scheduler.py.
+    (outcome='failed' -> 'running'), see tracker/scheduler.py. A running row names
+    its owner (host, pid) and carries a heartbeat, so a dead owner is seen early.
     """
     RUNNING = "running"
     OK = "ok"
@@ -30,6 +31,9 @@ class JobRun(BaseModel):
     started_at = DateTimeField(default=utcnow)  # UTC
     finished_at = DateTimeField(null=True)  # UTC
     detail = TextField(default="")
+    host = CharField(max_length=255, default="")  # the claiming process (migration 0012)
+    pid = IntegerField(null=True)
+    heartbeat_at = DateTimeField(null=True)  # UTC; the running job refreshes it
 
     class Meta:
         indexes = ((("job", "period_key"), True),)

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from ..db import database
 from ..domain import periods
 from ..domain import progress as P
-from ..models import QuarterSnapshot, utcnow
+from ..models import QuarterSnapshot, TaskForce, utcnow
 from . import progress, targets
 
 CENT = Decimal("0.01")
@@ -43,13 +43,17 @@ class FreezeResult:
     quarter: int
     created: int
     kept: int  # rows that were frozen already and left untouched
+    task_forces: int = 0  # task forces that got rows at this run
+    kept_task_forces: int = 0  # task forces frozen before, left untouched
 
     @property
     def key(self):
         return periods.quarter_key(self.year, self.quarter)
 
     def summary(self):
-        return f"{self.year}年第{self.quarter}季度：冻结 {self.created} 条，已存在 {self.kept} 条"
+        return (f"{self.year}年第{self.quarter}季度：冻结 {self.task_forces} 个专班"
+                f"（{self.created} 条），已冻结未改动 {self.kept_task_forces} 个专班"
+                f"（{self.kept} 条）")
 
 
 def closed_quarter_before(day):
@@ -105,6 +109,7 @@ def freeze_quarter(year, quarter, rows=None, frozen_at=None, options=None):
     frozen_at = frozen_at or utcnow()
     names = [f.name for f in fields(SnapshotRow)]
     created = kept = 0
+    new_teams, kept_teams = set(), set()
     with database.atomic():
         existing = set(QuarterSnapshot
                        .select(QuarterSnapshot.task_force, QuarterSnapshot.metric)
@@ -113,7 +118,9 @@ def freeze_quarter(year, quarter, rows=None, frozen_at=None, options=None):
         for row in rows:
             if (row.task_force_id, row.metric) in existing:
                 kept += 1
+                kept_teams.add(row.task_force_id)
                 continue
+            new_teams.add(row.task_force_id)
             values = {name: getattr(row, name) for name in names}
             values["task_force"] = values.pop("task_force_id")
             for name in MONEY_FIELDS:
@@ -126,7 +133,18 @@ def freeze_quarter(year, quarter, rows=None, frozen_at=None, options=None):
              .execute())
             existing.add((row.task_force_id, row.metric))
             created += 1
-    return FreezeResult(year=year, quarter=quarter, created=created, kept=kept)
+    return FreezeResult(year=year, quarter=quarter, created=created, kept=kept,
+                        task_forces=len(new_teams), kept_task_forces=len(kept_teams - new_teams))
+
+
+def unfrozen_task_forces(year, quarter):
+    """Ids of the active task forces without any snapshot for ``year``/``quarter`` (created
+    after the quarter was closed): what a re-run of the close would freeze."""
+    frozen = (QuarterSnapshot.select(QuarterSnapshot.task_force)
+              .where((QuarterSnapshot.year == year) & (QuarterSnapshot.quarter == quarter)))
+    return [tf_id for tf_id, in TaskForce.select(TaskForce.id)
+            .where((TaskForce.active == True) & TaskForce.id.not_in(frozen))  # noqa: E712
+            .order_by(TaskForce.id).tuples()]
 
 
 def is_frozen(year, quarter):
@@ -146,3 +164,40 @@ def frozen_quarters(year):
     """Quarters of ``year`` that have snapshots."""
     return sorted({q for q, in QuarterSnapshot.select(QuarterSnapshot.quarter).distinct()
                    .where(QuarterSnapshot.year == year).tuples()})
+
+
+@dataclass(frozen=True)
+class FrozenFigure:
+    """One frozen snapshot row as plain values, with its task force's code and name."""
+    code: str
+    name: str
+    kind: str
+    metric: str
+    target: Decimal | None
+    target_version: int | None
+    checkpoint_share: Decimal | None
+    checkpoint_target: Decimal | None
+    catch_up_target: Decimal | None
+    quarter_actual: Decimal
+    cumulative_actual: Decimal
+    completion: Decimal | None
+    time_progress: Decimal | None
+    gap_points: Decimal | None
+    status: str
+    frozen_at: object  # naive UTC datetime
+
+
+FIGURES = tuple(f.name for f in fields(FrozenFigure))[4:]
+
+
+def frozen_figures(year, quarter):
+    """[FrozenFigure] of ``year``/``quarter`` as frozen (every task force that has rows,
+    active or not), ordered by task force code and metric."""
+    query = (QuarterSnapshot.select(QuarterSnapshot, TaskForce)
+             .join(TaskForce)
+             .where((QuarterSnapshot.year == year) & (QuarterSnapshot.quarter == quarter))
+             .order_by(TaskForce.code, QuarterSnapshot.metric))
+    return [FrozenFigure(code=s.task_force.code, name=s.task_force.name,
+                         kind=s.task_force.kind, metric=s.metric,
+                         **{name: getattr(s, name) for name in FIGURES})
+            for s in query]
