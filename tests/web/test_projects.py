@@ -240,7 +240,8 @@ def test_inactive_task_force_is_not_offered(app, client, auth, world):
     # editing a project of the now inactive team still works when the team is unchanged
     response = client.post(f"/projects/{world.p2.id}/edit", data=dict(
         new_project_data(world, name="智能起重机产业园（二期）", investor="永茂建机",
-                         contract_value="60000", task_force=str(world.tf2.id))))
+                         contract_value="60000", planned_investment="80000",
+                         task_force=str(world.tf2.id))))
     assert response.status_code == 302
 
 
@@ -261,7 +262,7 @@ def test_edit_project_happy_path_keeps_stage_dates(app, client, auth, world):
         dates = Project.get_by_id(world.p1.id).first_reached()
     response = client.post(f"/projects/{world.p1.id}/edit", data=edit_data(
         world, world.p1, planned_investment="260000", next_step="赴京拜访",
-        county=str(world.county.id)))
+        county=str(world.county.id), change_kind="correction", change_reason="录入时少写一位"))
     assert response.status_code == 302
     with app.app_context():
         p = Project.get_by_id(world.p1.id)

@@ -11,6 +11,10 @@ and redo never count it again and 退库 projects keep what they earned.
 - funds_received: SUM(amount) of fund receipts with received_on in the period
   (per task force through the project; per county by Project.county).
 
+作废 (voided) receipts and increases never count (``counted()``), and the amount
+summed for 策划包装/签约 is the one in force on ``as_of`` (a 变更 dated later does not
+reach back; a 更正 does: tracker/services/project_amounts.py).
+
 Every query is one aggregate with one ``SUM(CASE ...)`` column per month,
 grouped by task force (or county): nothing loads projects into Python.
 Results are 12-tuples of Decimals (months not started at ``as_of`` are 0;
@@ -25,6 +29,7 @@ from ..domain import money, periods
 from ..domain import metrics as M
 from ..domain.forecast import OPEN_STAGES
 from ..models import CapitalIncrease, FundReceipt, Project
+from .project_amounts import value_in_force
 
 ZERO12 = (Decimal("0.00"),) * 12
 DEFAULT_CONTRACT_SHARE = Decimal("0.2")
@@ -65,6 +70,11 @@ def _in(field, ids):
     return None if ids is None else field.in_(list(ids))
 
 
+def _counted(model, where):
+    """``where`` limited to the rows of ``model`` that are not voided."""
+    return model.counted() if where is None else (where & model.counted())
+
+
 def monthly_actuals(year, as_of, task_force_ids=None):
     """{task_force_id: {metric key: 12-tuple of monthly actuals}} for ``year``
     counted up to ``as_of``. Task forces without any activity are absent."""
@@ -73,23 +83,23 @@ def monthly_actuals(year, as_of, task_force_ids=None):
     team = Project.task_force
     per_metric = {
         M.PACKAGED_VALUE: _rows(Project.select(), team, Project.packaged_on,
-                                Project.planned_investment, year, as_of,
+                                value_in_force("planned_investment", as_of), year, as_of,
                                 _in(team, task_force_ids)),
         M.NEGOTIATIONS: _rows(Project.select(), team, Project.negotiating_on, 1, year, as_of,
                               _in(team, task_force_ids)),
     }
     signed = _rows(Project.select(), team, Project.signed_on,
-                   fn.COALESCE(Project.contract_value, 0), year, as_of,
+                   fn.COALESCE(value_in_force("contract_value", as_of), 0), year, as_of,
                    _in(team, task_force_ids))
     increases = _rows(CapitalIncrease.select().join(Project), team,
                       CapitalIncrease.occurred_on, CapitalIncrease.amount, year, as_of,
-                      _in(team, task_force_ids))
+                      _counted(CapitalIncrease, _in(team, task_force_ids)))
     for gid, values in increases.items():
         signed[gid] = _add(signed.get(gid, ZERO12), values)
     per_metric[M.SIGNED_VALUE] = signed
     per_metric[M.FUNDS_RECEIVED] = _rows(
         FundReceipt.select().join(Project), team, FundReceipt.received_on, FundReceipt.amount,
-        year, as_of, _in(team, task_force_ids))
+        year, as_of, _counted(FundReceipt, _in(team, task_force_ids)))
 
     out = {}
     for key, groups in per_metric.items():
@@ -108,7 +118,8 @@ def county_monthly_funds(year, as_of, county_ids=None):
     if county_ids is not None and not county_ids:
         return {}
     return _rows(FundReceipt.select().join(Project), Project.county, FundReceipt.received_on,
-                 FundReceipt.amount, year, as_of, _in(Project.county, county_ids))
+                 FundReceipt.amount, year, as_of,
+                 _counted(FundReceipt, _in(Project.county, county_ids)))
 
 
 def same_day_last_year(day):
@@ -122,7 +133,8 @@ def same_day_last_year(day):
 def county_funds_between(start, end, county_ids=None):
     """{county_id: total 到位资金 received in start..end inclusive}."""
     q = (FundReceipt.select(Project.county.alias("gid"), fn.SUM(FundReceipt.amount).alias("s"))
-         .join(Project).where(FundReceipt.received_on.between(start, end))
+         .join(Project).where(FundReceipt.received_on.between(start, end)
+                              & FundReceipt.counted())
          .group_by(Project.county))
     if county_ids is not None:
         q = q.where(Project.county.in_(list(county_ids)))
@@ -144,7 +156,8 @@ def county_funds_windows(windows, county_ids=None):
                for i, name in enumerate(names)]
     q = (FundReceipt.select(Project.county.alias("gid"), *columns).join(Project)
          .where(FundReceipt.received_on.between(min(s for s, _e in live.values()),
-                                                max(e for _s, e in live.values())))
+                                                max(e for _s, e in live.values()))
+                & FundReceipt.counted())
          .group_by(Project.county))
     if county_ids is not None:
         q = q.where(Project.county.in_(list(county_ids)))

@@ -17,6 +17,7 @@ from ..models import (
     CapitalIncrease, FundReceipt, Project, StageEvent, StaleFlag, TaskForce, utcnow,
 )
 from . import audit, tx
+from . import project_amounts as amounts
 from . import project_input as clean
 from .project_input import CURRENCIES, EDITABLE_FIELDS, LABELS, date_range  # noqa: F401
 
@@ -134,21 +135,27 @@ def _insert_project(user, fields, stage, day, note):
     return project
 
 
-def update_project(user, project, *, version=None, **fields):
+def update_project(user, project, *, version=None, change_kind=None, change_on=None,
+                   change_reason="", **fields):
     """Edit ledger fields of ``project`` (an id). ``version`` is the one the form showed:
     when somebody saved in between, nothing is written. Stage and first-reached dates
-    are never touched here. Returns the saved project."""
+    are never touched here. Returns the saved project.
+
+    A change of 计划投资额 or 签约额 says its kind (``change_kind``: ``correction`` 更正 or
+    ``change`` 变更, in force from ``change_on``) and ``change_reason``
+    (tracker/services/project_amounts.py); without them nothing is written."""
     current = get_project(_id(project))
     if "task_force" in fields and str(_id(fields["task_force"])) == str(current.task_force_id):
         fields.pop("task_force")  # unchanged: allowed even if the team is inactive now
     errors = {}
     cleaned = clean.clean_fields(errors, fields)
+    change = amounts.clean_change(errors, change_kind, change_on, change_reason)
     if errors:
         raise ValidationError(errors)
-    return _duplicate(lambda: _update(user, current.id, version, cleaned))
+    return _duplicate(lambda: _update(user, current.id, version, cleaned, change))
 
 
-def _update(user, project_id, version, cleaned):
+def _update(user, project_id, version, cleaned, change=None):
     with tx.write():
         row = _lock(project_id)
         if version is not None and str(version).strip() != str(row.version):
@@ -157,6 +164,8 @@ def _update(user, project_id, version, cleaned):
         _check_update(errors, row, cleaned)
         if errors:
             raise ValidationError(errors)
+        changed_amounts = amounts.changed_amounts(row, cleaned)
+        amounts.check(row, changed_amounts, change or {"kind": None, "reason": ""})
         before = audit.snapshot(row, list(cleaned))
         for key, value in cleaned.items():
             setattr(row, key, value)
@@ -168,6 +177,7 @@ def _update(user, project_id, version, cleaned):
             row.dedupe_key = text.duplicate_key(row.name, row.investor)
             columns.append("dedupe_key")
         _save(row, columns)
+        new.update(amounts.record(user, row, changed_amounts, change))
         audit.record(user, "project", row.id, "update", old, new)
     return row
 

@@ -10,8 +10,12 @@ direction:
   cleared (a later date could count a project twice or in the wrong period);
 * last_progress_on is filled in or moved LATER, never earlier.
 
-Only history dated on or before ``as_of`` is considered. Every repaired
-project gets an audit row (user: none, action "repair").
+Only history dated on or before ``as_of`` is considered, and voided (作废) rows
+never count. Every repaired project gets an audit row (user: none, action "repair").
+
+A void rebuilds one project's columns at once, in both directions
+(``first_reached_of`` and ``last_activity_of``, tracker/services/corrections.py):
+taking back a wrong event is the one case where a date moves later or is cleared.
 """
 import datetime
 from dataclasses import dataclass, field
@@ -57,7 +61,7 @@ def _earliest_events(milestone, as_of):
             .select(StageEvent.project.alias("project_id"),
                     fn.MIN(StageEvent.occurred_on).alias("first_on"))
             .where(StageEvent.stage.in_(implied_stages(milestone))
-                   & (StageEvent.occurred_on <= as_of))
+                   & (StageEvent.occurred_on <= as_of) & StageEvent.counted())
             .group_by(StageEvent.project))
 
 
@@ -82,12 +86,40 @@ def _latest_activity(as_of):
                (CapitalIncrease, CapitalIncrease.occurred_on))
     for model, column in sources:
         query = (model.select(model.project, fn.MAX(column))
-                 .where(column <= as_of).group_by(model.project).tuples())
+                 .where((column <= as_of) & model.counted()).group_by(model.project).tuples())
         for pid, day in query:
             day = _as_date(day)
             if day is not None and (pid not in latest or day > latest[pid]):
                 latest[pid] = day
     return latest
+
+
+def first_reached_of(project_id):
+    """{milestone: first date one of the project's counted stage events reached it
+    (or skipped past it), or None}."""
+    earliest = {stage: _as_date(day) for stage, day in (
+        StageEvent.select(StageEvent.stage, fn.MIN(StageEvent.occurred_on))
+        .where((StageEvent.project == project_id) & StageEvent.counted())
+        .group_by(StageEvent.stage).tuples())}
+    out = {}
+    for milestone in pipeline.MILESTONE_STAGES:
+        days = [day for stage, day in earliest.items() if stage in implied_stages(milestone)]
+        out[milestone] = min(days) if days else None
+    return out
+
+
+def last_activity_of(project_id):
+    """The latest date of the project's counted events, receipts and increases (None
+    when it has none)."""
+    days = []
+    for model, column in ((StageEvent, StageEvent.occurred_on),
+                          (FundReceipt, FundReceipt.received_on),
+                          (CapitalIncrease, CapitalIncrease.occurred_on)):
+        day = _as_date(model.select(fn.MAX(column))
+                       .where((model.project == project_id) & model.counted()).scalar())
+        if day is not None:
+            days.append(day)
+    return max(days) if days else None
 
 
 def _as_date(value):
@@ -130,3 +162,6 @@ def recompute(as_of):
                          {k: new for k, (old, new) in changes.items()})
     result.projects = set(fixes)
     return result
+
+
+as_date = _as_date

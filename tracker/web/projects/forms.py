@@ -146,6 +146,21 @@ class ProjectForm(FlaskForm):
         return {name: self[name].data for name in names}
 
 
+CHANGE_KINDS = (("", "（未修改金额）"), ("correction", "更正：录入错误，各日期均按新值"),
+                ("change", "变更：自生效日期起实际变化，之前日期仍按原值"))
+
+
+class EditProjectForm(ProjectForm):
+    """编辑项目: a change of 计划投资额 or 签约额 also says its kind, date and reason."""
+    change_kind = Choice("金额修改类型", choices=CHANGE_KINDS, default="")
+    change_on = DayInput("变更生效日期")
+    change_reason = TextAreaField("金额修改原因")
+
+    def change_fields(self):
+        return {"change_kind": self.change_kind.data or None, "change_on": self.change_on.data,
+                "change_reason": self.change_reason.data}
+
+
 class NewProjectForm(ProjectForm):
     stage = Choice("当前阶段", choices=pipeline.choices(), default=pipeline.RESERVE)
     on = DayInput("进入该阶段日期", default=clock.today)
@@ -183,3 +198,10 @@ class DropForm(FlaskForm):
     expected_stage = HiddenField()
     on = DayInput("退库日期", default=clock.today)
     reason = TextAreaField("退库原因")
+
+
+class VoidForm(FlaskForm):
+    """作废 one row of the timeline: which kind of row, its id and the reason."""
+    kind = HiddenField()
+    item_id = HiddenField()
+    reason = TextAreaField("作废原因")

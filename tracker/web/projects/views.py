@@ -8,7 +8,9 @@ from flask_login import current_user
 from ... import clock
 from ...domain import pipeline
 from ...domain.errors import ValidationError
+from ...services import corrections
 from ...services import ledger as ledger_service
+from ...services import project_history
 from ...services import projects as service
 from ...services.pagination import page_number
 from ..forms import apply_errors
@@ -87,13 +89,13 @@ def create():
 def edit(project_id):
     project = service.get_project(project_id)
     require_edit(project.task_force_id)
-    form = forms.ProjectForm(obj=None if request.method == "POST" else _form_data(project),
-                             **_choices(include_id=project.task_force_id))
+    form = forms.EditProjectForm(obj=None if request.method == "POST" else _form_data(project),
+                                 **_choices(include_id=project.task_force_id))
     other_errors = []
     if form.validate_on_submit():
         try:
             service.update_project(_user(), project.id, version=form.version.data or None,
-                                   **form.ledger_fields())
+                                   **form.change_fields(), **form.ledger_fields())
         except ValidationError as exc:
             other_errors = apply_errors(form, exc.errors)
         else:
@@ -137,6 +139,7 @@ def _render_detail(project, status=200, **action_forms):
     context.update(action_forms)
     receipts, fund_totals = ledger_service.funds(project)
     increases, increase_total = ledger_service.capital_increases(project)
+    latest = corrections.latest_stage_event(project.id)
     return render_template(
         "projects/detail.html", project=project,
         can_edit=current_user.can_edit_task_force(project.task_force_id),
@@ -144,7 +147,12 @@ def _render_detail(project, status=200, **action_forms):
         increases=increases, increase_total=increase_total,
         reached=[(pipeline.label(s), project.first_reached()[s])
                  for s in pipeline.MILESTONE_STAGES],
-        signing_grades=pipeline.SIGNING_GRADES, **context), status
+        signing_grades=pipeline.SIGNING_GRADES, void_form=forms.VoidForm(formdata=None),
+        latest_stage_id=latest.id if latest else None,
+        closed_before=corrections.closed_quarter_start(), can_void_closed=current_user.sees_all,
+        history=project_history.history(project, page_number(request.args.get("page")),
+                                        current_app.config["PER_PAGE"]),
+        **context), status
 
 
 @bp.route("/<int:project_id>")
@@ -205,3 +213,24 @@ def drop(project_id):
                              reason=form.reason.data,
                              expected_stage=form.expected_stage.data or None)
     return _action(project_id, forms.DropForm, "drop", "drop_form", run, "项目已退库。")
+
+
+@bp.route("/<int:project_id>/void", methods=["POST"])
+def void(project_id):
+    """作废 a fund receipt, a capital increase or the latest stage event."""
+    project = service.get_project(project_id)
+    require_edit(project.task_force_id)
+    form = forms.VoidForm()
+    if form.validate_on_submit():
+        try:
+            corrections.void(_user(), project.id, form.kind.data, form.item_id.data,
+                             form.reason.data)
+        except ValidationError as exc:
+            for message in exc.errors.values():
+                flash(f"作废未成功：{message}", "danger")
+        else:
+            flash("记录已作废，相关统计已重新计算。", "success")
+            return redirect(url_for("projects.detail", project_id=project.id))
+    else:
+        flash("作废未成功：页面已过期，请刷新后重试。", "danger")
+    return _render_detail(service.get_project(project_id), 200)
