@@ -2,14 +2,24 @@
 import datetime
 from decimal import Decimal
 
+from tracker import clock
 from tracker.domain.milestones import PENDING
+from tracker.models import TaskForceTarget
 from tracker.services import progress as PR
 from tracker.services import targets as T
 
 from .ledger_fixture import build
 
 D = datetime.date
+DT = datetime.datetime
 Dec = Decimal
+
+
+def _set_at(team, metric, version, at):
+    """Back-date one target version (set_at is stored in UTC)."""
+    TaskForceTarget.update(set_at=at).where(
+        (TaskForceTarget.task_force == team.id) & (TaskForceTarget.metric == metric)
+        & (TaskForceTarget.version == version)).execute()
 
 
 def _targets(L):
@@ -18,6 +28,10 @@ def _targets(L):
     T.set_target(u, tf1, 2026, "negotiations", "4")
     T.set_target(u, tf1, 2026, "signed_value", "10000")
     T.set_target(u, tf1, 2026, "signed_value", "20000", "上调")     # version 2
+    # all set in January, so every view of the year judges with the newest versions
+    for key in ("packaged_value", "negotiations", "signed_value"):
+        _set_at(tf1, key, 1, DT(2026, 1, 5, 2))
+    _set_at(tf1, "signed_value", 2, DT(2026, 1, 20, 2))
 
 
 def test_report_mid_year(db):
@@ -179,3 +193,84 @@ def test_given_options_win_over_the_app_config(app):
         assert PR.build_report(2026, D(2026, 6, 30), opts).time_progress == Dec(50)
         assert PR.build_report(2026, D(2026, 6, 30)).time_progress == Dec("49.59")
         assert PR.county_progress(2026, D(2026, 6, 30), opts) == ()
+
+
+# --- the target version in force on the as-of date ---------------------------------------
+
+def _revised_in_may(L):
+    """signed_value: v1 10000 set in January, v2 20000 set in May."""
+    u, tf1 = L["user"], L["tf1"]
+    T.set_target(u, tf1, 2026, "signed_value", "10000")
+    T.set_target(u, tf1, 2026, "signed_value", "20000", "年中上调")
+    _set_at(tf1, "signed_value", 1, DT(2026, 1, 5, 2))
+    _set_at(tf1, "signed_value", 2, DT(2026, 5, 12, 2))
+
+
+def test_past_view_judges_with_the_version_in_force(db):
+    L = build()
+    _revised_in_may(L)
+    march = PR.build_report(2026, D(2026, 3, 31)).row("TF1").metrics["signed_value"]
+    # 3000 signed in Q1 of the March target 10000 (not of the May one, 20000)
+    assert (march.target, march.target_version, march.current_target_version) == \
+        (Dec(10000), 1, 2)
+    assert march.completion == Dec(30) and march.target_superseded
+    assert not march.target_before_set
+    assert march.checkpoints[0] == Dec(2500) and march.milestones.kaimenhong is True
+    alone = PR.task_force_report(L["tf1"], 2026, D(2026, 3, 31)).metrics["signed_value"]
+    assert (alone.target, alone.target_version, alone.completion) == (Dec(10000), 1, Dec(30))
+    june = PR.build_report(2026, D(2026, 6, 30)).row("TF1").metrics["signed_value"]
+    assert (june.target, june.target_version, june.current_target_version) == \
+        (Dec(20000), 2, 2)
+    assert june.completion == Dec("17.50") and not june.target_superseded
+    today = PR.build_report(2026, max(clock.today(), D(2026, 5, 12))).row("TF1")
+    assert today.metrics["signed_value"].target_version == 2
+    # the city total adds the teams' targets in force
+    assert PR.build_report(2026, D(2026, 3, 31)).totals["signed_value"].target == Dec(10000)
+
+
+def test_version_in_force_is_judged_by_the_local_date(db):
+    L = build()
+    _revised_in_may(L)
+    # 2026-03-31 23:59:59 in Asia/Shanghai is 15:59:59 UTC: in force on 31 March
+    _set_at(L["tf1"], "signed_value", 2, DT(2026, 3, 31, 15, 59, 59))
+    assert PR.task_force_report(L["tf1"], 2026, D(2026, 3, 31)) \
+        .metrics["signed_value"].target_version == 2
+    # 16:00 UTC is already 1 April there
+    _set_at(L["tf1"], "signed_value", 2, DT(2026, 3, 31, 16))
+    m = PR.task_force_report(L["tf1"], 2026, D(2026, 3, 31)).metrics["signed_value"]
+    assert (m.target_version, m.current_target_version, m.target) == (1, 2, Dec(10000))
+
+
+def test_view_before_any_version_uses_the_first(db):
+    L = build()
+    _revised_in_may(L)
+    _set_at(L["tf1"], "signed_value", 1, DT(2026, 4, 20, 2))
+    m = PR.task_force_report(L["tf1"], 2026, D(2026, 3, 31)).metrics["signed_value"]
+    assert (m.target, m.target_version, m.current_target_version) == (Dec(10000), 1, 2)
+    assert m.target_before_set and m.target_superseded
+    april = PR.task_force_report(L["tf1"], 2026, D(2026, 4, 30)).metrics["signed_value"]
+    assert (april.target_version, april.target_before_set) == (1, False)
+    no_target = PR.task_force_report(L["tf1"], 2026, D(2026, 3, 31)).metrics["negotiations"]
+    assert (no_target.target_version, no_target.target_before_set) == (0, False)
+
+
+def test_quarter_results_use_the_version_in_force_at_the_quarter_end(db):
+    L = build()
+    _revised_in_may(L)
+    q1 = next(r for r in PR.quarter_results(2026, 1)
+              if r.code == "TF1" and r.metric == "signed_value")
+    assert (q1.target, q1.target_version, q1.completion) == (Dec(10000), 1, Dec(30))
+    q2 = next(r for r in PR.quarter_results(2026, 2)
+              if r.code == "TF1" and r.metric == "signed_value")
+    assert (q2.target, q2.target_version) == (Dec(20000), 2)
+
+
+def test_targets_in_force_per_key(db):
+    L = build()
+    _revised_in_may(L)
+    key = (L["tf1"].id, "signed_value")
+    found = T.targets_in_force(2026, D(2026, 3, 31), [L["tf1"].id])
+    assert (found[key].value, found[key].version, found[key].latest_version) == \
+        (Dec(10000), 1, 2)
+    assert T.targets_in_force(2026, D(2026, 3, 31), [L["tf2"].id]) == {}
+    assert T.targets_in_force(2027, D(2027, 3, 31)) == {}

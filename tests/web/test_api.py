@@ -1,4 +1,5 @@
 """GET /api/v1/progress: auth (token, bad token, session), errors, hand-computed numbers."""
+import datetime
 import re
 
 import pytest
@@ -151,3 +152,25 @@ def test_errors_under_the_api_are_json(sqlite_app):
     assert wrong_method.get_json()["error"] == "method_not_allowed"
     page = client.get("/no-such-page")
     assert page.status_code == 404 and not page.is_json
+
+
+def test_target_version_is_the_one_in_force_on_the_as_of_date(app, client, token, built):
+    from tracker.models import TaskForceTarget
+    from tracker.services import targets
+    with app.app_context():
+        TaskForceTarget.update(set_at=datetime.datetime(2026, 1, 5, 2)).execute()
+        targets.set_target(built["boss"], built["chem"], 2026, M.SIGNED_VALUE, "400000", "上调")
+        TaskForceTarget.update(set_at=datetime.datetime(2026, 5, 12, 2)).where(
+            TaskForceTarget.version == 2).execute()
+
+    def signed(query):
+        data = client.get(f"/api/v1/progress?{query}", headers=bearer(token)).get_json()
+        m = data["task_forces"]["CHEM"]["metrics"][M.SIGNED_VALUE]
+        return m["target"], m["target_version"], m["current_target_version"], m["completion"]
+
+    assert signed("year=2026&as_of=2026-03-31") == ("200000.00", 1, 2, "30.00")
+    assert signed("year=2026&as_of=2026-06-30") == ("400000.00", 2, 2, "20.00")
+    assert signed("year=2026")[:3] == ("400000.00", 2, 2)                   # today
+    data = client.get("/api/v1/progress?year=2026&as_of=2026-03-31", headers=bearer(token))
+    equip = data.get_json()["task_forces"]["EQUIP"]["metrics"][M.SIGNED_VALUE]
+    assert (equip["target_version"], equip["current_target_version"]) == (1, 1)

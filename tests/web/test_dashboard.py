@@ -276,3 +276,84 @@ def test_task_force_page_caps_its_stale_projects(client, auth, many_stale):
     html = client.get(f"/taskforces/TF2?{STALE_QUERY}").get_data(as_text=True)
     section = html[html.index('id="tf-stale"'):]
     assert len(_stale_rows(section)) == 2 and 'id="stale-all"' not in section
+
+
+# --- a past as-of view judges with the target version in force on that date --------------
+
+MAY_REVISION = "目标 v1（2026-03-31 时有效；现行 v2）"
+
+
+def _revise_signed_target_in_may(built):
+    """Every default target set on 5 January; CHEM 签约额 raised to 400,000万 on 12 May."""
+    from tracker.models import TaskForceTarget
+    from tracker.services import targets
+    TaskForceTarget.update(set_at=datetime.datetime(2026, 1, 5, 2)).execute()
+    targets.set_target(built["boss"], built["chem"], 2026, M.SIGNED_VALUE, "400000", "年中上调")
+    TaskForceTarget.update(set_at=datetime.datetime(2026, 5, 12, 2)).where(
+        TaskForceTarget.version == 2).execute()
+
+
+def _signed_row(html, code="CHEM"):
+    block = re.search(rf'data-code="{code}".*?</tbody>', html, re.S).group(0)
+    return re.search(r'<tr data-metric="signed_value">.*?</tr>', block, re.S).group(0)
+
+
+def test_dashboard_as_of_march_uses_and_names_the_march_target(app, client, auth, built):
+    auth.login("boss")
+    # targets entered today, after 31 March: the first version is used, and said so
+    html = client.get("/dashboard/?year=2026&as_of=2026-03-31").get_data(as_text=True)
+    assert "目标 v1（2026-03-31 时尚未设定，按首个版本）" in _signed_row(html)
+    with app.app_context():
+        _revise_signed_target_in_may(built)
+    html = client.get("/dashboard/?year=2026&as_of=2026-03-31").get_data(as_text=True)
+    cells = L.Cells(html, "ranking")
+    # 60,000 signed by 31 March of the March target 200,000 (not of May's 400,000)
+    assert cells[("CHEM", "signed_value", "target")] == L.money("200000")
+    assert cells[("CHEM", "signed_value", "completion")] == "30.00%"
+    assert MAY_REVISION in _signed_row(html) and 'id="older-targets"' in html
+    assert "目标 v" not in _signed_row(html, "EQUIP")        # EQUIP was never revised
+    # today (and 30 June): the current version, nothing to explain
+    for query in ("year=2026", QUERY):
+        html = client.get(f"/dashboard/?{query}").get_data(as_text=True)
+        assert L.Cells(html, "ranking")[("CHEM", "signed_value", "target")] == \
+            L.money("400000")
+        assert "目标 v" not in _signed_row(html) and 'id="older-targets"' not in html
+    assert L.Cells(html, "ranking")[("CHEM", "signed_value", "completion")] == "20.00%"
+
+
+def test_task_force_page_as_of_march_agrees_with_the_frozen_q1(app, client, auth, built):
+    with app.app_context():
+        _revise_signed_target_in_may(built)
+        snapshots.freeze_quarter(2026, 1)          # frozen late, after the May revision
+    auth.login("boss")
+    html = client.get("/taskforces/CHEM?year=2026&as_of=2026-03-31").get_data(as_text=True)
+    summary, quarters = L.Cells(html, "tf-summary"), L.Cells(html)
+    assert summary[("signed_value", "target")] == L.money("200000")
+    assert summary[("signed_value", "completion")] == "30.00%"
+    assert quarters[("signed_value", "1", "completion")] == "30.00%"     # the frozen Q1
+    row = re.search(r'<tr data-metric="signed_value">.*?</tr>', html, re.S).group(0)
+    assert MAY_REVISION in row
+    assert "冻结值按目标" not in html
+    # today: the current target; the frozen Q1 says which version it was judged with
+    html = client.get("/taskforces/CHEM?year=2026").get_data(as_text=True)
+    summary = L.Cells(html, "tf-summary")
+    assert summary[("signed_value", "target")] == L.money("400000")
+    row = re.search(r'<tr data-metric="signed_value">.*?</tr>', html, re.S).group(0)
+    assert "目标第 2 版" in row and "现行" not in row
+    assert L.Cells(html)[("signed_value", "1", "completion")] == "30.00%"
+    assert f"冻结值按目标 v1（{L.money('200000')}）计算；按本页所用目标 v2（" \
+        f"{L.money('400000')}），累计完成率为 15.00%" in html
+
+
+def test_frozen_q1_and_live_march_view_agree(app, built):
+    from tracker.services import progress
+    with app.app_context():
+        snapshots.freeze_quarter(2026, 1)          # on time: only the first version exists
+        _revise_signed_target_in_may(built)
+        live = progress.task_force_report(built["chem"], 2026, datetime.date(2026, 3, 31))
+        frozen = snapshots.snapshots(2026, [built["chem"].id])
+        for key, m in live.metrics.items():
+            s = frozen[(built["chem"].id, key, 1)]
+            assert (s.target, s.target_version or 0, s.completion, s.status) == \
+                (m.target, m.target_version, m.completion, m.status), key
+        assert live.metrics[M.SIGNED_VALUE].current_target_version == 2

@@ -18,7 +18,10 @@ places (50.00 = 50%); dates are ``datetime.date``.
     shares:   {metric key: (q1, q2, q3, q4)} checkpoint shares used
 
 ``MetricProgress`` (one task force or the city, one metric):
-    key, label, unit, target (None = no target), target_version (0 = none),
+    key, label, unit, target (None = no target), target_version (the version in
+    force at as_of, 0 = none), current_target_version (the newest version; greater
+    when the target was revised after as_of), target_before_set (as_of precedes every
+    version: the first is used), target_superseded,
     actual (cumulative from 1 Jan to as_of), completion, time_progress,
     gap_points (completion - time progress), status (green/yellow/orange/red,
     grey without a target), status_label, milestones (domain.milestones.
@@ -39,14 +42,21 @@ gives the same numbers for one team (its rank is 0: not ranked alone);
 
 ``quarter_results(year, quarter, options=None) -> tuple[QuarterResult]`` gives what the
 scheduler freezes at a quarter close: per task force and metric the target
-and its version, checkpoint target, quarter actual, cumulative, completion,
-time progress, gap points and status, judged at the quarter's last day.
+and its version (in force on that day), checkpoint target, quarter actual,
+cumulative, completion, time progress, gap points and status, judged at the
+quarter's last day.
+
+Targets: a report judges with the version in force at ``as_of`` (set on or before
+that date in the app's zone; the first version when as_of precedes them all), so a
+past view agrees with the frozen snapshot of that date (docs/design.md, Frozen
+quarter snapshots; services.targets.targets_in_force).
 
 Settings (defaults in tracker.config.Defaults): PROGRESS_PRECISION,
 PROGRESS_STATUS_BANDS, FORECAST_PROBABILITIES, COUNTY_GROWTH_GOAL (percent; a
 county target version overrides it), FORECAST_CONTRACT_SHARE (expected contract
 value of an unsigned project without one = planned investment x share).
-``options_from(config)`` turns a config mapping into a frozen ProgressOptions;
+``options_from(config)`` (services.progress_options, re-exported here) turns a
+config mapping into a frozen ProgressOptions;
 the entry points take it as ``options``, built from the current app's config
 (``current_options()``) when left out. Nothing below them reads the app config.
 
@@ -58,9 +68,6 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask import current_app, has_app_context
-
-from ..config import setting
 from ..domain import forecast as F
 from ..domain import metrics as M
 from ..domain import milestones as MS
@@ -71,6 +78,9 @@ from . import county_growth
 from . import metrics as Q
 from . import targets as T
 from .county_growth import CountyProgress  # noqa: F401 - part of the report contract
+from .progress_options import (  # noqa: F401 - re-exported: part of the report contract
+    ProgressOptions, Settings, current_options, options_from, settings,
+)
 
 ZERO = Decimal("0.00")
 
@@ -111,6 +121,13 @@ class MetricProgress:
     forecast_completion: Decimal | None
     monthly: tuple
     cumulative_monthly: tuple
+    current_target_version: int = 0     # newest version (> target_version: revised since)
+    target_before_set: bool = False     # as_of precedes every version: the first is used
+
+    @property
+    def target_superseded(self):
+        """The view used an older target version than the current one."""
+        return self.current_target_version > self.target_version
 
     @property
     def status_label(self):
@@ -184,45 +201,13 @@ class QuarterResult:
     status: str
 
 
-# --- options ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ProgressOptions:
-    """How progress is judged; the defaults equal ``options_from({})``."""
-    precision: str = periods.MONTH
-    bands: P.StatusBands = P.DEFAULT_BANDS
-    probabilities: dict = field(default_factory=lambda: dict(F.DEFAULT_PROBABILITIES))
-    county_growth_goal: Decimal = T.DEFAULT_GROWTH_PCT
-    contract_share: Decimal = Q.DEFAULT_CONTRACT_SHARE
-
-
-Settings = ProgressOptions  # former name
-
-
-def options_from(config):
-    """ProgressOptions from a config mapping (missing settings: tracker.config.Defaults)."""
-    return ProgressOptions(
-        precision=setting(config, "PROGRESS_PRECISION"),
-        bands=P.StatusBands.from_config(setting(config, "PROGRESS_STATUS_BANDS")),
-        probabilities=F.probabilities(setting(config, "FORECAST_PROBABILITIES")),
-        county_growth_goal=Decimal(str(setting(config, "COUNTY_GROWTH_GOAL"))),
-        contract_share=Decimal(str(setting(config, "FORECAST_CONTRACT_SHARE"))))
-
-
-def current_options():
-    """Options of the current app (the defaults outside an app context); only the
-    entry points call this, when no options are given."""
-    return options_from(current_app.config) if has_app_context() else ProgressOptions()
-
-
-settings = current_options  # former name
-
-
 # --- pure assembly -----------------------------------------------------------------
 
 def metric_progress(key, year, as_of, target, target_version, monthly, shares,
-                    pipeline_by_stage=None, options=None):
-    """MetricProgress of one metric from its target and 12 monthly actuals."""
+                    pipeline_by_stage=None, options=None, *, current_version=0,
+                    before_set=False):
+    """MetricProgress of one metric from its target (the version in force at ``as_of``;
+    ``current_version``: the newest) and 12 monthly actuals."""
     options = options or ProgressOptions()
     metric = M.get(key)
     target = None if target is None else P.amount(target)
@@ -248,7 +233,9 @@ def metric_progress(key, year, as_of, target, target_version, monthly, shares,
         catch_up=catch,
         remaining=None if target is None else P.amount(max(target - actual, ZERO)),
         forecast=projected, forecast_completion=P.completion(projected, target),
-        monthly=tuple(monthly), cumulative_monthly=running)
+        monthly=tuple(monthly), cumulative_monthly=running,
+        current_target_version=max(current_version or 0, target_version or 0),
+        target_before_set=bool(before_set and target is not None))
 
 
 def _quarters(year, as_of, target, cps, monthly, running, catch, options):
@@ -277,7 +264,9 @@ def _team_row(team, year, as_of, monthly, targets, shares, pipeline, options):
         tgt = targets.get((team.id, key))
         metrics[key] = metric_progress(
             key, year, as_of, tgt.value if tgt else None, tgt.version if tgt else 0,
-            monthly[key], shares[key], pipeline.get(key, {}), options)
+            monthly[key], shares[key], pipeline.get(key, {}), options,
+            current_version=tgt.latest_version if tgt else 0,
+            before_set=tgt.before_first if tgt else False)
     judged = [m for m in metrics.values() if m.completion is not None]
     score = P.pct(sum((m.completion for m in judged), Decimal(0)) / len(judged)) \
         if judged else None
@@ -350,7 +339,7 @@ def _rows_for(teams, year, as_of, options):
     ids = [t.id for t in teams]
     actuals = Q.monthly_actuals(year, as_of, ids)
     pipeline = Q.pipeline_amounts(year, ids, as_of=as_of, contract_share=options.contract_share)
-    targets = T.current_targets(year, ids)
+    targets = T.targets_in_force(year, as_of, ids)   # the version in force at as_of
     shares = T.shares_for(year)
     rows = [_team_row(t, year, as_of, Q.team_monthly(actuals, t.id), targets, shares,
                       pipeline.get(t.id, {}), options) for t in teams]

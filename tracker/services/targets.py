@@ -14,10 +14,12 @@ records one audit row per new version. A target change adds the next version (ne
 updates a row), so a report can name the version it used. An empty value means
 "unchanged": no call removes a target.
 """
+from dataclasses import dataclass
 from decimal import Decimal
 
 from peewee import IntegrityError, fn
 
+from .. import clock
 from ..domain import metrics as M
 from ..domain import money, periods
 from ..domain import targets as D
@@ -47,6 +49,37 @@ def current_targets(year, task_force_ids=None):
     out = {}
     for row in q.order_by(TaskForceTarget.version):
         out[(row.task_force_id, row.metric)] = row
+    return out
+
+
+@dataclass(frozen=True)
+class TargetInForce:
+    """The target version a view of a past date judges with (docs/design.md, Frozen
+    quarter snapshots): the newest version set on or before that date, else the first."""
+    value: Decimal
+    version: int
+    latest_version: int     # newest version of the year (> version: revised later)
+    before_first: bool      # the date precedes every version: the first one is used
+
+
+def targets_in_force(year, as_of, task_force_ids=None, tz=None):
+    """{(task_force_id, metric): TargetInForce} of ``year`` on ``as_of`` (one query). A
+    version is in force on ``as_of`` when its set_at (UTC) falls on or before ``as_of``
+    in the app's zone (``tz``, default the configured one)."""
+    tz = tz or clock.zone()
+    q = TaskForceTarget.select().where(TaskForceTarget.year == year)
+    if task_force_ids is not None:
+        q = q.where(TaskForceTarget.task_force.in_(list(task_force_ids)))
+    out = {}
+    for row in q.order_by(TaskForceTarget.version):
+        key = (row.task_force_id, row.metric)
+        in_force = clock.to_local(row.set_at, tz).date() <= as_of
+        prev = out.get(key)
+        if prev is None or in_force:
+            out[key] = TargetInForce(row.value, row.version, row.version,
+                                     not in_force and (prev is None or prev.before_first))
+        else:
+            out[key] = TargetInForce(prev.value, prev.version, row.version, prev.before_first)
     return out
 
 

@@ -79,7 +79,8 @@ def metric_json(m):
         "label": m.label,
         "unit": m.unit,
         "target": amount(m.target),
-        "target_version": m.target_version,
+        "target_version": m.target_version,                  # in force at as_of
+        "current_target_version": m.current_target_version,  # newest (greater: revised since)
         "actual": amount(m.actual),
         "completion": _dec(m.completion),
         "time_progress": _dec(m.time_progress),

@@ -51,10 +51,12 @@ def index():
     report = progress_service.build_report(period.year, period.as_of)
     stale = stale_service.worst_flags(as_of=period.as_of, limit=STALE_LIMIT)
     red_teams = [row for row in report.rows if row.status == P.RED]
+    older_targets = any(m.target_superseded or m.target_before_set
+                        for row in report.rows for m in row.metrics.values())
     return render_template(
         "dashboard/index.html", report=report, period=period, sort=sort, sorts=SORTS,
         rows=sorted_rows(report.rows, sort), stale=stale, red_teams=red_teams,
-        **template_helpers())
+        older_targets=older_targets, **template_helpers())
 
 
 @bp.route("/stale")
