@@ -92,10 +92,10 @@ def test_snapshot_unchanged_by_later_ledger_edits(app, team):
                  contract_value="30000")
     targets.set_target(None, team, 2026, "signed_value", "300000", reason="调整")
     from tracker.services import projects
-    projects.update_project(None, first, contract_value="70000")
+    projects.update_project(None, first, contract_value="70000", change_kind="correction",
+                            change_reason="录入错误")
     live = {r.metric: r for r in progress.quarter_results(2026, 1)}
     assert live["signed_value"].cumulative == Decimal("100000.00")  # the ledger did change
-    assert live["signed_value"].target == Decimal("300000.00")
 
     jobs.quarter_close(app, datetime.date(2026, 4, 1))
     result = snapshots.freeze_quarter(2026, 1)
@@ -147,3 +147,33 @@ def test_freeze_judges_with_the_given_options(team):
     strict = progress.options_from({"PROGRESS_STATUS_BANDS": (0, -10, -20)})
     snapshots.freeze_quarter(2026, 1, options=strict)
     assert frozen(team, "signed_value").status == "red"
+
+
+def test_close_after_a_new_task_force_freezes_only_it(app, team):
+    from tracker.db import database
+    make_project(team, "甲", on=datetime.date(2026, 2, 10), stage=pipeline.SIGNED,
+                 contract_value="50000")
+    first = snapshots.freeze_quarter(2026, 1)
+    assert (first.task_forces, first.kept_task_forces, first.created) == (1, 0, 4)
+    raw = "SELECT * FROM quarter_snapshot ORDER BY id"
+    before = database.execute_sql(raw).fetchall()
+    assert snapshots.unfrozen_task_forces(2026, 1) == []
+
+    late = make_task_force("LATE")
+    make_task_force("GONE", active=False)
+    make_project(team, "迟报", on=datetime.date(2026, 3, 1), stage=pipeline.SIGNED,
+                 contract_value="1")
+    assert snapshots.unfrozen_task_forces(2026, 1) == [late.id]
+    assert jobs.quarter_close_incomplete(datetime.date(2026, 4, 1))
+    second = snapshots.freeze_quarter(2026, 1)
+    assert (second.task_forces, second.created, second.kept_task_forces, second.kept) == (
+        1, 4, 1, 4)
+    assert "冻结 1 个专班（4 条），已冻结未改动 1 个专班（4 条）" in second.summary()
+    assert database.execute_sql(raw).fetchall()[:4] == before
+    assert snapshots.unfrozen_task_forces(2026, 1) == []
+    figures = snapshots.frozen_figures(2026, 1)
+    assert [(f.code, f.metric) for f in figures][:2] == [("LATE", "funds_received"),
+                                                          ("LATE", "negotiations")]
+    assert {f.code for f in figures} == {"LATE", "TF1"}
+    signed = next(f for f in figures if (f.code, f.metric) == ("TF1", "signed_value"))
+    assert signed.cumulative_actual == Decimal("50000.00") and signed.target_version == 1

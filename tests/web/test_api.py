@@ -174,3 +174,90 @@ def test_target_version_is_the_one_in_force_on_the_as_of_date(app, client, token
     data = client.get("/api/v1/progress?year=2026&as_of=2026-03-31", headers=bearer(token))
     equip = data.get_json()["task_forces"]["EQUIP"]["metrics"][M.SIGNED_VALUE]
     assert (equip["target_version"], equip["current_target_version"]) == (1, 1)
+
+
+# --- GET /api/v1/snapshots ----------------------------------------------------------------
+
+SNAPSHOTS = "/api/v1/snapshots?year=2026&quarter=2"
+
+
+@pytest.fixture
+def closed(app, built):
+    """Q2 2026 closed (the job fired on 1 July): the frozen rows, keyed (code, metric)."""
+    import datetime
+
+    from tracker import jobs
+    from tracker.models import QuarterSnapshot, TaskForce
+    jobs.quarter_close(app, datetime.date(2026, 7, 1))
+    with app.app_context():
+        return {(s.task_force.code, s.metric): s for s in QuarterSnapshot.select(
+            QuarterSnapshot, TaskForce).join(TaskForce)}
+
+
+def _dec(value):
+    return None if value is None else f"{value:.2f}"
+
+
+def test_snapshots_equal_the_frozen_rows(client, token, closed):
+    response = client.get(SNAPSHOTS, headers=bearer(token))
+    assert response.status_code == 200 and response.is_json
+    data = response.get_json()
+    assert (data["year"], data["quarter"], data["key"], data["frozen"]) == (2026, 2, "2026Q2", True)
+    assert set(data["task_forces"]) == {"CHEM", "EQUIP"}
+    assert data["task_forces"]["CHEM"]["name"] == "精细化工专班"
+    assert len(closed) == 8
+    for (code, key), row in closed.items():
+        m = data["task_forces"][code]["metrics"][key]
+        amount = (lambda v: None if v is None else int(v)) if key == M.NEGOTIATIONS else _dec
+        assert m["target"] == amount(row.target), (code, key)
+        assert m["target_version"] == row.target_version
+        assert m["checkpoint"] == _dec(row.checkpoint_target)
+        assert m["checkpoint_share"] == _dec(row.checkpoint_share)
+        assert m["catch_up_target"] == _dec(row.catch_up_target)
+        assert m["quarter_actual"] == amount(row.quarter_actual)
+        assert m["cumulative_actual"] == amount(row.cumulative_actual)
+        assert m["completion"] == _dec(row.completion)
+        assert m["status"] == row.status
+        assert m["frozen_at"] == row.frozen_at.replace(microsecond=0).isoformat() + "Z"
+        # frozen on 30 June: the same hand-computed figures as the progress API
+        exp = L.EXPECTED[(code, key)]
+        assert (m["cumulative_actual"], m["completion"], m["status"]) == (
+            exp["actual"], exp["completion"], exp["status"]), (code, key)
+    chem = data["task_forces"]["CHEM"]["metrics"]
+    assert chem[M.SIGNED_VALUE]["checkpoint"] == "100000.00"  # 50 % of 200,000
+    assert chem[M.SIGNED_VALUE]["catch_up_target"] == "60000.00"  # 120,000 over Q3, Q4
+    assert chem[M.NEGOTIATIONS]["quarter_actual"] == 1  # B, in April
+
+
+def test_snapshots_of_a_quarter_not_closed_are_empty(client, token, closed):
+    data = client.get("/api/v1/snapshots?year=2026&quarter=3", headers=bearer(token)).get_json()
+    assert (data["key"], data["frozen"], data["task_forces"]) == ("2026Q3", False, {})
+
+
+@pytest.mark.parametrize("query,field", [("year=2026", "quarter"),
+                                         ("year=2026&quarter=5", "quarter"),
+                                         ("year=2026&quarter=Q2", "quarter"),
+                                         ("year=2026&quarter=", "quarter"),
+                                         ("year=abc&quarter=2", "year"),
+                                         ("year=1999&quarter=1", "year")])
+def test_snapshots_bad_parameters_give_400_json(client, token, query, field):
+    response = client.get(f"/api/v1/snapshots?{query}", headers=bearer(token))
+    assert response.status_code == 400 and response.is_json
+    body = response.get_json()
+    assert body["error"] == "bad_request" and field in body["fields"] and body["message"]
+
+
+@pytest.mark.parametrize("headers", [{}, bearer("trk_not-a-real-token"),
+                                     {"Authorization": "Basic Ym9zczpwYXNzd29yZDEyMw=="}])
+def test_snapshots_without_valid_auth_401_json(client, closed, headers):
+    response = client.get(SNAPSHOTS, headers=headers)
+    assert response.status_code == 401 and response.is_json
+    assert response.get_json()["error"] == "unauthorized"
+    assert "Location" not in response.headers
+
+
+def test_snapshots_with_a_session(client, auth, closed):
+    auth.login("mem")
+    data = client.get(SNAPSHOTS).get_json()
+    assert data["task_forces"]["EQUIP"]["metrics"][M.SIGNED_VALUE]["cumulative_actual"] == \
+        "150000.00"

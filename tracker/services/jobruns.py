@@ -84,12 +84,13 @@ def take_over(run, now, owner, reason):
 def heartbeat(run, now):
     """Refresh the heartbeat of our own ``run``; False once it is no longer ours (finished,
     or taken over by another process)."""
+    ours = (JobRun.id == run.id) & (JobRun.attempts == run.attempts) & (JobRun.outcome == RUNNING)
     with tx.write():
-        beat = (JobRun.update(heartbeat_at=now)
-                .where((JobRun.id == run.id) & (JobRun.attempts == run.attempts)
-                       & (JobRun.outcome == RUNNING))
-                .execute())
-    return beat == 1
+        if JobRun.update(heartbeat_at=now).where(ours).execute() == 1:
+            return True
+        # MySQL counts changed rows, not matched ones: a beat within the same second of
+        # DATETIME changes nothing, so ask whether the row is still ours.
+        return JobRun.select().where(ours).exists()
 
 
 def finish(run, outcome, detail, now):

@@ -1,4 +1,4 @@
-"""JSON API (v1): progress per task force and county.
+"""JSON API (v1): progress per task force and county; frozen quarter snapshots.
 
 Authentication: a logged-in session, or ``Authorization: Bearer <token>`` with a
 token made by ``flask --app tracker api-token create USERNAME``. Failures are JSON
@@ -10,10 +10,12 @@ from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
 
 from ...services import progress as progress_service
+from ...services import snapshots as snapshot_service
 from ...services import tokens
 from ...extensions import csrf
 from ..permissions import public
 from ..period import parse_period
+from .snapshot_json import parse_quarter_query, snapshots_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -55,6 +57,19 @@ def progress():
                       fields=period.errors)
     report = progress_service.build_report(period.year, period.as_of)
     return jsonify(report_json(report))
+
+
+@bp.route("/snapshots")
+@public  # authenticated by the blueprint's check, like /progress
+def snapshots():
+    """The frozen figures of ``year``/``quarter`` per task force and metric (empty, with
+    ``frozen: false``, before the quarter is closed)."""
+    query = parse_quarter_query(request.args)
+    if query.errors:
+        return error_response(400, "bad_request", "；".join(query.errors.values()),
+                              fields=query.errors)
+    figures = snapshot_service.frozen_figures(query.year, query.quarter)
+    return jsonify(snapshots_json(query.year, query.quarter, figures))
 
 
 # --- JSON shape ----------------------------------------------------------------------
