@@ -150,3 +150,36 @@ def test_projects_never_count_twice_and_cumulative_never_decreases(sqlite_app, h
                       if S.Project.get_by_id(p.id).negotiating_on is not None)
         assert counted == reached <= len(projects)
         database.close()
+
+
+# --- corrections: voided rows and amounts in force ---------------------------------
+
+def test_voided_rows_never_count_in_any_aggregate(db):
+    from tracker.models import CapitalIncrease, FundReceipt, StageEvent
+    from tracker.services import corrections, recompute
+    L = build()
+    user = L["user"]
+    p1 = S.Project.get(S.Project.name == "P1")
+    receipt = FundReceipt.get((FundReceipt.project == p1.id)
+                              & (FundReceipt.received_on == D(2026, 3, 5)))
+    increase = CapitalIncrease.get(CapitalIncrease.project == p1.id)
+    corrections.void(user, p1.id, "funds", receipt.id, reason="重复登记")
+    corrections.void(user, p1.id, "increase", increase.id, reason="协议未生效")
+    tf1 = Q.monthly_actuals(2026, D(2026, 12, 31))[L["tf1"].id]
+    assert tf1["funds_received"] == months(m9=2500)
+    assert tf1["signed_value"] == months(m2=3000, m8=7000)
+    for as_of in (D(2026, 3, 5), D(2026, 5, 20), D(2026, 12, 31)):
+        assert Q.actual_between(L["tf1"].id, "funds_received", D(2026, 1, 1), as_of) == \
+            (2500 if as_of.month == 12 else 0)
+    assert Q.county_monthly_funds(2026, D(2026, 12, 31)) == {L["c2"].id: months(m9=2500)}
+    assert Q.county_funds_between(D(2026, 1, 1), D(2026, 6, 30)) == {}
+    assert Q.county_funds_windows({"h1": (D(2026, 1, 1), D(2026, 6, 30))}) == {"h1": {}}
+    # the nightly recompute never takes a voided event as history
+    signing = StageEvent.get((StageEvent.project == p1.id) & (StageEvent.stage == "signed"))
+    corrections.void(user, p1.id, "stage", signing.id, reason="签约未完成")
+    assert S.Project.get_by_id(p1.id).signed_on is None
+    result = recompute.recompute(D(2026, 12, 31))
+    assert p1.id not in result.projects
+    assert S.Project.get_by_id(p1.id).signed_on is None
+    assert Q.monthly_actuals(2026, D(2026, 12, 31))[L["tf1"].id]["signed_value"] == \
+        months(m8=7000)

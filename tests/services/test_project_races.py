@@ -101,7 +101,8 @@ def test_stage_change_racing_an_edit_loses_no_field(app, team, people):
             app,
             lambda: projects.change_stage(people[0], p.id, pipeline.NEGOTIATING, on=_day(1)),
             lambda: projects.update_project(people[1], p.id, next_step="约见董事长",
-                                            planned_investment="2000"))
+                                            planned_investment="2000",
+                                            change_kind="correction", change_reason="录入错误"))
         assert [e for _, e in outcomes] == [None, None]
         row = Project.get_by_id(p.id)
         assert row.stage == pipeline.NEGOTIATING

@@ -343,3 +343,230 @@ def test_timeline_merges_events_by_date(team, user):
     assert ledger.capital_increases(p)[1] == Decimal("50.00")
     summary = ledger.totals(ledger.filtered({"tf": team.id}))
     assert summary == {"count": 1, "planned": Decimal("1000.00"), "contract": Decimal("100.00")}
+
+
+# --- corrections: 作废 (void) --------------------------------------------------------
+
+from tracker.models import AmountChange, StaleFlag  # noqa: E402
+from tracker.services import corrections, ledger, metrics  # noqa: E402
+
+D = datetime.date
+QSTART = corrections.closed_quarter_start()   # first day of the current (open) quarter
+
+
+def funds_at(team, as_of):
+    got = metrics.monthly_actuals(as_of.year, as_of, [team.id]).get(team.id)
+    return sum(got["funds_received"]) if got else Decimal(0)
+
+
+def test_voided_receipt_stops_counting_and_stays_struck_through(team, user):
+    p = make_project(team, "P", on=QSTART)
+    first = projects.record_funds(user, p, received_on=QSTART, amount="300")
+    later = clock.today()
+    second = projects.record_funds(user, p, received_on=later, amount="200")
+    assert funds_at(team, later) == Decimal("500.00")
+    before = counts()
+    corrections.void(user, p.id, "funds", first.id, reason="  重复登记\u200b ")
+    assert counts()[:4] == before[:4]                  # nothing deleted
+    assert counts()[4] == before[4] + 1                # one audit row
+    for as_of in {QSTART, later}:
+        assert funds_at(team, as_of) == (Decimal("200.00") if as_of == later else 0)
+    receipt = FundReceipt.get_by_id(first.id)
+    assert receipt.voided and receipt.void_reason == "重复登记" and receipt.voided_by_id == user.id
+    receipts, totals = ledger.funds(p.id)
+    assert len(receipts) == 2 and totals["total"] == Decimal("200.00")
+    item = next(i for i in ledger.timeline(p.id) if i["kind"] == "funds" and i["id"] == first.id)
+    assert item["voided"] and item["void_reason"] == "重复登记" and item["voided_by"].id == user.id
+    log = AuditLog.select().order_by(AuditLog.id.desc()).first()
+    assert log.action == "void" and log.entity == "project" and "重复登记" in log.after
+    # voiding the latest receipt moves the last progress back
+    corrections.void(user, p.id, "funds", second.id, reason="金额有误")
+    assert reload(p).last_progress_on == QSTART and funds_at(team, later) == 0
+
+
+@pytest.mark.parametrize("reason", ["", "  \u200b ", "x" * 501, "a\x00b"])
+def test_void_needs_a_reason(team, user, reason):
+    p = make_project(team, "P", on=QSTART)
+    r = projects.record_funds(user, p, received_on=QSTART, amount="300")
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        corrections.void(user, p.id, "funds", r.id, reason=reason)
+    assert "reason" in exc.value.errors
+    assert counts() == before and not FundReceipt.get_by_id(r.id).voided
+
+
+def test_void_refuses_unknown_rows_and_voids_once(team, user):
+    p = make_project(team, "P", on=QSTART)
+    other = make_project(team, "Q", on=QSTART)
+    r = projects.record_funds(user, other, received_on=QSTART, amount="300")
+    with pytest.raises(projects.NotFound):
+        corrections.void(user, p.id, "funds", r.id, reason="错")   # not this project's row
+    for kind, item in (("nope", r.id), ("funds", "abc"), ("funds", 10**23)):
+        with pytest.raises(ValidationError):
+            corrections.void(user, other.id, kind, item, reason="错")
+    corrections.void(user, other.id, "funds", r.id, reason="错")
+    with pytest.raises(ValidationError, match="已作废"):
+        corrections.void(user, other.id, "funds", r.id, reason="再错")
+
+
+def test_voided_increase_stops_counting(team, user):
+    p = make_project(team, "P", on=QSTART, stage=pipeline.SIGNED, contract_value="1000")
+    inc = projects.add_capital_increase(user, p, on=clock.today(), amount="250")
+    signed = lambda: sum(metrics.monthly_actuals(  # noqa: E731
+        QSTART.year, clock.today(), [team.id])[team.id]["signed_value"])
+    assert signed() == Decimal("1250.00")
+    corrections.void(user, p.id, "increase", inc.id, reason="增资协议未生效")
+    assert signed() == Decimal("1000.00")
+    rows, total = ledger.capital_increases(p.id)
+    assert len(rows) == 1 and rows[0].voided and total == 0
+
+
+def test_voiding_latest_stage_event_restores_previous_stage_and_dates(team, user):
+    p = make_project(team, "P", on=QSTART, stage=pipeline.PACKAGED)
+    day2 = min(QSTART + datetime.timedelta(days=3), clock.today())
+    projects.change_stage(user, p, pipeline.NEGOTIATING, on=day2)
+    jump = projects.change_stage(user, p, pipeline.STARTED, on=clock.today(),
+                                 contract_value="900")
+    p = reload(p)
+    assert p.signed_on == p.started_on == clock.today()
+    corrections.void(user, p.id, "stage", jump.id, reason="误点开工")
+    p = reload(p)
+    assert p.stage == pipeline.NEGOTIATING
+    assert p.packaged_on == QSTART and p.negotiating_on == day2
+    assert p.signed_on is None and p.started_on is None
+    assert p.last_progress_on == day2
+    negotiation = StageEvent.get((StageEvent.project == p.id)
+                                 & (StageEvent.stage == pipeline.NEGOTIATING))
+    corrections.void(user, p.id, "stage", negotiation.id, reason="尚未洽谈")
+    p = reload(p)
+    assert p.stage == pipeline.PACKAGED and p.negotiating_on is None
+    assert p.packaged_on == QSTART
+    created = StageEvent.get((StageEvent.project == p.id) & StageEvent.from_stage.is_null())
+    with pytest.raises(ValidationError, match="新建项目"):
+        corrections.void(user, p.id, "stage", created.id, reason="x")
+    # the voided events stay in the timeline, struck through
+    stage_items = [i for i in ledger.timeline(p.id) if i["kind"] == "stage"]
+    assert len(stage_items) == 3 and sum(i["voided"] for i in stage_items) == 2
+
+
+def test_only_the_latest_stage_event_may_be_voided_and_drop_can_be_undone(team, user):
+    p = make_project(team, "P", on=QSTART)
+    first = projects.change_stage(user, p, pipeline.PACKAGED, on=QSTART)
+    drop = projects.change_stage(user, p, pipeline.DROPPED, on=clock.today(), reason="撤资")
+    with pytest.raises(ValidationError, match="最近一次"):
+        corrections.void(user, p.id, "stage", first.id, reason="x")
+    corrections.void(user, p.id, "stage", drop.id, reason="误操作退库")
+    p = reload(p)
+    assert p.stage == pipeline.PACKAGED and p.drop_reason == "" and p.packaged_on == QSTART
+
+
+def test_void_permissions(team, user):
+    other = make_user("bob", "member", task_forces=[make_task_force("TF2")])
+    bureau = make_user("boss", "bureau")
+    p = make_project(team, "P", on=D(QSTART.year - 1, 6, 1))
+    old = projects.record_funds(user, p, received_on=D(QSTART.year - 1, 6, 2), amount="100")
+    new = projects.record_funds(user, p, received_on=clock.today(), amount="50")
+    before = counts()
+    with pytest.raises(ValidationError, match="无权"):
+        corrections.void(other, p.id, "funds", new.id, reason="错")
+    with pytest.raises(ValidationError, match="商务局") as exc:
+        corrections.void(user, p.id, "funds", old.id, reason="错")   # a closed quarter
+    assert "快照保留原数" in exc.value.errors["reason"]
+    assert counts() == before
+    corrections.void(user, p.id, "funds", new.id, reason="错")      # open quarter: member may
+    corrections.void(bureau, p.id, "funds", old.id, reason="核实为重复")
+    assert all(r.voided for r in FundReceipt.select())
+
+
+def test_void_raises_the_stale_flag_the_silence_deserves(team, user):
+    p = make_project(team, "P", on=D(QSTART.year - 1, 1, 5))
+    r = projects.record_funds(user, p, received_on=clock.today(), amount="10")
+    assert not StaleFlag.select().exists()
+    corrections.void(user, p.id, "funds", r.id, reason="不是本项目的资金")
+    flag = StaleFlag.get(StaleFlag.project == p.id)
+    assert flag.level == "propose_drop" and flag.cleared_on is None
+    assert flag.last_progress_on == D(QSTART.year - 1, 1, 5)
+
+
+# --- 更正 / 变更 of 计划投资额 and 签约额 ----------------------------------------------
+
+def signed_value(team, as_of):
+    got = metrics.monthly_actuals(as_of.year, as_of, [team.id]).get(team.id)
+    return sum(got["signed_value"]) if got else Decimal(0)
+
+
+def packaged_value(team, as_of):
+    got = metrics.monthly_actuals(as_of.year, as_of, [team.id]).get(team.id)
+    return sum(got["packaged_value"]) if got else Decimal(0)
+
+
+@pytest.fixture
+def signed_in_feb(team, user):
+    return make_project(team, "P", on=D(2026, 2, 10), stage=pipeline.SIGNED,
+                        contract_value="3000", planned_investment="5000")
+
+
+def test_amount_change_needs_kind_and_reason(team, user, signed_in_feb):
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        projects.update_project(user, signed_in_feb.id, contract_value="4000")
+    assert set(exc.value.errors) == {"change_kind", "change_reason"}
+    with pytest.raises(ValidationError) as exc:
+        projects.update_project(user, signed_in_feb.id, contract_value="4000",
+                                change_kind="change", change_reason="追加")
+    assert set(exc.value.errors) == {"change_on"}
+    tomorrow = clock.today() + datetime.timedelta(days=1)
+    for kind, on in (("change", tomorrow), ("other", None)):
+        with pytest.raises(ValidationError):
+            projects.update_project(user, signed_in_feb.id, contract_value="4000",
+                                    change_kind=kind, change_on=on, change_reason="追加")
+    assert counts() == before and not AmountChange.select().exists()
+    # other fields alone need nothing; a first 签约额 is not a change of a counted value
+    projects.update_project(user, signed_in_feb.id, next_step="回访")
+    fresh = make_project(team, "Q", on=D(2026, 3, 1), stage=pipeline.NEGOTIATING)
+    projects.update_project(user, fresh.id, contract_value="800")
+    assert not AmountChange.select().exists()
+
+
+def test_may_change_leaves_march_unchanged(team, user, signed_in_feb):
+    march = D(2026, 3, 31)
+    projects.update_project(user, signed_in_feb.id, contract_value="4000",
+                            planned_investment="6000", change_kind="change",
+                            change_on=D(2026, 5, 10), change_reason="补充协议追加投资")
+    assert signed_value(team, march) == Decimal("3000.00")
+    assert packaged_value(team, march) == Decimal("5000.00")
+    assert signed_value(team, D(2026, 5, 9)) == Decimal("3000.00")
+    assert signed_value(team, D(2026, 5, 10)) == Decimal("4000.00")
+    assert signed_value(team, clock.today()) == Decimal("4000.00")
+    assert packaged_value(team, clock.today()) == Decimal("6000.00")
+    rows = list(AmountChange.select().order_by(AmountChange.field_name))
+    assert [(r.field_name, r.kind, r.old_value, r.new_value) for r in rows] == [
+        ("contract_value", "change", Decimal("3000.00"), Decimal("4000.00")),
+        ("planned_investment", "change", Decimal("5000.00"), Decimal("6000.00"))]
+    log = AuditLog.select().where(AuditLog.action == "update").get()
+    after = json.loads(log.after)
+    assert after["change_kind"] == "change" and after["change_on"] == "2026-05-10"
+    titles = [i["title"] for i in ledger.timeline(signed_in_feb.id) if i["kind"] == "amount"]
+    assert any("签约额变更：3,000.00 万元 → 4,000.00 万元" in t for t in titles)
+    # a later 变更 may not take effect before the last one
+    with pytest.raises(ValidationError) as exc:
+        projects.update_project(user, signed_in_feb.id, contract_value="4500",
+                                change_kind="change", change_on=D(2026, 4, 1),
+                                change_reason="x")
+    assert "上次变更" in exc.value.errors["change_on"]
+
+
+def test_correction_changes_every_date(team, user, signed_in_feb):
+    march = D(2026, 3, 31)
+    projects.update_project(user, signed_in_feb.id, contract_value="3500",
+                            change_kind="correction", change_reason="录入错误")
+    assert signed_value(team, march) == Decimal("3500.00")
+    assert signed_value(team, clock.today()) == Decimal("3500.00")
+    change = AmountChange.get()
+    assert change.kind == "correction" and change.effective_on is None
+    # a 变更 after the 更正 keeps the corrected value for the dates before it
+    projects.update_project(user, signed_in_feb.id, contract_value="5000",
+                            change_kind="change", change_on=D(2026, 6, 1),
+                            change_reason="增加建设内容")
+    assert signed_value(team, march) == Decimal("3500.00")
+    assert signed_value(team, clock.today()) == Decimal("5000.00")

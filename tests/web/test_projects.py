@@ -493,3 +493,127 @@ def test_project_post_without_csrf_token_is_rejected(csrf_app):
     assert response.status_code == 400
     with csrf_app.app_context():
         assert counts() == before
+
+
+# --- corrections: 作废, 更正/变更 and the project's own history ------------------------
+
+def void(client, project, kind, item_id, reason="重复登记"):
+    return client.post(f"/projects/{project.id}/void",
+                       data={"kind": kind, "item_id": str(item_id), "reason": reason})
+
+
+def test_void_receipt_from_the_page(app, client, auth, world):
+    from tracker.services import projects as service
+    with app.app_context():
+        receipt = service.record_funds(None, world.p2.id, received_on=clock.today(),
+                                       amount="1500", evidence="银行回单")
+    auth.login("leo")
+    page = client.get(f"/projects/{world.p2.id}").get_data(as_text=True)
+    assert "作废此记录" in page and f'name="item_id" value="{receipt.id}"' in page
+    before = db_state(app)
+    response = void(client, world.p2, "funds", receipt.id, reason=" ")
+    assert response.status_code == 200 and "请填写作废原因" in response.get_data(as_text=True)
+    assert db_state(app) == before
+    response = void(client, world.p2, "funds", receipt.id, reason="银行回单重复上传")
+    assert response.status_code == 302
+    page = client.get(f"/projects/{world.p2.id}").get_data(as_text=True)
+    assert "<del>" in page and "已作废" in page and "银行回单重复上传" in page
+    assert "到位资金合计</dt><dd>0.00 万元" in page
+    history = page[page.index('id="history"'):]
+    assert "项目作废" in history and "作废原因：— → 银行回单重复上传" in history
+    with app.app_context():
+        assert FundReceipt.select().count() == 1 and FundReceipt.get().voided
+
+
+def test_void_permissions_from_the_page(app, client, auth, world):
+    from tracker.services import projects as service
+    last_year = datetime.date(clock.today().year - 1, 12, 1)
+    with app.app_context():
+        old = service.record_funds(None, world.p2.id, received_on=last_year, amount="700")
+        new = service.record_funds(None, world.p2.id, received_on=clock.today(), amount="80")
+    auth.login("mia")
+    before = db_state(app)
+    assert void(client, world.p2, "funds", new.id).status_code == 403
+    auth.logout()
+    auth.login("leo")
+    page = client.get(f"/projects/{world.p2.id}").get_data(as_text=True)
+    assert "作废需商务局或管理员操作" in page and f'value="{old.id}"' not in page
+    response = void(client, world.p2, "funds", old.id)
+    assert response.status_code == 200 and "商务局" in response.get_data(as_text=True)
+    assert db_state(app) == before
+    auth.logout()
+    auth.login("boss")
+    page = client.get(f"/projects/{world.p2.id}").get_data(as_text=True)
+    assert f'value="{old.id}"' in page and "已冻结的季度快照保留原数" in page
+    assert void(client, world.p2, "funds", old.id).status_code == 302
+    with app.app_context():
+        assert FundReceipt.get_by_id(old.id).voided and not FundReceipt.get_by_id(new.id).voided
+
+
+def test_void_latest_stage_change_from_the_page(app, client, auth, world):
+    auth.login("leo")
+    response = client.post(f"/projects/{world.p2.id}/stage", data={
+        "stage-stage": pipeline.STARTED, "stage-on": clock.today().isoformat(),
+        "stage-expected_stage": pipeline.SIGNED})
+    assert response.status_code == 302
+    with app.app_context():
+        event = StageEvent.select().order_by(StageEvent.id.desc()).first()
+        assert Project.get_by_id(world.p2.id).started_on == clock.today()
+    assert void(client, world.p2, "stage", event.id, reason="尚未开工").status_code == 302
+    with app.app_context():
+        p = Project.get_by_id(world.p2.id)
+        assert p.stage == pipeline.SIGNED and p.started_on is None
+        assert p.signed_on == days_ago(20)
+    page = client.get(f"/projects/{world.p2.id}").get_data(as_text=True)
+    assert "尚未开工" in page and "作废此记录" not in page   # the creation event stays
+
+
+@pytest.mark.parametrize("data", [
+    {}, {"kind": "funds", "item_id": "abc", "reason": "x"},
+    {"kind": "zzz", "item_id": "1", "reason": "x"},
+    {"kind": "funds", "item_id": "987654", "reason": "x"},
+])
+def test_void_bad_input_is_refused(app, client, auth, world, data):
+    auth.login("boss")
+    before = db_state(app)
+    response = client.post(f"/projects/{world.p2.id}/void", data=data)
+    assert response.status_code in (200, 404)
+    assert db_state(app) == before
+
+
+def test_edit_amount_needs_kind_date_and_reason(app, client, auth, world):
+    auth.login("leo")
+    url = f"/projects/{world.p2.id}/edit"
+    assert "修改计划投资额或签约额时必填" in client.get(url).get_data(as_text=True)
+    before = db_state(app)
+    response = client.post(url, data=edit_data(world, world.p2, contract_value="65000"))
+    assert response.status_code == 200
+    assert any("请选择修改类型" in e for e in errors(response)), errors(response)
+    assert any("须填写原因" in e for e in errors(response))
+    response = client.post(url, data=edit_data(world, world.p2, contract_value="65000",
+                                               change_kind="change", change_reason="补充协议"))
+    assert "变更须填写生效日期。" in errors(response)
+    assert db_state(app) == before
+    response = client.post(url, data=edit_data(
+        world, world.p2, contract_value="65000", change_kind="change",
+        change_on=clock.today().isoformat(), change_reason="补充协议"))
+    assert response.status_code == 302
+    page = client.get(f"/projects/{world.p2.id}").get_data(as_text=True)
+    assert "签约额变更：60,000.00 万元 → 65,000.00 万元" in page and "补充协议" in page
+    history = page[page.index('id="history"'):]
+    assert "签约额：60,000.00 → 65,000.00" in history and "修改类型：— → 变更" in history
+
+
+def test_project_history_is_paged_newest_first(app, client, auth, world):
+    from tracker.services import projects as service
+    with app.app_context():
+        for i in range(app.config["PER_PAGE"] + 2):
+            service.update_project(None, world.p1.id, next_step=f"第{i}步")
+    auth.login("mia")
+    page = client.get(f"/projects/{world.p1.id}").get_data(as_text=True)
+    history = page[page.index('id="history"'):]
+    last = app.config["PER_PAGE"] + 1
+    assert f"第{last}步" in history and "第 1 / 2 页" in history
+    assert history.index(f"→ 第{last}步") < history.index(f"→ 第{last - 1}步")
+    second = client.get(f"/projects/{world.p1.id}?page=2").get_data(as_text=True)
+    assert "项目新建" in second[second.index('id="history"'):]
