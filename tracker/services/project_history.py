@@ -26,7 +26,8 @@ FIELD_LABELS = dict(
     change_kind="修改类型", change_on="变更生效日期", change_reason="修改原因",
     voided="作废记录", void_reason="作废原因",
 )
-HIDDEN = {"id", "project", "version", "dedupe_key", "updated_at", "voided_at", "voided_by"}
+HIDDEN = {"id", "project", "version", "dedupe_key", "created_at", "updated_at", "voided_at",
+          "voided_by"}
 MONEY = {"planned_investment", "contract_value", "amount", "original_amount"}
 
 
