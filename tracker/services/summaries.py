@@ -66,7 +66,9 @@ def _wanted(data):
     rows = {r.task_force_id: r for r in data.report.rows}
     for tf_id, users in task_force_recipients(list(rows)).items():
         scope = f"tf:{tf_id}"
-        make = (lambda s=scope, r=rows[tf_id]: draft(s, lambda: task_force_draft(data, r)))
+
+        def make(s=scope, r=rows[tf_id]):
+            return draft(s, lambda: task_force_draft(data, r))
         wanted.extend((user, "task_force", scope, make) for user in users)
     return wanted, drafts
 

@@ -41,6 +41,7 @@ def project_url(project_id):
 
 
 def template_helpers():
-    return {"project_url": project_url, "metric_keys": M.KEYS, "metric_label": M.label, "milestone_badges": milestone_badges,
-            "milestone_state_labels": STATE_LABELS, "charts": charts,
+    return {"project_url": project_url, "metric_keys": M.KEYS, "metric_label": M.label,
+            "milestone_badges": milestone_badges, "milestone_state_labels": STATE_LABELS,
+            "charts": charts,
             "status_labels": P.STATUS_LABELS}
