@@ -2,7 +2,7 @@
 import hashlib
 import secrets
 
-from peewee import AutoField, CharField, DateTimeField, ForeignKeyField
+from peewee import AutoField, CharField, DateField, DateTimeField, ForeignKeyField
 
 from .base import BaseModel, utcnow
 from .core import User
@@ -24,14 +24,16 @@ class ApiToken(BaseModel):
     created_at = DateTimeField(default=utcnow)
     last_used_at = DateTimeField(null=True)
     revoked_at = DateTimeField(null=True)
+    # Last day the token is accepted (Asia/Shanghai); None: no expiry.
+    expires_at = DateField(null=True)
 
     @classmethod
-    def issue(cls, user, name=""):
+    def issue(cls, user, name="", expires_at=None):
         """Create a token for ``user``; returns (row, plain token). The plain token is
         never stored: show it once."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         row = cls.create(user=user, name=name, token_hash=hash_token(token),
-                         hint=token[:len(TOKEN_PREFIX) + 6])
+                         hint=token[:len(TOKEN_PREFIX) + 6], expires_at=expires_at)
         return row, token
 
     @classmethod

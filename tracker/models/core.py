@@ -69,6 +69,9 @@ class User(UserMixin, BaseModel):
     active = BooleanField(default=True)
     wants_summary = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
+    # Set by an admin's password reset (or a created account's temporary password): until the
+    # user chooses a password, every page but /account/password and logout sends them there.
+    must_change_password = BooleanField(default=False)
 
     class Meta:
         table_name = "app_user"  # "user" is reserved in PostgreSQL
