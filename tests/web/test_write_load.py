@@ -149,7 +149,8 @@ class Load:
                 "investor_region": "", "capital_type": "domestic", "industry": "精细化工",
                 "planned_investment": str(1000 + k), "contract_value": "",
                 "signing_grade": "", "expected_sign_date": "", "owner": "", "contact": "",
-                "next_step": f"压测 {i}-{k}", "problems": ""}
+                "next_step": f"压测 {i}-{k}", "problems": "",
+                "change_kind": "correction", "change_on": "", "change_reason": "压测更正"}
         self.call(client, "project_edit", "POST", f"/projects/{pid}/edit", data)
 
     def stage(self, client, i, k):
