@@ -1,7 +1,7 @@
 """Every ``flask --app tracker`` command, one module per group, all calling services."""
-from . import db, dev, outbox, scheduler, summaries, targets, tokens, users
+from . import backup, db, dev, outbox, scheduler, summaries, targets, tokens, users
 
 
 def init_app(app):
-    for module in (db, users, dev, scheduler, summaries, outbox, targets, tokens):
+    for module in (db, users, dev, scheduler, summaries, outbox, targets, tokens, backup):
         module.init_app(app)
