@@ -66,7 +66,7 @@ def test_prompt_mismatch_then_end_of_input_aborts(app, runner):
 def test_short_password_is_refused(app, runner, stdin):
     result = runner.invoke(args=["create-user", "li", "--password-stdin"], input=stdin)
     assert result.exit_code == 2
-    assert "at least 8 characters" in result.output
+    assert "at least 10 characters" in result.output
     with app.app_context():
         assert _users() == []
 
@@ -74,7 +74,7 @@ def test_short_password_is_refused(app, runner, stdin):
 def test_short_password_at_prompt_is_refused(app, runner):
     result = runner.invoke(args=["create-user", "li"], input="abc\nabc\n")
     assert result.exit_code == 2
-    assert "at least 8 characters" in result.output
+    assert "at least 10 characters" in result.output
     with app.app_context():
         assert _users() == []
 

@@ -1,5 +1,8 @@
 """Account rules: bounds and syntax of user names, display names, e-mail addresses and API
-token labels. Pure functions returning ``(value, error)`` like :func:`text.clean`."""
+token labels (pure functions returning ``(value, error)`` like :func:`text.clean`), the
+password policy and the expiry date of an API token."""
+import datetime
+import functools
 import re
 
 from . import text
@@ -8,7 +11,10 @@ USERNAME_MAX = 64
 DISPLAY_NAME_MAX = 64
 EMAIL_MAX = 254
 TOKEN_LABEL_MAX = 64
-PASSWORD_MIN, PASSWORD_MAX = 8, 1024
+PASSWORD_MIN, PASSWORD_MAX = 10, 1024
+COMMON_PASSWORDS_COUNT = 1000
+USERNAME_IN_PASSWORD_MIN = 3  # shorter names would rule out most passwords
+TOKEN_EXPIRY_MAX_DAYS = 3 * 366  # an expiry further away is a typo (or no expiry at all)
 
 # An ordinary address: dot-atom local part (RFC 5322 atext) @ a host name with a dot, every
 # label 1-63 letters, digits or inner hyphens, the last one alphabetic (or punycode).
@@ -45,12 +51,53 @@ def clean_email(value):
     return address, None
 
 
-def password_error(password):
-    """The message for an unacceptable password, or None."""
-    if text.has_nul(password):
-        return "密码包含无效字符（NUL）。"
-    if len(password or "") < PASSWORD_MIN:
-        return f"密码至少 {PASSWORD_MIN} 个字符（password must have at least {PASSWORD_MIN} characters）。"
+@functools.cache
+def common_passwords():
+    """The 1,000 most common passwords (lower case): the top of the ranked "passwords"
+    frequency list that the zxcvbn package maintains (from leaked password corpora)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+    return frozenset(p.casefold() for p in FREQUENCY_LISTS["passwords"][:COMMON_PASSWORDS_COUNT])
+
+
+def password_error(password, username="", common=None):
+    """The message for an unacceptable password, or None: at least PASSWORD_MIN characters,
+    not one of the ``common`` passwords (default :func:`common_passwords`), not containing
+    the ``username`` (both case-insensitive; a name of one or two characters is only refused
+    as the whole password, which the length already rules out)."""
+    if not isinstance(password, str) or text.has_nul(password):
+        return "密码包含无效字符（NUL）。" if password else _too_short()
+    if len(password) < PASSWORD_MIN:
+        return _too_short()
     if len(password) > PASSWORD_MAX:
         return f"密码不能超过 {PASSWORD_MAX} 个字符。"
+    folded = password.casefold()
+    if folded in (common_passwords() if common is None else common):
+        return "该密码过于常见，容易被猜中，请换一个（password is too common）。"
+    name = text.normalize(username).casefold()
+    if len(name) >= USERNAME_IN_PASSWORD_MIN and (
+            name in folded or name in text.normalize(password).casefold()):
+        return "密码不能包含用户名（password must not contain the username）。"
     return None
+
+
+def _too_short():
+    return f"密码至少 {PASSWORD_MIN} 个字符（password must have at least {PASSWORD_MIN} characters）。"
+
+
+def token_expiry_error(expires_on, today):
+    """The message for an unacceptable token expiry date (the last day it is accepted), or
+    None. ``None`` (no expiry) is fine; a day before ``today`` is not."""
+    if expires_on is None:
+        return None
+    if not isinstance(expires_on, datetime.date):
+        return "有效期须为日期（YYYY-MM-DD）。"
+    if expires_on < today:
+        return f"有效期不能早于今天（{today:%Y-%m-%d}）。"
+    if expires_on > today + datetime.timedelta(days=TOKEN_EXPIRY_MAX_DAYS):
+        return "有效期不能超过三年；不设有效期请留空。"
+    return None
+
+
+def token_expired(expires_on, today):
+    """Is a token with this expiry date (its last valid day) refused on ``today``?"""
+    return expires_on is not None and expires_on < today
