@@ -28,6 +28,7 @@ def create_app(config=None, instance_path=None):
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "tracker.db")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.load_secret_key(app.instance_path)
+    config_module.cookies_secure(app.config)
 
     from . import cli, db, extensions, web
     db.init_app(app)

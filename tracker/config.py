@@ -1,7 +1,9 @@
 """Configuration defaults. Order: these defaults, then ``instance/config.py``,
 then ``TRACKER_*`` environment variables, then the mapping given to create_app."""
+import datetime
 import os
 import secrets
+from urllib.parse import urlsplit
 from types import MappingProxyType
 
 
@@ -13,6 +15,13 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_DURATION = datetime.timedelta(days=30)  # the most; sessions cap it at 30
+    # Secure cookies: None = decided in create_app (on, unless BASE_URL is plain http on
+    # localhost/127.0.0.1); an explicit True/False wins.
+    SESSION_COOKIE_SECURE = None
+    REMEMBER_COOKIE_SECURE = None
+    SESSION_IDLE_MINUTES = 480  # a login unused this long is refused (services.sessions)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # bytes of a request body; larger is a 413 page
     REQUEST_LOG = True  # one line per request on stdout (method, path, status, ms, user id)
     # Progress (tracker.services.progress.options_from): how progress is judged.
@@ -71,6 +80,16 @@ def instance_secret(instance_path, filename, make=lambda: secrets.token_hex(32))
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(value)
     return value
+
+
+def cookies_secure(config):
+    """Set SESSION_COOKIE_SECURE and REMEMBER_COOKIE_SECURE where they were left None: on,
+    unless BASE_URL is plain http on localhost or 127.0.0.1 (a development server)."""
+    url = urlsplit(str(config.get("BASE_URL") or ""))
+    local_http = url.scheme == "http" and url.hostname in ("localhost", "127.0.0.1")
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if config.get(name) is None:
+            config[name] = not local_http
 
 
 def load_secret_key(instance_path):

@@ -8,6 +8,7 @@ from .api import ApiToken  # noqa: F401
 from .mail import OutboxBody, OutboxMessage  # noqa: F401
 from .targets import CheckpointShare, CountyTarget, TaskForceTarget  # noqa: F401
 from .scheduling import JobRun, QuarterSnapshot, StaleFlag  # noqa: F401
+from .security import LoginAttempt, UserSession  # noqa: F401
 
 
 def all_models():

@@ -12,6 +12,7 @@ from . import (
     api, auth, counties, dashboard, errors, helpers, outbox, prefs, projects, requests,
     targets, taskforces,
 )
+from . import security
 from .permissions import guard_login
 
 BLUEPRINTS = (auth, dashboard, counties, api, taskforces, projects, outbox, prefs, targets)
@@ -27,9 +28,10 @@ class IdConverter(IntegerConverter):
 
 
 @login_manager.user_loader
-def load_user(user_id):
-    from ..services import accounts
-    return accounts.active_user(user_id)
+def load_user(cookie_id):
+    """The user of a live session named "<user id>:<session key>" (sessions.load), or None."""
+    from ..services import sessions
+    return sessions.load(cookie_id)
 
 
 def index():
@@ -45,6 +47,7 @@ def init_app(app):
         app.register_blueprint(area.bp)
     app.add_url_rule("/", "index", index)
     requests.init_app(app)  # timer and NUL check first: before the login guard
+    security.init_app(app)  # response headers (CSP, frame, cache) on every response
     app.before_request(guard_login)
     helpers.init_app(app)
     errors.init_app(app)
