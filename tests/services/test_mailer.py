@@ -29,13 +29,6 @@ def settings():
     return MailSettings.from_app(current_app)
 
 
-@pytest.fixture
-def smtp():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
 def make_row(user, week="2026-W26", scope="city", kind="bureau", body_text=None,
              body_html=None, numbers="{}", **kw):
     body = OutboxBody.store(body_text if body_text is not None else f"你好 {user.username}：正文",

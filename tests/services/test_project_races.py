@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import make_project, make_task_force, make_user
+from tests.factories import make_project, make_user
 from tests.races import run_together
 from tracker import clock
 from tracker.domain import pipeline
@@ -15,11 +15,6 @@ from tracker.models import AuditLog, Project, StageEvent
 from tracker.services import projects
 
 ROUNDS = 3
-
-
-@pytest.fixture
-def team(db):
-    return make_task_force("TF1")
 
 
 @pytest.fixture

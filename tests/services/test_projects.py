@@ -29,11 +29,6 @@ def reload(project):
 
 
 @pytest.fixture
-def team(db):
-    return make_task_force("TF1")
-
-
-@pytest.fixture
 def user(db, team):
     return make_user("alice", "member", task_forces=[team])
 

@@ -2,20 +2,14 @@
 import datetime
 import json
 
-import pytest
 
-from tests.factories import make_project, make_task_force
+from tests.factories import make_project
 from tracker.domain import pipeline
 from tracker.models import AuditLog, FundReceipt, Project, StageEvent
 from tracker.services import projects, recompute
 
 D = datetime.date
 AS_OF = D(2026, 9, 30)
-
-
-@pytest.fixture
-def team(db):
-    return make_task_force("TF1")
 
 
 def reload(project):

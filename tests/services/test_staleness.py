@@ -1,7 +1,6 @@
 """Daily staleness scan on every backend: levels, escalation, clearing, listing."""
 import datetime
 
-import pytest
 
 from tests.factories import make_project, make_task_force, make_user
 from tracker.domain import pipeline
@@ -19,11 +18,6 @@ def ago(days, as_of=AS_OF):
 
 def open_levels():
     return {f.project_id: f.level for f in StaleFlag.select().where(StaleFlag.cleared_on.is_null())}
-
-
-@pytest.fixture
-def team(db):
-    return make_task_force("TF1")
 
 
 def test_levels_at_the_boundaries(team):

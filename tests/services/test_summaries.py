@@ -26,13 +26,6 @@ def settings():
     return MailSettings.from_app(current_app)
 
 
-@pytest.fixture
-def smtp():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
 def rows_by_user():
     out = {}
     for row in OutboxMessage.select().order_by(OutboxMessage.id):
