@@ -12,12 +12,6 @@ URL = "/api/v1/progress?year=2026&as_of=2026-06-30"
 
 
 @pytest.fixture
-def built(app):
-    with app.app_context():
-        return L.build()
-
-
-@pytest.fixture
 def token(built, runner):
     result = runner.invoke(args=["api-token", "create", "boss", "--name", "test"])
     assert result.exit_code == 0, result.output

@@ -2,19 +2,12 @@
 import re
 import xml.etree.ElementTree as ET
 
-import pytest
 
 from tracker.services import targets as target_service
 
 from . import progress_ledger as L
 
 QUERY = "year=2026&as_of=2026-06-30"
-
-
-@pytest.fixture
-def built(app):
-    with app.app_context():
-        return L.build()
 
 
 def test_index_lists_growth_against_goal(client, auth, built):

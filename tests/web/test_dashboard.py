@@ -16,12 +16,6 @@ from . import progress_ledger as L
 QUERY = "year=2026&as_of=2026-06-30"
 
 
-@pytest.fixture
-def built(app):
-    with app.app_context():
-        return L.build()
-
-
 def _pct(value):
     return "—" if value is None else f"{value}%"
 
