@@ -57,6 +57,7 @@ class Defaults:
                                      # taken as crashed (far above the SMTP timeouts)
     MAIL_BATCH = 25                  # rows claimed (and recorded) per commit
     BASE_URL = "http://127.0.0.1:5000"
+    UNSUBSCRIBE_MAX_AGE_DAYS = 365   # an unsubscribe link in a mail works this long
 
 
 def setting(config, name):

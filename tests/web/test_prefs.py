@@ -137,3 +137,78 @@ def test_unsubscribe_link_of_a_removed_user_fails(sqlite_app, people):
     assert client.get(f"/unsubscribe/{token}").status_code == 400
     response = client.post(f"/unsubscribe/{token}")
     assert response.status_code == 400 and "退订链接无效" in response.get_data(as_text=True)
+
+
+def _path(url):
+    return url.replace("http://127.0.0.1:5000", "")
+
+
+def test_a_link_works_for_a_year_from_its_issue_date_then_shows_the_expired_page(
+        sqlite_app, people, monkeypatch):
+    import datetime
+
+    from tracker import clock
+    issued = datetime.date(2026, 11, 28)
+    with sqlite_app.app_context():
+        token = make_token(User.get_by_id(people["alice"]), today=issued)
+    client = sqlite_app.test_client()
+    monkeypatch.setattr(clock, "today", lambda tz=None: issued + datetime.timedelta(days=365))
+    assert client.get(f"/unsubscribe/{token}").status_code == 200          # last good day
+    monkeypatch.setattr(clock, "today", lambda tz=None: issued + datetime.timedelta(days=366))
+    for response in (client.get(f"/unsubscribe/{token}"), client.post(f"/unsubscribe/{token}")):
+        text = response.get_data(as_text=True)
+        assert response.status_code == 410
+        assert "退订链接已过期" in text and "周报设置" in text and "登录" in text
+    assert wants(sqlite_app, people["alice"]) is True                      # nothing written
+    sqlite_app.config["UNSUBSCRIBE_MAX_AGE_DAYS"] = 400
+    assert client.post(f"/unsubscribe/{token}").status_code == 200
+    assert wants(sqlite_app, people["alice"]) is False
+
+
+def test_an_undated_link_from_before_this_release_works_until_the_cut_off(
+        sqlite_app, people, monkeypatch):
+    import datetime
+
+    from itsdangerous import URLSafeSerializer
+
+    from tracker import clock
+    from tracker.services import unsubscribe
+    with sqlite_app.app_context():
+        user = User.get_by_id(people["alice"])
+        old = URLSafeSerializer("test-secret", salt=unsubscribe.LEGACY_SALT).dumps(
+            [user.id, unsubscribe._email_tag(user.email)])
+    client = sqlite_app.test_client()
+    cut_off = unsubscribe.LEGACY_ACCEPTED_UNTIL
+    monkeypatch.setattr(clock, "today", lambda tz=None: cut_off)
+    assert client.get(f"/unsubscribe/{old}").status_code == 200
+    monkeypatch.setattr(clock, "today", lambda tz=None: cut_off + datetime.timedelta(days=1))
+    response = client.post(f"/unsubscribe/{old}")
+    assert response.status_code == 410 and "已过期" in response.get_data(as_text=True)
+    assert wants(sqlite_app, people["alice"]) is True
+
+
+def test_each_built_mail_gets_a_link_issued_on_its_build_date(sqlite_app, monkeypatch):
+    import datetime
+
+    from tests.services import summary_ledger as L
+    from tracker import clock
+    from tracker.services.unsubscribe import decode_token
+    with sqlite_app.app_context():
+        L.build()
+        monkeypatch.setattr(clock, "today", lambda tz=None: datetime.date(2026, 6, 29))
+        summaries.build_week(L.WEEK, MailSettings.from_app(current_app))
+        monkeypatch.setattr(clock, "today", lambda tz=None: datetime.date(2026, 7, 6))
+        summaries.build_week("2026-W27", MailSettings.from_app(current_app))
+        links = {row.week: row.unsubscribe_url for row in OutboxMessage.select().where(
+            OutboxMessage.to_addr == "lead1@example.test")}
+        tokens = {week: url.rsplit("/", 1)[1] for week, url in links.items()}
+        assert tokens[L.WEEK] != tokens["2026-W27"]
+        assert decode_token(tokens[L.WEEK]).issued_on == datetime.date(2026, 6, 29)
+        assert decode_token(tokens["2026-W27"]).issued_on == datetime.date(2026, 7, 6)
+    assert sqlite_app.test_client().get(_path(links[L.WEEK])).status_code == 200
+
+
+def test_a_tampered_link_shows_a_page_pointing_to_the_settings(sqlite_app, people):
+    response = sqlite_app.test_client().get("/unsubscribe/garbage")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "退订链接无效" in text and "周报设置" in text

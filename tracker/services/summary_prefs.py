@@ -3,9 +3,11 @@ one-click unsubscribe link (tokens in ``tracker.services.unsubscribe``)."""
 from ..domain.errors import NotFound, ValidationError
 from ..models import User
 from . import audit, tx
-from .unsubscribe import decode_token, issued_for, user_for_token
+from .unsubscribe import decode_token, issued_for
 
 INVALID_LINK = "退订链接无效或已被篡改，请登录后在「周报设置」中修改。"
+EXPIRED = "expired"      # the ValidationError key of an expired link
+EXPIRED_LINK = "此退订链接已过期（邮件中的退订链接自发出之日起一年内有效）。请登录后在「周报设置」中关闭周报邮件。"
 MISSING_USER = "用户不存在。"
 
 
@@ -35,28 +37,37 @@ def set_wants_summary(user_id, wants, action="summary_prefs"):
         return _set(user, bool(wants), user, action)
 
 
+def _decoded(token):
+    """The Decoded token; ValidationError (INVALID_LINK, or EXPIRED_LINK under EXPIRED)."""
+    decoded = decode_token(token)
+    if decoded is None:
+        raise ValidationError(INVALID_LINK)
+    if decoded.expired:
+        raise ValidationError({EXPIRED: EXPIRED_LINK})
+    return decoded
+
+
 def token_user(token):
-    """The user an unsubscribe link was issued for; ValidationError (INVALID_LINK)
-    when it is tampered, unknown or for an address the user no longer has."""
-    user = user_for_token(token)
-    if user is None:
+    """The user an unsubscribe link was issued for; ValidationError: INVALID_LINK when it
+    is tampered, unknown or for an address the user no longer has, EXPIRED_LINK (key
+    EXPIRED) when it is too old."""
+    decoded = _decoded(token)
+    user = User.get_or_none(User.id == decoded.user_id)
+    if not issued_for(user, decoded.tag):
         raise ValidationError(INVALID_LINK)
     return user
 
 
 def unsubscribe(token):
     """The one-click unsubscribe of a signed link (no login): the user it was issued
-    for stops getting the summary. ValidationError (INVALID_LINK) when the link is not
-    valid; nothing is written then."""
-    decoded = decode_token(token)
-    if decoded is None:
-        raise ValidationError(INVALID_LINK)
-    user_id, tag = decoded
+    for stops getting the summary. ValidationError as ``token_user`` when the link is
+    not valid; nothing is written then."""
+    decoded = _decoded(token)
     with tx.write():
         try:
-            user = tx.lock_id(User, user_id)
+            user = tx.lock_id(User, decoded.user_id)
         except NotFound:
             raise ValidationError(INVALID_LINK) from None
-        if not issued_for(user, tag):
+        if not issued_for(user, decoded.tag):
             raise ValidationError(INVALID_LINK)
         return _set(user, False, user, "unsubscribe")

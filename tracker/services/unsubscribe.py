@@ -1,24 +1,48 @@
 """Signed one-click unsubscribe links for the weekly summary (itsdangerous).
 
-The token carries the user id and a digest of the address the mail went to, signed with the
-app's SECRET_KEY under its own salt; it never expires (links in old mails keep
-working, as RFC 8058 expects) and a token for an address the user no longer
-has is refused.
+The token carries the user id, a digest of the address the mail went to and the local date
+it was issued on, signed with the app's SECRET_KEY under its own salt. It works for
+UNSUBSCRIBE_MAX_AGE_DAYS (365) days after that date; each mail built gets a link issued on
+its build date. A token for an address the user no longer has is refused.
+
+Tokens issued before links carried a date (two fields, the old salt) are accepted until
+LEGACY_ACCEPTED_UNTIL, one year after the release that added the date, and are expired
+after it (README, Weekly summaries).
 """
+import datetime
 import hashlib
+from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-SALT = "tracker.summary-unsubscribe"
+from .. import clock
+from ..config import setting
+
+SALT = "tracker.summary-unsubscribe.v2"       # [user id, address digest, issued on]
+LEGACY_SALT = "tracker.summary-unsubscribe"   # [user id, address digest]: no date
+LEGACY_ACCEPTED_UNTIL = datetime.date(2027, 11, 28)
 
 
-def _serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+@dataclass(frozen=True)
+class Decoded:
+    user_id: int
+    tag: str
+    issued_on: object        # datetime.date, None for a token from before dated links
+    expired: bool
 
 
-def make_token(user):
-    return _serializer().dumps([user.id, _email_tag(user.email)])
+def _serializer(salt=SALT):
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _payload(user, today=None):
+    return [user.id, _email_tag(user.email), (today or clock.today()).isoformat()]
+
+
+def make_token(user, today=None):
+    """A fresh token for the user's current address, issued ``today`` (local date)."""
+    return _serializer().dumps(_payload(user, today))
 
 
 def _email_tag(email):
@@ -35,9 +59,10 @@ def unsubscribe_links():
     serializer = _serializer()
     base = current_app.config.get("BASE_URL", "").rstrip("/")
     adapter = current_app.url_map.bind("localhost")
+    today = clock.today()
 
     def link(user):
-        token = serializer.dumps([user.id, _email_tag(user.email)])
+        token = serializer.dumps(_payload(user, today))
         return base + adapter.build("prefs.unsubscribe", {"token": token})
     return link
 
@@ -49,28 +74,46 @@ def absolute_url(endpoint, **values):
     return base + path
 
 
-def decode_token(token):
-    """(user id, address digest) of a token signed by us, or None when it is
-    tampered or malformed."""
+def _loads(token):
+    """(payload, dated) of a token signed by us, or None."""
+    for salt, dated in ((SALT, True), (LEGACY_SALT, False)):
+        try:
+            return _serializer(salt).loads(token), dated
+        except (BadSignature, ValueError, TypeError):
+            continue
+    return None
+
+
+def _issued_on(value):
     try:
-        user_id, tag = _serializer().loads(token)
-    except (BadSignature, ValueError, TypeError):
+        return datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
         return None
-    if not isinstance(user_id, int) or not isinstance(tag, str):
+
+
+def decode_token(token, today=None):
+    """The Decoded token when it was signed by us (``expired`` when its date is more than
+    UNSUBSCRIBE_MAX_AGE_DAYS ago, or it has no date and LEGACY_ACCEPTED_UNTIL has passed),
+    or None when it is tampered or malformed."""
+    loaded = _loads(token)
+    if loaded is None or not isinstance(loaded[0], list):
         return None
-    return user_id, tag
+    payload, dated = loaded
+    if len(payload) != (3 if dated else 2):
+        return None
+    user_id, tag = payload[0], payload[1]
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not isinstance(tag, str):
+        return None
+    today = today or clock.today()
+    if not dated:
+        return Decoded(user_id, tag, None, today > LEGACY_ACCEPTED_UNTIL)
+    issued = _issued_on(payload[2])
+    if issued is None:
+        return None
+    days = int(setting(current_app.config, "UNSUBSCRIBE_MAX_AGE_DAYS"))
+    return Decoded(user_id, tag, issued, (today - issued).days > days)
 
 
 def issued_for(user, tag):
     """Whether a token with address digest ``tag`` was issued for the user's address."""
     return user is not None and _email_tag(user.email) == tag
-
-
-def user_for_token(token):
-    """The User the token was issued for, or None when it is tampered/unknown/stale."""
-    from ..models import User
-    decoded = decode_token(token)
-    if decoded is None:
-        return None
-    user = User.get_or_none(User.id == decoded[0])
-    return user if issued_for(user, decoded[1]) else None

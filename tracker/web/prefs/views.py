@@ -3,9 +3,11 @@
 /prefs/summary            logged-in user turns the weekly summary on or off
 /unsubscribe/<token>      public: GET shows a confirm page, POST unsubscribes
                           (RFC 8058 List-Unsubscribe-Post; authenticated by the
-                          signature, hence exempt from CSRF)
+                          signature, hence exempt from CSRF). A tampered or unknown
+                          link answers 400, an expired one 410, each with a page that
+                          points to 周报设置.
 """
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...domain.errors import ValidationError
@@ -29,8 +31,10 @@ def summary():
     return render_template("prefs/summary.html", form=form, user=user)
 
 
-def _invalid(exc):
-    abort(400, next(iter(exc.errors.values())))
+def _refused(exc):
+    expired = summary_prefs.EXPIRED in exc.errors
+    return render_template("prefs/unsubscribe_refused.html", expired=expired,
+                           message=next(iter(exc.errors.values()))), (410 if expired else 400)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET"])
@@ -39,7 +43,7 @@ def unsubscribe(token):
     try:
         user = summary_prefs.token_user(token)
     except ValidationError as exc:
-        _invalid(exc)
+        return _refused(exc)
     return render_template("prefs/unsubscribe.html", user=user, token=token, done=False)
 
 
@@ -50,5 +54,5 @@ def unsubscribe_post(token):
     try:
         user = summary_prefs.unsubscribe(token)
     except ValidationError as exc:
-        _invalid(exc)
+        return _refused(exc)
     return render_template("prefs/unsubscribe.html", user=user, token=token, done=True)
