@@ -322,10 +322,12 @@ def reset_password(actor, user):
     return target, password
 
 
-def change_password(user_id, current, new):
+def change_password(user_id, current, new, keep_session=None):
     """The user ``user_id`` changes their own password: ``current`` must be right, ``new``
     must pass the policy (domain.accounts.password_error) and differ from it. Clears
-    ``must_change_password``; one audit row (without either password). Returns the user."""
+    ``must_change_password`` and ends the user's other sessions (``keep_session``: the key
+    of the session making the change, left alive); one audit row (without either password).
+    Returns the user."""
     with tx.write():
         target = _lock(user_id)
         if not target.active:
@@ -341,7 +343,7 @@ def change_password(user_id, current, new):
         target.set_password(new)
         target.must_change_password = False
         target.save(only=[User.password_hash, User.must_change_password])
-        sessions.end_all(target.id, "password_changed")
+        sessions.end_all(target.id, "password_changed", keep=keep_session)
         audit.record(target, "user", target.id, "change_password",
                      {"must_change": before}, {"must_change": False})
     return target

@@ -9,13 +9,13 @@ from werkzeug.routing import IntegerConverter
 
 from ..extensions import login_manager
 from . import (
-    api, auth, counties, dashboard, errors, helpers, outbox, prefs, projects, requests,
+    accounts, api, auth, counties, dashboard, errors, helpers, outbox, prefs, projects, requests,
     targets, taskforces,
 )
 from . import security
 from .permissions import guard_login
 
-BLUEPRINTS = (auth, dashboard, counties, api, taskforces, projects, outbox, prefs, targets)
+BLUEPRINTS = (auth, dashboard, counties, api, taskforces, projects, outbox, prefs, targets, accounts)
 
 
 class IdConverter(IntegerConverter):

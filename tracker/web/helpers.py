@@ -13,6 +13,7 @@ NAV = [
     ("targets.index", "目标设置", ("admin", "bureau")),
     ("outbox.index", "周报发件箱", ("admin", "bureau")),
     ("prefs.summary", "周报设置", None),
+    ("accounts.me", "我的账号", None),
 ]
 
 
