@@ -273,3 +273,19 @@ def test_new_outbox_posts_need_csrf_token(csrf_app):
     html = client.get("/outbox/").get_data(as_text=True)
     assert re.search(r'action="/outbox/retry-now"[^>]*>\s*<input type="hidden" name="csrf_token"',
                      html)
+
+
+def test_only_the_recipient_reads_the_unsubscribe_link_of_a_message(sqlite_app, built):
+    """The one-click link works without a login: another bureau user previewing a message
+    sees neither it nor its token, in the headers or either body; the recipient does."""
+    with sqlite_app.app_context():
+        lead1 = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test")
+        city = OutboxMessage.get(OutboxMessage.to_addr == "boss@example.test")
+        link, own_link = lead1.unsubscribe_url, city.unsubscribe_url
+    token = link.rsplit("/", 1)[1]
+    html = login(sqlite_app, "boss").get(f"/outbox/{lead1.id}").get_data(as_text=True)
+    assert token not in html and "/unsubscribe/" not in html
+    assert "List-Unsubscribe" in html and "退订链接仅收件人本人可见" in html
+    assert "退订周报" in html and "李组长" in html           # the rest of the mail is shown
+    own = login(sqlite_app, "boss").get(f"/outbox/{city.id}").get_data(as_text=True)
+    assert own_link.rsplit("/", 1)[1] in own and "退订链接仅收件人本人可见" not in own

@@ -3,12 +3,14 @@ resend, confirmed delivered, retry now, "send a test to me"."""
 import secrets
 from dataclasses import dataclass
 
+from markupsafe import escape
 from peewee import fn
 
 from .. import clock
 from ..domain.errors import NotFound, ValidationError
 from ..domain.weeks import last_week
 from ..models import OutboxMessage, User, utcnow
+from ..models.mail import personalise
 from . import audit, outbox, outbox_actions, tx
 from .mail_mime import message_headers, new_message_id
 from .outbox_numbers import number_tables
@@ -25,6 +27,9 @@ UNKNOWN_LABEL = OutboxMessage.QUALIFIED[("failed", OutboxMessage.UNKNOWN)]
 FILTERS = {**STATUSES, "unknown": UNKNOWN_LABEL}
 NO_EMAIL = "您的账号没有设置邮箱，无法发送测试邮件。"
 NOTHING_TO_SEND = "没有可发送的周报内容。"
+# What staff other than the recipient see where a message holds its one-click unsubscribe
+# link: the link works without a login, so only its recipient may read it.
+REDACTED_LINK = "（退订链接仅收件人本人可见）"
 
 LIST_COLUMNS = (
     OutboxMessage.id, OutboxMessage.week, OutboxMessage.kind, OutboxMessage.to_addr,
@@ -102,6 +107,18 @@ class Detail:
     status_word: str
     in_doubt: bool       # the server may or may not have taken it: confirm or resend
     can_resend: bool
+
+    def shown_to(self, viewer_id):
+        """(headers, body_text, body_html) as ``viewer_id`` may see them: the unsubscribe
+        link, in the List-Unsubscribe header and in the bodies, only for the recipient."""
+        row = self.row
+        if not row.unsubscribe_url or (row.user_id is not None and row.user_id == viewer_id):
+            return self.headers, row.body_text, row.body_html
+        headers = [(name, REDACTED_LINK if name.lower() == "list-unsubscribe"
+                    else value.replace(row.unsubscribe_url, REDACTED_LINK))
+                   for name, value in self.headers]
+        return (headers, personalise(row.body.body_text, row.to_name, REDACTED_LINK),
+                personalise(row.body.body_html, str(escape(row.to_name)), "#"))
 
 
 def detail(message_id, settings):
