@@ -1,7 +1,6 @@
 """Read side of the project ledger: filtered/sorted listing, a project's merged
-timeline and money totals, and the .xlsx export of a filtered ledger."""
+timeline and money totals (the .xlsx export is services.ledger_export)."""
 import datetime
-import io
 
 from peewee import JOIN, Case, fn
 
@@ -202,57 +201,3 @@ def capital_increases(project):
                 .order_by(CapitalIncrease.occurred_on.desc(), CapitalIncrease.id.desc()))
     return rows, sum((r.amount for r in rows if not r.voided), money.to_decimal(0))
 
-
-EXPORT_COLUMNS = (
-    ("项目名称", lambda p: p.name),
-    ("所属专班", lambda p: p.task_force.name),
-    ("区县/开发区", lambda p: p.county.name if p.county_id else ""),
-    ("投资方", lambda p: p.investor),
-    ("投资方来源地", lambda p: p.investor_region),
-    ("内外资", lambda p: Project.CAPITAL_TYPES.get(p.capital_type, p.capital_type)),
-    ("产业", lambda p: p.industry),
-    ("企业标签", lambda p: "、".join(p.tag_list)),
-    ("计划投资额（万元）", lambda p: float(p.planned_investment or 0)),
-    ("签约额（万元）", lambda p: float(p.contract_value) if p.contract_value is not None else None),
-    ("签约等级", lambda p: pipeline.SIGNING_GRADES.get(p.signing_grade or "", "")),
-    ("当前阶段", lambda p: pipeline.label(p.stage)),
-    ("策划包装日期", lambda p: p.packaged_on),
-    ("洽谈日期", lambda p: p.negotiating_on),
-    ("签约日期", lambda p: p.signed_on),
-    ("开工日期", lambda p: p.started_on),
-    ("投产日期", lambda p: p.producing_on),
-    ("达产日期", lambda p: p.at_capacity_on),
-    ("最近进展日期", lambda p: p.last_progress_on),
-    ("退库原因", lambda p: p.drop_reason),
-    ("联系人", lambda p: p.contact),
-    ("下一步工作", lambda p: p.next_step),
-    ("存在问题", lambda p: p.problems),
-)
-
-
-def export_xlsx(query):
-    """The projects of ``query`` as an .xlsx workbook (bytes)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "项目台账"
-    sheet.append([title for title, _ in EXPORT_COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for project in query:
-        sheet.append([get(project) for _, get in EXPORT_COLUMNS])
-    for index, (title, _) in enumerate(EXPORT_COLUMNS, start=1):
-        column = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[column].width = max(12, len(title) * 2 + 2)
-        if "万元" in title:
-            for cell in sheet[column][1:]:
-                cell.number_format = "#,##0.00"
-        elif "日期" in title:
-            for cell in sheet[column][1:]:
-                cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "B2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

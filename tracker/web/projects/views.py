@@ -10,6 +10,7 @@ from ...domain import pipeline
 from ...domain.errors import ValidationError
 from ...services import corrections
 from ...services import ledger as ledger_service
+from ...services import ledger_export
 from ...services import project_history
 from ...services import projects as service
 from ...services.pagination import page_number
@@ -49,7 +50,7 @@ def ledger():
 @bp.route("/export.xlsx")
 def export():
     _, values, _ = _ledger_filters()
-    data = ledger_service.export_xlsx(ledger_service.filtered(values))
+    data = ledger_export.export_xlsx(ledger_service.filtered(values))
     filename = f"project-ledger-{clock.today().isoformat()}.xlsx"
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument."
                     "spreadsheetml.sheet",
