@@ -117,6 +117,7 @@ def _arg_values(ledger):
         "year": [ledger["year"], 1800, HUGE_ID],
         "token": [ledger["unsub"], "garbage.token"],
         "filename": ["style.css", "nope.css"],
+        "session_id": [1, UNKNOWN_ID, HUGE_ID],
     }
 
 
