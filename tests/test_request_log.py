@@ -1,5 +1,6 @@
-"""Request log: one line per request (method, path, status, ms, user id) on stdout; off with
-REQUEST_LOG = False; under TESTING the records go to pytest's log capture, not stdout."""
+"""Request log: one line per request (method, path, status, ms, user id, request id) on stdout;
+off with REQUEST_LOG = False; under TESTING the records go to pytest's log capture, not stdout.
+The request id comes from a safe X-Request-ID or is new, and is echoed in the response."""
 import logging
 import re
 
@@ -9,7 +10,7 @@ from tests.conftest import make_app
 from tests.factories import make_user
 from tracker.web import requests as web_requests
 
-LINE = re.compile(r"^(GET|POST) (\S+) (\d{3}) (\d+\.\d)ms user=(\S+)$")
+LINE = re.compile(r"^(GET|POST) (\S+) (\d{3}) (\d+\.\d)ms user=(\S+) req=([0-9A-Za-z._:-]+)$")
 
 
 def _lines(caplog):
@@ -74,12 +75,40 @@ def test_outside_tests_one_line_goes_to_stdout(sqlite_url, tmp_path, capsys,
     capsys.readouterr()
     app.test_client().get("/login")
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1 and re.search(r" GET /login 200 \d+\.\dms user=-$", out[0])
+    assert len(out) == 1 and re.search(r" GET /login 200 \d+\.\dms user=- req=[0-9a-f]{32}$", out[0])
 
 
 def test_testing_apps_print_nothing(sqlite_app, capsys):
     sqlite_app.test_client().get("/login")
     assert capsys.readouterr().out == ""
+
+
+def test_request_id_is_taken_when_safe_and_echoed(sqlite_app, caplog):
+    client = sqlite_app.test_client()
+    with caplog.at_level(logging.INFO, logger="tracker.requests"):
+        given = client.get("/login", headers={"X-Request-ID": "abc-123_x.y:z"})
+        fresh = [client.get("/login", headers={"X-Request-ID": bad})
+                 for bad in ("", "a" * 65, "a b", "x\u00e9", "<script>", "a;b")]
+        none = client.get("/login")
+    assert given.headers["X-Request-ID"] == "abc-123_x.y:z"
+    generated = [r.headers["X-Request-ID"] for r in fresh + [none]]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", rid) for rid in generated)
+    assert len(set(generated)) == len(generated)
+    assert [m.group(6) for m in _lines(caplog)] == ["abc-123_x.y:z"] + generated
+
+
+def test_a_traceback_names_the_request_id(sqlite_app, caplog):
+    def broken():
+        raise RuntimeError("boom")
+    broken.public = True
+    sqlite_app.add_url_rule("/test-broken", "test_broken", broken)
+    sqlite_app.config["PROPAGATE_EXCEPTIONS"] = False
+    with caplog.at_level(logging.INFO):
+        response = sqlite_app.test_client().get("/test-broken", headers={"X-Request-ID": "r-500"})
+    assert response.status_code == 500 and response.headers["X-Request-ID"] == "r-500"
+    errors = [r for r in caplog.records if r.name == "tracker" and r.exc_info]
+    assert len(errors) == 1 and errors[0].getMessage().endswith("request_id=r-500")
+    assert [m.group(3, 6) for m in _lines(caplog)] == [("500", "r-500")]
 
 
 def test_audit_rows_of_a_request_come_from_the_client_address(sqlite_app):

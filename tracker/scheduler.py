@@ -42,6 +42,7 @@ import datetime
 import logging
 import signal
 import threading
+import time
 import traceback
 from zoneinfo import ZoneInfo
 
@@ -138,34 +139,48 @@ def _detail(note, text):
     return "\n".join(part for part in (note, text) if part)
 
 
+def _log_run(spec, key, outcome, started, detail=""):
+    """The one line of a job run: job, period, outcome, ms (and the first line of its
+    detail); a failure's traceback is logged before it (log.exception, stderr)."""
+    ms = (time.perf_counter() - started) * 1000
+    first = (detail or "").strip().splitlines()
+    log.log(logging.ERROR if outcome == jobruns.FAILED else logging.INFO,
+            "job=%s period=%s outcome=%s ms=%.1f%s", spec.name, key, outcome, ms,
+            f" detail={first[0][:200]}" if first else "")
+
+
 def run_once(app, spec, as_of, now=None, manual=False, take_over=False, origin="scheduler"):
     """Run ``spec`` for the period of ``as_of`` unless it already ran (or is
     running) elsewhere. Returns the finished JobRun, or None when skipped.
     A failing job is recorded as failed (with the traceback), not raised.
     ``manual``, ``take_over``: see claim(); ``origin``: audit origin of a take-over.
-    While the job runs, its row's heartbeat is refreshed (tracker/job_owner.py)."""
+    While the job runs, its row's heartbeat is refreshed (tracker/job_owner.py).
+    Each call logs one line (:func:`_log_run`), outcome ok, failed or skipped."""
     if isinstance(spec, str):
         spec = get_spec(spec)
     key = spec.period_key(as_of)
+    started = time.perf_counter()
     with app.app_context(), audit.origin(origin):
         run = claim(spec, key, now=now, manual=manual, take_over=take_over,
                     rerun=lambda: spec.needs_rerun(as_of))
     if run is None:
-        log.info("%s %s: already claimed, skipped", spec.name, key)
+        _log_run(spec, key, "skipped", started, "already claimed")
         return None
-    log.info("%s %s: started (attempt %s)", spec.name, key, run.attempts)
+    log.debug("%s %s: started (attempt %s)", spec.name, key, run.attempts)
     note = run.detail
     try:
         with job_owner.Heartbeat(app, run, jobruns.heartbeat), audit.origin("scheduler"):
             detail = spec.resolve()(app, as_of)
     except Exception as exc:  # noqa: BLE001 - recorded, retried by catch-up
-        log.exception("%s %s failed", spec.name, key)
+        log.exception("%s %s failed (attempt %s)", spec.name, key, run.attempts)
         text = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         with app.app_context():
-            return _finish(run, "failed", _detail(note, text))
+            done = _finish(run, "failed", _detail(note, text))
+        _log_run(spec, key, jobruns.FAILED, started, f"{type(exc).__name__}: {exc}")
+        return done
     with app.app_context():
         done = _finish(run, "ok", _detail(note, str(detail) if detail is not None else ""))
-    log.info("%s %s: ok — %s", spec.name, key, done.detail)
+    _log_run(spec, key, jobruns.OK, started, str(detail) if detail is not None else "")
     return done
 
 

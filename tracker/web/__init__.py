@@ -12,10 +12,11 @@ from . import (
     accounts, api, auth, counties, dashboard, errors, helpers, outbox, prefs, projects, requests,
     targets, taskforces,
 )
-from . import security
+from . import health, security, static_files
 from .permissions import guard_login
 
-BLUEPRINTS = (auth, dashboard, counties, api, taskforces, projects, outbox, prefs, targets, accounts)
+BLUEPRINTS = (auth, dashboard, counties, api, taskforces, projects, outbox, prefs, targets, accounts,
+              health)
 
 
 class IdConverter(IntegerConverter):
@@ -48,6 +49,7 @@ def init_app(app):
     app.add_url_rule("/", "index", index)
     requests.init_app(app)  # timer and NUL check first: before the login guard
     security.init_app(app)  # response headers (CSP, frame, cache) on every response
+    static_files.init_app(app)  # ?v=<content hash> on static URLs, a year of cache for them
     app.before_request(guard_login)
     helpers.init_app(app)
     errors.init_app(app)
