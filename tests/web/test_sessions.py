@@ -149,9 +149,9 @@ def test_end_one_session_from_the_list(app):
     _login(bobs, "bob")
     with app.app_context():
         alice_other, bob_row = _session_rows()[1:]
-    assert mine.post(f"/account/sessions/{bob_row.id}/end").status_code == 302
+    assert mine.post("/account/sessions/end", data={"session_id": bob_row.id}).status_code == 302
     assert _logged_in(bobs)  # not hers: nothing ended
-    mine.post(f"/account/sessions/{alice_other.id}/end")
+    mine.post("/account/sessions/end", data={"session_id": alice_other.id})
     assert not _logged_in(other) and _logged_in(mine)
 
 

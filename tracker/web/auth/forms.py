@@ -1,7 +1,7 @@
-"""The login form."""
+"""The login form, and the choice of a session to end."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField, ValidationError
-from wtforms.validators import DataRequired
+from wtforms import BooleanField, IntegerField, PasswordField, StringField, ValidationError
+from wtforms.validators import DataRequired, NumberRange
 
 from ...domain import accounts as rules
 
@@ -18,3 +18,8 @@ class LoginForm(FlaskForm):
         if error:
             raise ValidationError(error)
         field.data = name
+
+
+class EndSessionForm(FlaskForm):
+    """One of the user's sessions (an id of the sessions page; bounded to the column)."""
+    session_id = IntegerField(validators=[DataRequired(), NumberRange(1, 2**31 - 1)])

@@ -12,7 +12,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ...services import sessions, throttle
-from .forms import LoginForm
+from .forms import EndSessionForm, LoginForm
 
 bp = Blueprint("auth", __name__)
 
@@ -68,10 +68,12 @@ def my_sessions():
     return render_template("auth/sessions.html", rows=rows)
 
 
-@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@bp.route("/account/sessions/end", methods=["POST"])
 @login_required
-def end_session(session_id):
-    if sessions.end_one(current_user.id, session_id, "ended_by_user"):
+def end_session():
+    form = EndSessionForm()
+    if form.validate_on_submit() and sessions.end_one(current_user.id, form.session_id.data,
+                                                      "ended_by_user"):
         flash("已结束该登录会话。", "success")
     else:
         flash("该会话不存在或已结束。", "warning")
