@@ -1,7 +1,8 @@
 """Every ``flask --app tracker`` command, one module per group, all calling services."""
-from . import backup, db, dev, outbox, scheduler, summaries, targets, tokens, users
+from . import backup, db, dev, figures, outbox, scheduler, summaries, targets, tokens, users
 
 
 def init_app(app):
-    for module in (db, users, dev, scheduler, summaries, outbox, targets, tokens, backup):
+    for module in (db, users, dev, scheduler, summaries, outbox, targets, tokens, backup,
+                   figures):
         module.init_app(app)

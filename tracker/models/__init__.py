@@ -9,6 +9,7 @@ from .mail import OutboxBody, OutboxMessage  # noqa: F401
 from .targets import CheckpointShare, CountyTarget, TaskForceTarget  # noqa: F401
 from .scheduling import JobRun, QuarterSnapshot, StaleFlag  # noqa: F401
 from .security import LoginAttempt, UserSession  # noqa: F401
+from .figures import MonthlyFigure  # noqa: F401
 
 
 def all_models():

@@ -16,7 +16,7 @@ from .. import clock
 from ..domain import periods, pipeline, text
 from ..domain.errors import ValidationError
 from ..models import CapitalIncrease, FundReceipt, StageEvent, utcnow
-from . import audit, project_stale, recompute, tx
+from . import audit, figures, project_stale, recompute, tx
 from .projects import _lock, _save, _user
 
 REASON_MAX = 500
@@ -82,11 +82,13 @@ def void(user, project, kind, item_id, reason):
                        missing=MISSING_ITEM)
         _check_item(user, row, item, kind, getattr(item, date_name))
         before = audit.snapshot(row)
+        counted = figures.contribution_of(row)
         columns = _restore_stage(row, item) if kind == "stage" else []
         item.voided_at, item.voided_by, item.void_reason = utcnow(), _user(user), reason
         item.save(only=[model.voided_at, model.voided_by, model.void_reason])
         columns += _rebuild(row, kind == "stage")
         _save(row, columns)
+        figures.settle(row, counted)
         project_stale.refresh(row, clock.today())
         old, new = audit.changed(before, audit.snapshot(row))
         old.update(voided=None)

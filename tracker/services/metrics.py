@@ -1,8 +1,5 @@
-"""Actuals per task force / county, per metric, per month, from SQL aggregates.
-
-Counting rules (DESIGN.md): a project counts for a metric on the date it FIRST
-reached the stage (the denormalised ``*_on`` columns, never cleared), so undo
-and redo never count it again and 退库 projects keep what they earned.
+"""Actuals per task force / county, per metric, per month (docs/design.md, Metrics and
+counting rules).
 
 - packaged_value: SUM(planned_investment) of projects with packaged_on in the period.
 - negotiations: COUNT of projects with negotiating_on in the period.
@@ -11,100 +8,81 @@ and redo never count it again and 退库 projects keep what they earned.
 - funds_received: SUM(amount) of fund receipts with received_on in the period
   (per task force through the project; per county by Project.county).
 
-作废 (voided) receipts and increases never count (``counted()``), and the amount
-summed for 策划包装/签约 is the one in force on ``as_of`` (a 变更 dated later does not
-reach back; a 更正 does: tracker/services/project_amounts.py).
+作废 (voided) receipts and increases never count, and the amount summed for 策划包装/签约
+is the one in force on ``as_of`` (a 变更 dated later does not reach back; a 更正 does).
 
-Every query is one aggregate with one ``SUM(CASE ...)`` column per month,
-grouped by task force (or county): nothing loads projects into Python.
-Results are 12-tuples of Decimals (months not started at ``as_of`` are 0;
-the current month counts up to ``as_of`` inclusive).
+Where the numbers come from (docs/design.md, Maintained figures): the whole months
+before the as-of date are read from the maintained ``monthly_figure`` rows
+(tracker/services/figures.py, a few thousand rows); the days of the as-of month up to
+``as_of`` (when as_of is not a month's last day) are one exact aggregate over that month's
+events only (tracker/services/metrics_ledger.py, indexed by date); and for a past as-of
+date before a 变更 took effect, the difference between the amount in force then and now is
+added for the projects with such a 变更. The result is what the whole-ledger aggregate
+(``metrics_ledger.monthly_actuals``) gives, at a fraction of its cost.
+
+Results are 12-tuples of Decimals (months not started at ``as_of`` are 0; the current
+month counts up to ``as_of`` inclusive).
 """
 import datetime
 from decimal import Decimal
 
 from peewee import Case, fn
 
+from ..domain import figures as FG
 from ..domain import money, periods
 from ..domain import metrics as M
 from ..domain.forecast import OPEN_STAGES
-from ..models import CapitalIncrease, FundReceipt, Project
-from .project_amounts import value_in_force
+from ..models import Project
+from . import figures
+from . import metrics_ledger as L
 
-ZERO12 = (Decimal("0.00"),) * 12
+ZERO12 = L.ZERO12
 DEFAULT_CONTRACT_SHARE = Decimal("0.2")
 
 
-def _monthly_columns(date_field, value, year, as_of):
-    cols = []
-    for month, start, end in periods.month_bounds(year, as_of):
-        cols.append(fn.SUM(Case(None, ((date_field.between(start, end), value),), 0))
-                    .alias(f"m{month}"))
-    return cols
+def _split(year, last):
+    """(last whole month read from the figures (0 = none), first day of the tail read
+    from the ledger or None)."""
+    if last == periods.month_end(year, last.month):
+        return last.month, None
+    return last.month - 1, datetime.date(year, last.month, 1)
 
 
-def _rows(query, key_field, date_field, value, year, as_of, where=None):
-    """{group id: 12-tuple} for one aggregate query."""
-    last = periods.clamp(as_of, year)
-    if last is None:
-        return {}
-    cols = _monthly_columns(date_field, value, year, as_of)
-    q = query.select(key_field.alias("gid"), *cols).where(
-        date_field.between(periods.year_start(year), last))
-    if where is not None:
-        q = q.where(where)
+def _from_figures(scope, years, upto, owner_ids=None):
+    """{(owner, metric, year): 12-tuple of Decimals}, months after ``upto[year]`` zero;
+    entries without any value in the months kept are left out."""
     out = {}
-    for row in q.group_by(key_field).dicts():
-        if row["gid"] is None:
-            continue
-        values = [money.to_decimal(row.get(f"m{m}")) for m in range(1, 13)]
-        out[row["gid"]] = tuple(values)
+    for (owner, metric, year), cents in figures.months(scope, years, owner_ids).items():
+        kept = cents[:upto.get(year, 0)]
+        if any(kept):   # like the ledger aggregate: no counted value, no entry
+            out[(owner, metric, year)] = tuple(FG.from_cents(c) for c in kept) \
+                + ZERO12[len(kept):]
     return out
 
 
-def _add(a, b):
-    return tuple(money.to_decimal(x + y) for x, y in zip(a, b))
-
-
-def _in(field, ids):
-    return None if ids is None else field.in_(list(ids))
-
-
-def _counted(model, where):
-    """``where`` limited to the rows of ``model`` that are not voided."""
-    return model.counted() if where is None else (where & model.counted())
+def _merge(into, extra):
+    for gid, per in extra.items():
+        mine = into.setdefault(gid, {k: ZERO12 for k in M.KEYS})
+        for key, values in per.items():
+            mine[key] = L.add(mine[key], values)
 
 
 def monthly_actuals(year, as_of, task_force_ids=None):
     """{task_force_id: {metric key: 12-tuple of monthly actuals}} for ``year``
     counted up to ``as_of``. Task forces without any activity are absent."""
-    if task_force_ids is not None and not task_force_ids:
+    last = periods.clamp(as_of, year)
+    if last is None or (task_force_ids is not None and not task_force_ids):
         return {}
-    team = Project.task_force
-    per_metric = {
-        M.PACKAGED_VALUE: _rows(Project.select(), team, Project.packaged_on,
-                                value_in_force("planned_investment", as_of), year, as_of,
-                                _in(team, task_force_ids)),
-        M.NEGOTIATIONS: _rows(Project.select(), team, Project.negotiating_on, 1, year, as_of,
-                              _in(team, task_force_ids)),
-    }
-    signed = _rows(Project.select(), team, Project.signed_on,
-                   fn.COALESCE(value_in_force("contract_value", as_of), 0), year, as_of,
-                   _in(team, task_force_ids))
-    increases = _rows(CapitalIncrease.select().join(Project), team,
-                      CapitalIncrease.occurred_on, CapitalIncrease.amount, year, as_of,
-                      _counted(CapitalIncrease, _in(team, task_force_ids)))
-    for gid, values in increases.items():
-        signed[gid] = _add(signed.get(gid, ZERO12), values)
-    per_metric[M.SIGNED_VALUE] = signed
-    per_metric[M.FUNDS_RECEIVED] = _rows(
-        FundReceipt.select().join(Project), team, FundReceipt.received_on, FundReceipt.amount,
-        year, as_of, _counted(FundReceipt, _in(team, task_force_ids)))
-
+    whole, tail = _split(year, last)
     out = {}
-    for key, groups in per_metric.items():
-        for gid, values in groups.items():
-            out.setdefault(gid, {k: ZERO12 for k in M.KEYS})[key] = values
+    if whole:
+        for (owner, metric, _y), values in _from_figures(
+                FG.TASK_FORCE, [year], {year: whole}, task_force_ids).items():
+            out.setdefault(owner, {k: ZERO12 for k in M.KEYS})[metric] = values
+        _merge(out, L.amount_corrections(year, as_of, periods.month_end(year, whole),
+                                         task_force_ids))
+    if tail is not None:
+        _merge(out, L.monthly_actuals(year, as_of, task_force_ids, first=tail))
     return out
 
 
@@ -115,11 +93,16 @@ def team_monthly(actuals, task_force_id):
 
 def county_monthly_funds(year, as_of, county_ids=None):
     """{county_id: 12-tuple of 到位资金} for ``year`` up to ``as_of`` (by Project.county)."""
-    if county_ids is not None and not county_ids:
+    last = periods.clamp(as_of, year)
+    if last is None or (county_ids is not None and not county_ids):
         return {}
-    return _rows(FundReceipt.select().join(Project), Project.county, FundReceipt.received_on,
-                 FundReceipt.amount, year, as_of,
-                 _counted(FundReceipt, _in(Project.county, county_ids)))
+    whole, tail = _split(year, last)
+    out = {owner: values for (owner, _m, _y), values in _from_figures(
+        FG.COUNTY, [year], {year: whole}, county_ids).items()} if whole else {}
+    if tail is not None:
+        for gid, values in L.county_monthly_funds(year, as_of, county_ids, tail).items():
+            out[gid] = L.add(out.get(gid, ZERO12), values)
+    return out
 
 
 def same_day_last_year(day):
@@ -132,42 +115,49 @@ def same_day_last_year(day):
 
 def county_funds_between(start, end, county_ids=None):
     """{county_id: total 到位资金 received in start..end inclusive}."""
-    q = (FundReceipt.select(Project.county.alias("gid"), fn.SUM(FundReceipt.amount).alias("s"))
-         .join(Project).where(FundReceipt.received_on.between(start, end)
-                              & FundReceipt.counted())
-         .group_by(Project.county))
-    if county_ids is not None:
-        q = q.where(Project.county.in_(list(county_ids)))
-    return {row["gid"]: money.to_decimal(row["s"]) for row in q.dicts() if row["gid"]}
+    return county_funds_windows({"w": (start, end)}, county_ids)["w"]
+
+
+def _whole_months(start, end):
+    """(whole months [(year, month)] from ``start`` (a 1st of a month), tail window or
+    None); None when ``start`` is not the 1st of a month (the ledger is read instead)."""
+    if start.day != 1 or end < start:
+        return None
+    whole, day = [], start
+    while periods.month_end(day.year, day.month) <= end:
+        whole.append((day.year, day.month))
+        day = periods.month_end(day.year, day.month) + datetime.timedelta(days=1)
+    return whole, ((day, end) if day <= end else None)
 
 
 def county_funds_windows(windows, county_ids=None):
-    """{name: {county_id: total 到位资金 in that window}} for several date
-    windows at once: one aggregate with one ``SUM(CASE ...)`` column per window
-    over the receipts in their overall span. ``windows`` maps a name to
-    (start, end) inclusive, or to None for an empty window ({})."""
-    live = {name: span for name, span in windows.items() if span is not None}
+    """{name: {county_id: total 到位资金 in that window}} for several date windows at
+    once. ``windows`` maps a name to (start, end) inclusive, or to None for an empty
+    window ({}). Whole months come from the figures (one read), the rest (a window's
+    last, partial month, or a window not starting on a 1st) from one ledger aggregate.
+    Only counties with funds in a window are listed in it."""
     out = {name: {} for name in windows}
-    if not live:
-        return out
-    names = list(live)
-    columns = [fn.SUM(Case(None, [(FundReceipt.received_on.between(*live[name]),
-                                   FundReceipt.amount)], 0)).alias(f"s{i}")
-               for i, name in enumerate(names)]
-    q = (FundReceipt.select(Project.county.alias("gid"), *columns).join(Project)
-         .where(FundReceipt.received_on.between(min(s for s, _e in live.values()),
-                                                max(e for _s, e in live.values()))
-                & FundReceipt.counted())
-         .group_by(Project.county))
-    if county_ids is not None:
-        q = q.where(Project.county.in_(list(county_ids)))
-    for row in q.dicts():
-        if not row["gid"]:
-            continue
-        for i, name in enumerate(names):
-            amount = money.to_decimal(row[f"s{i}"])
-            if amount:   # like county_funds_between: only counties with funds in it
-                out[name][row["gid"]] = amount
+    parts, ledger = {}, {}
+    for name, span in windows.items():
+        split = None if span is None else _whole_months(*span)
+        if span is not None and split is None:
+            ledger[name] = span
+        elif split is not None:
+            parts[name] = split[0]
+            if split[1] is not None:
+                ledger[name] = split[1]
+    years = sorted({y for months in parts.values() for y, _m in months})
+    stored = figures.months(FG.COUNTY, years, county_ids, [M.FUNDS_RECEIVED]) if years else {}
+    for name, months in parts.items():
+        for (owner, _metric, year), cents in stored.items():
+            total = sum(cents[m - 1] for y, m in months if y == year)
+            if total:
+                out[name][owner] = out[name].get(owner, Decimal(0)) + FG.from_cents(total)
+    for name, found in L.county_funds_windows(ledger, county_ids).items():
+        for owner, amount in found.items():
+            out[name][owner] = money.to_decimal(out[name].get(owner, Decimal(0)) + amount)
+    for name in out:
+        out[name] = {k: money.to_decimal(v) for k, v in out[name].items() if v}
     return out
 
 
@@ -198,18 +188,21 @@ def pipeline_amounts(year, task_force_ids=None, *, as_of=None,
         M.SIGNED_VALUE: (Project.signed_on,
                          fn.COALESCE(Project.contract_value, Project.planned_investment * share)),
     }
+    columns = [fn.SUM(Case(None, ((Project.stage.in_(OPEN_STAGES[key]) & reached.is_null(),
+                                   value),), None)).alias(key)
+               for key, (reached, value) in specs.items()]
+    stages = sorted({s for key in specs for s in OPEN_STAGES[key]})
+    q = (Project.select(Project.task_force.alias("gid"), Project.stage.alias("stage"), *columns)
+         .where(Project.stage.in_(stages) & Project.expected_sign_date.between(start, end))
+         .group_by(Project.task_force, Project.stage))
+    if task_force_ids is not None:
+        q = q.where(Project.task_force.in_(list(task_force_ids)))
     out = {}
-    for key, (reached, value) in specs.items():
-        q = (Project.select(Project.task_force.alias("gid"), Project.stage.alias("stage"),
-                            fn.SUM(value).alias("s"))
-             .where(Project.stage.in_(OPEN_STAGES[key]) & reached.is_null()
-                    & Project.expected_sign_date.between(start, end))
-             .group_by(Project.task_force, Project.stage))
-        if task_force_ids is not None:
-            q = q.where(Project.task_force.in_(list(task_force_ids)))
-        for row in q.dicts():
-            out.setdefault(row["gid"], {}).setdefault(key, {})[row["stage"]] = \
-                money.to_decimal(row["s"])
+    for row in q.dicts():   # one scan; a NULL sum: no open project of that metric
+        for key in specs:
+            if row[key] is not None:
+                out.setdefault(row["gid"], {}).setdefault(key, {})[row["stage"]] = \
+                    money.to_decimal(row[key])
     return out
 
 

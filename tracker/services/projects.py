@@ -16,7 +16,7 @@ from ..domain.errors import STALE_VERSION, NotFound, ValidationError
 from ..models import (
     CapitalIncrease, FundReceipt, Project, StageEvent, StaleFlag, TaskForce, utcnow,
 )
-from . import audit, tx
+from . import audit, figures, tx
 from . import project_amounts as amounts
 from . import project_input as clean
 from .project_input import CURRENCIES, EDITABLE_FIELDS, LABELS, date_range  # noqa: F401
@@ -131,6 +131,7 @@ def _insert_project(user, fields, stage, day, note):
         project.save()
         StageEvent.create(project=project, from_stage=None, stage=stage, occurred_on=day,
                           user=_user(user), note=note or "新建项目")
+        figures.settle(project, {})
         audit.record(user, "project", project.id, "create", None, audit.snapshot(project))
     return project
 
@@ -166,6 +167,7 @@ def _update(user, project_id, version, cleaned, change=None):
             raise ValidationError(errors)
         changed_amounts = amounts.changed_amounts(row, cleaned)
         amounts.check(row, changed_amounts, change or {"kind": None, "reason": ""})
+        counted = figures.contribution_of(row)
         before = audit.snapshot(row, list(cleaned))
         for key, value in cleaned.items():
             setattr(row, key, value)
@@ -177,6 +179,7 @@ def _update(user, project_id, version, cleaned, change=None):
             row.dedupe_key = text.duplicate_key(row.name, row.investor)
             columns.append("dedupe_key")
         _save(row, columns)
+        figures.settle(row, counted)
         new.update(amounts.record(user, row, changed_amounts, change))
         audit.record(user, "project", row.id, "update", old, new)
     return row
@@ -232,6 +235,7 @@ def _check_stage(row, stage, expected_stage, note, reason, value):
 
 def _move(user, row, stage, day, note, reason, value, signing_grade):
     before = audit.snapshot(row)
+    counted = figures.contribution_of(row)
     from_stage = row.stage
     row.stage = stage
     columns = ["stage"]
@@ -254,6 +258,7 @@ def _move(user, row, stage, day, note, reason, value, signing_grade):
     _save(row, columns)
     event = StageEvent.create(project=row, from_stage=from_stage, stage=stage, occurred_on=day,
                               user=_user(user), note=event_note)
+    figures.settle(row, counted)
     old, new = audit.changed(before, audit.snapshot(row))
     audit.record(user, "project", row.id, "stage", old, new)
     return event
@@ -298,11 +303,13 @@ def record_funds(user, project, *, received_on, amount=None, currency="CNY", ori
         raise ValidationError(errors)
     with tx.write():
         row = _lock(project)
+        counted = figures.contribution_of(row)
         receipt = FundReceipt.create(
             project=row, received_on=day, amount=amount, currency=currency,
             original_amount=original, exchange_rate=rate, source_layer=source_layer,
             evidence=evidence, user=_user(user))
         _save(row, _progress(row, day))
+        figures.settle(row, counted)
         audit.record(user, "fund_receipt", receipt.id, "create", None, audit.snapshot(receipt))
     return receipt
 
@@ -319,9 +326,11 @@ def add_capital_increase(user, project, *, on, amount, note=""):
     with tx.write():
         row = _lock(project)
         _check_increase(row, day)
+        counted = figures.contribution_of(row)
         increase = CapitalIncrease.create(project=row, occurred_on=day, amount=amount,
                                           note=note, user=_user(user))
         _save(row, _progress(row, day))
+        figures.settle(row, counted)
         audit.record(user, "capital_increase", increase.id, "create", None,
                      audit.snapshot(increase))
     return increase

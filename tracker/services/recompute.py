@@ -13,11 +13,17 @@ direction:
 Only history dated on or before ``as_of`` is considered, and voided (作废) rows
 never count. Every repaired project gets an audit row (user: none, action "repair").
 
+Then the maintained monthly figures (tracker/services/figures.py) are rebuilt from the
+ledger: every row that drifted from the full aggregate is listed in the result (key,
+stored and expected value) and repaired. The task force and county rows are locked
+first, before any read, so no ledger write interleaves with the rebuild.
+
 A void rebuilds one project's columns at once, in both directions
 (``first_reached_of`` and ``last_activity_of``, tracker/services/corrections.py):
 taking back a wrong event is the one case where a date moves later or is cleared.
 """
 import datetime
+import logging
 from dataclasses import dataclass, field
 
 from peewee import fn
@@ -26,6 +32,9 @@ from ..db import database
 from ..domain import pipeline
 from ..models import CapitalIncrease, FundReceipt, Project, StageEvent, utcnow
 from . import audit
+from . import figures as maintained
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,6 +43,7 @@ class RecomputeResult:
     first_reached: dict = field(default_factory=dict)  # stage -> projects repaired
     last_progress: int = 0
     projects: set = field(default_factory=set)
+    figures: maintained.FigureCheck = field(default_factory=maintained.FigureCheck)
 
     @property
     def repaired(self):
@@ -44,7 +54,8 @@ class RecomputeResult:
         if self.last_progress:
             parts.append(f"最近进展 {self.last_progress}")
         detail = "，".join(parts) if parts else "无偏差"
-        return f"截至 {self.as_of.isoformat()} 修复项目 {self.repaired} 个（{detail}）"
+        return (f"截至 {self.as_of.isoformat()} 修复项目 {self.repaired} 个（{detail}）；"
+                + self.figures.summary())
 
 
 def implied_stages(milestone):
@@ -134,6 +145,7 @@ def _as_date(value):
 def recompute(as_of):
     """Repair drifted project columns from history up to ``as_of``; call inside
     a transaction (the scheduler and the CLI do). Returns a RecomputeResult."""
+    maintained.lock_owners()   # before any read: see docs in tracker/services/figures.py
     result = RecomputeResult(as_of=as_of)
     fixes = {}  # project id -> {field: (old, new)}
     for milestone in pipeline.MILESTONE_STAGES:
@@ -161,6 +173,10 @@ def recompute(as_of):
                          {k: old for k, (old, new) in changes.items()},
                          {k: new for k, (old, new) in changes.items()})
     result.projects = set(fixes)
+    result.figures = maintained.rebuild()
+    if result.figures.rows:
+        log.warning("monthly figures drifted from the ledger (repaired): %s",
+                    "; ".join(result.figures.lines(limit=50)))
     return result
 
 

@@ -1,0 +1,32 @@
+"""Maintained monthly figures (issue "Progress report under 100 ms"): ``monthly_figure``
+holds, per task force x metric x month and per county x month (到位资金), the sum the
+progress report used to aggregate from the whole ledger on every call. Kept up to date in
+each ledger write's transaction, rebuilt and checked by the nightly recompute and by
+``flask figures check|rebuild`` (tracker/services/figures.py).
+
+The table starts empty: run ``flask --app tracker figures rebuild`` (or wait for the
+nightly recompute) once after upgrading a database that already has a ledger.
+
+Frozen copy of the model as of this migration."""
+from peewee import BigIntegerField, CharField, IntegerField, Model
+
+
+def up(migrator, db):
+    class MonthlyFigure(Model):
+        scope = CharField(max_length=16)
+        year = IntegerField()
+        month = IntegerField()
+        owner = IntegerField()
+        metric = CharField(max_length=32)
+        cents = BigIntegerField(default=0)
+
+        class Meta:
+            database = db
+            table_name = 'monthly_figure'
+            indexes = ((('scope', 'year', 'month', 'owner', 'metric'), True),)
+
+    db.create_tables([MonthlyFigure])
+
+
+def down(migrator, db):
+    migrator.migrate(migrator.drop_table('monthly_figure'))

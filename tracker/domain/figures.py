@@ -1,0 +1,91 @@
+"""What one project adds to the maintained monthly figures: a pure function of its rows
+(docs/design.md, Metrics and counting rules: Maintained figures).
+
+A figure key is ``(scope, owner, metric, year, month)``; values are integer cents of
+万元 (a count x 100 for 洽谈项目), so adding and subtracting them is exact.
+
+- packaged_value: 计划投资额 (the value in force now) in the month of ``packaged_on``;
+- negotiations: 1 in the month of ``negotiating_on``;
+- signed_value: 签约额 (0 when empty) in the month of ``signed_on``, plus each counted
+  增资 in the month of its own date;
+- funds_received: each counted receipt in the month of its date, for the task force and,
+  when the project has one, for its county.
+"""
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from . import metrics as M
+
+TASK_FORCE, COUNTY = "task_force", "county"
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """The columns of one project that the figures depend on (dates are datetime.date)."""
+    task_force_id: int
+    county_id: int | None
+    planned_investment: Decimal | None
+    contract_value: Decimal | None
+    packaged_on: object = None
+    negotiating_on: object = None
+    signed_on: object = None
+
+
+def to_cents(value):
+    """Integer cents of a 万元 amount (None = 0), rounded half up."""
+    if value is None:
+        return 0
+    return int((Decimal(str(value)) * HUNDRED).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def from_cents(cents):
+    """Decimal 万元 with 2 places from integer cents."""
+    return (Decimal(int(cents)) / HUNDRED).quantize(Decimal("0.01"))
+
+
+def _add(out, key, cents):
+    if cents:
+        out[key] = out.get(key, 0) + cents
+
+
+def contribution(facts, increases=(), receipts=()):
+    """{figure key: cents} of one project; ``increases`` and ``receipts`` are the
+    (date, amount) pairs of its counted (not voided) 增资 and 到位资金 rows."""
+    out = {}
+    team = facts.task_force_id
+
+    def key(scope, owner, metric, day):
+        return (scope, owner, metric, day.year, day.month)
+
+    if facts.packaged_on is not None:
+        _add(out, key(TASK_FORCE, team, M.PACKAGED_VALUE, facts.packaged_on),
+             to_cents(facts.planned_investment))
+    if facts.negotiating_on is not None:
+        _add(out, key(TASK_FORCE, team, M.NEGOTIATIONS, facts.negotiating_on), 100)
+    if facts.signed_on is not None:
+        _add(out, key(TASK_FORCE, team, M.SIGNED_VALUE, facts.signed_on),
+             to_cents(facts.contract_value))
+    for day, amount in increases:
+        _add(out, key(TASK_FORCE, team, M.SIGNED_VALUE, day), to_cents(amount))
+    for day, amount in receipts:
+        _add(out, key(TASK_FORCE, team, M.FUNDS_RECEIVED, day), to_cents(amount))
+        if facts.county_id is not None:
+            _add(out, key(COUNTY, facts.county_id, M.FUNDS_RECEIVED, day), to_cents(amount))
+    return out
+
+
+def difference(before, after):
+    """[(key, delta cents)] turning ``before`` into ``after``, zero deltas left out, in
+    key order (every writer touches rows in the same order: no deadlock between them)."""
+    keys = sorted(set(before) | set(after))
+    return [(k, after.get(k, 0) - before.get(k, 0)) for k in keys
+            if after.get(k, 0) != before.get(k, 0)]
+
+
+def drift(stored, expected):
+    """[(key, stored cents, expected cents)] where the two {key: cents} maps disagree
+    (a missing key is 0), in key order."""
+    keys = sorted(set(stored) | set(expected))
+    return [(k, stored.get(k, 0), expected.get(k, 0)) for k in keys
+            if stored.get(k, 0) != expected.get(k, 0)]

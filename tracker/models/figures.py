@@ -1,0 +1,29 @@
+"""Maintained monthly figures (docs/design.md, Metrics and counting rules: Maintained
+figures): the ledger's contribution per (scope, owner, metric, year, month), kept up to
+date in the same transaction as every write that changes it (tracker/services/figures.py).
+
+``scope`` is ``task_force`` (owner = task force id; the four metrics) or ``county``
+(owner = county id; ``funds_received`` only). ``cents`` is the value x 100 as an exact
+integer (万元 cents; a count x 100 for ``negotiations``): adding deltas never rounds."""
+from peewee import AutoField, BigIntegerField, CharField, IntegerField
+
+from .base import BaseModel
+
+TASK_FORCE, COUNTY = "task_force", "county"
+
+
+class MonthlyFigure(BaseModel):
+    id = AutoField()
+    scope = CharField(max_length=16)
+    year = IntegerField()
+    month = IntegerField()
+    owner = IntegerField()
+    metric = CharField(max_length=32)
+    cents = BigIntegerField(default=0)
+
+    class Meta:
+        indexes = ((("scope", "year", "month", "owner", "metric"), True),)
+
+    @property
+    def key(self):
+        return (self.scope, self.owner, self.metric, self.year, self.month)
