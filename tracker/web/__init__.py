@@ -9,14 +9,14 @@ from werkzeug.routing import IntegerConverter
 
 from ..extensions import login_manager
 from . import (
-    accounts, api, auth, counties, dashboard, errors, helpers, outbox, prefs, projects, requests,
+    accounts, api, audit, auth, counties, dashboard, errors, helpers, outbox, prefs, projects, requests,
     targets, taskforces,
 )
 from . import health, security, static_files
 from .permissions import guard_login
 
 BLUEPRINTS = (auth, dashboard, counties, api, taskforces, projects, outbox, prefs, targets, accounts,
-              health)
+              health, audit)
 
 
 class IdConverter(IntegerConverter):

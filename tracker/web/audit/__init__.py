@@ -1,0 +1,2 @@
+"""audit pages."""
+from .views import bp  # noqa: F401
