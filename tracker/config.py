@@ -24,6 +24,8 @@ class Defaults:
     SESSION_IDLE_MINUTES = 480  # a login unused this long is refused (services.sessions)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # bytes of a request body; larger is a 413 page
     REQUEST_LOG = True  # one line per request on stdout (method, path, status, ms, user id)
+    REQUEST_LOG_HEALTHZ = False  # log successful /healthz probes too
+    PROXY_COUNT = 0  # proxies in front of the app whose X-Forwarded-For is trusted (nginx: 1)
     # Progress (tracker.services.progress.options_from): how progress is judged.
     PROGRESS_PRECISION = "month"  # time progress counts whole months ("month") or days ("day")
     PROGRESS_STATUS_BANDS = MappingProxyType(  # gap points at which each colour starts

@@ -15,7 +15,6 @@ from ...domain import progress as P
 from ...services import progress as progress_service
 from ...services import snapshots as snapshot_service
 from ...services import staleness as stale_service
-from ...services import taskforces as taskforce_service
 from ..period import parse_period
 from ..progress_helpers import STALE_LIMIT, template_helpers
 
@@ -54,12 +53,12 @@ def metric_chart(m, year, as_of):
         title=f"{m.label}（{'个' if m.unit == '个' else '亿元'}）", fmt=fmt)
 
 
-def funnel_chart(team):
-    steps = [s for s in taskforce_service.funnel(team) if s.stage in pipeline.ORDER]
+def funnel_chart(funnel):
+    steps = [s for s in funnel if s.stage in pipeline.ORDER]
     return charts.funnel([(s.label, s.reached) for s in steps], title="项目漏斗（累计到达各阶段）")
 
 
-def progress_context(team):
+def progress_context(team, funnel):
     period = parse_period(request.args)
     progress = progress_service.task_force_report(team, period.year, period.as_of)
     frozen = snapshot_service.snapshots(period.year, [team.id])
@@ -80,7 +79,7 @@ def progress_context(team):
         "tf_charts": {key: metric_chart(m, period.year, period.as_of)
                       for key, m in progress.metrics.items()
                       if m.target is not None or m.actual},
-        "tf_funnel_chart": funnel_chart(team),
+        "tf_funnel_chart": funnel_chart(funnel),
         "tf_stale": stale_service.worst_flags([team.id], as_of=period.as_of,
                                               limit=STALE_LIMIT),
     }

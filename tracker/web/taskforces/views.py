@@ -23,15 +23,16 @@ def index():
 @bp.route("/<code>")
 def detail(code):
     team = service.get_task_force(code)
+    funnel = service.funnel(team)
     context = {
         "team": team,
         "members": service.members(team),
         "counties": service.counties(team),
-        "funnel": service.funnel(team),
+        "funnel": funnel,
         "projects": service.recent_projects(team),
         "can_manage": current_user.sees_all,
     }
-    context.update(progress_context(team))
+    context.update(progress_context(team, funnel))
     return render_template("taskforces/detail.html", **context)
 
 
