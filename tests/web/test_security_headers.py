@@ -1,14 +1,12 @@
 """Security headers on every response, pages free of inline script and style, secure
 cookies, and no Content-Security-Policy violation in a real browser (issue "Accounts,
-sessions and hardening")."""
+sessions and hardening"). The browser check is tests/browser/test_csp.py."""
 from html.parser import HTMLParser
 
 import pytest
 
-from tests.browser.conftest import browser, live_app, live_server, login, page  # noqa: F401
 from tests.factories import DEFAULT_PASSWORD
-from tests.web.test_no_server_errors import _arg_values, _rules, _seed, _urls, crawl  # noqa: F401
-from tracker.db import database
+from tests.web.test_no_server_errors import _arg_values, _rules, _urls, crawl  # noqa: F401
 from tracker.web.security import CSP, policy
 
 EXPECTED = {
@@ -135,35 +133,3 @@ def test_secure_cookie_flags_are_sent(sqlite_url, tmp_path):
         with app.app_context():
             from tests.conftest import clean_tables
             clean_tables()
-
-
-BROWSER_PAGES = ["/dashboard/", "/dashboard/stale", "/projects/", "/projects/{project}",
-                 "/projects/new", "/taskforces/", "/taskforces/{team}", "/counties/",
-                 "/counties/{county}", "/targets/", "/outbox/", "/outbox/{message}",
-                 "/prefs/summary", "/account/sessions"]
-
-
-@pytest.mark.browser
-def test_no_csp_violation_in_a_real_browser(live_app, live_server, page):  # noqa: F811
-    with live_app.app_context():
-        ledger = _seed()
-    database.close()
-    messages = []
-    page.on("console", lambda m: messages.append(f"{page.url}: {m.text}"))
-    page.on("pageerror", lambda e: messages.append(f"{page.url}: {e}"))
-    page.goto(f"{live_server}/login")
-    login(page, live_server, "bureau", DEFAULT_PASSWORD)
-    assert "/login" not in page.url
-    ids = dict(project=ledger["projects"][0].id, team=ledger["teams"][0].code,
-               county=ledger["counties"][0].code, message=ledger["message_ids"][0])
-    for path in BROWSER_PAGES:
-        response = page.goto(live_server + path.format(**ids))
-        assert response.status == 200, path
-        assert response.headers["content-security-policy"].startswith(CSP)
-        page.wait_for_load_state("load")
-    page.goto(f"{live_server}/taskforces/{ids['team']}")
-    widths = page.eval_on_selector_all(".funnel .bar > span",
-                                       "els => els.map(e => e.getBoundingClientRect().width)")
-    assert widths and max(widths) > 0  # the bars still draw without inline style
-    violations = [m for m in messages if "Content Security Policy" in m]
-    assert not violations, "\n".join(violations)
