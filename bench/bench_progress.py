@@ -12,13 +12,19 @@ Measured (median of --runs, after one warm-up run each):
   actuals     tracker.services.metrics.monthly_actuals (12 monthly columns);
   report      tracker.services.progress.build_report (actuals + targets,
               forecast pipeline, counties, ranking, warnings);
-and the parts of the report (pipeline_amounts, county_progress). Ratios are
-time / baseline: about 1x means the service costs what one plain aggregate
-costs. Expect ~1.5-3x for the actuals (five queries with a SUM(CASE) per month
-instead of three yearly sums) and ~3-4x for the report (it adds the pipeline
-and three county fund aggregates); much more means a query lost its index or
-work moved into Python loops. The numbers of all three must agree (the script
-exits 1 otherwise).
+and the parts of the report (pipeline_amounts, county_progress). The actuals
+come from the maintained monthly figures (tracker/services/figures.py: a few
+thousand rows); the same report is also timed on the whole-ledger aggregates
+(tracker/services/metrics_ledger.py, what every report cost before the figures:
+"ledger path"), and once more judged inside a month (MID_AS_OF), where the days of
+that month up to the date are one exact aggregate over that month's events.
+Ratios are time / baseline: the report on the figures should cost a small
+fraction of one plain aggregate over the ledger (~0.1x), the ledger path ~2x. The
+numbers must agree: baseline, figures and ledger path (the script exits 1
+otherwise).
+
+The generator inserts rows in bulk, past the write path, so it rebuilds the figures
+once after loading (``figures.rebuild()``, timed).
 
 The ledger is written with bulk inserts into a temporary SQLite database and,
 when TRACKER_BENCH_POSTGRES_URL is set (postgresql://user@host:port/db, a
@@ -45,6 +51,7 @@ from tracker.db import backend_name, database  # noqa: E402
 
 YEAR = 2026
 AS_OF = datetime.date(2026, 9, 30)           # Q3 close: nine months of the year counted
+MID_AS_OF = datetime.date(2026, 9, 17)       # inside a month: its days from the ledger
 FIRST_DAY = AS_OF - datetime.timedelta(days=729)   # two years of history up to AS_OF
 COUNTIES = (("XF", "新抚区", "county"), ("DZ", "东洲区", "county"), ("WH", "望花区", "county"),
             ("SC", "顺城区", "county"), ("FSX", "抚顺县", "county"), ("QY", "清原县", "county"),
@@ -272,9 +279,32 @@ def build_ledger(sizes, *, today=AS_OF):
         database.execute_sql("SELECT setval(pg_get_serial_sequence('project', 'id'), "
                              "(SELECT MAX(id) FROM project))")
         database.execute_sql("ANALYZE")
+    rebuild_figures()
     return {"task forces": len(teams), "counties": len(counties), "projects": len(projects),
             "stage events": len(events), "fund receipts": len(receipts),
             "capital increases": len(increases)}
+
+
+def rebuild_figures():
+    """The bulk insert bypassed the write path: build the maintained figures once."""
+    from tracker.services import figures
+    t = time.perf_counter()
+    with database.atomic():
+        found = figures.rebuild()
+    print(f"  figures rebuilt from the ledger in {time.perf_counter() - t:.1f} s "
+          f"({found.drifted} rows written)")
+
+
+@contextlib.contextmanager
+def ledger_path():
+    """build_report on the whole-ledger aggregates, as before the maintained figures."""
+    from unittest import mock
+
+    from tracker.services import metrics, metrics_ledger
+    with mock.patch.object(metrics, "monthly_actuals", metrics_ledger.monthly_actuals), \
+            mock.patch.object(metrics, "county_funds_windows",
+                              metrics_ledger.county_funds_windows):
+        yield
 
 
 # --- baseline --------------------------------------------------------------------------
@@ -343,6 +373,21 @@ def _cmp(name, got, want):
     return bad
 
 
+def _report_actuals(report):
+    return {row.task_force_id: {k: m.actual for k, m in row.metrics.items()}
+            for row in report.rows}
+
+
+def _same_reports(name, got, want):
+    bad = _cmp(name, _report_actuals(got), _report_actuals(want))
+    counties = {c.county_id: (c.actual, c.last_year_same_period, c.last_year_total)
+                for c in got.counties}
+    if counties != {c.county_id: (c.actual, c.last_year_same_period, c.last_year_total)
+                    for c in want.counties}:
+        bad.append(f"{name}: county figures differ")
+    return bad
+
+
 def measure(runs):
     """Time baseline / actuals / report in the current app context; print a table."""
     from tracker.services import metrics, progress
@@ -350,27 +395,36 @@ def measure(runs):
     cfg = progress.settings()
     ids = [t.id for t in progress._teams()]
 
+    def report(as_of):
+        return lambda: progress.build_report(YEAR, as_of, cfg)
+
     base_s, base = timed(lambda: raw_actuals(YEAR, AS_OF), runs)
     act_s, monthly = timed(lambda: metrics.monthly_actuals(YEAR, AS_OF, ids), runs)
-    rep_s, report = timed(lambda: progress.build_report(YEAR, AS_OF, cfg), runs)
+    rep_s, rep = timed(report(AS_OF), runs)
+    mid_s, mid = timed(report(MID_AS_OF), runs)
+    with ledger_path():
+        old_s, old = timed(report(AS_OF), runs)
+        old_mid_s, old_mid = timed(report(MID_AS_OF), runs)
     pipe_s, _ = timed(lambda: metrics.pipeline_amounts(
         YEAR, ids, as_of=AS_OF, contract_share=cfg.contract_share), runs)
     cty_s, _ = timed(lambda: progress.county_progress(YEAR, AS_OF, cfg), runs)
 
     actuals = {tf: {k: sum(v, Decimal("0.00")) for k, v in per.items()}
                for tf, per in monthly.items()}
-    from_report = {row.task_force_id: {k: m.actual for k, m in row.metrics.items()}
-                   for row in report.rows}
-    bad = _cmp("monthly_actuals", actuals, base) + _cmp("build_report", from_report, base)
+    bad = (_cmp("monthly_actuals", actuals, base) + _cmp("build_report", _report_actuals(rep), base)
+           + _same_reports("ledger path", old, rep) + _same_reports(f"at {MID_AS_OF}", mid, old_mid))
     total_signed = sum(v.get("signed_value", 0) for v in base.values())
 
-    print(f"  {'what':<44}{'median':>10}{'ratio':>9}")
+    print(f"  {'what':<48}{'median':>10}{'ratio':>9}")
     for label, secs in (("baseline: raw SQL aggregate (3 queries)", base_s),
-                        ("metrics.monthly_actuals", act_s),
-                        ("progress.build_report", rep_s),
+                        ("metrics.monthly_actuals (figures)", act_s),
+                        ("progress.build_report (figures)", rep_s),
+                        (f"progress.build_report (figures) at {MID_AS_OF}", mid_s),
+                        ("progress.build_report (ledger path, before)", old_s),
+                        (f"progress.build_report (ledger path) at {MID_AS_OF}", old_mid_s),
                         ("  part: metrics.pipeline_amounts", pipe_s),
                         ("  part: progress.county_progress", cty_s)):
-        print(f"  {label:<44}{secs * 1000:>8.1f}ms{secs / base_s:>8.2f}x")
+        print(f"  {label:<48}{secs * 1000:>8.1f}ms{secs / base_s:>8.2f}x")
     print(f"  numbers: {len(base)} task forces, {YEAR} signed value to {AS_OF}: "
           f"{total_signed} 万元; " + ("agree" if not bad else f"{len(bad)} MISMATCHES"))
     for line in bad[:10]:

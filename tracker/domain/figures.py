@@ -1,8 +1,9 @@
 """What one project adds to the maintained monthly figures: a pure function of its rows
-(docs/design.md, Metrics and counting rules: Maintained figures).
+(docs/design.md, Metrics and counting rules; tracker/services/figures.py).
 
-A figure key is ``(scope, owner, metric, year, month)``; values are integer cents of
-万元 (a count x 100 for 洽谈项目), so adding and subtracting them is exact.
+A figure key is ``(scope, owner, metric, year, month, day)``: every value goes to its
+month's row (day 0) and to its day's row (day 1..31). Values are integer cents of 万元
+(a count x 100 for 洽谈项目), so adding and subtracting them is exact.
 
 - packaged_value: 计划投资额 (the value in force now) in the month of ``packaged_on``;
 - negotiations: 1 in the month of ``negotiating_on``;
@@ -44,9 +45,12 @@ def from_cents(cents):
     return (Decimal(int(cents)) / HUNDRED).quantize(Decimal("0.01"))
 
 
-def _add(out, key, cents):
+def add(out, scope, owner, metric, day, cents):
+    """Add ``cents`` dated ``day`` to the month row and the day row of ``out``."""
     if cents:
-        out[key] = out.get(key, 0) + cents
+        for key in ((scope, owner, metric, day.year, day.month, 0),
+                    (scope, owner, metric, day.year, day.month, day.day)):
+            out[key] = out.get(key, 0) + cents
 
 
 def contribution(facts, increases=(), receipts=()):
@@ -54,24 +58,20 @@ def contribution(facts, increases=(), receipts=()):
     (date, amount) pairs of its counted (not voided) 增资 and 到位资金 rows."""
     out = {}
     team = facts.task_force_id
-
-    def key(scope, owner, metric, day):
-        return (scope, owner, metric, day.year, day.month)
-
     if facts.packaged_on is not None:
-        _add(out, key(TASK_FORCE, team, M.PACKAGED_VALUE, facts.packaged_on),
-             to_cents(facts.planned_investment))
+        add(out, TASK_FORCE, team, M.PACKAGED_VALUE, facts.packaged_on,
+            to_cents(facts.planned_investment))
     if facts.negotiating_on is not None:
-        _add(out, key(TASK_FORCE, team, M.NEGOTIATIONS, facts.negotiating_on), 100)
+        add(out, TASK_FORCE, team, M.NEGOTIATIONS, facts.negotiating_on, 100)
     if facts.signed_on is not None:
-        _add(out, key(TASK_FORCE, team, M.SIGNED_VALUE, facts.signed_on),
-             to_cents(facts.contract_value))
+        add(out, TASK_FORCE, team, M.SIGNED_VALUE, facts.signed_on,
+            to_cents(facts.contract_value))
     for day, amount in increases:
-        _add(out, key(TASK_FORCE, team, M.SIGNED_VALUE, day), to_cents(amount))
+        add(out, TASK_FORCE, team, M.SIGNED_VALUE, day, to_cents(amount))
     for day, amount in receipts:
-        _add(out, key(TASK_FORCE, team, M.FUNDS_RECEIVED, day), to_cents(amount))
+        add(out, TASK_FORCE, team, M.FUNDS_RECEIVED, day, to_cents(amount))
         if facts.county_id is not None:
-            _add(out, key(COUNTY, facts.county_id, M.FUNDS_RECEIVED, day), to_cents(amount))
+            add(out, COUNTY, facts.county_id, M.FUNDS_RECEIVED, day, to_cents(amount))
     return out
 
 

@@ -1,5 +1,5 @@
-"""Maintained monthly figures (docs/design.md, Metrics and counting rules: Maintained
-figures): ``monthly_figure`` rows per task force x metric x month and per county x month
+"""Maintained monthly figures (docs/design.md, Metrics and counting rules; The write
+path, step 9): ``monthly_figure`` rows per task force x metric x month and per county x month
 (到位资金), kept equal to what the ledger aggregates give, so the progress report reads a
 few thousand rows instead of aggregating the whole ledger.
 
@@ -21,6 +21,7 @@ them all) never interleaves with a write; each row is then one upsert
 ``check()`` compares the rows with a full aggregate of the ledger; ``rebuild()`` does the
 same and repairs every row that drifted (the nightly recompute and ``flask figures``).
 """
+import datetime
 from dataclasses import dataclass, field
 
 from peewee import fn
@@ -32,7 +33,9 @@ from ..models import CapitalIncrease, County, FundReceipt, MonthlyFigure, Projec
 from . import tx
 
 KEY_FIELDS = (MonthlyFigure.scope, MonthlyFigure.owner, MonthlyFigure.metric,
-              MonthlyFigure.year, MonthlyFigure.month)
+              MonthlyFigure.year, MonthlyFigure.month, MonthlyFigure.day)
+UNIQUE = [MonthlyFigure.scope, MonthlyFigure.year, MonthlyFigure.month, MonthlyFigure.day,
+          MonthlyFigure.owner, MonthlyFigure.metric]
 SHOWN = 10   # drifted rows listed in a summary
 
 
@@ -78,12 +81,10 @@ def _lock_owners(keys):
 
 
 def _upsert(key, delta):
-    scope, owner, metric, year, month = key
+    scope, owner, metric, year, month, day = key
     query = MonthlyFigure.insert(scope=scope, owner=owner, metric=metric, year=year,
-                                 month=month, cents=delta)
-    target = None if backend_name() == "mysql" else [
-        MonthlyFigure.scope, MonthlyFigure.year, MonthlyFigure.month, MonthlyFigure.owner,
-        MonthlyFigure.metric]
+                                 month=month, day=day, cents=delta)
+    target = None if backend_name() == "mysql" else UNIQUE
     query.on_conflict(conflict_target=target,
                       update={MonthlyFigure.cents: MonthlyFigure.cents + delta}).execute()
 
@@ -100,10 +101,11 @@ def apply(deltas):
 # --- reading ----------------------------------------------------------------------
 
 def months(scope, years, owner_ids=None, metrics=None):
-    """{(owner, metric, year): [cents of months 1..12]} for ``years``."""
+    """{(owner, metric, year): [cents of months 1..12]} for ``years`` (month rows)."""
     q = MonthlyFigure.select(MonthlyFigure.owner, MonthlyFigure.metric, MonthlyFigure.year,
                              MonthlyFigure.month, MonthlyFigure.cents).where(
-        (MonthlyFigure.scope == scope) & MonthlyFigure.year.in_(list(years)))
+        (MonthlyFigure.scope == scope) & MonthlyFigure.year.in_(list(years))
+        & (MonthlyFigure.day == 0))
     if owner_ids is not None:
         q = q.where(MonthlyFigure.owner.in_(list(owner_ids)))
     if metrics is not None:
@@ -114,24 +116,44 @@ def months(scope, years, owner_ids=None, metrics=None):
     return out
 
 
+def first_days(scope, last, owner_ids=None, metrics=None):
+    """{(owner, metric): cents} of the days 1 .. ``last`` of ``last``'s month (day rows)."""
+    q = (MonthlyFigure.select(MonthlyFigure.owner, MonthlyFigure.metric,
+                              fn.SUM(MonthlyFigure.cents))
+         .where((MonthlyFigure.scope == scope) & (MonthlyFigure.year == last.year)
+                & (MonthlyFigure.month == last.month)
+                & MonthlyFigure.day.between(1, last.day))
+         .group_by(MonthlyFigure.owner, MonthlyFigure.metric))
+    if owner_ids is not None:
+        q = q.where(MonthlyFigure.owner.in_(list(owner_ids)))
+    if metrics is not None:
+        q = q.where(MonthlyFigure.metric.in_(list(metrics)))
+    return {(owner, metric): int(cents) for owner, metric, cents in q.tuples() if cents}
+
+
 def stored():
     """{figure key: cents} of every non-zero row."""
-    return {(s, o, m, y, mo): int(c) for s, o, m, y, mo, c in
-            MonthlyFigure.select(*KEY_FIELDS, MonthlyFigure.cents).tuples() if c}
+    return {tuple(row[:-1]): int(row[-1]) for row in
+            MonthlyFigure.select(*KEY_FIELDS, MonthlyFigure.cents).tuples() if row[-1]}
 
 
 # --- the ledger in full -----------------------------------------------------------
 
 def _grouped(out, query, scope, metric, owner, day, value):
-    year, month = day.year, day.month
-    q = (query.select(owner, year, month, fn.SUM(value))
+    q = (query.select(owner, day, fn.SUM(value))
          .where(day.is_null(False) & owner.is_null(False))
-         .group_by(owner, year, month).tuples())
-    for o, y, m, total in q:
-        cents = F.to_cents(total)
-        if cents:
-            key = (scope, int(o), metric, int(y), int(m))
-            out[key] = out.get(key, 0) + cents
+         .group_by(owner, day).tuples())
+    for o, on, total in q:
+        F.add(out, scope, int(o), metric, _as_date(on), F.to_cents(total))
+
+
+def _as_date(value):
+    """A date from a grouped date column (SQLite gives text)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
 
 
 def expected():
@@ -167,8 +189,9 @@ class FigureCheck:
 
     def lines(self, limit=SHOWN):
         out = []
-        for (scope, owner, metric, year, month), got, want in self.rows[:limit]:
-            out.append(f"{scope}#{owner} {metric} {year}-{month:02d}: "
+        for (scope, owner, metric, year, month, day), got, want in self.rows[:limit]:
+            when = f"{year}-{month:02d}" + (f"-{day:02d}" if day else "")
+            out.append(f"{scope}#{owner} {metric} {when}: "
                        f"{F.from_cents(got)} -> {F.from_cents(want)} "
                        f"(差 {F.from_cents(want - got)})")
         if len(self.rows) > limit:

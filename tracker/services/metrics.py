@@ -11,14 +11,14 @@ counting rules).
 作废 (voided) receipts and increases never count, and the amount summed for 策划包装/签约
 is the one in force on ``as_of`` (a 变更 dated later does not reach back; a 更正 does).
 
-Where the numbers come from (docs/design.md, Maintained figures): the whole months
-before the as-of date are read from the maintained ``monthly_figure`` rows
-(tracker/services/figures.py, a few thousand rows); the days of the as-of month up to
-``as_of`` (when as_of is not a month's last day) are one exact aggregate over that month's
-events only (tracker/services/metrics_ledger.py, indexed by date); and for a past as-of
-date before a 变更 took effect, the difference between the amount in force then and now is
-added for the projects with such a 变更. The result is what the whole-ledger aggregate
-(``metrics_ledger.monthly_actuals``) gives, at a fraction of its cost.
+Where the numbers come from (tracker/services/figures.py): the whole months up to
+the as-of date are read from the maintained month rows of ``monthly_figure`` (a few
+thousand rows), and when as_of is not a month's last day, the days 1 .. as_of of its
+month from the day rows of the same table (a few thousand more). For a past as-of date
+before a 变更 took effect (rare: then one cheap EXISTS says so), the difference between
+the amount in force then and now is added for the projects with such a 变更
+(metrics_ledger.amount_corrections). Windows not starting on a 1st are aggregated from
+the ledger. The result is what the whole-ledger aggregate (``metrics_ledger``) gives.
 
 Results are 12-tuples of Decimals (months not started at ``as_of`` are 0; the current
 month counts up to ``as_of`` inclusive).
@@ -41,11 +41,11 @@ DEFAULT_CONTRACT_SHARE = Decimal("0.2")
 
 
 def _split(year, last):
-    """(last whole month read from the figures (0 = none), first day of the tail read
-    from the ledger or None)."""
+    """(last whole month read from the month rows (0 = none), whether the days 1 ..
+    ``last`` of ``last``'s month come from the day rows)."""
     if last == periods.month_end(year, last.month):
-        return last.month, None
-    return last.month - 1, datetime.date(year, last.month, 1)
+        return last.month, False
+    return last.month - 1, True
 
 
 def _from_figures(scope, years, upto, owner_ids=None):
@@ -79,11 +79,19 @@ def monthly_actuals(year, as_of, task_force_ids=None):
         for (owner, metric, _y), values in _from_figures(
                 FG.TASK_FORCE, [year], {year: whole}, task_force_ids).items():
             out.setdefault(owner, {k: ZERO12 for k in M.KEYS})[metric] = values
-        _merge(out, L.amount_corrections(year, as_of, periods.month_end(year, whole),
-                                         task_force_ids))
-    if tail is not None:
-        _merge(out, L.monthly_actuals(year, as_of, task_force_ids, first=tail))
+    if tail:
+        for (owner, metric), cents in figures.first_days(
+                FG.TASK_FORCE, last, task_force_ids).items():
+            mine = out.setdefault(owner, {k: ZERO12 for k in M.KEYS})
+            mine[metric] = _at(mine[metric], last.month, FG.from_cents(cents))
+    _merge(out, L.amount_corrections(year, as_of, last, task_force_ids))
     return out
+
+
+def _at(values, month, amount):
+    """``values`` (12-tuple) with ``amount`` added in ``month``."""
+    return tuple(money.to_decimal(v + amount) if m == month else v
+                 for m, v in enumerate(values, start=1))
 
 
 def team_monthly(actuals, task_force_id):
@@ -99,9 +107,9 @@ def county_monthly_funds(year, as_of, county_ids=None):
     whole, tail = _split(year, last)
     out = {owner: values for (owner, _m, _y), values in _from_figures(
         FG.COUNTY, [year], {year: whole}, county_ids).items()} if whole else {}
-    if tail is not None:
-        for gid, values in L.county_monthly_funds(year, as_of, county_ids, tail).items():
-            out[gid] = L.add(out.get(gid, ZERO12), values)
+    if tail:
+        for (owner, _m), cents in figures.first_days(FG.COUNTY, last, county_ids).items():
+            out[owner] = _at(out.get(owner, ZERO12), last.month, FG.from_cents(cents))
     return out
 
 
@@ -119,25 +127,26 @@ def county_funds_between(start, end, county_ids=None):
 
 
 def _whole_months(start, end):
-    """(whole months [(year, month)] from ``start`` (a 1st of a month), tail window or
-    None); None when ``start`` is not the 1st of a month (the ledger is read instead)."""
+    """(whole months [(year, month)] from ``start`` (a 1st of a month), the last day of
+    a partial last month or None); None when ``start`` is not the 1st of a month (the
+    ledger is read instead)."""
     if start.day != 1 or end < start:
         return None
     whole, day = [], start
     while periods.month_end(day.year, day.month) <= end:
         whole.append((day.year, day.month))
         day = periods.month_end(day.year, day.month) + datetime.timedelta(days=1)
-    return whole, ((day, end) if day <= end else None)
+    return whole, (end if day <= end else None)
 
 
 def county_funds_windows(windows, county_ids=None):
     """{name: {county_id: total 到位资金 in that window}} for several date windows at
     once. ``windows`` maps a name to (start, end) inclusive, or to None for an empty
-    window ({}). Whole months come from the figures (one read), the rest (a window's
-    last, partial month, or a window not starting on a 1st) from one ledger aggregate.
+    window ({}). Whole months come from the month rows (one read), a partial last month
+    from the day rows; a window not starting on a 1st is aggregated from the ledger.
     Only counties with funds in a window are listed in it."""
     out = {name: {} for name in windows}
-    parts, ledger = {}, {}
+    parts, ledger, tails = {}, {}, {}
     for name, span in windows.items():
         split = None if span is None else _whole_months(*span)
         if span is not None and split is None:
@@ -145,7 +154,7 @@ def county_funds_windows(windows, county_ids=None):
         elif split is not None:
             parts[name] = split[0]
             if split[1] is not None:
-                ledger[name] = split[1]
+                tails[name] = split[1]
     years = sorted({y for months in parts.values() for y, _m in months})
     stored = figures.months(FG.COUNTY, years, county_ids, [M.FUNDS_RECEIVED]) if years else {}
     for name, months in parts.items():
@@ -153,8 +162,11 @@ def county_funds_windows(windows, county_ids=None):
             total = sum(cents[m - 1] for y, m in months if y == year)
             if total:
                 out[name][owner] = out[name].get(owner, Decimal(0)) + FG.from_cents(total)
-    for name, found in L.county_funds_windows(ledger, county_ids).items():
-        for owner, amount in found.items():
+    for name, last in tails.items():
+        for (owner, _m), cents in figures.first_days(FG.COUNTY, last, county_ids).items():
+            out[name][owner] = out[name].get(owner, Decimal(0)) + FG.from_cents(cents)
+    for name, span in ledger.items():   # one by one: their overall span may be years
+        for owner, amount in L.county_funds_windows({name: span}, county_ids)[name].items():
             out[name][owner] = money.to_decimal(out[name].get(owner, Decimal(0)) + amount)
     for name in out:
         out[name] = {k: money.to_decimal(v) for k, v in out[name].items() if v}
