@@ -22,10 +22,16 @@ def _sheet(filters=None):
 
 
 def _row_of(sheet, name):
-    for row in sheet.iter_rows(min_row=2):
-        if row[0].value == name:
+    """The cells of the project named ``name`` (row 1: title, row 2: header)."""
+    for row in sheet.iter_rows(min_row=3):
+        if row[1].value == name:
             return row
-    raise AssertionError(f"{name!r} not exported: {[r[0].value for r in sheet.iter_rows()]}")
+    raise AssertionError(f"{name!r} not exported: {[r[1].value for r in sheet.iter_rows()]}")
+
+
+def _col(sheet, title):
+    """0-based index of the column headed ``title``."""
+    return [c.value for c in sheet[2]].index(title)
 
 
 @pytest.mark.parametrize("value, shown", [
@@ -50,11 +56,11 @@ def test_formula_like_text_comes_back_as_quoted_string_cells(db):
     make_project(teams[2], "项目丙", investor="-减号")
     sheet = _sheet()
     first = _row_of(sheet, "'" + HYPERLINK)
-    assert first[0].data_type == "s" and first[3].value == "'" + DDE and first[3].data_type == "s"
-    assert first[1].value == "'@专班" and first[1].data_type == "s"
-    assert _row_of(sheet, "项目乙")[1].value == "'+专班"
-    assert _row_of(sheet, "项目乙")[3].value == "'+86 138"
-    assert _row_of(sheet, "项目丙")[1].value == "'-专班"
+    assert first[1].data_type == "s" and first[4].value == "'" + DDE and first[4].data_type == "s"
+    assert first[2].value == "'@专班" and first[2].data_type == "s"
+    assert _row_of(sheet, "项目乙")[2].value == "'+专班"
+    assert _row_of(sheet, "项目乙")[4].value == "'+86 138"
+    assert _row_of(sheet, "项目丙")[2].value == "'-专班"
     for row in sheet.iter_rows():
         for cell in row:
             assert cell.data_type != "f", cell.coordinate
@@ -66,7 +72,7 @@ def test_a_stored_control_character_is_dropped_not_a_failure(db):
     # an old row from before the normaliser refused control characters
     Project.update(name="ctl\x08bs", investor="=x\x1f").where(Project.id == project.id).execute()
     row = _row_of(_sheet(), "ctlbs")
-    assert row[3].value == "'=x" and row[3].data_type == "s"
+    assert row[4].value == "'=x" and row[4].data_type == "s"
 
 
 def test_a_normal_row_is_unchanged(db):
@@ -77,14 +83,17 @@ def test_a_normal_row_is_unchanged(db):
                  planned_investment="250000.5", contract_value="60000", stage=pipeline.SIGNED,
                  on=on)
     sheet = _sheet()
-    assert [c.value for c in sheet[1]][:4] == ["项目名称", "所属专班", "区县/开发区", "投资方"]
+    assert [c.value for c in sheet[2]][:5] == ["序号", "项目名称", "所属专班", "区县/开发区",
+                                               "投资方"]
     row = _row_of(sheet, "乙烯下游一体化")
-    assert [c.value for c in row[:4]] == ["乙烯下游一体化", "精细化工专班", None, "华锦集团"]
-    assert row[8].value == 250000.5 and row[8].data_type == "n"
-    assert row[9].value == 60000 and row[9].number_format == "#,##0.00"
-    assert row[14].value == datetime.datetime.combine(on, datetime.time())
-    assert row[14].is_date and row[14].number_format == "yyyy-mm-dd"
-    assert row[11].value == pipeline.label(pipeline.SIGNED)
+    assert [c.value for c in row[:5]] == [1, "乙烯下游一体化", "精细化工专班", None, "华锦集团"]
+    planned, contract = row[_col(sheet, "计划投资额（万元）")], row[_col(sheet, "签约额（万元）")]
+    assert planned.value == 250000.5 and planned.data_type == "n"
+    assert contract.value == 60000 and contract.number_format == "#,##0.00"
+    signed = row[_col(sheet, "签约日期")]
+    assert signed.value == datetime.datetime.combine(on, datetime.time())
+    assert signed.is_date and signed.number_format == "yyyy-mm-dd"
+    assert row[_col(sheet, "当前阶段")].value == pipeline.label(pipeline.SIGNED)
 
 
 def test_export_page_with_hostile_and_broken_rows(app, client, auth):
@@ -100,5 +109,109 @@ def test_export_page_with_hostile_and_broken_rows(app, client, auth):
     assert response.mimetype == ("application/vnd.openxmlformats-officedocument."
                                  "spreadsheetml.sheet")
     sheet = load_workbook(io.BytesIO(response.data)).active
-    names = sorted(row[0] for row in sheet.iter_rows(min_row=2, values_only=True))
+    names = sorted(row[1] for row in sheet.iter_rows(min_row=3, values_only=True))
     assert names == sorted(["'" + HYPERLINK, "ctlbs"])
+
+
+# --- what a clerk hands on: title, 序号, 责任人, 到位资金合计, filter, widths, name -------
+
+NOW = datetime.datetime(2026, 11, 28, 1, 30, tzinfo=datetime.timezone.utc)  # 09:30 in Shanghai
+
+
+def _ledger_world():
+    from tracker.services import corrections
+    from tracker.services import projects as ledger_service
+    chem = make_task_force("JXHG", "精细化工专班")
+    other = make_task_force("ZB", "装备制造专班")
+    boss = make_user("boss", "bureau", display_name="张处长")
+    on = clock.today() - datetime.timedelta(days=10)
+    long_name = "精细化工乙烯下游一体化项目"
+    a = make_project(chem, long_name, user=boss, investor="ABCDEFGHIJKLM", owner=boss,
+                     planned_investment="1000", stage=pipeline.SIGNED, contract_value="500",
+                     on=on)
+    ledger_service.record_funds(boss, a, received_on=on, amount="300")
+    kept = ledger_service.record_funds(boss, a, received_on=on, amount="200.5")
+    voided = ledger_service.record_funds(boss, a, received_on=on, amount="9999")
+    corrections.void(boss, a.id, "funds", voided.id, "重复登记")
+    make_project(chem, "乙项目", user=boss)
+    make_project(other, "丙项目", user=boss)
+    return dict(chem=chem, other=other, boss=boss, a=a, kept=kept, long_name=long_name)
+
+
+def _file_sheet(exported):
+    return load_workbook(io.BytesIO(exported.data)).active
+
+
+def test_title_header_numbering_owner_and_funds(db):
+    world = _ledger_world()
+    exported = ledger_export.export_ledger(
+        {"tf": world["chem"].id, "sort": "name", "dir": "asc"}, now=NOW)
+    sheet = _file_sheet(exported)
+    title = sheet["A1"].value
+    assert title.startswith("招商项目台账（专班：精细化工专班；阶段：全部；区县/开发区：全部；年度：全部）")
+    assert "导出时间：2026-11-28 09:30（北京时间）" in title
+    assert "A1" in {str(r).split(":")[0] for r in sheet.merged_cells.ranges}
+    header = [c.value for c in sheet[2]]
+    assert header[:2] == ["序号", "项目名称"] and len(header) == len(ledger_export.HEADER)
+    for title in ("责任人", "到位资金合计（万元）", "最近进展日期", "预计签约日期", "存在问题"):
+        assert title in header
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert [r[0] for r in rows] == [1, 2]          # 序号; 丙项目 of another team filtered out
+    assert [r[1] for r in rows] == ["乙项目", world["long_name"]]
+    by_name = {r[1]: dict(zip(header, r)) for r in rows}
+    signed = by_name[world["long_name"]]
+    assert signed["责任人"] == "张处长"
+    assert signed["到位资金合计（万元）"] == 500.5     # 300 + 200.5; the voided 9,999 is not
+    assert signed["最近进展日期"] is not None
+    assert by_name["乙项目"]["到位资金合计（万元）"] == 0 and by_name["乙项目"]["责任人"] is None
+    funds_cell = sheet.cell(row=4, column=header.index("到位资金合计（万元）") + 1)
+    assert funds_cell.number_format == "#,##0.00" and funds_cell.data_type == "n"
+    assert exported.rows == 2
+
+
+def test_auto_filter_frozen_header_and_cjk_widths(db):
+    world = _ledger_world()
+    sheet = _file_sheet(ledger_export.export_ledger({"sort": "name"}, now=NOW))
+    last = sheet.cell(row=2, column=len(ledger_export.HEADER)).column_letter
+    assert sheet.auto_filter.ref == f"A2:{last}5"           # header + 3 projects
+    assert sheet.freeze_panes == "C3"
+    header = [c.value for c in sheet[2]]
+
+    def width(title):
+        return sheet.column_dimensions[sheet.cell(row=2, column=header.index(title) + 1)
+                                       .column_letter].width
+    # 13 CJK characters (项目名称) vs 13 ASCII letters (投资方): about twice as wide
+    assert len(world["long_name"]) == len("ABCDEFGHIJKLM")
+    assert width("项目名称") >= 2 * 13 > width("投资方") >= 13
+    assert width("到位资金合计（万元）") >= 20                  # its CJK header fits
+
+
+def test_file_names(db):
+    world = _ledger_world()
+    one = ledger_export.export_ledger({"tf": world["chem"].id}, now=NOW)
+    assert (one.filename, one.ascii_filename) == \
+        ("招商项目台账_精细化工_20261128.xlsx", "project-ledger_JXHG_20261128.xlsx")
+    everything = ledger_export.export_ledger({}, now=NOW)
+    assert everything.filename == "招商项目台账_全部_20261128.xlsx"
+    assert "filename*=UTF-8''%E6%8B%9B" in everything.content_disposition()
+    assert 'filename="project-ledger_all_20261128.xlsx"' in everything.content_disposition()
+
+
+def test_a_team_name_cannot_break_the_file_name(db):
+    team = make_task_force("A/B", '../坏"名*专班')
+    name = ledger_export.export_ledger({"tf": team.id}, now=NOW)
+    assert name.filename == "招商项目台账_坏_名_20261128.xlsx"
+    assert name.ascii_filename == "project-ledger_A_B_20261128.xlsx"
+
+
+def test_cli_filters(db):
+    from tracker.domain.errors import ValidationError
+    team = make_task_force("JXHG", "精细化工专班")
+    assert ledger_export.cli_filters("JXHG", "签约", "2026") == \
+        {"sort": "name", "dir": "asc", "tf": team.id, "stage": "signed", "year": 2026}
+    assert ledger_export.cli_filters(stage="dropped")["stage"] == "dropped"
+    for kwargs, field in (({"task_force": "NOPE"}, "task_force"), ({"stage": "zzz"}, "stage"),
+                          ({"year": "26"}, "year"), ({"year": "abc"}, "year")):
+        with pytest.raises(ValidationError) as caught:
+            ledger_export.cli_filters(**kwargs)
+        assert field in caught.value.errors

@@ -153,9 +153,11 @@ def test_export_xlsx_of_filtered_ledger(client, auth, world):
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert "attachment" in response.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.data)).active
-    rows = list(sheet.values)
-    assert rows[0][0] == "项目名称" and len(rows) == 2
-    assert rows[1][0] == "智能起重机产业园" and rows[1][9] == 60000
+    rows = list(sheet.values)   # title row, header, one project
+    assert rows[0][0].startswith("招商项目台账（专班：") and len(rows) == 3
+    assert rows[1][:2] == ("序号", "项目名称")
+    assert rows[2][:2] == (1, "智能起重机产业园")
+    assert rows[2][rows[1].index("签约额（万元）")] == 60000
 
 
 # --- create and edit -----------------------------------------------------------

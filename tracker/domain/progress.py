@@ -22,6 +22,17 @@ STATUS_LABELS = {
     RED: "严重滞后",
     GREY: "未设目标",
 }
+# The one definition of the status colours outside the stylesheet (RGB hex): the
+# spreadsheet exports fill status cells with them. static/style.css (:root --green ...)
+# shows the same colours on the pages; tests/services/test_progress_export.py keeps
+# the two equal.
+STATUS_COLOURS = {
+    GREEN: "15803D",
+    YELLOW: "CA8A04",
+    ORANGE: "EA580C",
+    RED: "DC2626",
+    GREY: "9AA5B1",
+}
 
 
 def amount(value):

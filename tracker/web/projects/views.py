@@ -5,7 +5,6 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
     request, url_for
 from flask_login import current_user
 
-from ... import clock
 from ...domain import pipeline
 from ...domain.errors import ValidationError
 from ...services import corrections
@@ -49,12 +48,11 @@ def ledger():
 
 @bp.route("/export.xlsx")
 def export():
+    """The filtered ledger as .xlsx (services.ledger_export), named per RFC 6266."""
     _, values, _ = _ledger_filters()
-    data = ledger_export.export_xlsx(ledger_service.filtered(values))
-    filename = f"project-ledger-{clock.today().isoformat()}.xlsx"
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument."
-                    "spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    exported = ledger_export.export_ledger(values)
+    return Response(exported.data, mimetype=exported.mimetype,
+                    headers={"Content-Disposition": exported.content_disposition()})
 
 
 # --- create / edit ------------------------------------------------------------
