@@ -23,6 +23,7 @@ class Defaults:
     REMEMBER_COOKIE_SECURE = None
     SESSION_IDLE_MINUTES = 480  # a login unused this long is refused (services.sessions)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # bytes of a request body; larger is a 413 page
+    IMPORT_MAX_BYTES = 10 * 1024 * 1024  # an uploaded .xlsx (Excel import); its page allows it
     REQUEST_LOG = True  # one line per request on stdout (method, path, status, ms, user id)
     REQUEST_LOG_HEALTHZ = False  # log successful /healthz probes too
     PROXY_COUNT = 0  # proxies in front of the app whose X-Forwarded-For is trusted (nginx: 1)
@@ -35,6 +36,7 @@ class Defaults:
     FORECAST_CONTRACT_SHARE = 0.2  # unsigned project without a contract value: planned x share
     COUNTY_GROWTH_GOAL = 20  # percent over last year; a county target version overrides it
     TARGET_FLOOR_YI = 1  # 亿元: a money target below it is saved only once confirmed
+    AWARD_WEIGHTS = MappingProxyType(dict(performance=25, start=15, production=20, funds=20, big=10, top=10))  # awards
     # Staleness (tracker.services.staleness.options_from).
     STALE_DAYS = (60, 90, 180)  # days without progress: yellow, red, proposed 退库
     # Scheduler, demo data, accounts.

@@ -10,6 +10,8 @@ from .targets import CheckpointShare, CountyTarget, TaskForceTarget  # noqa: F40
 from .scheduling import JobRun, QuarterSnapshot, StaleFlag  # noqa: F401
 from .security import LoginAttempt, UserSession  # noqa: F401
 from .figures import MonthlyFigure  # noqa: F401
+from .awards import AwardFreeze, AwardRanking  # noqa: F401
+from .imports import ImportBatch, ImportBatchProject  # noqa: F401
 
 
 def all_models():
