@@ -8,6 +8,8 @@ differs is a 更正 naming the batch) and a stage move when its stage differs. W
 fails, everything rolls back and the error names the row. The batch (file, user, counts)
 and its projects are kept in ``import_batch`` and in the audit trail.
 """
+from peewee import JOIN
+
 from ..domain import pipeline
 from ..domain.errors import ValidationError
 from ..models import ImportBatch, ImportBatchProject, Project, User
@@ -131,11 +133,14 @@ def _user(user):
 
 # --- listing ----------------------------------------------------------------------
 
-def batches(limit=200):
-    """Recent import batches, newest first, with their users."""
-    return list(ImportBatch.select(ImportBatch, User).join(User, on=ImportBatch.user == User.id,
-                                                           join_type="LEFT OUTER")
-                .order_by(ImportBatch.id.desc()).limit(limit))
+def batches(user_id=None, limit=200):
+    """Recent import batches (of one user when ``user_id`` is given), newest first."""
+    query = (ImportBatch.select(ImportBatch, User)
+             .join(User, on=ImportBatch.user == User.id, join_type=JOIN.LEFT_OUTER)
+             .order_by(ImportBatch.id.desc()).limit(limit))
+    if user_id is not None:
+        query = query.where(ImportBatch.user == user_id)
+    return list(query)
 
 
 def batch_projects(batch_id, task_force_id=None):

@@ -1,0 +1,234 @@
+"""Excel import (issue "Excel in and out"): preview, commit, duplicates, rollback, hostile
+files. Runs on every backend (the ``db`` fixture)."""
+import datetime
+import io
+import zipfile
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from tracker import clock
+from tracker.domain import import_rules
+from tracker.domain.errors import ValidationError
+from tracker.models import AmountChange, AuditLog, ImportBatchProject, Project, StageEvent
+from tracker.services import import_commit, imports, ledger_export
+from tracker.services import projects as P
+from tests.factories import make_county, make_project, make_task_force, make_user
+
+LIMIT = 10 * 1024 * 1024
+TITLES = [t for t, _ in import_rules.COLUMNS]
+
+
+def book_bytes(rows, header=TITLES, edit=None):
+    """An .xlsx with ``header`` in row 1 and ``rows`` (dicts by title) below it."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "项目台账"
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append([row.get(t) for t in header])
+    if edit:
+        edit(book, sheet)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def row(**kw):
+    base = {"项目名称": "新材料项目", "所属专班": "TF1", "计划投资额（万元）": 1000}
+    base.update({import_rules.TITLES.get(import_rules.header_key(k), k): v for k, v in kw.items()})
+    return base
+
+
+def last_year(month, day):
+    return datetime.date(clock.today().year - 1, month, day)
+
+
+@pytest.fixture
+def world(db):
+    team, other = make_task_force("TF1"), make_task_force("TF2")
+    county = make_county("C1", "新抚区")
+    admin = make_user("admin", role="admin")
+    member = make_user("member", role="member", task_forces=[team])
+    return dict(team=team, other=other, county=county, admin=admin, member=member)
+
+
+def preview(user, rows, **kw):
+    return imports.preview_bytes(user, book_bytes(rows), "t.xlsx", LIMIT, **kw)
+
+
+def test_round_trip_export_import_changes_nothing(world):
+    admin, team = world["admin"], world["team"]
+    make_project(team, "=SUM(A1)", user=admin, investor="某集团有限公司", county=world["county"],
+                 stage="signed", contract_value="500", signing_grade="contract",
+                 on=last_year(3, 1), tags=["央企"], expected_sign_date=last_year(2, 1),
+                 owner=world["member"].id)
+    dropped = make_project(team, "项目B", user=admin, on=last_year(1, 5))
+    P.change_stage(admin, dropped.id, "negotiating", on=last_year(2, 1))
+    P.change_stage(admin, dropped.id, "dropped", on=last_year(2, 3), reason="撤回")
+    data = ledger_export.export_xlsx(Project.select())
+    result = imports.preview_bytes(admin, data, "export.xlsx", LIMIT)
+    assert [(r.status, r.changes, r.errors) for r in result.rows] == [("unchanged", {}, [])] * 2
+    before = Project.select().count(), StageEvent.select().count()
+    batch = import_commit.commit(admin, result, on_duplicate="update")
+    assert (batch.created, batch.updated, batch.unchanged) == (0, 0, 2)
+    assert (Project.select().count(), StageEvent.select().count()) == before
+
+
+def test_new_rows_get_their_dated_stage_history(world):
+    rows = [row(项目名称="A", 当前阶段="签约", 签约额="300", 策划包装日期=last_year(1, 10),
+                洽谈日期="%d年2月5日" % last_year(1, 1).year,
+                签约日期="%d.3.5" % last_year(1, 1).year),
+            row(项目名称="B", 当前阶段="退库", 洽谈日期="%d/4/1" % last_year(1, 1).year,
+                退库原因="投资方撤回", 区县="C1")]
+    result = preview(world["admin"], rows)
+    assert [r.status for r in result.rows] == ["new", "new"]
+    batch = import_commit.commit(world["admin"], result)
+    a = Project.get(Project.name == "A")
+    assert (a.stage, a.packaged_on, a.negotiating_on, a.signed_on, a.contract_value) == (
+        "signed", last_year(1, 10), last_year(2, 5), last_year(3, 5), 300)
+    assert [e.stage for e in a.stage_events.order_by(StageEvent.id)] == \
+        ["packaged", "negotiating", "signed"]
+    b = Project.get(Project.name == "B")
+    assert (b.stage, b.drop_reason, b.county.code) == ("dropped", "投资方撤回", "C1")
+    assert batch.created == 2 and ImportBatchProject.select().count() == 2
+    audit = AuditLog.get(AuditLog.entity == "import_batch")
+    assert '"created": 2' in audit.after and "t.xlsx" in audit.after
+    assert [p.name for _, p in imports.batch_projects(batch.id)[1]] == ["A", "B"]
+
+
+def test_each_error_has_its_row_and_column(world):
+    future = clock.today() + datetime.timedelta(days=3)
+    rows = [row(项目名称=""), row(项目名称="x1", 计划投资额="abc"),
+            row(项目名称="x2", 所属专班="NOPE"), row(项目名称="x3", 当前阶段="完成"),
+            row(项目名称="x4", 区县="火星"), row(项目名称="x5", 当前阶段="洽谈", 洽谈日期=future),
+            row(项目名称="x6", 当前阶段="洽谈", 洽谈日期="1990-01-01"),
+            row(项目名称="x7", 所属专班="TF2"), row(项目名称="x8", 当前阶段="洽谈"),
+            row(项目名称="x9", 洽谈日期="2026年2月30日", 当前阶段="洽谈")]
+    result = preview(world["member"], rows)
+    found = {(number, column): message for number, column, _, message in result.errors}
+    letter = {key: chr(ord("A") + i) for i, (_, key) in enumerate(import_rules.COLUMNS)}
+    expect = {(2, "name"): "请填写项目名称", (3, "planned_investment"): "数字",
+              (4, "task_force"): "不存在", (5, "stage"): "无效", (6, "county"): "不存在",
+              (7, "negotiating_on"): "不能晚于今天", (8, "negotiating_on"): "必须在",
+              (9, "task_force"): "无权导入", (10, "negotiating_on"): "请填写洽谈日期",
+              (11, "negotiating_on"): "不存在"}
+    for (number, key), text in expect.items():
+        assert text in found[(number, letter[key])], (number, key, found)
+    assert result.count("error") == len(rows)
+    with pytest.raises(ValidationError):
+        import_commit.commit(world["member"], result)
+    assert Project.select().count() == 0
+
+
+def test_duplicates_in_the_file_and_against_the_ledger(world):
+    admin = world["admin"]
+    make_project(world["team"], "甲项目", user=admin, investor="某某有限公司",
+                 planned_investment="100", on=last_year(1, 1))
+    rows = [row(项目名称="甲 项目", 投资方="某某", 计划投资额="150"),   # ledger twin, changed
+            row(项目名称="乙项目"), row(项目名称="ＩＩ乙项目".replace("ＩＩ", "")),  # file twin
+            row(项目名称="甲项目", 投资方="某某公司", 计划投资额="100")]  # file twin of row 2
+    result = preview(admin, rows)
+    assert [r.status for r in result.rows] == ["update", "new", "duplicate", "duplicate"]
+    assert result.rows[2].duplicate_of == 3 and result.rows[3].duplicate_of == 2
+    skipped = import_commit.commit(admin, result)
+    assert (skipped.created, skipped.updated, skipped.skipped) == (1, 0, 3)
+    assert Project.get(Project.name == "甲项目").planned_investment == 100
+    result = preview(admin, rows)
+    batch = import_commit.commit(admin, result, choices={2: "update"})
+    assert (batch.created, batch.updated) == (0, 1)
+    project = Project.get(Project.name == "甲项目")
+    assert project.planned_investment == 150
+    change = AmountChange.get(AmountChange.project == project.id)
+    assert change.kind == "correction" and f"批次 {batch.id}" in change.reason
+
+
+def test_one_row_failing_at_commit_rolls_everything_back(world):
+    admin = world["admin"]
+    result = preview(admin, [row(项目名称="一"), row(项目名称="二"), row(项目名称="三")])
+    make_project(world["team"], "三", user=admin)  # a twin committed meanwhile
+    with pytest.raises(ValidationError) as caught:
+        import_commit.commit(admin, result)
+    assert "第 4 行（三）" in caught.value.errors["__all__"]
+    assert [p.name for p in Project.select()] == ["三"]
+    assert import_commit.batches() == []
+
+
+def test_task_force_option(world):
+    rows = [{"项目名称": "无专班列", "计划投资额（万元）": 10}]
+    data = book_bytes(rows, header=["项目名称", "计划投资额（万元）"])
+    with pytest.raises(ValidationError) as caught:
+        imports.preview_bytes(None, data, "f.xlsx", LIMIT)
+    assert "所属专班" in caught.value.errors["file"]
+    result = imports.preview_bytes(None, data, "f.xlsx", LIMIT, task_force="TF2")
+    assert result.rows[0].team.code == "TF2" and result.rows[0].status == "new"
+    with pytest.raises(ValidationError) as caught:
+        imports.preview_bytes(None, data, "f.xlsx", LIMIT, task_force="NOPE")
+    assert "task_force" in caught.value.errors
+
+
+# --- hostile files ------------------------------------------------------------------
+
+def _refused(data, limit=LIMIT):
+    with pytest.raises(ValidationError) as caught:
+        imports.preview_bytes(None, data, "x.xlsx", limit)
+    return caught.value.errors["file"]
+
+
+def _zip(members, types=None):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", types or
+                         b'<Types><Override ContentType="application/vnd.openxmlformats-'
+                         b'officedocument.spreadsheetml.sheet.main+xml"/></Types>')
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def test_hostile_files_are_refused_with_a_clear_message(world):
+    assert ".xls" in _refused(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    assert "CSV" in _refused("项目名称,所属专班\n甲,TF1\n".encode("utf-8"))
+    assert "不是 Excel" in _refused(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    assert "过大" in _refused(book_bytes([row()]), limit=1000)
+    assert "压缩炸弹" in _refused(_zip({"xl/big.xml": b"\x00" * (300 * 1024 * 1024)}))
+    assert "Word" in _refused(_zip({}, b"<Types>wordprocessingml</Types>"))
+    assert "损坏" in _refused(b"PK\x03\x04" + b"\x00" * 100)
+
+    def hide(book, sheet):
+        sheet.sheet_state = "hidden"
+        book.create_sheet("其他")
+    assert "隐藏" in _refused(book_bytes([row()], edit=hide))
+
+    def merge(book, sheet):
+        sheet.merge_cells("A1:B1")
+    assert "合并单元格 A1:B1" in _refused(book_bytes([row()], edit=merge))
+
+
+def test_too_many_rows(world, monkeypatch):
+    monkeypatch.setattr(import_rules, "MAX_ROWS", 3)
+    assert "超过 3 行" in _refused(book_bytes([row(项目名称=f"p{i}") for i in range(4)]))
+
+
+def test_formulas_and_text_dates(world):
+    def formula(book, sheet):
+        sheet["I2"] = "=100*2"
+    result = imports.preview_bytes(None, book_bytes([row()], edit=formula), "f.xlsx", LIMIT)
+    assert [(n, c) for n, c, _, m in result.errors if "公式" in m] == [(2, "I")]
+    year = last_year(1, 1).year
+    for text in (f"{year}年3月5日", f"{year}.3.5", f"{year}/3/5", f"{year}-03-05"):
+        assert import_rules.parse_date(text) == (datetime.date(year, 3, 5), None)
+    assert import_rules.parse_date("3/5")[1]
+
+
+def test_template_has_notes_lists_and_validations(world):
+    book = load_workbook(io.BytesIO(imports.template_xlsx()))
+    assert book.sheetnames == ["项目台账", "填写说明", "取值列表"]
+    assert [c.value for c in book["项目台账"][1]] == TITLES
+    assert all(s.sheet_state == "visible" for s in book.worksheets)
+    notes = [r[0].value for r in book["填写说明"].iter_rows()]
+    assert "当前阶段" in notes and "TF1" in notes
+    formulas = {dv.formula1 for dv in book["项目台账"].data_validations.dataValidation}
+    assert any("取值列表" in f for f in formulas)
+    result = imports.preview_bytes(None, imports.template_xlsx(), "t.xlsx", LIMIT)
+    assert result.rows == []

@@ -1,0 +1,65 @@
+"""flask command: ``import-projects FILE [--task-force CODE] [--dry-run]
+[--on-duplicate skip|update]``: the upload page's preview and commit in one go
+(services.imports). Errors are listed with row and column; with any error, or a refused
+file, nothing is written and the exit status is 2."""
+import os
+
+import click
+
+OPTIONS = {"task_force": "--task-force", "file": "FILE"}
+SHOWN_ERRORS = 200
+
+
+def _echo_preview(preview):
+    from ..services.imports import STATUS_LABELS
+    click.echo(f"{preview.file_name}：工作表「{preview.sheet}」，{len(preview.rows)} 行")
+    click.echo("，".join(f"{label} {preview.count(key)}" for key, label in STATUS_LABELS.items()))
+    if preview.ignored:
+        click.echo(f"未识别、不导入的列：{'、'.join(preview.ignored)}")
+    for number, column, title, message in preview.errors[:SHOWN_ERRORS]:
+        click.echo(f"第 {number} 行 {column} 列（{title}）：{message}", err=True)
+    if len(preview.errors) > SHOWN_ERRORS:
+        click.echo(f"……共 {len(preview.errors)} 条错误。", err=True)
+
+
+def _read(path, limit):
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(limit + 1)
+    except OSError as exc:
+        raise click.BadParameter(f"无法读取：{exc.strerror or exc}", param_hint="FILE") from exc
+
+
+@click.command("import-projects")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--task-force", help="Task-force code every row goes into (the file's 所属专班 "
+                                   "column may then be left out).")
+@click.option("--dry-run", is_flag=True, help="Preview only: write nothing.")
+@click.option("--on-duplicate", type=click.Choice(["skip", "update"]), default="skip",
+              show_default=True, help="A project already in the ledger with other values.")
+def import_projects(file, task_force, dry_run, on_duplicate):
+    """Import projects from an .xlsx ledger (the template's or the export's columns)."""
+    from flask import current_app
+
+    from ..services import imports
+    from .errors import service_call
+    limit = int(current_app.config["IMPORT_MAX_BYTES"])
+    data = _read(file, limit)
+    name = os.path.basename(file)
+    with service_call(OPTIONS):
+        preview = imports.preview_bytes(None, data, name, limit, task_force=task_force)
+    _echo_preview(preview)
+    if preview.errors:
+        raise click.UsageError(f"文件有 {preview.count('error')} 行错误，未导入任何数据。")
+    if dry_run:
+        click.echo("试运行（--dry-run）：未写入。")
+        return
+    with service_call(OPTIONS):
+        batch, _ = imports.import_file(None, data, name, limit, task_force=task_force,
+                                       on_duplicate=on_duplicate)
+    click.echo(f"导入批次 #{batch.id}：新增 {batch.created}，更新 {batch.updated}，"
+               f"跳过 {batch.skipped}，无变化 {batch.unchanged}。")
+
+
+def init_app(app):
+    app.cli.add_command(import_projects)

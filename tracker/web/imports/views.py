@@ -1,0 +1,152 @@
+"""Excel import pages (issue "Excel in and out"): the template, the upload with its preview,
+the commit of the previewed file (kept server-side under a token bound to the user and the
+session: never a re-upload), and the list of batches with their projects."""
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, \
+    request, session, url_for
+from flask_login import current_user
+
+from ...domain.errors import NotFound, ValidationError
+from ...services import imports as service
+from ...services import ledger as ledger_service
+from . import forms
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SESSION_KEY = "import_token"
+SLACK = 256 * 1024  # multipart overhead beyond the file itself
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _limit():
+    return int(current_app.config["IMPORT_MAX_BYTES"])
+
+
+def _require_import():
+    if not ledger_service.editable_teams(_user()):
+        abort(403)
+
+
+def _index(form, status=200):
+    return render_template("imports/index.html", form=form,
+                           batches=service.batches() if current_user.sees_all
+                           else service.batches(user_id=current_user.id),
+                           limit_mb=_limit() / 1048576), status
+
+
+@bp.route("/")
+def index():
+    _require_import()
+    return _index(forms.UploadForm())
+
+
+@bp.route("/template.xlsx")
+def template():
+    _require_import()
+    return Response(service.template_xlsx(), mimetype=XLSX, headers={
+        "Content-Disposition": "attachment; filename=project-import-template.xlsx; "
+                               "filename*=UTF-8''%E9%A1%B9%E7%9B%AE%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"})
+
+
+@bp.route("/upload", methods=["POST"])
+def upload():
+    _require_import()
+    request.max_content_length = _limit() + SLACK  # before the body is read
+    form = forms.UploadForm()
+    if not form.validate_on_submit():
+        return _index(form, 400)
+    upload = form.file.data
+    if upload is None or not getattr(upload, "filename", ""):
+        form.file.errors = ["请选择要导入的 .xlsx 文件。"]
+        return _index(form, 400)
+    data = upload.read(_limit() + 1)
+    try:
+        token, _ = service.upload(current_app.instance_path, _user(),
+                                  upload.filename[:255], data, _limit())
+    except ValidationError as exc:
+        form.file.errors = list(exc.errors.values())
+        return _index(form, 400)
+    session[SESSION_KEY] = token
+    return redirect(url_for("imports.preview"))
+
+
+def _token():
+    token = session.get(SESSION_KEY)
+    if not token:
+        flash("没有待确认的导入文件，请先上传。", "warning")
+    return token
+
+
+def _render_preview(preview, form, token, status=200, message=None):
+    return render_template("imports/preview.html", preview=preview, form=form, token=token,
+                           statuses=service.STATUS_LABELS, choices=service.CHOICES,
+                           message=message), status
+
+
+@bp.route("/preview")
+def preview():
+    _require_import()
+    token = _token()
+    if not token:
+        return redirect(url_for("imports.index"))
+    try:
+        result = service.stored_preview(current_app.instance_path, token, _user(), _limit())
+    except ValidationError as exc:
+        session.pop(SESSION_KEY, None)
+        flash("；".join(exc.errors.values()), "danger")
+        return redirect(url_for("imports.index"))
+    return _render_preview(result, forms.CommitForm(formdata=None, token=token), token)
+
+
+@bp.route("/commit", methods=["POST"])
+def commit():
+    _require_import()
+    form = forms.CommitForm()
+    token = session.get(SESSION_KEY)
+    if not form.validate_on_submit() or not token or form.token.data != token:
+        flash("导入未完成：页面已过期或文件不是本次会话上传的，请重新上传。", "danger")
+        return redirect(url_for("imports.index"))
+    try:
+        batch, _ = service.commit_stored(
+            current_app.instance_path, token, _user(), _limit(),
+            choices=form.row_choices(request.form), on_duplicate=form.on_duplicate.data)
+    except ValidationError as exc:
+        try:
+            result = service.stored_preview(current_app.instance_path, token, _user(), _limit())
+        except ValidationError:
+            flash("；".join(exc.errors.values()), "danger")
+            return redirect(url_for("imports.index"))
+        return _render_preview(result, form, token, 400, "；".join(exc.errors.values()))
+    session.pop(SESSION_KEY, None)
+    flash(f"已导入：新增 {batch.created} 个，更新 {batch.updated} 个，跳过 {batch.skipped} 个，"
+          f"无变化 {batch.unchanged} 个。", "success")
+    return redirect(url_for("imports.batch", id=batch.id))
+
+
+@bp.route("/cancel", methods=["POST"])
+def cancel():
+    form = forms.CommitForm()
+    token = session.pop(SESSION_KEY, None)
+    if form.validate_on_submit() and token:
+        service.discard(current_app.instance_path, token)
+        flash("已取消导入，上传的文件已删除。", "success")
+    return redirect(url_for("imports.index"))
+
+
+@bp.route("/batch")
+def batch():
+    _require_import()
+    batch_id, team = request.args.get("id", ""), request.args.get("tf", "")
+    if not batch_id.isdigit() or len(batch_id) > 9:
+        abort(404)
+    try:
+        found, rows = service.batch_projects(batch_id, int(team) if team.isdigit()
+                                             and len(team) < 10 else None)
+    except NotFound:
+        abort(404)
+    if not current_user.sees_all and found.user_id != current_user.id:
+        abort(403)
+    return render_template("imports/batch.html", batch=found, rows=rows,
+                           teams=ledger_service.task_forces(), tf=team)
