@@ -13,10 +13,11 @@ from . import (
     targets, taskforces,
 )
 from . import health, security, static_files
+from . import imports
 from .permissions import guard_login
 
 BLUEPRINTS = (auth, dashboard, counties, api, taskforces, projects, outbox, prefs, targets, accounts,
-              health, audit)
+              health, audit, imports)
 
 
 class IdConverter(IntegerConverter):
