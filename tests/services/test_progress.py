@@ -274,3 +274,30 @@ def test_targets_in_force_per_key(db):
         (Dec(10000), 1, 2)
     assert T.targets_in_force(2026, D(2026, 3, 31), [L["tf2"].id]) == {}
     assert T.targets_in_force(2027, D(2027, 3, 31)) == {}
+
+
+def test_report_on_the_figures_equals_the_report_on_the_ledger(db, monkeypatch):
+    """The maintained figures change where the numbers come from, never the numbers:
+    month ends, days inside a month, before and after a 变更 and a 作废."""
+    from tracker.services import corrections, metrics, metrics_ledger
+    from tracker.services import projects as S
+    L = build()
+    _targets(L)
+    p1 = S.Project.get(S.Project.name == "P1")
+    S.update_project(L["user"], p1.id, contract_value="3600", change_kind="change",
+                     change_on=D(2026, 4, 10), change_reason="补充协议")
+    receipt = S.FundReceipt.get(S.FundReceipt.project == p1.id)
+    corrections.void(L["user"], p1.id, "funds", receipt.id, reason="重复登记")
+    days = (D(2026, 3, 31), D(2026, 4, 9), D(2026, 4, 10), D(2026, 5, 19), D(2026, 9, 9),
+            D(2026, 12, 31), D(2025, 12, 15))
+
+    def view(report):
+        return ([(r.code, {k: (m.monthly, m.actual, m.status, m.forecast)
+                           for k, m in r.metrics.items()}) for r in report.rows],
+                report.counties, {k: m.monthly for k, m in report.totals.items()})
+
+    maintained = {day: view(PR.build_report(day.year, day)) for day in days}
+    monkeypatch.setattr(metrics, "monthly_actuals", metrics_ledger.monthly_actuals)
+    monkeypatch.setattr(metrics, "county_funds_windows", metrics_ledger.county_funds_windows)
+    for day in days:
+        assert maintained[day] == view(PR.build_report(day.year, day)), day

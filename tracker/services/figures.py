@@ -223,9 +223,15 @@ def rebuild():
     gives; call inside a transaction. Returns the FigureCheck of what was repaired."""
     lock_owners()
     result = check()
+    MonthlyFigure.delete().where(MonthlyFigure.cents == 0).execute()
+    missing = [dict(zip(("scope", "owner", "metric", "year", "month", "day"), key),
+                    cents=want) for key, got, want in result.rows if got == 0]
+    for start in range(0, len(missing), 500):   # e.g. after a bulk load: many at once
+        MonthlyFigure.insert_many(missing[start:start + 500]).execute()
     for key, got, want in result.rows:
-        _upsert(key, want - got)
-    (MonthlyFigure.delete().where(MonthlyFigure.cents == 0)).execute()
+        if got != 0:
+            _upsert(key, want - got)
+    MonthlyFigure.delete().where(MonthlyFigure.cents == 0).execute()
     result.repaired = True
     return result
 
