@@ -5,6 +5,7 @@ file, nothing is written and the exit status is 2."""
 import os
 
 import click
+from flask.cli import with_appcontext
 
 OPTIONS = {"task_force": "--task-force", "file": "FILE"}
 SHOWN_ERRORS = 200
@@ -31,6 +32,7 @@ def _read(path, limit):
 
 
 @click.command("import-projects")
+@with_appcontext
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--task-force", help="Task-force code every row goes into (the file's 所属专班 "
                                    "column may then be left out).")

@@ -2,7 +2,7 @@
 token, the choice for every duplicate and the choice per duplicate row)."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField
+from wtforms import HiddenField, RadioField, SelectChoice
 
 from ...services.imports import CHOICES, SKIP
 
@@ -15,7 +15,8 @@ class UploadForm(FlaskForm):
 
 class CommitForm(FlaskForm):
     token = HiddenField()
-    on_duplicate = RadioField("重复且有变化的项目", choices=list(CHOICES.items()), default=SKIP)
+    on_duplicate = RadioField("重复且有变化的项目", default=SKIP,
+                              choices=[SelectChoice(k, v) for k, v in CHOICES.items()])
 
     def row_choices(self, formdata):
         """{row number: "skip" | "update"} chosen per duplicate row (``row-<n>`` fields);
