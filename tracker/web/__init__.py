@@ -12,12 +12,12 @@ from . import (
     accounts, api, audit, auth, counties, dashboard, errors, helpers, outbox, prefs, projects, requests,
     targets, taskforces,
 )
-from . import health, security, static_files
+from . import awards, health, security, static_files
 from . import imports
 from .permissions import guard_login
 
 BLUEPRINTS = (auth, dashboard, counties, api, taskforces, projects, outbox, prefs, targets, accounts,
-              health, audit, imports)
+              health, audit, awards, imports)
 
 
 class IdConverter(IntegerConverter):

@@ -12,6 +12,7 @@ NAV = [
     ("counties.index", "区县/开发区", None),
     ("targets.index", "目标设置", ("admin", "bureau")),
     ("outbox.index", "周报发件箱", ("admin", "bureau")),
+    ("awards.index", "落地成效", None),
     ("imports.index", "Excel导入", None),
     ("audit.index", "审计日志", ("admin", "bureau")),
     ("prefs.summary", "周报设置", None),

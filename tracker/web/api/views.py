@@ -9,12 +9,14 @@ from decimal import Decimal
 from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
 
+from ...services import awards as award_service
 from ...services import progress as progress_service
 from ...services import snapshots as snapshot_service
 from ...services import tokens
 from ...extensions import csrf
 from ..permissions import public
 from ..period import parse_period
+from . import award_json
 from .snapshot_json import parse_quarter_query, snapshots_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -70,6 +72,22 @@ def snapshots():
                               fields=query.errors)
     figures = snapshot_service.frozen_figures(query.year, query.quarter)
     return jsonify(snapshots_json(query.year, query.quarter, figures))
+
+
+@bp.route("/awards")
+@public  # authenticated by the blueprint's check, like /progress
+def awards():
+    """落地成效 ranking of ``year`` at ``as_of`` (``frozen=1``: the frozen one, when there
+    is one); members get their own task forces' rows only."""
+    period = parse_period(request.args)
+    if period.errors:
+        return error_response(400, "bad_request", "；".join(period.errors.values()),
+                              fields=period.errors)
+    user = g.api_user
+    data = award_service.page_data(period.year, period.as_of,
+                                   None if user.sees_all else user.task_force_ids(),
+                                   use_frozen=request.args.get("frozen") in ("1", "true"))
+    return jsonify(award_json.ranking_json(data["ranking"], data["frozen_info"]))
 
 
 # --- JSON shape ----------------------------------------------------------------------

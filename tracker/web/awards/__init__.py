@@ -1,0 +1,2 @@
+"""awards pages."""
+from .views import bp  # noqa: F401
