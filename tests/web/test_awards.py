@@ -103,6 +103,7 @@ def test_freeze_once_then_frozen_page_keeps_the_numbers(app, client, auth, world
     assert 'class="mainnav"' not in printed and 'class="award-print"' in printed
     data = client.get(API + "&frozen=1").get_json()
     assert data["source"] == "frozen" and data["task_forces"][2]["score"] == "35.00"
+    assert data["frozen"]["frozen_by"] == "awardbureau" and data["frozen"]["frozen_at"][-1] == "Z"
     assert client.get(API).get_json()["task_forces"][1]["code"] == "C1"
 
 

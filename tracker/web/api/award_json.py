@@ -2,7 +2,6 @@
 in 万元, rates, bases, weights and contributions as decimal strings (rates in percent),
 counts as integers; a rate without a denominator is null."""
 from ...domain import awards as A
-from .. import helpers
 
 
 def _dec(value):
@@ -33,7 +32,7 @@ def row_json(row):
 def frozen_json(info):
     if info is None:
         return None
-    return {"frozen_at": helpers.localtime(info.frozen_at, "%Y-%m-%dT%H:%M:%S%z"),
+    return {"frozen_at": info.frozen_at.strftime("%Y-%m-%dT%H:%M:%SZ"),  # UTC
             "frozen_by": info.frozen_by, "as_of": info.as_of.isoformat()}
 
 
