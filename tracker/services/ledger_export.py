@@ -117,13 +117,6 @@ def describe_filters(filters):
     return "；".join(parts)
 
 
-def export_time(now=None):
-    """``now`` (default: the current time) as local text, with the zone named."""
-    now = (now or clock.now()).astimezone(clock.zone())
-    zone = "北京时间" if now.tzinfo.key == "Asia/Shanghai" else now.tzinfo.key
-    return f"{now:%Y-%m-%d %H:%M}（{zone}）"
-
-
 def _team_short_name(team):
     name = team.name
     return name[:-2] if name.endswith("专班") and len(name) > 2 else name
@@ -133,7 +126,7 @@ def export_ledger(filters, now=None):
     """The filtered ledger as an :class:`XlsxFile`, named like
     ``招商项目台账_精细化工_20261128.xlsx`` (the task force when filtered to one, else 全部)."""
     now = (now or clock.now()).astimezone(clock.zone())
-    title = f"招商项目台账（{describe_filters(filters)}）　导出时间：{export_time(now)}"
+    title = f"招商项目台账（{describe_filters(filters)}）　导出时间：{xlsx.export_time(now)}"
     book, count = _ledger_book(ledger.filtered(filters), title)
     team = _named(TaskForce, filters.get("tf"))
     day = now.strftime("%Y%m%d")

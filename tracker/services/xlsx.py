@@ -22,6 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .. import clock
 from ..domain import progress as P
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -153,6 +154,13 @@ def fill_status(cell, status):
         cell.fill = PatternFill("solid", fgColor=colour)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.alignment = Alignment(horizontal="center")
+
+
+def export_time(now=None):
+    """``now`` (default: the current time) as local text, with the zone named."""
+    now = (now or clock.now()).astimezone(clock.zone())
+    zone = "北京时间" if getattr(now.tzinfo, "key", "") == "Asia/Shanghai" else str(now.tzinfo)
+    return f"{now:%Y-%m-%d %H:%M}（{zone}）"
 
 
 # --- the file -------------------------------------------------------------------------

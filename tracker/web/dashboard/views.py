@@ -1,10 +1,11 @@
 """Bureau dashboard: every task force × metric against its annual target."""
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from ...domain import metrics as M
 from ...domain import progress as P
 from ...domain import staleness
 from ...services import progress as progress_service
+from ...services import progress_export
 from ...services import staleness as stale_service
 from ...services import taskforces as taskforce_service
 from ...services.pagination import page_number
@@ -57,6 +58,17 @@ def index():
         "dashboard/index.html", report=report, period=period, sort=sort, sorts=SORTS,
         rows=sorted_rows(report.rows, sort), stale=stale, red_teams=red_teams,
         older_targets=older_targets, **template_helpers())
+
+
+@bp.route("/export.xlsx")
+def export():
+    """The dashboard's numbers for ``year``/``as_of`` as .xlsx (services.progress_export)."""
+    period = parse_period(request.args)
+    if period.errors:
+        abort(400, description="；".join(period.errors.values()))
+    exported = progress_export.export_progress(period.year, period.as_of)
+    return Response(exported.data, mimetype=exported.mimetype,
+                    headers={"Content-Disposition": exported.content_disposition()})
 
 
 @bp.route("/stale")

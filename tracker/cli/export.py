@@ -1,0 +1,70 @@
+"""flask commands: ``export ledger [--task-force CODE] [--stage S] [--year Y] -o FILE`` and
+``export progress --year Y [--as-of D] -o FILE``: the same workbooks as the pages'
+导出Excel links (services.ledger_export, services.progress_export)."""
+import click
+from flask.cli import AppGroup
+
+export_cli = AppGroup("export", help="Excel exports (台账、进度报表).")
+
+OPTION_NAMES = {"task_force": "--task-force", "stage": "--stage", "year": "--year",
+                "as_of": "--as-of"}
+
+
+def _bad_option(exc):
+    """A ValidationError as click's usage error (exit 2) naming the option."""
+    field, message = next(iter(exc.errors.items()))
+    return click.BadParameter(message, param_hint=OPTION_NAMES.get(field, field))
+
+
+def _write(exported, path):
+    try:
+        with open(path, "wb") as out:
+            out.write(exported.data)
+    except OSError as exc:
+        raise click.ClickException(f"无法写入 {path}：{exc.strerror or exc}") from exc
+
+
+output_option = click.option(
+    "-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+    help="The .xlsx file to write.")
+
+
+@export_cli.command("ledger")
+@click.option("--task-force", help="Task-force code (default: every task force).")
+@click.option("--stage", help="Stage key (signed, ...) or name (签约, ...).")
+@click.option("--year", help="Projects with activity in this year.")
+@output_option
+def ledger(task_force, stage, year, output):
+    """Write the project ledger (台账), filtered like the ledger page, to an .xlsx file."""
+    from ..domain.errors import ValidationError
+    from ..services import ledger_export
+    try:
+        filters = ledger_export.cli_filters(task_force, stage, year)
+    except ValidationError as exc:
+        raise _bad_option(exc) from exc
+    exported = ledger_export.export_ledger(filters)
+    _write(exported, output)
+    click.echo(f"已导出 {exported.rows} 个项目到 {output}（{exported.filename}）。")
+
+
+@export_cli.command("progress")
+@click.option("--year", required=True, help="Report year (YYYY).")
+@click.option("--as-of", "as_of", help="Judged at this date (YYYY-MM-DD; default as on the "
+                                       "dashboard: today, or the year's last/first day).")
+@output_option
+def progress(year, as_of, output):
+    """Write the progress report of a year (the dashboard's numbers) to an .xlsx file."""
+    from ..domain.errors import ValidationError
+    from ..services import progress_export
+    try:
+        year, as_of = progress_export.parse_period(year, as_of)
+    except ValidationError as exc:
+        raise _bad_option(exc) from exc
+    exported = progress_export.export_progress(year, as_of)
+    _write(exported, output)
+    click.echo(f"已导出 {year} 年进度（截至 {as_of.isoformat()}，{exported.rows} 个专班）"
+               f"到 {output}（{exported.filename}）。")
+
+
+def init_app(app):
+    app.cli.add_command(export_cli)
