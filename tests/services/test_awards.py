@@ -217,3 +217,18 @@ def test_export_workbook(ledger):
     assert sheet["A2"].value == "名次" and sheet["C3"].value == "B1专班"
     assert sheet["D3"].value == 85.0
     assert book["权重与公式"]["B2"].value == 25.0
+
+
+def test_two_freezes_at_once_make_one(app, ledger):
+    """Both pass the friendly check; the UNIQUE year decides: one ranking, one clear refusal."""
+    from tests.races import run_together
+    from tracker.db import database
+    _teams, bureau = ledger
+    database.close()
+    outcomes = run_together(app, *[lambda: awards.freeze(bureau, YEAR, AS_OF)] * 3)
+    errors = [exc for _result, exc in outcomes if exc is not None]
+    assert len(errors) == 2, outcomes
+    assert all(isinstance(e, ValidationError) and "不能再次冻结" in e.errors["__all__"]
+               for e in errors)
+    database.connect(reuse_if_open=True)
+    assert AwardFreeze.select().count() == 1 and AwardRanking.select().count() == 3
