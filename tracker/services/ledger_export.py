@@ -98,8 +98,8 @@ def _ledger_book(query, title):
 # --- title, file name, filters ----------------------------------------------------------
 
 def _named(model, row_id):
-    row = model.get_or_none(model.id == row_id) if row_id else None
-    return row
+    """The row of ``model`` with ``row_id`` (None without one)."""
+    return model.get_or_none(model.id == row_id) if row_id else None
 
 
 def describe_filters(filters):
