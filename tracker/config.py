@@ -37,6 +37,7 @@ class Defaults:
     COUNTY_GROWTH_GOAL = 20  # percent over last year; a county target version overrides it
     TARGET_FLOOR_YI = 1  # 亿元: a money target below it is saved only once confirmed
     AWARD_WEIGHTS = MappingProxyType(dict(performance=25, start=15, production=20, funds=20, big=10, top=10))  # awards
+    RANKING_CAP_PCT = 120  # 综合完成率: each metric counts at most this completion (percent)
     # Staleness (tracker.services.staleness.options_from).
     STALE_DAYS = (60, 90, 180)  # days without progress: yellow, red, proposed 退库
     # Scheduler, demo data, accounts.
