@@ -71,6 +71,16 @@ def settle(row, before):
     apply(F.difference(before, contribution_of(row)))
 
 
+def settle_created(rows):
+    """``settle(row, {})`` for many projects created in this transaction (no 增资 or
+    receipts yet): their contributions summed, then one upsert per affected row."""
+    total = {}
+    for row in rows:
+        for key, cents in F.contribution(facts_of(row)).items():
+            total[key] = total.get(key, 0) + cents
+    apply(F.difference({}, total))
+
+
 def _lock_owners(keys):
     teams = sorted({k[1] for k in keys if k[0] == F.TASK_FORCE})
     counties = sorted({k[1] for k in keys if k[0] == F.COUNTY})
