@@ -1,19 +1,24 @@
 """Excel import, commit (issue "Excel in and out"; docs/design.md, The write path).
 
-A preview is written in one transaction through the ledger's own use-cases: each new row is
-``projects.create_project`` at its first dated stage, then ``projects.change_stage`` for
-every later dated stage (so the stage history and the first-reached dates put the project
-in the right periods); an updated duplicate is ``projects.update_project`` (an amount that
-differs is a 更正 naming the batch) and a stage move when its stage differs. When one row
-fails, everything rolls back and the error names the row. The batch (file, user, counts)
-and its projects are kept in ``import_batch`` and in the audit trail.
+A preview is written in one transaction, all or nothing. The transaction first takes its
+locks (project_bulk.lock: the projects it updates, then its task forces, in id order).
+New rows are written together (project_bulk): each becomes exactly what
+``projects.create_project`` at its first dated stage and one ``projects.change_stage`` per
+later dated stage would write (import_plan: the same rules on the preview's cleaned
+values), so the stage history and the first-reached dates put the project in the right
+periods; the maintained figures are updated once for the batch. An updated duplicate is
+``projects.update_project`` (an amount that differs is a 更正 naming the batch) and a
+stage move when its stage differs. When one row fails, everything rolls back and the
+error names the row. The batch (file, user, counts) and its projects are kept in
+``import_batch`` and in the audit trail (one ``import`` row per new project).
 """
 from peewee import JOIN
 
 from ..domain import pipeline
 from ..domain.errors import ValidationError
 from ..models import ImportBatch, ImportBatchProject, Project, User
-from . import audit, projects, tx
+from . import audit, import_plan, project_bulk, projects, tx
+from .import_plan import back_note, fail, moved_back
 from .project_import import ERROR, NEW, UNCHANGED, UPDATE
 
 SKIP = "skip"
@@ -26,33 +31,6 @@ def _choice(row, choices, default):
     return choice if choice in CHOICES else SKIP
 
 
-def _fail(row, exc):
-    messages = "；".join(exc.errors.values()) if isinstance(exc, ValidationError) else str(exc)
-    raise ValidationError({"__all__": f"第 {row.number} 行（{row.name}）导入失败：{messages}"
-                                      "。整个文件均未导入，请修改后重新上传。"})
-
-
-def _signs_later(stage, later):
-    signed = pipeline.rank(pipeline.SIGNED)
-    return pipeline.rank(stage) is not None and pipeline.rank(stage) < signed and any(
-        pipeline.rank(s) is not None and pipeline.rank(s) >= signed for s, _ in later)
-
-
-def _create(user, row, note):
-    (stage, day), later = row.events[0], row.events[1:]
-    fields = dict(row.fields)
-    kwargs = {}
-    if _signs_later(stage, later):
-        # The contract value belongs to the signing event.
-        kwargs = {"contract_value": fields.get("contract_value"),
-                  "signing_grade": fields.get("signing_grade")}
-        fields["contract_value"], fields["signing_grade"] = None, None
-    project = projects.create_project(user, task_force=row.team, stage=stage, on=day,
-                                      note=note, **fields)
-    _moves(user, project, stage, later, row, note, kwargs)
-    return project
-
-
 def _moves(user, project, current, events, row, note, signing):
     for stage, day in events:
         extra = {}
@@ -60,10 +38,8 @@ def _moves(user, project, current, events, row, note, signing):
             extra = {"reason": row.drop_reason}
         elif pipeline.rank(stage) >= pipeline.rank(pipeline.SIGNED):
             extra = {k: v for k, v in signing.items() if v is not None}
-        back = current == pipeline.DROPPED or (
-            stage != pipeline.DROPPED and pipeline.rank(stage) < pipeline.rank(current))
         projects.change_stage(user, project.id, stage, on=day, expected_stage=current,
-                              note=f"{note}：当前阶段为{pipeline.label(stage)}" if back else note,
+                              note=back_note(note, stage) if moved_back(current, stage) else note,
                               **extra)
         current = stage
 
@@ -84,24 +60,33 @@ def _update(user, row, note):
     return project
 
 
-def _write_rows(user, preview, batch, choices, default):
-    counts = {"created": 0, "updated": 0, "skipped": 0, "unchanged": 0}
-    links = []
-    note = f"{IMPORT_NOTE}（批次 {batch.id}：{preview.file_name}）"
-    for row in preview.rows:
+def _create_all(user, rows, note, batch):
+    notes, plans = import_plan.Notes(note), []
+    for row in rows:
         try:
-            if row.status == NEW:
-                project, action = _create(user, row, note), "created"
-            elif row.status == UPDATE and _choice(row, choices, default) == "update":
-                project, action = _update(user, row, note), "updated"
-            else:
-                counts["unchanged" if row.status == UNCHANGED else "skipped"] += 1
-                continue
+            plans.append(import_plan.plan(row, notes))
         except ValidationError as exc:
-            _fail(row, exc)
-        counts[action] += 1
-        links.append({"batch": batch.id, "project": project.id, "action": action,
-                      "row_number": row.number})
+            fail(row, exc)
+    project_bulk.create(user, plans, batch.id)
+    return [(p.row, p.project) for p in plans]
+
+
+def _write_rows(user, preview, batch, new, updates):
+    counts = {"created": len(new), "updated": len(updates), "skipped": 0, "unchanged": 0}
+    note = f"{IMPORT_NOTE}（批次 {batch.id}：{preview.file_name}）"
+    written = [(row, project, "created") for row, project in _create_all(user, new, note, batch)]
+    for row in updates:
+        try:
+            written.append((row, _update(user, row, note), "updated"))
+        except ValidationError as exc:
+            fail(row, exc)
+    chosen = {row.number for row in updates}
+    for row in preview.rows:
+        if row.status != NEW and row.number not in chosen:
+            counts["unchanged" if row.status == UNCHANGED else "skipped"] += 1
+    links = sorted(({"batch": batch.id, "project": project.id, "action": action,
+                     "row_number": row.number} for row, project, action in written),
+                   key=lambda link: link["row_number"])
     for start in range(0, len(links), 500):
         ImportBatchProject.insert_many(links[start:start + 500]).execute()
     return counts
@@ -116,9 +101,13 @@ def commit(user, preview, *, choices=None, on_duplicate=SKIP):
     bad = preview.count(ERROR)
     if bad:
         raise ValidationError({"__all__": f"文件有 {bad} 行错误，未导入。请修改后重新上传。"})
+    new = [r for r in preview.rows if r.status == NEW]
+    updates = [r for r in preview.rows
+               if r.status == UPDATE and _choice(r, choices, on_duplicate) == "update"]
     with tx.write():
+        project_bulk.lock(new, [r.duplicate_of.id for r in updates])
         batch = ImportBatch.create(user=_user(user), file_name=(preview.file_name or "")[:255])
-        counts = _write_rows(user, preview, batch, choices, on_duplicate)
+        counts = _write_rows(user, preview, batch, new, updates)
         for key, value in counts.items():
             setattr(batch, key, value)
         batch.save()
