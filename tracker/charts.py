@@ -9,13 +9,12 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
+from .domain import progress as P
+
+# Status colours come from their one definition (tracker.domain.progress.STATUS_COLOURS).
 COLORS = {
-    "green": "#15803d",
-    "yellow": "#ca8a04",
-    "orange": "#ea580c",
-    "red": "#dc2626",
-    "grey": "#9aa5b1",
-    "pending": "#9aa5b1",
+    **{status: P.css_colour(status) for status in P.STATUSES},
+    "pending": P.css_colour(P.GREY),
     "brand": "#b42318",
     "fg": "#1f2933",
     "muted": "#616e7c",
@@ -203,6 +202,10 @@ def _cumulative_points(plot, labels, cps, acts, fc, fmt):
                     f'cy="{_f(plot.y_at(fc))}" r="4" '
                     f'fill="none" stroke="{COLORS["brand"]}" stroke-width="1.5">'
                     f'<title>预测 {escape(fmt(fc))}</title></circle>')
+        # Labelled on the chart, not only in a hover title: "年末预测 12.3".
+        body.append(_text(plot.x_at(len(acts) - 1) - 7, plot.y_at(fc) - 6,
+                          f"年末预测 {fmt(fc)}", size=10, anchor="end", fill=COLORS["brand"])
+                    .replace("<text ", '<text class="forecast-label" ', 1))
     return body
 
 

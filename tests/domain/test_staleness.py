@@ -60,7 +60,7 @@ def test_thresholds_must_grow(values):
 def test_severity_and_labels():
     assert [staleness.severity(x) for x in (None, YELLOW, RED, PROPOSE_DROP)] == [0, 1, 2, 3]
     assert staleness.label(PROPOSE_DROP) == "建议退库"
-    assert staleness.label(YELLOW) == "黄色预警"
+    assert staleness.label(YELLOW) == "60天未推进"
 
 
 def test_watched_stages_exclude_landed_and_dropped():

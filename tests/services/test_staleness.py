@@ -153,7 +153,7 @@ def test_open_flags_list_owners_most_severe_first(team):
     first = rows[-1]
     assert (first.project_name, first.task_force_code, first.owner_name, first.owner_email) == (
         "甲", "TF1", "王工", "wang@example.test")
-    assert first.level == "yellow" and first.level_label == "黄色预警"
+    assert first.level == "yellow" and first.level_label == "60天未推进"
     assert first.days_silent == 65 and first.last_progress_on == ago(65)
     assert rows[1].owner_name == "" and rows[1].owner_id is None
 

@@ -134,7 +134,7 @@ def test_week_changes_and_stale_projects(sqlite_app):
         assert "2026-06-27 D 涂料：退库：投资方撤回" in text
         assert "2026-06-25 A 新材料：到位资金 1,000.00 万元" in text
         assert "G 上周项目" not in text and "F 下周签约" not in text
-        assert "E 沉寂项目（策划包装，责任人 李组长）：174 天未更新，红色预警" in text
+        assert "E 沉寂项目（策划包装，责任人 李组长）：174 天未更新，90天未推进" in text
         html = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test").body_html
         assert "<svg" not in html and "<script" not in html and "<img" not in html
         assert "http://127.0.0.1:5000/taskforces/TF1" in html

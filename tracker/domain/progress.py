@@ -22,17 +22,46 @@ STATUS_LABELS = {
     RED: "严重滞后",
     GREY: "未设目标",
 }
-# The one definition of the status colours outside the stylesheet (RGB hex): the
-# spreadsheet exports fill status cells with them. static/style.css (:root --green ...)
-# shows the same colours on the pages; tests/services/test_progress_export.py keeps
-# the two equal.
+# The one definition of the status colours (RGB hex). Everything else derives from it:
+# the spreadsheet exports fill status cells with them; tracker.charts and the mail macros
+# (templates/email/_macros.html, through the ``status_colours`` template global) read them;
+# static/style.css (:root --green ...) repeats them for the pages, guarded by
+# tests/test_contrast.py and tests/services/test_progress_export.py (a static file served
+# by nginx with a year-long fingerprinted cache has no build step to generate it from).
+# Each is the background of white status text (STATUS_TEXT) at 12-13 px, so each keeps a
+# WCAG contrast of at least 4.5:1 against it and against the page backgrounds when used
+# as text (tests/test_contrast.py computes every pair).
 STATUS_COLOURS = {
     GREEN: "15803D",
-    YELLOW: "CA8A04",
-    ORANGE: "EA580C",
+    YELLOW: "A16207",
+    ORANGE: "C2410C",
     RED: "DC2626",
-    GREY: "9AA5B1",
+    GREY: "616E7C",
 }
+STATUS_TEXT = "FFFFFF"
+# The backgrounds the status colours appear on as text (cards, the page).
+PAGE_BACKGROUNDS = ("FFFFFF", "F5F7FA")
+# Worst first: how a task force's status (its worst metric) is chosen and sorted.
+STATUS_ORDER = {RED: 0, ORANGE: 1, YELLOW: 2, GREEN: 3, GREY: 4}
+
+
+def css_colour(status):
+    """``#rrggbb`` of a status (grey for an unknown one)."""
+    return "#" + STATUS_COLOURS.get(status, STATUS_COLOURS[GREY]).lower()
+
+
+def luminance(hex_colour):
+    """WCAG 2 relative luminance of ``RRGGBB`` (a leading # is allowed)."""
+    value = hex_colour.lstrip("#")
+    channels = [int(value[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first, second):
+    """WCAG 2 contrast ratio of two colours (1..21)."""
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 def amount(value):
@@ -78,6 +107,20 @@ def gap_points(completion_pct, time_pct):
     if completion_pct is None:
         return None
     return pct(completion_pct - time_pct)
+
+
+# 综合完成率 (the ranking): each metric's completion counts at most this many percent, so
+# one metric far over its target (e.g. 208,000 %) cannot decide the ranking alone.
+DEFAULT_RANKING_CAP = Decimal(120)
+SCORE_FORMULA = "综合完成率 = 各项有目标指标的完成率（每项最多计 {cap}%）的平均值"
+
+
+def score(completions, cap=DEFAULT_RANKING_CAP):
+    """Mean of the completions (percent) each capped at ``cap``; None when there is none."""
+    values = [min(Decimal(c), Decimal(cap)) for c in completions if c is not None]
+    if not values:
+        return None
+    return pct(sum(values, Decimal(0)) / len(values))
 
 
 def status(gap, bands=DEFAULT_BANDS):

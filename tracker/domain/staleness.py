@@ -1,7 +1,7 @@
 """Stale projects: how long a project has gone without logged progress.
 
-No progress for 60 days = yellow, 90 days = red, 180 days = proposed 退库
-(DESIGN.md, Milestones). Pure rules: no Flask, no peewee.
+No progress for 60 days = 60天未推进 (key yellow), 90 days = 90天未推进 (red), 180 days
+= 建议退库 (propose_drop) (docs/design.md, Stale projects). Pure rules: no Flask, no peewee.
 """
 import datetime
 from collections.abc import Mapping
@@ -16,14 +16,21 @@ PROPOSE_DROP = "propose_drop"
 # Mildest first; a project climbs this ladder while it stays silent.
 LEVELS = (YELLOW, RED, PROPOSE_DROP)
 
+# Names shown for the levels (docs/design.md, Stale projects): never colour words, since
+# the colours already mean 超/欠进度 (domain.progress). The day counts are the defaults;
+# label(level, thresholds) names configured ones.
 LABELS = {
-    YELLOW: "黄色预警",
-    RED: "红色预警",
+    YELLOW: "60天未推进",
+    RED: "90天未推进",
     PROPOSE_DROP: "建议退库",
 }
 
-# Status classes of static/style.css used to show a level.
-CSS_STATUS = {YELLOW: "yellow", RED: "red", PROPOSE_DROP: "grey"}
+# Marks shown before the name: shapes, not the progress colours.
+MARKS = {YELLOW: "◔", RED: "◕", PROPOSE_DROP: "⊘"}
+
+# CSS classes of static/style.css that show a level (.stale-mark.stale-60 ...): outlined
+# and dark marks, never the status colours. A mail client without them shows a grey chip.
+CSS_STATUS = {YELLOW: "stale-60", RED: "stale-90", PROPOSE_DROP: "stale-drop"}
 
 # Projects that have landed (投产/达产) or left (退库) are not chased for progress.
 WATCHED_STAGES = (pipeline.RESERVE, pipeline.PACKAGED, pipeline.NEGOTIATING,
@@ -94,8 +101,15 @@ def severity(level):
     return LEVELS.index(level) + 1 if level in LEVELS else 0
 
 
-def label(level):
+def label(level, thresholds=None):
+    """The name of a level; with ``thresholds``, its configured day count."""
+    if thresholds is not None and level in (YELLOW, RED):
+        return f"{thresholds.days(level)}天未推进"
     return LABELS.get(level, level or "")
+
+
+def mark(level):
+    return MARKS.get(level, "")
 
 
 def is_watched(stage):

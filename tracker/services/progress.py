@@ -68,6 +68,9 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask import current_app, has_app_context
+
+from ..config import setting
 from ..domain import forecast as F
 from ..domain import metrics as M
 from ..domain import milestones as MS
@@ -145,7 +148,8 @@ class TaskForceProgress:
     name: str
     kind: str
     metrics: dict
-    score: Decimal | None   # mean completion over the metrics with a target
+    score: Decimal | None   # mean completion over the metrics with a target, each capped
+                            # at RANKING_CAP_PCT (domain.progress.score)
     rank: int               # 1 = best; 0 when not ranked
     status: str             # worst colour over the metrics with a target
 
@@ -255,10 +259,18 @@ def _quarters(year, as_of, target, cps, monthly, running, catch, options):
     return tuple(out)
 
 
-_STATUS_ORDER = {P.RED: 0, P.ORANGE: 1, P.YELLOW: 2, P.GREEN: 3, P.GREY: 4}
+_STATUS_ORDER = P.STATUS_ORDER
 
 
-def _team_row(team, year, as_of, monthly, targets, shares, pipeline, options):
+def ranking_cap():
+    """RANKING_CAP_PCT of the current app (the default outside an app context)."""
+    if not has_app_context():
+        return P.DEFAULT_RANKING_CAP
+    return Decimal(str(setting(current_app.config, "RANKING_CAP_PCT")))
+
+
+def _team_row(team, year, as_of, monthly, targets, shares, pipeline, options,
+              cap=P.DEFAULT_RANKING_CAP):
     metrics = {}
     for key in M.KEYS:
         tgt = targets.get((team.id, key))
@@ -268,8 +280,7 @@ def _team_row(team, year, as_of, monthly, targets, shares, pipeline, options):
             current_version=tgt.latest_version if tgt else 0,
             before_set=tgt.before_first if tgt else False)
     judged = [m for m in metrics.values() if m.completion is not None]
-    score = P.pct(sum((m.completion for m in judged), Decimal(0)) / len(judged)) \
-        if judged else None
+    score = P.score((m.completion for m in judged), cap)
     worst = min((m.status for m in judged), key=_STATUS_ORDER.get, default=P.GREY)
     return TaskForceProgress(team.id, team.code, team.name, team.kind, metrics, score, 0, worst)
 
@@ -335,14 +346,14 @@ def _teams(task_force_ids=None):
     return list(q.order_by(TaskForce.code))
 
 
-def _rows_for(teams, year, as_of, options):
+def _rows_for(teams, year, as_of, options, cap=P.DEFAULT_RANKING_CAP):
     ids = [t.id for t in teams]
     actuals = Q.monthly_actuals(year, as_of, ids)
     pipeline = Q.pipeline_amounts(year, ids, as_of=as_of, contract_share=options.contract_share)
     targets = T.targets_in_force(year, as_of, ids)   # the version in force at as_of
     shares = T.shares_for(year)
     rows = [_team_row(t, year, as_of, Q.team_monthly(actuals, t.id), targets, shares,
-                      pipeline.get(t.id, {}), options) for t in teams]
+                      pipeline.get(t.id, {}), options, cap) for t in teams]
     return rows, shares
 
 
@@ -350,7 +361,7 @@ def build_report(year, as_of, options=None):
     """The city progress report for ``year`` judged at ``as_of``."""
     options = options or current_options()
     year = int(year)
-    rows, shares = _rows_for(_teams(), year, as_of, options)
+    rows, shares = _rows_for(_teams(), year, as_of, options, ranking_cap())
     ranked = _ranked(rows)
     counties = county_growth.county_progress(year, as_of, options)
     return CityReport(year=year, as_of=as_of, precision=options.precision,
@@ -363,7 +374,7 @@ def task_force_report(task_force, year, as_of, options=None):
     """TaskForceProgress of one task force (active or not), rank 0."""
     options = options or current_options()
     team = task_force if isinstance(task_force, TaskForce) else TaskForce.get_by_id(task_force)
-    rows, _ = _rows_for([team], int(year), as_of, options)
+    rows, _ = _rows_for([team], int(year), as_of, options, ranking_cap())
     return rows[0]
 
 

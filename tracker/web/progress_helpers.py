@@ -1,16 +1,27 @@
 """Template helpers shared by the progress pages (dashboard and task-force page)."""
+from dataclasses import dataclass
+from decimal import Decimal
+
 from flask import url_for
 
 from .. import charts
 from ..domain import metrics as M
-from ..domain import milestones as MS
 from ..domain import progress as P
+from ..domain import staleness
+from ..services.summary_data import next_milestone
 
 # The dashboard and the task-force page show this many of the worst stale
 # projects; the full list is the paged /dashboard/stale.
 STALE_LIMIT = 20
 
 MILESTONE_KEYS = ("kaimenhong", "shuangguoban", "q3", "full_year")
+# Milestone names on the badges: whole words that do not read as cut off ("全年目标 未到期",
+# not "全年完成…").
+BADGE_NAMES = {"kaimenhong": "开门红", "shuangguoban": "双过半", "q3": "三季度",
+               "full_year": "全年目标"}
+# Short metric names for a task force's status: "洽谈 严重滞后".
+SHORT_LABELS = {M.PACKAGED_VALUE: "策划包装", M.NEGOTIATIONS: "洽谈", M.SIGNED_VALUE: "签约",
+                M.FUNDS_RECEIVED: "到位资金"}
 
 
 def milestone_badges(m):
@@ -21,7 +32,7 @@ def milestone_badges(m):
         flag = flags[key]
         if flag is None:
             continue
-        name = MS.NAMES[key]
+        name = BADGE_NAMES[key]
         if flag is True and key == "shuangguoban" and flags["shuangguoban_early"]:
             out.append(("提前" + name, "early", "green"))
         elif flag is True:
@@ -33,7 +44,54 @@ def milestone_badges(m):
     return out
 
 
-STATE_LABELS = {"met": "已实现", "early": "提前实现", "missed": "未实现", "pending": "待考核"}
+STATE_LABELS = {"met": "已实现", "early": "提前实现", "missed": "未实现", "pending": "未到期"}
+
+
+@dataclass(frozen=True)
+class RankRow:
+    """One line of the compact ranking: the team, its 超/欠进度 (综合完成率 − 时序进度), the
+    worst metric that sets its status (None when all are green or none has a target) and
+    its next milestone at risk (summary_data.next_milestone of a red/orange metric)."""
+    row: object
+    gap: Decimal | None
+    worst: object
+    risk: dict | None
+
+    @property
+    def reason(self):
+        """The team's status with the metric that sets it: "洽谈 严重滞后"."""
+        label = P.STATUS_LABELS[self.row.status]
+        return f"{SHORT_LABELS[self.worst.key]} {label}" if self.worst else label
+
+
+def _worst(row):
+    judged = [m for m in row.metrics.values() if m.completion is not None]
+    if row.status in (P.GREEN, P.GREY) or not judged:
+        return None
+    return min(judged, key=lambda m: (P.STATUS_ORDER[m.status], m.gap_points))
+
+
+def _risk(row, as_of):
+    at_risk = []
+    for m in row.metrics.values():
+        ms = next_milestone(m, as_of)
+        if ms and not ms["reached"] and m.status in (P.RED, P.ORANGE):
+            share = ms["needed"] / ms["goal"] if ms["goal"] else Decimal(0)
+            at_risk.append((P.STATUS_ORDER[m.status], -share, m.key, dict(ms, metric=m)))
+    return min(at_risk, key=lambda t: t[:3])[3] if at_risk else None
+
+
+def rank_rows(rows, report):
+    """RankRow for each TaskForceProgress of ``rows`` (in their order)."""
+    return [RankRow(row, P.gap_points(row.score, report.time_progress), _worst(row),
+                    _risk(row, report.as_of)) for row in rows]
+
+
+def stale_legend():
+    """[(css, mark, name, days)] of the stale levels, mildest first."""
+    days = staleness.DEFAULT
+    return [(staleness.CSS_STATUS[lv], staleness.mark(lv), staleness.label(lv), days.days(lv))
+            for lv in staleness.LEVELS]
 
 
 def project_url(project_id):
@@ -44,4 +102,4 @@ def template_helpers():
     return {"project_url": project_url, "metric_keys": M.KEYS, "metric_label": M.label,
             "milestone_badges": milestone_badges, "milestone_state_labels": STATE_LABELS,
             "charts": charts,
-            "status_labels": P.STATUS_LABELS}
+            "status_labels": P.STATUS_LABELS, "short_labels": SHORT_LABELS}

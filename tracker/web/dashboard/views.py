@@ -1,4 +1,5 @@
-"""Bureau dashboard: every task force × metric against its annual target."""
+"""Bureau dashboard: a compact ranking first (one line per task force), 本周动态, warnings,
+the city totals, each task force's metrics folded, and the stale projects."""
 from flask import Blueprint, Response, abort, render_template, request
 
 from ...domain import metrics as M
@@ -8,8 +9,9 @@ from ...services import progress as progress_service
 from ...services import progress_export
 from ...services import staleness as stale_service
 from ...services import taskforces as taskforce_service
+from ...services import week_changes
 from ...services.pagination import page_number
-from ..progress_helpers import STALE_LIMIT, template_helpers
+from ..progress_helpers import STALE_LIMIT, rank_rows, stale_legend, template_helpers
 from ..period import parse_period
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -22,7 +24,24 @@ SORTS = {
     "code": ("编号", lambda row: (row.code,)),
     "status": ("状态", lambda row: (_STATUS_ORDER.get(row.status, 9), row.rank)),
 }
-_STATUS_ORDER = {P.RED: 0, P.ORANGE: 1, P.YELLOW: 2, P.GREEN: 3, P.GREY: 4}
+_STATUS_ORDER = P.STATUS_ORDER
+
+
+@bp.app_template_global("status_colour_map")
+def status_colour_map():
+    """{status: "#rrggbb"} from the one definition (mail macros use it)."""
+    return {status: P.css_colour(status) for status in P.STATUSES}
+
+
+@bp.app_template_global("stale_mark")
+def stale_mark(level):
+    """The mark of a stale level (◔ ◕ ⊘), for every page that lists stale projects."""
+    return staleness.mark(level)
+
+
+@bp.app_template_global("status_label_map")
+def status_label_map():
+    return dict(P.STATUS_LABELS)
 
 
 def _metric_sort(key, field):
@@ -54,10 +73,13 @@ def index():
     red_teams = [row for row in report.rows if row.status == P.RED]
     older_targets = any(m.target_superseded or m.target_before_set
                         for row in report.rows for m in row.metrics.values())
+    rows = sorted_rows(report.rows, sort)
     return render_template(
         "dashboard/index.html", report=report, period=period, sort=sort, sorts=SORTS,
-        rows=sorted_rows(report.rows, sort), stale=stale, red_teams=red_teams,
-        older_targets=older_targets, **template_helpers())
+        rows=rows, ranking=rank_rows(rows, report), stale=stale, red_teams=red_teams,
+        older_targets=older_targets, news=week_changes.dashboard_week(report),
+        cap=progress_service.ranking_cap(), score_formula=P.SCORE_FORMULA,
+        stale_legend=stale_legend(), **template_helpers())
 
 
 @bp.route("/export.xlsx")

@@ -1,0 +1,152 @@
+"""本周动态 on the dashboard: what happened in the week of ``as_of`` (Monday to ``as_of``).
+
+Reuses the weekly summary's ``summary_data.week_changes`` (stage events, funds and
+increases dated in the week) and adds what the leader asks about first:
+
+``dashboard_week(report, previous=None) -> WeekNews``
+    week (domain.weeks.Week), start, end (Monday .. as_of),
+    deals:      tuple[Deal] signings and 开工 of the week, by day: kind "signed" | "started",
+                day, task force name, project id and name, amount (万元: the contract value;
+                for 开工 the contract value or else the planned investment), amount_label;
+    flags:      tuple[NewFlag] 90天未推进 and 建议退库 levels reached in the week
+                (open at ``as_of``), most severe first;
+    milestones: tuple[ReachedMilestone] milestones a task force reached in the week:
+                met at ``as_of`` but not on the Sunday before (``previous``: the
+                progress report judged that day; left out, it is built here).
+"""
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..domain import metrics as M
+from ..domain import milestones as MS
+from ..domain import pipeline, staleness
+from ..domain.weeks import week_of
+from ..models import Project, StaleFlag, TaskForce
+from . import progress
+from .summary_data import week_changes
+
+DEAL_STAGES = (pipeline.SIGNED, pipeline.STARTED)
+FLAG_LEVELS = (staleness.PROPOSE_DROP, staleness.RED)
+MILESTONE_KEYS = ("kaimenhong", "shuangguoban", "q3", "full_year")
+
+
+@dataclass(frozen=True)
+class Deal:
+    kind: str
+    day: datetime.date
+    task_force: str
+    project_id: int
+    project_name: str
+    amount: Decimal | None
+    amount_label: str
+
+
+@dataclass(frozen=True)
+class NewFlag:
+    level: str
+    since: datetime.date
+    task_force: str
+    project_id: int
+    project_name: str
+
+    @property
+    def label(self):
+        return staleness.label(self.level)
+
+    @property
+    def css(self):
+        return staleness.CSS_STATUS.get(self.level, "")
+
+    @property
+    def mark(self):
+        return staleness.mark(self.level)
+
+
+@dataclass(frozen=True)
+class ReachedMilestone:
+    task_force: str
+    code: str
+    metric: str
+    name: str
+
+
+@dataclass(frozen=True)
+class WeekNews:
+    week: object
+    start: datetime.date
+    end: datetime.date
+    deals: tuple
+    flags: tuple
+    milestones: tuple
+
+    @property
+    def empty(self):
+        return not (self.deals or self.flags or self.milestones)
+
+
+def _deals(report, start, end):
+    names = {row.task_force_id: row.name for row in report.rows}
+    found = [c for changes in week_changes(week_of(end), list(names)).values() for c in changes
+             if c.kind in ("new", "advance") and c.stage in DEAL_STAGES and start <= c.day <= end]
+    started = [c.project_id for c in found if c.stage == pipeline.STARTED]
+    values = {}
+    if started:
+        values = {p.id: (p.contract_value, p.planned_investment) for p in Project.select(
+            Project.id, Project.contract_value, Project.planned_investment)
+            .where(Project.id.in_(started))}
+    out = []
+    for c in found:
+        amount, label = c.amount, "签约额"
+        if c.stage == pipeline.STARTED:
+            contract, planned = values.get(c.project_id, (None, None))
+            amount, label = (contract, "签约额") if contract else (planned, "计划投资")
+        out.append(Deal("signed" if c.stage == pipeline.SIGNED else "started", c.day,
+                        names.get(c.task_force_id, ""), c.project_id, c.project_name,
+                        amount, label))
+    return tuple(sorted(out, key=lambda d: (d.day, d.kind, d.project_name)))
+
+
+def _flags(start, end, task_force_ids):
+    query = (StaleFlag.select(StaleFlag.level, StaleFlag.since, Project.id, Project.name,
+                              TaskForce.name.alias("tf_name"))
+             .join(Project, on=(StaleFlag.project == Project.id))
+             .join(TaskForce, on=(Project.task_force == TaskForce.id))
+             .where(StaleFlag.level.in_(FLAG_LEVELS) & StaleFlag.since.between(start, end)
+                    & (StaleFlag.cleared_on.is_null() | (StaleFlag.cleared_on > end))
+                    & Project.task_force.in_(list(task_force_ids))))
+    out = [NewFlag(row["level"], row["since"], row["tf_name"], row["id"], row["name"])
+           for row in query.dicts()]
+    return tuple(sorted(out, key=lambda f: (-staleness.severity(f.level), f.since,
+                                            f.project_name)))
+
+
+def _milestones(report, previous):
+    before = {row.code: row for row in previous.rows} if previous else {}
+    out = []
+    for row in report.rows:
+        old = before.get(row.code)
+        for key in M.KEYS:
+            now = row.metrics[key].milestones.as_dict()
+            then = old.metrics[key].milestones.as_dict() if old else {}
+            for name in MILESTONE_KEYS:
+                if now[name] is True and then.get(name) is not True:
+                    early = name == "shuangguoban" and now["shuangguoban_early"]
+                    out.append(ReachedMilestone(row.name, row.code, M.label(key),
+                                                ("提前" if early else "") + MS.NAMES[name]))
+    return tuple(out)
+
+
+def dashboard_week(report, previous=None):
+    """WeekNews of the week of ``report.as_of`` (from Monday up to as_of)."""
+    end = report.as_of
+    week = week_of(end)
+    start = week.monday
+    if previous is None:
+        before = start - datetime.timedelta(days=1)
+        # In January the week may start in the year before: nothing was reached then.
+        previous = progress.build_report(report.year, before) if before.year == report.year \
+            else None
+    ids = [row.task_force_id for row in report.rows]
+    return WeekNews(week, start, end, _deals(report, start, end), _flags(start, end, ids),
+                    _milestones(report, previous))
