@@ -11,7 +11,8 @@ from tracker import clock
 from tracker.domain import import_rules
 from tracker.domain.errors import ValidationError
 from tracker.models import AmountChange, AuditLog, ImportBatchProject, Project, StageEvent
-from tracker.services import import_commit, imports, ledger_export
+from tracker.services import figures, import_commit, import_plan, imports, ledger_export
+from tracker.services import project_bulk
 from tracker.services import projects as P
 from tests.factories import make_county, make_project, make_task_force, make_user
 
@@ -152,6 +153,109 @@ def test_one_row_failing_at_commit_rolls_everything_back(world):
     assert "第 4 行（三）" in caught.value.errors["__all__"]
     assert [p.name for p in Project.select()] == ["三"]
     assert import_commit.batches() == []
+
+
+# --- the bulk commit writes what the services write row by row -----------------------
+
+def _mixed_rows():
+    """Rows through every path of the write path: each stage, skipped and same-day stages,
+    signed later (the value moves to the signing event), moved back, dropped, 最近进展日期."""
+    y = last_year(1, 1).year
+    d = last_year
+    return [
+        {"项目名称": "储备", "计划投资额（万元）": 100, "当前阶段": "储备/谋划", "企业标签": "央企，外资"},
+        {"项目名称": "储备进展", "计划投资额（万元）": 100, "最近进展日期": d(4, 2)},
+        {"项目名称": "包装", "计划投资额（万元）": "1,000.005", "当前阶段": "策划包装",
+         "策划包装日期": d(1, 31), "区县/开发区": "C1", "责任人": "member"},
+        {"项目名称": "洽谈", "投资方": "某某有限公司", "计划投资额（万元）": 300, "当前阶段": "洽谈",
+         "策划包装日期": d(2, 1), "洽谈日期": f"{y}年3月1日", "预计签约日期": d(12, 1)},
+        {"项目名称": "后签约", "计划投资额（万元）": 500, "当前阶段": "签约", "签约额（万元）": 450,
+         "签约等级": "框架协议", "策划包装日期": d(2, 1), "洽谈日期": d(3, 1), "签约日期": d(5, 20)},
+        {"项目名称": "直接签约", "计划投资额（万元）": 500, "当前阶段": "开工", "签约额（万元）": 600,
+         "签约日期": d(6, 1), "开工日期": d(6, 1), "最近进展日期": d(7, 1)},
+        {"项目名称": "投产", "计划投资额（万元）": 800, "当前阶段": "投产", "签约额（万元）": 800,
+         "洽谈日期": d(1, 5), "签约日期": d(2, 5), "开工日期": d(3, 5), "投产日期": d(4, 5)},
+        {"项目名称": "达产", "计划投资额（万元）": 800, "当前阶段": "达产", "签约额（万元）": 700,
+         "签约日期": d(2, 5), "达产日期": d(8, 5)},
+        {"项目名称": "退回", "计划投资额（万元）": 200, "当前阶段": "洽谈", "签约额（万元）": 150,
+         "洽谈日期": d(4, 1), "签约日期": d(5, 1), "最近进展日期": d(6, 1)},
+        {"项目名称": "退库", "计划投资额（万元）": 200, "当前阶段": "退库", "洽谈日期": d(4, 1),
+         "退库原因": "投资方撤回", "最近进展日期": d(9, 1), "存在问题": "资金\n不足"},
+        {"项目名称": "签约后退库", "计划投资额（万元）": 200, "当前阶段": "退库", "签约额（万元）": 90,
+         "策划包装日期": d(1, 3), "签约日期": d(3, 3), "退库原因": "搬迁"},
+        {"项目名称": "无日期退库", "计划投资额（万元）": 50, "当前阶段": "退库", "退库原因": "重复"},
+    ]
+
+
+def _state(team):
+    """Projects (by name), their stage events and the team's figures, ids left out."""
+    skip = {"id", "task_force", "created_at", "updated_at"}
+    rows = {}
+    for p in Project.select().where(Project.task_force == team.id):
+        events = [(e.from_stage, e.stage, e.occurred_on, e.user_id, e.note, e.voided_at)
+                  for e in p.stage_events.order_by(StageEvent.id)]
+        rows[p.name] = ({k: v for k, v in p.__data__.items() if k not in skip}, events)
+    mine = {(k[0], k[2:]): v for k, v in figures.stored().items()
+            if k[0] == "task_force" and k[1] == team.id}
+    return rows, mine
+
+
+def _one_by_one(user, result, note):
+    """The per-row path the bulk commit replaces: create_project at the first dated stage,
+    change_stage for each later one."""
+    for r in result.rows:
+        (stage, day), later = r.events[0], r.events[1:]
+        fields, signing = dict(r.fields), {}
+        if import_plan.signs_later(stage, later):
+            signing = {k: fields.get(k) for k in ("contract_value", "signing_grade")}
+            fields["contract_value"] = fields["signing_grade"] = None
+        project = P.create_project(user, task_force=r.team, stage=stage, on=day, note=note,
+                                   **fields)
+        import_commit._moves(user, project, stage, later, r, note, signing)
+
+
+def test_bulk_commit_writes_what_the_services_write_one_by_one(world):
+    admin, header = world["admin"], [t for t in TITLES if t != "所属专班"]
+    data = book_bytes(_mixed_rows(), header=header)
+    bulk = imports.preview_bytes(admin, data, "t.xlsx", LIMIT, task_force="TF1")
+    assert [r.status for r in bulk.rows] == ["new"] * len(bulk.rows), bulk.errors
+    batch = import_commit.commit(admin, bulk)
+    single = imports.preview_bytes(admin, data, "t.xlsx", LIMIT, task_force="TF2")
+    _one_by_one(admin, single, f"Excel导入（批次 {batch.id}：t.xlsx）")
+    got, want = _state(world["team"]), _state(world["other"])
+    assert got == want
+    assert len(got[0]) == len(bulk.rows) and got[1]
+    assert figures.check_now().rows == []
+    logs = AuditLog.select().where((AuditLog.entity == "project") & (AuditLog.action == "import"))
+    assert logs.count() == len(bulk.rows)
+    assert all(f'"batch": {batch.id}' in log.after for log in logs)
+
+
+def test_rule_the_preview_leaves_to_the_write_path(world):
+    """退库 after a 签约 date with no 签约额: create_project would refuse it at commit."""
+    rows = [row(项目名称="好"), row(项目名称="坏", 当前阶段="退库", 退库原因="撤回",
+                                   签约日期=last_year(3, 3))]
+    result = preview(world["admin"], rows)
+    assert [r.status for r in result.rows] == ["new", "new"]
+    with pytest.raises(ValidationError) as caught:
+        import_commit.commit(world["admin"], result)
+    assert "第 3 行（坏）" in caught.value.errors["__all__"]
+    assert "签约额" in caught.value.errors["__all__"]
+    assert Project.select().count() == 0
+
+
+def test_the_unique_index_is_the_last_word(world, monkeypatch):
+    """A twin the duplicate check missed: the insert is refused, the row named, nothing kept."""
+    admin = world["admin"]
+    result = preview(admin, [row(项目名称=f"p{i}") for i in range(5)])
+    make_project(world["team"], "p3", user=admin)
+    monkeypatch.setattr(project_bulk, "_check_ledger", lambda plans: None)
+    with pytest.raises(ValidationError) as caught:
+        import_commit.commit(admin, result)
+    assert "第 5 行（p3）" in caught.value.errors["__all__"]
+    assert "同名同投资方" in caught.value.errors["__all__"]
+    assert [p.name for p in Project.select()] == ["p3"]
+    assert import_commit.batches() == [] and figures.check_now().rows == []
 
 
 def test_task_force_option(world):
