@@ -36,6 +36,8 @@ SECTIONS = ("一、总体情况", "二、专班排名", "三、红黄预警", "�
 NEXT_STEPS_PLACEHOLDER = ("【请办公室填写下步工作要求：针对欠进度专班提出具体措施和时间节点，"
                           "对建议退库项目逐一核实，确保完成下一阶段目标任务。】")
 DASH = "—"
+# Worst first: how a task force's colour (its worst metric) is chosen, as services.progress does.
+STATUS_ORDER = {P.RED: 0, P.ORANGE: 1, P.YELLOW: 2, P.GREEN: 3, P.GREY: 4}
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class TeamLine:
     def behind(self):
         """Figures in red or orange, worst first."""
         return sorted((f for f in self.figures.values() if f.status in (P.RED, P.ORANGE)),
-                      key=lambda f: (P.STATUS_ORDER[f.status], f.gap_points))
+                      key=lambda f: (STATUS_ORDER[f.status], f.gap_points))
 
     @property
     def reached(self):
@@ -273,10 +275,18 @@ def _team_line(code, name, kind, metrics):
     for key in M.KEYS:   # a metric missing from the snapshot: nothing to judge
         metrics.setdefault(key, Figure(key, None, Decimal("0.00"), None, None, P.GREY, None))
     judged = [f for f in metrics.values() if f.completion is not None]
-    score = periods.pct(sum((f.completion for f in judged), Decimal(0)) / len(judged)) \
-        if judged else None
-    worst = min((f.status for f in judged), key=P.STATUS_ORDER.get, default=P.GREY)
+    score = _score([f.completion for f in judged])
+    worst = min((f.status for f in judged), key=STATUS_ORDER.get, default=P.GREY)
     return TeamLine(code, name, kind, 0, score, worst, metrics)
+
+
+def _score(completions):
+    """The ranking score the progress report gives (its own rule when it has one: e.g.
+    domain.progress.score with the app's cap), else the plain mean of the completions."""
+    rule = getattr(P, "score", None)
+    if rule is not None and hasattr(progress, "ranking_cap"):
+        return rule(completions, progress.ranking_cap())
+    return periods.pct(sum(completions, Decimal(0)) / len(completions)) if completions else None
 
 
 def _ranked(lines):

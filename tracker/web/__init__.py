@@ -14,10 +14,11 @@ from . import (
 )
 from . import awards, health, security, static_files
 from . import imports
+from . import bulletin
 from .permissions import guard_login
 
 BLUEPRINTS = (auth, dashboard, counties, api, taskforces, projects, outbox, prefs, targets, accounts,
-              health, audit, awards, imports)
+              health, audit, awards, imports, bulletin)
 
 
 class IdConverter(IntegerConverter):

@@ -13,6 +13,7 @@ NAV = [
     ("targets.index", "目标设置", ("admin", "bureau")),
     ("outbox.index", "周报发件箱", ("admin", "bureau")),
     ("awards.index", "落地成效", None),
+    ("bulletin.index", "通报", ("admin", "bureau")),
     ("imports.index", "Excel导入", None),
     ("audit.index", "审计日志", ("admin", "bureau")),
     ("prefs.summary", "周报设置", None),

@@ -1,0 +1,2 @@
+"""通报 pages (printable bulletin per checkpoint, .docx download)."""
+from .views import bp  # noqa: F401

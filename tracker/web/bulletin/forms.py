@@ -1,0 +1,37 @@
+"""通报 query arguments: parsing only (services.bulletin builds the numbers)."""
+from dataclasses import dataclass
+
+from ... import clock
+from ...services.bulletin import CHECKPOINTS, default_checkpoint
+from ..period import MAX_YEAR, MIN_YEAR
+
+
+@dataclass(frozen=True)
+class BulletinQuery:
+    year: int | None
+    checkpoint: str | None
+    errors: dict  # argument name -> zh-CN message (empty when the arguments were valid)
+
+
+def parse_bulletin_query(args):
+    """``year`` (YYYY, default this year) and ``checkpoint`` (q1 | h1 | q3 | year, default
+    the last checkpoint passed in that year) from ``args``."""
+    errors = {}
+    today = clock.today()
+    raw_year = (args.get("year") or "").strip()
+    raw_checkpoint = (args.get("checkpoint") or "").strip()
+    year = checkpoint = None
+    if not raw_year:
+        year = today.year
+    elif raw_year.isdigit() and MIN_YEAR <= int(raw_year) <= MAX_YEAR:
+        year = int(raw_year)
+    else:
+        errors["year"] = f"年份无效：{raw_year[:20]}（应为 {MIN_YEAR}–{MAX_YEAR} 之间的四位数字）。"
+    if raw_checkpoint in CHECKPOINTS:
+        checkpoint = raw_checkpoint
+    elif raw_checkpoint:
+        errors["checkpoint"] = (f"通报节点无效：{raw_checkpoint[:20]}"
+                                "（应为 q1、h1、q3 或 year）。")
+    elif year is not None:
+        checkpoint = default_checkpoint(year, today)
+    return BulletinQuery(year, checkpoint, errors)
