@@ -1,17 +1,20 @@
 """Read side of the project ledger: filtered/sorted listing, a project's merged
 timeline and money totals (the .xlsx export is services.ledger_export)."""
 import datetime
+import math
+import time
+from decimal import Decimal
 
-from peewee import JOIN, Case, fn
+from peewee import JOIN, Case, Value, fn
 
 from .. import clock
-from ..db import backend_name
+from ..db import backend_name, database
 from ..domain import money, pipeline
 from ..models import (
     CapitalIncrease, County, FundReceipt, Membership, Project, StageEvent, TaskForce, User,
 )
 from . import project_amounts
-from .pagination import paginate
+from .pagination import Page, seek_condition
 
 # Fixed choices of the ledger's forms.
 CAPITAL_TYPES = Project.CAPITAL_TYPES
@@ -26,6 +29,10 @@ SORT_COLUMNS = {
     "stage": lambda: Case(Project.stage, [(s, i) for i, s in enumerate(pipeline.STAGES)], 99),
     "updated": lambda: Project.updated_at,
 }
+STAGE_RANK = {s: i for i, s in enumerate(pipeline.STAGES)}
+# Totals of the whole ledger or one task force, reused while nothing changed (see _summary).
+TOTALS_TTL = 5.0
+_totals_cache = {}
 
 
 def _local_midnight_utc(day):
@@ -58,12 +65,7 @@ def year_condition(year):
     return cond
 
 
-def filtered(filters):
-    """Projects (with task force and county joined) matching ``filters``:
-    q, tf, stage, county, year, sort, dir (missing/None = no filter)."""
-    query = (Project.select(Project, TaskForce, County)
-             .join(TaskForce)
-             .switch(Project).join(County, JOIN.LEFT_OUTER))
+def _where(query, filters):
     q = (filters.get("q") or "").strip()
     if q:  # contains() is case-insensitive and escapes LIKE wildcards
         query = query.where(Project.name.contains(q) | Project.investor.contains(q))
@@ -75,14 +77,27 @@ def filtered(filters):
         query = query.where(Project.county == filters["county"])
     if filters.get("year"):
         query = query.where(year_condition(filters["year"]))
-    column = SORT_COLUMNS.get(filters.get("sort") or "updated", SORT_COLUMNS["updated"])()
-    direction = "asc" if filters.get("dir") == "asc" else "desc"
-    order = column.asc() if direction == "asc" else column.desc()
+    return query
+
+
+def _sort(filters):
+    """(sort name, sort key expression, descending) of ``filters``."""
+    name = filters.get("sort") if filters.get("sort") in SORT_COLUMNS else "updated"
+    return name, SORT_COLUMNS[name](), filters.get("dir") != "asc"
+
+
+def filtered(filters):
+    """Projects (with task force and county joined) matching ``filters``:
+    q, tf, stage, county, year, sort, dir (missing/None = no filter)."""
+    query = _where(Project.select(Project, TaskForce, County)
+                   .join(TaskForce)
+                   .switch(Project).join(County, JOIN.LEFT_OUTER), filters)
+    _name, column, descending = _sort(filters)
     # tie-breaker "id + 0": with a plain id term SQLite scans the projects through
     # the task-force index to sort them (random reads, ~5x slower on a big ledger)
     tie = Project.id + 0
-    id_order = tie.asc() if direction == "asc" else tie.desc()
-    return query.order_by(order, id_order)
+    return query.order_by(*((column.desc(), tie.desc()) if descending
+                            else (column.asc(), tie.asc())))
 
 
 def task_forces():
@@ -116,19 +131,151 @@ def editable_teams(user, include_id=None):
     return teams
 
 
-def ledger_page(filters, page, per_page):
-    """One page of the filtered ledger and the totals of every matching project."""
-    query = filtered(filters)
+def can_create(user):
+    """Whether ``user`` may put a project in any task force (editable_teams is not empty)."""
+    query = TaskForce.select(TaskForce.id).where(TaskForce.active == True)  # noqa: E712
+    if not user.sees_all:
+        query = query.where(TaskForce.id.in_(
+            Membership.select(Membership.task_force).where(Membership.user == user.id)))
+    return query.exists()
+
+
+def ledger_page(filters, page, per_page, cursor=None, teams=None, counties_=None):
+    """One page of the filtered ledger and the totals of every matching project.
+
+    ``cursor`` ("after" | "before", token from a previous page's next/prev cursor) seeks
+    from that row instead of skipping ``(page - 1) * per_page`` rows; ``page`` is then
+    only the number shown. ``teams`` / ``counties_``: the filter choices the caller
+    already loaded; their names are put on the rows (no join)."""
+    query = _where(Project.select(), filters)
+    summary = _summary(query, filters)
+    total = summary["count"]
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    rows = _seek(query, filters, cursor, per_page) if cursor and total else None
+    if rows is not None and cursor[0] == "before" and len(rows) < per_page:
+        rows, page = None, 1            # ran into the start: that is the first page
+    if rows is None:
+        rows = _offset_rows(query, filters, page, per_page) if total else []
+    _attach_names(rows, teams, counties_)
+    return Page(rows=rows, page=page, pages=pages, total=total, per_page=per_page,
+                next_cursor=_cursor(rows[-1], filters) if rows and page < pages else None,
+                prev_cursor=_cursor(rows[0], filters) if rows and page > 1 else None), summary
+
+
+def _order(filters, reverse=False):
+    _name, column, descending = _sort(filters)
+    descending = descending != reverse
+    return (column.desc(), Project.id.desc()) if descending else (column.asc(), Project.id.asc())
+
+
+def _offset_rows(query, filters, page, per_page):
+    """Rows of ``page`` by OFFSET. Past the first page the skipping runs on the ids alone
+    (an index-only scan for an indexed sort), then one lookup by primary key."""
+    order = _order(filters)
+    if page == 1:
+        return list(query.order_by(*order).limit(per_page))
+    ids = [i for i, in query.select(Project.id).order_by(*order).limit(per_page)
+           .offset((page - 1) * per_page).tuples()]
+    by_id = {p.id: p for p in Project.select().where(Project.id.in_(ids))} if ids else {}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _cursor_value(row, sort):
+    if sort == "updated":
+        return row.updated_at.isoformat()
+    if sort == "stage":
+        return STAGE_RANK.get(row.stage, 99)
+    if sort == "planned":
+        return row.planned_investment
+    if sort == "contract":
+        return row.contract_value or 0
+    return row.name
+
+
+def _cursor(row, filters):
+    """The token of ``row``'s place in the order: "<id>.<sort key>"."""
+    return f"{row.id}.{_cursor_value(row, _sort(filters)[0])}"
+
+
+def _parse_cursor(token, sort):
+    """(id, bound sort key) of a token, None when it is not one of this sort's tokens."""
+    ident, _, raw = token.partition(".")
+    try:
+        ident = int(ident)
+        if sort == "updated":
+            return ident, datetime.datetime.fromisoformat(raw)
+        if sort == "stage":
+            return ident, Value(int(raw), converter=False)
+        if sort in ("planned", "contract"):
+            amount = Decimal(raw)
+            if not amount.is_finite():
+                return None
+            # SQLite: a COALESCE has no column affinity and compares text after numbers
+            bound = float(amount) if backend_name() == "sqlite" else amount
+            return ident, Value(bound, converter=False)
+        return ident, Value(raw, converter=False)
+    except (ValueError, ArithmeticError):
+        return None
+
+
+def _seek(query, filters, cursor, per_page):
+    """Rows after/before the cursor (None when the token is not valid for this sort)."""
+    direction, token = cursor
+    sort, column, descending = _sort(filters)
+    parsed = _parse_cursor(token, sort)
+    if parsed is None:
+        return None
+    ident, value = parsed
+    forward = direction == "after"
+    rows = list(query.where(seek_condition(column, Project.id, value, ident, descending,
+                                           forward))
+                .order_by(*_order(filters, reverse=not forward)).limit(per_page))
+    return rows if forward else rows[::-1]
+
+
+def _attach_names(rows, teams, counties_):
+    """Task force and county of each row from the already loaded choices (no join)."""
+    teams = {t.id: t for t in (task_forces() if teams is None else teams)}
+    places = {c.id: c for c in (counties() if counties_ is None else counties_)}
+    for row in rows:
+        if row.task_force_id in teams:
+            row.task_force = teams[row.task_force_id]
+        if row.county_id in places:
+            row.county = places[row.county_id]
+
+
+def _stamp():
+    """(latest updated_at, highest id) of the projects: two index look-ups. Every write
+    of a project sets updated_at to now, every new project has a higher id."""
+    return tuple(database.execute_sql(
+        "SELECT (SELECT MAX(updated_at) FROM project), (SELECT MAX(id) FROM project)")
+        .fetchone())
+
+
+def _summary(query, filters):
+    """Totals of ``query``. Unfiltered or task-force-only ones are kept per process while
+    the stamp is unchanged and for at most TOTALS_TTL seconds (a write that committed
+    after a later-stamped one is seen by then). Not on MySQL: DATETIME keeps seconds."""
+    if any(filters.get(k) for k in ("q", "stage", "county", "year")) or \
+            backend_name() == "mysql":
+        return totals(query)
+    key, stamp, now = (database.database, filters.get("tf") or None), _stamp(), time.monotonic()
+    hit = _totals_cache.get(key)
+    if hit is not None and hit[0] == stamp and hit[1] > now:
+        return dict(hit[2])
     summary = totals(query)
-    return paginate(query, page, per_page, total=summary["count"]), summary
+    if len(_totals_cache) > 500:
+        _totals_cache.clear()
+    _totals_cache[key] = (stamp, now + TOTALS_TTL, summary)
+    return dict(summary)
 
 
 def totals(query):
     """Count and 万元 sums of a filtered project query."""
-    base = query.clone().order_by()
-    row = (Project.select(fn.COUNT(Project.id), fn.SUM(Project.planned_investment),
-                          fn.SUM(Project.contract_value))
-           .where(Project.id.in_(base.select(Project.id))).tuples().get())
+    row = (query.clone().order_by().select(
+        fn.COUNT(Project.id), fn.SUM(Project.planned_investment),
+        fn.SUM(Project.contract_value)).tuples().get())
     return {"count": row[0] or 0, "planned": money.to_decimal(row[1]),
             "contract": money.to_decimal(row[2])}
 

@@ -1,4 +1,6 @@
-"""One pagination helper for every paged list (ledger, outbox, stale projects)."""
+"""One pagination helper for every paged list (ledger, outbox, stale projects), and the
+keyset ("seek") step the ledger uses for its next/previous links: the rows after or
+before a cursor (sort key + id) instead of an OFFSET that reads every skipped row."""
 import math
 from dataclasses import dataclass
 
@@ -10,6 +12,9 @@ class Page:
     pages: int      # at least 1
     total: int
     per_page: int
+    # keyset cursors of the last / first row (None: no such link, or not a keyset list)
+    next_cursor: str = None
+    prev_cursor: str = None
 
     @property
     def has_prev(self):
@@ -44,3 +49,21 @@ def paginate(query, page, per_page, total=None):
     total = query.count() if total is None else total
     return page_of(lambda limit, offset: query.limit(limit).offset(offset), total, page,
                    per_page)
+
+
+def seek_condition(key, ident, value, ident_value, descending, forward):
+    """Rows after (``forward``) or before the cursor ``(value, ident_value)`` in the order
+    ``key, ident`` (both descending or both ascending). The first term is a plain range
+    on ``key`` so an index on it is used; the second one breaks ties by ``ident``."""
+    if descending == forward:   # later rows have smaller keys
+        return (key <= value) & ((key < value) | (ident < ident_value))
+    return (key >= value) & ((key > value) | (ident > ident_value))
+
+
+def cursor_args(raw_after, raw_before):
+    """("after" | "before", token) from the query string's ``after`` / ``before`` (None when
+    neither is given; ``after`` wins). Tokens are checked by the list that made them."""
+    for direction, raw in (("after", raw_after), ("before", raw_before)):
+        if raw and len(raw) <= 400:
+            return direction, raw
+    return None

@@ -12,7 +12,7 @@ from ...services import ledger as ledger_service
 from ...services import ledger_export
 from ...services import project_history
 from ...services import projects as service
-from ...services.pagination import page_number
+from ...services.pagination import cursor_args, page_number
 from ..forms import apply_errors
 from ..permissions import require_edit
 from . import forms
@@ -26,9 +26,10 @@ def _user():
 
 # --- list ---------------------------------------------------------------------
 
-def _ledger_filters():
-    form = forms.LedgerFilterForm(request.args, teams=ledger_service.task_forces(),
-                                  counties=ledger_service.counties())
+def _ledger_filters(teams=None, counties=None):
+    teams = ledger_service.task_forces() if teams is None else teams
+    counties = ledger_service.counties() if counties is None else counties
+    form = forms.LedgerFilterForm(request.args, teams=teams, counties=counties)
     values = form.values()
     args = {k: v for k, v in values.items() if v not in (None, "")}
     return form, values, args
@@ -36,14 +37,17 @@ def _ledger_filters():
 
 @bp.route("/")
 def ledger():
-    form, values, args = _ledger_filters()
-    per_page = current_app.config["PER_PAGE"]
-    page, summary = ledger_service.ledger_page(values, page_number(request.args.get("page")),
-                                               per_page)
+    # the filter choices are loaded once: the form's options and the rows' names
+    teams, counties = ledger_service.task_forces(), ledger_service.counties()
+    form, values, args = _ledger_filters(teams, counties)
+    page, summary = ledger_service.ledger_page(
+        values, page_number(request.args.get("page")), current_app.config["PER_PAGE"],
+        cursor=cursor_args(request.args.get("after"), request.args.get("before")),
+        teams=teams, counties_=counties)
     return render_template("projects/ledger.html", form=form, rows=page.rows, page=page.page,
                            pages=page.pages, args=args, summary=summary, values=values,
-                           sorts=forms.SORTS,
-                           can_create=bool(ledger_service.editable_teams(_user())))
+                           next_cursor=page.next_cursor, prev_cursor=page.prev_cursor,
+                           sorts=forms.SORTS, can_create=ledger_service.can_create(_user()))
 
 
 @bp.route("/export.xlsx")
