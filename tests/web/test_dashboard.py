@@ -297,7 +297,7 @@ def test_dashboard_as_of_march_uses_and_names_the_march_target(app, client, auth
     auth.login("boss")
     # targets entered today, after 31 March: the first version is used, and said so
     html = client.get("/dashboard/?year=2026&as_of=2026-03-31").get_data(as_text=True)
-    assert "目标 v1（2026-03-31 时尚未设定，按首个版本）" in _signed_row(html)
+    assert "各项目标均在 2026-03-31 之后才设定：按首个版本（v1）计算" in html
     with app.app_context():
         _revise_signed_target_in_may(built)
     html = client.get("/dashboard/?year=2026&as_of=2026-03-31").get_data(as_text=True)
@@ -352,3 +352,86 @@ def test_frozen_q1_and_live_march_view_agree(app, built):
             assert (s.target, s.target_version or 0, s.completion, s.status) == \
                 (m.target, m.target_version, m.completion, m.status), key
         assert live.metrics[M.SIGNED_VALUE].current_target_version == 2
+
+
+# --- the dashboard at a glance: compact ranking first, cap, 本周动态, legend ----------------
+
+def test_compact_ranking_comes_first_and_says_why(client, auth, built):
+    auth.login("boss")
+    html = client.get(f"/dashboard/?{QUERY}").get_data(as_text=True)
+    main = html[html.index("<main"):]
+    order = [main.index(marker) for marker in ('id="ranking"', 'id="week-news"',
+                                               'id="city-totals"', 'id="team-details"',
+                                               'id="stale-projects"')]
+    assert order == sorted(order)
+    table = re.search(r'<table [^>]*id="ranking".*?</table>', html, re.S).group(0)
+    heads = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>",
+                                                                     table, re.S)]
+    assert heads == ["排名", "专班", "综合完成率", "超/欠进度", "状态", "下一节点风险", "分项"]
+    assert "颜色" not in html
+    cells = L.Cells(html, "ranking")
+    # CHEM: (55 + 10 + 40) / 3 = 35.00; 35 - 50 = -15 points; worst metric 洽谈 (red)
+    assert cells[("CHEM", "score")] == "35.00%" and cells[("CHEM", "gap")] == "-15.00"
+    assert cells[("CHEM", "status")] == "洽谈 严重滞后"
+    assert cells[("CHEM", "risk")].startswith("双过半 · 洽谈还差 8个")
+    # the details are folded, one click away, and the formula is on the page
+    assert '<details class="team-detail" id="team-CHEM">' in html
+    assert 'href="#team-CHEM"' in html
+    assert "综合完成率 = 各项有目标指标的完成率（每项最多计 120%）的平均值" in html
+    # one legend explains both the progress bands and the stale levels
+    legend = re.search(r'id="legend".*?</div>', html, re.S).group(0)
+    for name in ("达到进度", "略欠进度", "欠进度", "严重滞后", "未设目标",
+                 "60天未推进", "90天未推进", "建议退库"):
+        assert name in legend
+    assert "全年完成…" not in html and "未到期" in html
+
+
+def test_ranking_caps_each_metric_at_120(app, built):
+    from tracker.domain import progress as P
+    from tracker.services import progress
+    assert P.score([Decimal("208000.00"), Decimal("10.00")]) == Decimal("65.00")
+    assert P.score([None]) is None
+    with app.app_context():
+        from tracker.services import targets
+        # CHEM packaged 550,000万 of a (mistyped) target of 264万: 208,333 %
+        from tracker.models import TaskForceTarget
+        TaskForceTarget.update(set_at=datetime.datetime(2026, 1, 5, 2)).execute()
+        targets.set_target(built["boss"], built["chem"], 2026, M.PACKAGED_VALUE, "264", "笔误")
+        TaskForceTarget.update(set_at=datetime.datetime(2026, 1, 6, 2)).where(
+            TaskForceTarget.version == 2).execute()
+        report = progress.build_report(2026, L.AS_OF)
+        chem = report.row("CHEM")
+        assert chem.metrics[M.PACKAGED_VALUE].completion > 200000
+        # min(208,333 %, 120) + 10 + 40 over 3: the big metric contributes 120 at most
+        assert chem.score == Decimal("56.67")
+        app.config["RANKING_CAP_PCT"] = 100
+        assert progress.build_report(2026, L.AS_OF).row("CHEM").score == Decimal("50.00")
+
+
+def test_week_news_lists_this_weeks_signing_and_milestones(client, auth, built):
+    auth.login("boss")
+    # A signed on Wednesday 25 March 2026 for 60,000万 (6.00 亿元)
+    html = client.get("/dashboard/?year=2026&as_of=2026-03-27").get_data(as_text=True)
+    news = html[html.index('id="week-news"'):html.index('id="warnings"')]
+    assert "3月23日—3月27日" in news
+    deal = re.search(r'<li data-kind="signed"[^>]*>.*?</li>', news, re.S).group(0)
+    assert "A项目" in deal and "精细化工专班" in deal and "签约额 6.00 亿元" in deal
+    # E created signed on Sunday 1 March: its 开门红 (packaged 400,000 >= 250,000) that week
+    html = client.get("/dashboard/?year=2026&as_of=2026-03-01").get_data(as_text=True)
+    news = html[html.index('id="week-news"'):html.index('id="warnings"')]
+    assert "E项目" in news and "签约额 15.00 亿元" in news
+    assert "装备制造专班「策划包装项目」实现开门红" in news
+    # a quiet week says so
+    html = client.get("/dashboard/?year=2026&as_of=2026-08-30").get_data(as_text=True)
+    assert "本周暂无签约" in html
+
+
+def test_week_news_lists_new_90_day_flags(client, auth, built):
+    auth.login("boss")
+    # G: no progress since 10 January, 90 days reached on Friday 10 April
+    html = client.get("/dashboard/?year=2026&as_of=2026-04-12").get_data(as_text=True)
+    news = html[html.index('id="week-news"'):html.index('id="warnings"')]
+    flag = re.search(r'<li data-level="red">.*?</li>', news, re.S).group(0)
+    assert "G项目" in flag and "◕ 90天未推进" in flag and "4月10日起" in flag
+    html = client.get("/dashboard/?year=2026&as_of=2026-04-19").get_data(as_text=True)
+    assert "G项目" not in html[html.index('id="week-news"'):html.index('id="warnings"')]

@@ -1,7 +1,7 @@
 """本周动态 on the dashboard: what happened in the week of ``as_of`` (Monday to ``as_of``).
 
-Reuses the weekly summary's ``summary_data.week_changes`` (stage events, funds and
-increases dated in the week) and adds what the leader asks about first:
+Reuses the weekly summary's reading of the week's stage events (summary_data, as in
+``week_changes``) and adds what the leader asks about first:
 
 ``dashboard_week(report, previous=None) -> WeekNews``
     week (domain.weeks.Week), start, end (Monday .. as_of),
@@ -22,9 +22,11 @@ from ..domain import metrics as M
 from ..domain import milestones as MS
 from ..domain import pipeline, staleness
 from ..domain.weeks import week_of
-from ..models import Project, StaleFlag, TaskForce
+from ..models import Project, StageEvent, StaleFlag, TaskForce
 from . import progress
-from .summary_data import week_changes
+# The weekly summary's own reading of stage events (summary_data.week_changes without
+# the week's fund receipts and increases, which 本周动态 does not list).
+from .summary_data import _stage_changes
 
 DEAL_STAGES = (pipeline.SIGNED, pipeline.STARTED)
 FLAG_LEVELS = (staleness.PROPOSE_DROP, staleness.RED)
@@ -87,8 +89,13 @@ class WeekNews:
 
 def _deals(report, start, end):
     names = {row.task_force_id: row.name for row in report.rows}
-    found = [c for changes in week_changes(week_of(end), list(names)).values() for c in changes
-             if c.kind in ("new", "advance") and c.stage in DEAL_STAGES and start <= c.day <= end]
+    ids = list(names)
+
+    def scoped(query):  # the week's signings and 开工 only (not its many fund receipts)
+        return query.where(Project.task_force.in_(ids) & StageEvent.stage.in_(DEAL_STAGES))
+
+    found = [c for c in _stage_changes(scoped, start, end)
+             if c.kind in ("new", "advance") and c.stage in DEAL_STAGES]
     started = [c.project_id for c in found if c.stage == pipeline.STARTED]
     values = {}
     if started:

@@ -44,6 +44,18 @@ def milestone_badges(m):
     return out
 
 
+def milestone_runs(m):
+    """[(state, [names])]: the badges of ``m`` with neighbours of one state joined
+    (开门红、双过半 ✓), for the dashboard's light detail rows."""
+    runs = []
+    for name, state, _css in milestone_badges(m):
+        if runs and runs[-1][0] == state:
+            runs[-1][1].append(name)
+        else:
+            runs.append((state, [name]))
+    return runs
+
+
 STATE_LABELS = {"met": "已实现", "early": "提前实现", "missed": "未实现", "pending": "未到期"}
 
 
@@ -101,5 +113,6 @@ def project_url(project_id):
 def template_helpers():
     return {"project_url": project_url, "metric_keys": M.KEYS, "metric_label": M.label,
             "milestone_badges": milestone_badges, "milestone_state_labels": STATE_LABELS,
+            "milestone_runs": milestone_runs,
             "charts": charts,
             "status_labels": P.STATUS_LABELS, "short_labels": SHORT_LABELS}

@@ -73,11 +73,15 @@ def index():
     red_teams = [row for row in report.rows if row.status == P.RED]
     older_targets = any(m.target_superseded or m.target_before_set
                         for row in report.rows for m in row.metrics.values())
+    judged = [m for row in report.rows for m in row.metrics.values() if m.target is not None]
+    # every target was set after as_of (none revised): said once, not on each metric
+    all_before_set = bool(judged) and all(m.target_before_set and not m.target_superseded
+                                          for m in judged)
     rows = sorted_rows(report.rows, sort)
     return render_template(
         "dashboard/index.html", report=report, period=period, sort=sort, sorts=SORTS,
         rows=rows, ranking=rank_rows(rows, report), stale=stale, red_teams=red_teams,
-        older_targets=older_targets, news=week_changes.dashboard_week(report),
+        older_targets=older_targets, all_before_set=all_before_set, news=week_changes.dashboard_week(report),
         cap=progress_service.ranking_cap(), score_formula=P.SCORE_FORMULA,
         stale_legend=stale_legend(), **template_helpers())
 
