@@ -153,7 +153,9 @@ def ledger_page(filters, page, per_page, cursor=None, teams=None, counties_=None
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     rows = _seek(query, filters, cursor, per_page) if cursor and total else None
-    if rows is not None and cursor[0] == "before" and len(rows) < per_page:
+    if rows == []:
+        rows = None                     # past the end (or a stale cursor): by number
+    elif rows is not None and cursor[0] == "before" and len(rows) < per_page:
         rows, page = None, 1            # ran into the start: that is the first page
     if rows is None:
         rows = _offset_rows(query, filters, page, per_page) if total else []
@@ -203,6 +205,8 @@ def _parse_cursor(token, sort):
     ident, _, raw = token.partition(".")
     try:
         ident = int(ident)
+        if not 0 < ident < 2**63:
+            return None
         if sort == "updated":
             return ident, datetime.datetime.fromisoformat(raw)
         if sort == "stage":
