@@ -84,11 +84,9 @@ def _write_rows(user, preview, batch, new, updates):
     for row in preview.rows:
         if row.status != NEW and row.number not in chosen:
             counts["unchanged" if row.status == UNCHANGED else "skipped"] += 1
-    links = sorted(({"batch": batch.id, "project": project.id, "action": action,
-                     "row_number": row.number} for row, project, action in written),
-                   key=lambda link: link["row_number"])
-    for start in range(0, len(links), 500):
-        ImportBatchProject.insert_many(links[start:start + 500]).execute()
+    project_bulk.insert_rows(ImportBatchProject, sorted(
+        ({"batch": batch.id, "project": project.id, "action": action, "row_number": row.number}
+         for row, project, action in written), key=lambda link: link["row_number"]))
     return counts
 
 

@@ -4,9 +4,10 @@ and out"; docs/design.md, The write path).
 A new row of a preview (services.project_import: cleaned by services.project_input, checked
 by the domain rules) is, one by one, ``projects.create_project`` at its first dated stage
 and one ``projects.change_stage`` per later one. :func:`plan` gives the project row and the
-stage events those calls would write, with the same rules on the same cleaned values
-(pipeline.check_move, pipeline.first_reached_updates, the amount and date checks of
-project_input) and the same messages; services.project_bulk writes many plans at once.
+stage events those calls would write: the preview's cleaned values, the same rules
+(pipeline.check_move, pipeline.first_reached_updates, project_input's amount check of a
+value the preview left unjudged) and the same messages. services.project_bulk writes many
+plans at once.
 """
 from dataclasses import dataclass
 
@@ -79,13 +80,9 @@ def plan(row, notes):
         signing = {"contract_value": fields.get("contract_value"),
                    "signing_grade": fields.get("signing_grade")}
         fields["contract_value"], fields["signing_grade"] = None, None
-    errors = {}
-    day = clean.day(errors, "on", day, label="日期")
     note = notes.get()
     if pipeline.rank(stage) >= pipeline.rank(pipeline.SIGNED) and not fields.get("contract_value"):
-        errors.setdefault("contract_value", SIGNED_NEEDS_VALUE)
-    if errors:
-        raise ValidationError(errors)
+        raise ValidationError({"contract_value": SIGNED_NEEDS_VALUE})
     project = Project(task_force=row.team, stage=stage, dedupe_key=row.key,
                       last_progress_on=day, **fields)
     for st, first in pipeline.first_reached_updates({}, stage, day).items():
@@ -97,8 +94,10 @@ def plan(row, notes):
     return Planned(row, project, events)
 
 
-def _move_inputs(project, stage, on, row, notes, signing):
-    """The cleaned inputs of the change_stage call for this event (same checks)."""
+def _move_inputs(project, stage, row, notes, signing):
+    """The inputs of the change_stage call for this event. The date, the reason and the
+    grade are the preview's cleaned values; the value is judged as change_stage judges
+    it (a signing event needs one greater than 0), then the move as it would be."""
     value = grade = None
     reason = ""
     if stage == pipeline.DROPPED:
@@ -106,25 +105,22 @@ def _move_inputs(project, stage, on, row, notes, signing):
     elif pipeline.rank(stage) >= pipeline.rank(pipeline.SIGNED):
         value, grade = signing.get("contract_value"), signing.get("signing_grade")
     note = notes.get(stage if moved_back(project.stage, stage) else None)
-    errors = {}
-    on = clean.day(errors, "on", on)
-    value = clean.amount(errors, "contract_value", value, positive=True, label="签约额")
-    reason = clean.clean_text(errors, "reason", reason, "退库原因")
-    if grade and grade not in pipeline.SIGNING_GRADES:
-        errors["signing_grade"] = "签约等级无效。"
-    if errors:
-        raise ValidationError(errors)
+    if value is not None:
+        errors = {}
+        value = clean.amount(errors, "contract_value", value, positive=True, label="签约额")
+        if errors:
+            raise ValidationError(errors)
     check = pipeline.check_move(project.stage, stage, note=note, reason=reason,
                                 contract_value=value if value is not None
                                 else project.contract_value)
     if check.errors:
         raise ValidationError(check.errors)
-    return on, note, reason, value, grade
+    return note, reason, value, grade
 
 
 def _move(project, stage, on, row, notes, signing):
     """``projects._move`` on the unsaved ``project``; returns its stage event."""
-    on, note, reason, value, grade = _move_inputs(project, stage, on, row, notes, signing)
+    note, reason, value, grade = _move_inputs(project, stage, row, notes, signing)
     from_stage, project.stage = project.stage, stage
     if stage == pipeline.DROPPED:
         project.drop_reason = reason

@@ -11,11 +11,12 @@ written for each row):
   inside the lock; the unique index stays the last word: an IntegrityError rolls
   everything back with a message naming the row;
 - projects, stage events and audit rows (one ``import`` row per project naming the
-  batch) are written with ``insert_many`` in chunks; PostgreSQL returns the new ids, on
+  batch) are written in chunks (insert_rows: one multi-row INSERT per chunk, from
+  peewee's own SQL for the backend); PostgreSQL returns the new ids, on
   SQLite and MySQL they are read back by dedupe key;
 - the maintained figures are updated once for the batch (figures.settle_created).
 """
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from ..db import backend_name
 from ..models import AuditLog, Project, StageEvent, TaskForce, utcnow
@@ -25,11 +26,6 @@ from .projects import DUPLICATE
 
 CHUNK = 500          # rows per INSERT (Project has ~30 columns: far below any bind limit)
 KEY_CHUNK = 900      # dedupe keys per SELECT ... IN
-PROJECT_FIELDS = [f for f in Project._meta.sorted_fields if f is not Project.id]
-EVENT_FIELDS = [StageEvent.project, StageEvent.from_stage, StageEvent.stage,
-                StageEvent.occurred_on, StageEvent.user, StageEvent.note, StageEvent.created_at]
-AUDIT_FIELDS = [AuditLog.user, AuditLog.at, AuditLog.entity, AuditLog.entity_id,
-                AuditLog.action, AuditLog.before, AuditLog.after, AuditLog.origin]
 INACTIVE = "专班「{}」已停用。"
 
 
@@ -85,18 +81,47 @@ def _check_ledger(plans):
             fail(planned.row, ValueError(DUPLICATE))
 
 
-def _values(project):
-    data = project.__data__
-    return tuple(data.get(f.name) for f in PROJECT_FIELDS)
+def _columns(model):
+    return [f for f in model._meta.sorted_fields if f is not model._meta.primary_key]
+
+
+def _insert_sql(model, fields, count, returning=()):
+    """peewee's INSERT of one row for this backend (quoting, placeholders, RETURNING),
+    widened to ``count`` rows."""
+    query = model.insert_many([(None,) * len(fields)], fields=fields)
+    one = (query.returning(*returning) if returning else query).sql()[0]
+    head, rest = one.split(" VALUES ", 1)
+    group, _, tail = rest.partition(")")
+    return f"{head} VALUES {', '.join([group + ')'] * count)}{tail}"
+
+
+def insert_rows(model, rows, returning=()):
+    """INSERT ``rows`` ({field name: value}; a missing column takes its default) in
+    chunks, each value through its field's ``db_value`` as in ``insert_many``. Returns
+    the RETURNING rows. One statement per chunk: peewee's insert_many builds a node per
+    value, which costs more than the database's work for thousands of rows."""
+    fields, out = _columns(model), []
+    defaults = [(f.name, f.default, f.db_value) for f in fields]
+    for chunk in _chunks(rows):
+        params = []
+        for row in chunk:
+            for name, default, db_value in defaults:
+                value = row[name] if name in row else (default() if callable(default)
+                                                       else default)
+                params.append(None if value is None else db_value(value))
+        cursor = model._meta.database.execute_sql(
+            _insert_sql(model, fields, len(chunk), returning), params)
+        if returning:
+            out.extend(cursor.fetchall())
+    return out
 
 
 def _insert(chunk):
-    query = Project.insert_many([_values(p.project) for p in chunk], fields=PROJECT_FIELDS)
+    rows = [p.project.__data__ for p in chunk]
     if backend_name() == "postgresql":
-        query = query.returning(Project.id, Project.task_force, Project.dedupe_key)
-        cursor = query.tuples().execute()
-        return {(team, key): project_id for project_id, team, key in cursor}
-    query.execute()
+        returned = insert_rows(Project, rows, (Project.id, Project.task_force, Project.dedupe_key))
+        return {(team, key): project_id for project_id, team, key in returned}
+    insert_rows(Project, rows)
     return {}
 
 
@@ -117,8 +142,21 @@ def _culprit(chunk, exc):
                                  else f"数据库拒绝写入（{exc}）"))
 
 
+def _new_ids(plans, after):
+    """{(task force id, dedupe key): id} of the projects just inserted (ids above
+    ``after``, the largest before the insert; the unique index makes each pair one row)."""
+    pairs, found = {_pair(p) for p in plans}, {}
+    teams = sorted({t for t, _ in pairs})
+    query = (Project.select(Project.id, Project.task_force, Project.dedupe_key)
+             .where((Project.id > after) & Project.task_force.in_(teams)))
+    for project_id, team, key in query.tuples():
+        if (team, key) in pairs:
+            found[(team, key)] = project_id
+    return found
+
+
 def _insert_projects(plans):
-    ids = {}
+    ids, after = {}, Project.select(fn.MAX(Project.id)).scalar() or 0
     for chunk in _chunks(plans):
         try:
             with tx.write():   # a savepoint: a refused chunk leaves the transaction usable
@@ -126,26 +164,24 @@ def _insert_projects(plans):
         except IntegrityError as exc:
             _culprit(chunk, exc)
     if backend_name() != "postgresql":
-        ids = _ids({_pair(p) for p in plans})
+        ids = _new_ids(plans, after)
     for planned in plans:
         planned.project.id = ids[_pair(planned)]
 
 
 def _insert_events(user_id, plans):
     now = utcnow()
-    rows = [(p.project.id, e["from_stage"], e["stage"], e["occurred_on"], user_id, e["note"], now)
-            for p in plans for e in p.events]
-    for chunk in _chunks(rows, 2 * CHUNK):
-        StageEvent.insert_many(chunk, fields=EVENT_FIELDS).execute()
+    insert_rows(StageEvent, [dict(e, project=p.project.id, user=user_id, created_at=now)
+                             for p in plans for e in p.events])
 
 
 def _insert_audit(user_id, plans, batch_id):
     now, origin = utcnow(), audit._origin.get()   # the origin audit.record would use
-    rows = [(user_id, now, "project", p.project.id, "import", "",
-             audit.dump(dict(audit.snapshot(p.project), batch=batch_id)), origin)
-            for p in plans]
-    for chunk in _chunks(rows, 2 * CHUNK):
-        AuditLog.insert_many(chunk, fields=AUDIT_FIELDS).execute()
+    insert_rows(AuditLog, [
+        {"user": user_id, "at": now, "entity": "project", "entity_id": p.project.id,
+         "action": "import", "before": "",
+         "after": audit.dump(dict(audit.snapshot(p.project), batch=batch_id)), "origin": origin}
+        for p in plans])
 
 
 def create(user, plans, batch_id):
