@@ -19,6 +19,11 @@ def set_origin(origin):
     return _origin.set((origin or "")[:64])
 
 
+def current_origin():
+    """Where the current change comes from (what :func:`record` stores)."""
+    return _origin.get()
+
+
 @contextlib.contextmanager
 def origin(value):
     token = set_origin(value)
@@ -57,5 +62,5 @@ def record(user, entity, entity_id, action, before=None, after=None):
     return AuditLog.create(
         user=user if (user is not None and getattr(user, "id", None)) else None,
         entity=entity, entity_id=entity_id, action=action,
-        before=dump(before), after=dump(after), origin=_origin.get(),
+        before=dump(before), after=dump(after), origin=current_origin(),
     )

@@ -176,7 +176,7 @@ def _insert_events(user_id, plans):
 
 
 def _insert_audit(user_id, plans, batch_id):
-    now, origin = utcnow(), audit._origin.get()   # the origin audit.record would use
+    now, origin = utcnow(), audit.current_origin()   # the origin audit.record would use
     insert_rows(AuditLog, [
         {"user": user_id, "at": now, "entity": "project", "entity_id": p.project.id,
          "action": "import", "before": "",

@@ -14,7 +14,7 @@ from .project_amounts import KINDS as CHANGE_KINDS
 from .project_input import LABELS
 
 ACTIONS = {"create": "新建", "update": "编辑", "stage": "阶段变更", "void": "作废",
-           "repair": "夜间校正"}
+           "repair": "夜间校正", "import": "导入"}
 ENTITIES = {"project": "项目", "fund_receipt": "到位资金", "capital_increase": "增资"}
 FIELD_LABELS = dict(
     LABELS, stage="阶段", drop_reason="退库原因", last_progress_on="最近进展日期",
