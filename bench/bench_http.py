@@ -208,7 +208,7 @@ def measure(app_url, bare_url, year, code, args):
             continue
         bare = load(bare_url, None, args.duration, args.connections)
         rps, p50, p99, bad = load(app_url + path, cookie, args.duration, args.connections)
-        alone = load(app_url + path, cookie, max(2, args.duration // 2), 1)[1]
+        alone = load(app_url + path, cookie, max(5, args.duration), 1)[1]
         print(f"{label:<30}{rps:>9.0f}{p50:>7.1f}ms{p99:>7.1f}ms{bare[0]:>12.0f}"
               f"{rps / bare[0]:>8.1%}{alone:>9.1f}ms" + (f"  ({bad} errors)" if bad else ""),
               flush=True)
