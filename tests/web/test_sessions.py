@@ -20,7 +20,7 @@ def _login(client, username="alice", remember=False):
 
 
 def _logged_in(client):
-    return client.get("/projects/").status_code == 200
+    return client.get("/account/sessions").status_code == 200
 
 
 def _cookie(client, name):
