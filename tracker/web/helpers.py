@@ -2,7 +2,7 @@
 from flask_login import current_user
 
 from .. import clock
-from ..domain import money, pipeline
+from ..domain import money, pipeline, staleness
 
 # (endpoint, label, roles or None for everyone logged in)
 NAV = [
@@ -33,6 +33,7 @@ def localtime(dt, fmt="%Y-%m-%d %H:%M"):
 
 def init_app(app):
     app.jinja_env.filters.update(wan=money.fmt_wan, yi=money.fmt_yi,
-                                 stage_label=pipeline.label, localtime=localtime)
+                                 stage_label=pipeline.label, localtime=localtime,
+                                 stale_label=staleness.label)
     app.jinja_env.globals.update(stage_choices=pipeline.choices, today=clock.today,
                                  nav_items=nav_items)
