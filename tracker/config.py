@@ -22,6 +22,11 @@ class Defaults:
     SESSION_COOKIE_SECURE = None
     REMEMBER_COOKIE_SECURE = None
     SESSION_IDLE_MINUTES = 480  # a login unused this long is refused (services.sessions)
+    # Login throttling (services.throttle): failures counted per user name and per address.
+    LOGIN_ACCOUNT_LIMIT = 5    # failures for one user name within the window lock it
+    LOGIN_ADDRESS_LIMIT = 20   # failures from one address within the window lock it
+    LOGIN_WINDOW_MINUTES = 15
+    LOGIN_LOCKOUT_MINUTES = 15
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # bytes of a request body; larger is a 413 page
     IMPORT_MAX_BYTES = 10 * 1024 * 1024  # an uploaded .xlsx (Excel import); its page allows it
     REQUEST_LOG = True  # one line per request on stdout (method, path, status, ms, user id)

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from flask import current_app, has_app_context
 from peewee import fn
 
+from ..config import setting
 from ..domain import accounts as rules
 from ..models import LoginAttempt, User
 from ..models.base import utcnow
 from . import accounts, sessions
 
-DEFAULTS = {"LOGIN_ACCOUNT_LIMIT": 5, "LOGIN_ADDRESS_LIMIT": 20,
-            "LOGIN_WINDOW_MINUTES": 15, "LOGIN_LOCKOUT_MINUTES": 15}
+SETTINGS = ("LOGIN_ACCOUNT_LIMIT", "LOGIN_ADDRESS_LIMIT", "LOGIN_WINDOW_MINUTES",
+            "LOGIN_LOCKOUT_MINUTES")
 COUNTED = ("failure", "pending")
 WRONG = "用户名或密码错误。"
 ACCOUNT_LOCKED = "该账号登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试。"
@@ -39,7 +40,7 @@ class Limits:
 
 
 def limits_from(config):
-    value = {k: int(config.get(k) or v) for k, v in DEFAULTS.items()}
+    value = {k: int(setting(config, k)) for k in SETTINGS}
     return Limits(value["LOGIN_ACCOUNT_LIMIT"], value["LOGIN_ADDRESS_LIMIT"],
                   datetime.timedelta(minutes=value["LOGIN_WINDOW_MINUTES"]),
                   datetime.timedelta(minutes=value["LOGIN_LOCKOUT_MINUTES"]))
