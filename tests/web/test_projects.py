@@ -10,7 +10,7 @@ from tests.factories import make_county, make_project, make_task_force, make_use
 from tracker import clock
 from tracker.domain import pipeline
 from tracker.models import (
-    AuditLog, CapitalIncrease, FundReceipt, Project, StageEvent, TaskForce,
+    AuditLog, CapitalIncrease, FundReceipt, Project, StageEvent, TaskForce, User,
 )
 
 
@@ -186,7 +186,7 @@ def test_create_project_happy_path(app, client, auth, world):
         assert p.stage == pipeline.SIGNED and p.contract_value == Decimal("9000.00")
         assert p.packaged_on == p.negotiating_on == p.signed_on == days_ago(3)
         assert p.tags == "央企,专精特新"
-    assert response.headers["Location"].endswith(f"/projects/{p.id}")
+    assert response.headers["Location"].endswith(f"/projects/{p.id}#top")   # not the form's #anchor
     assert "新材料项目" in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
@@ -619,3 +619,151 @@ def test_project_history_is_paged_newest_first(app, client, auth, world):
     assert history.index(f"→ 第{last}步") < history.index(f"→ 第{last - 1}步")
     second = client.get(f"/projects/{world.p1.id}?page=2").get_data(as_text=True)
     assert "项目新建" in second[second.index('id="history"'):]
+
+
+# --- ledger: 本专班 / 我负责的, 责任人 and 到位资金, page numbers and sizes ----------------
+
+def ledger_names(client, **args):
+    text = client.get("/projects/", query_string=args).get_data(as_text=True)
+    return [n for n in ("乙烯下游一体化", "智能起重机产业园") if n in text], text
+
+
+def test_member_lands_on_own_task_force_latest_progress_first(app, client, auth, world):
+    auth.login("mia")
+    shown, text = ledger_names(client)
+    assert shown == ["乙烯下游一体化"]                     # only 精细化工专班 (TF1)
+    assert re.search(r'data-scope="team"\s+aria-current="page"', text)
+    assert "本专班：共 1 个项目" in text
+    assert 'class="sorted">最近进展 ↓' in text
+    shown, text = ledger_names(client, scope="all")         # the whole ledger, one click
+    assert shown == ["乙烯下游一体化", "智能起重机产业园"]
+    auth.logout()
+    auth.login("boss")                                       # no task force: everything
+    shown, text = ledger_names(client)
+    assert shown == ["乙烯下游一体化", "智能起重机产业园"]
+    assert 'data-scope="team"' not in text and 'data-scope="mine"' in text
+
+
+def test_mine_filter_is_owner_is_me_and_sorted_by_progress(app, client, auth, world):
+    with app.app_context():
+        leo = User.get(User.username == "leo")
+        Project.update(owner=leo.id).where(Project.id.in_([world.p1.id, world.p2.id])).execute()
+    auth.login("leo")
+    shown, text = ledger_names(client, scope="mine", sort="progress", dir="desc")
+    # p2's last progress (20 days ago) is newer than p1's (40 days ago)
+    assert shown == ["乙烯下游一体化", "智能起重机产业园"]
+    assert text.index("智能起重机产业园") < text.index("乙烯下游一体化")
+    assert "我负责的：共 2 个项目" in text
+    auth.logout()
+    auth.login("mia")
+    assert ledger_names(client, scope="mine")[0] == []
+    response = client.get("/projects/export.xlsx", query_string={"scope": "mine"})
+    assert response.status_code == 200                      # the export takes the same filter
+
+
+def test_ledger_shows_owner_and_funds(app, client, auth, world):
+    from tracker.services import corrections
+    from tracker.services import projects as service
+    with app.app_context():
+        leo = User.get(User.username == "leo")
+        leo.display_name = "李工"
+        leo.save()
+        Project.update(owner=leo.id).where(Project.id == world.p2.id).execute()
+        service.record_funds(None, world.p2.id, received_on=days_ago(3), amount="300")
+        service.record_funds(None, world.p2.id, received_on=days_ago(2), amount="1200.5")
+        void_me = service.record_funds(None, world.p2.id, received_on=days_ago(1), amount="7")
+        receipt = FundReceipt.select().where(FundReceipt.amount == 7).get()
+        corrections.void(User.get(User.username == "boss"), world.p2.id, "funds", receipt.id,
+                         "重复登记")
+        del void_me
+    auth.login("boss")
+    text = client.get("/projects/", query_string={"scope": "all"}).get_data(as_text=True)
+    assert "<th>责任人</th>" in text and ">到位资金<" in text
+    assert re.search(r'data-field="owner">李工<', text)
+    funds = re.findall(r'data-field="funds">([^<]*)<', text)
+    assert sorted(funds) == ["0.00", "1,500.50"]            # the void receipt does not count
+    assert re.findall(r'data-field="owner">([^<]*)<', text).count("—") == 1
+
+
+def test_ledger_page_numbers_and_page_size(app, client, auth, world):
+    with app.app_context():
+        for i in range(58):
+            make_project(world.tf1, f"批量项目{i:02d}", on=days_ago(1))
+    auth.login("boss")
+
+    def rows(**args):
+        text = client.get("/projects/", query_string=dict(args, scope="all")).get_data(
+            as_text=True)
+        return text.count('data-field="planned"'), text
+
+    count, text = rows()
+    assert count == 25 and "第 1 / 3 页" in text             # TRACKER_PER_PAGE
+    assert re.search(r'<a href="[^"]*page=3[^"]*">3</a>', text)
+    assert '<span class="current" aria-current="page">1</span>' in text
+    count, text = rows(per=50)
+    assert count == 50 and "第 1 / 2 页" in text
+    assert re.search(r'<option selected value="50">|<option value="50" selected>', text)
+    count, text = rows(per=50, page=2)
+    assert count == 10 and "第 2 / 2 页" in text
+    count, _ = rows(per=100)
+    assert count == 60
+    count, _ = rows(per=7)                                   # not offered: the default
+    assert count == 25
+    count, text = rows(sort="progress", page=3)              # by number, no cursor
+    assert count == 10 and "after=" not in text and "before=" not in text
+
+
+def test_ledger_year_filter_says_what_it_filters(client, auth, world):
+    auth.login("boss")
+    text = client.get("/projects/").get_data(as_text=True)
+    assert "有进展或到达阶段的年度" in text
+    assert 'aria-describedby="year-help"' in text
+
+
+# --- forms: a failed submit keeps what was typed, marks the fields, opens at the form --------
+
+def test_failed_action_keeps_input_marks_field_and_anchors_form(app, client, auth, world):
+    auth.login("mia")
+    page = client.get(f"/projects/{world.p1.id}").get_data(as_text=True)
+    for anchor in ("stage", "funds", "drop"):
+        assert re.search(rf'action="/projects/{world.p1.id}/\w+#{anchor}"', page)
+    assert 'inputmode="decimal"' in page and '<span class="unit">万元</span>' in page
+    response = client.post(f"/projects/{world.p1.id}/stage", data={
+        "stage-stage": pipeline.SIGNED, "stage-on": clock.today().isoformat(),
+        "stage-contract_value": "一千万"})
+    text = response.get_data(as_text=True)
+    assert any("必须是数字" in e for e in errors(response)), errors(response)
+    assert 'value="一千万"' in text
+    field = re.search(r'<input[^>]*id="stage-contract_value"[^>]*>', text).group(0)
+    assert 'aria-invalid="true"' in field
+    assert 'aria-describedby="stage-contract_value-error stage-contract_value-help"' in field
+    assert 'id="stage-contract_value-error"' in text
+    assert text.count('aria-invalid="true"') == 1            # only the failed field
+    section = text[text.index('id="stage"'):text.index('id="funds"')]
+    assert "提交未成功" in section                            # the banner is at the form
+    assert re.search(r'<script src="/static/app\.js[?"]', text)
+
+
+def test_failed_new_project_shows_banner_and_typed_amount(app, client, auth, world):
+    auth.login("mia")
+    page = client.get("/projects/new").get_data(as_text=True)
+    assert 'action="/projects/new#project-form"' in page and 'id="project-form"' in page
+    response = client.post("/projects/new", data=new_project_data(
+        world, planned_investment="一千万", name=""))
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "提交未成功" in text and 'value="一千万"' in text
+    assert any("必须是数字" in e for e in errors(response))
+    invalid = re.findall(r'<(?:input|select|textarea)[^>]*aria-invalid="true"[^>]*>', text)
+    assert [re.search(r'\sid="([^"]+)"', tag).group(1) for tag in invalid] == [
+        "name", "planned_investment"]                         # in page order: name first
+    # the version-conflict message (no field of its own) is in the banner too
+    edit = client.post(f"/projects/{world.p1.id}/edit", data=edit_data(world, world.p1,
+                                                                       version="0"))
+    assert "此项目已被他人修改" in edit.get_data(as_text=True)
+
+
+def test_footer_says_beijing_time(client, auth, world):
+    auth.login("boss")
+    text = client.get("/projects/").get_data(as_text=True)
+    assert "北京时间" in text and "时区 Asia/Shanghai" not in text

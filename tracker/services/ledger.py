@@ -28,6 +28,8 @@ SORT_COLUMNS = {
     "contract": lambda: fn.COALESCE(Project.contract_value, 0),
     "stage": lambda: Case(Project.stage, [(s, i) for i, s in enumerate(pipeline.STAGES)], 99),
     "updated": lambda: Project.updated_at,
+    # 最近进展 (the quick filters' order); no cursor: pages go by number
+    "progress": lambda: fn.COALESCE(Project.last_progress_on, "1970-01-01"),
 }
 STAGE_RANK = {s: i for i, s in enumerate(pipeline.STAGES)}
 # Totals of the whole ledger or one task force, reused while nothing changed (see _summary).
@@ -77,6 +79,10 @@ def _where(query, filters):
         query = query.where(Project.county == filters["county"])
     if filters.get("year"):
         query = query.where(year_condition(filters["year"]))
+    if filters.get("teams") is not None:      # 本专班: the user's own task forces
+        query = query.where(Project.task_force.in_(list(filters["teams"]) or [0]))
+    if filters.get("owner"):                  # 我负责的: owner is the user
+        query = query.where(Project.owner == filters["owner"])
     return query
 
 
@@ -160,6 +166,7 @@ def ledger_page(filters, page, per_page, cursor=None, teams=None, counties_=None
     if rows is None:
         rows = _offset_rows(query, filters, page, per_page) if total else []
     _attach_names(rows, teams, counties_)
+    _attach_owners_and_funds(rows)
     return Page(rows=rows, page=page, pages=pages, total=total, per_page=per_page,
                 next_cursor=_cursor(rows[-1], filters) if rows and page < pages else None,
                 prev_cursor=_cursor(rows[0], filters) if rows and page > 1 else None), summary
@@ -196,8 +203,9 @@ def _cursor_value(row, sort):
 
 
 def _cursor(row, filters):
-    """The token of ``row``'s place in the order: "<id>.<sort key>"."""
-    return f"{row.id}.{_cursor_value(row, _sort(filters)[0])}"
+    """The token of ``row``'s place in the order: "<id>.<sort key>" (None: by number)."""
+    sort = _sort(filters)[0]
+    return None if sort == "progress" else f"{row.id}.{_cursor_value(row, sort)}"
 
 
 def _parse_cursor(token, sort):
@@ -206,6 +214,8 @@ def _parse_cursor(token, sort):
     try:
         ident = int(ident)
         if not 0 < ident < 2**63:
+            return None
+        if sort == "progress":
             return None
         if sort == "updated":
             return ident, datetime.datetime.fromisoformat(raw)
@@ -249,6 +259,20 @@ def _attach_names(rows, teams, counties_):
             row.county = places[row.county_id]
 
 
+def _attach_owners_and_funds(rows):
+    """责任人 and 到位资金合计 (non-void receipts) of the page's rows: one query each."""
+    ids = [row.id for row in rows]
+    owner_ids = {row.owner_id for row in rows if row.owner_id}
+    users = {u.id: u for u in User.select().where(User.id.in_(list(owner_ids)))} \
+        if owner_ids else {}
+    sums = dict(FundReceipt.select(FundReceipt.project, fn.SUM(FundReceipt.amount))
+                .where(FundReceipt.voided_at.is_null() & FundReceipt.project.in_(ids))
+                .group_by(FundReceipt.project).tuples()) if ids else {}
+    for row in rows:
+        row.owner_name = str(users[row.owner_id]) if row.owner_id in users else ""
+        row.funds_total = money.to_decimal(sums.get(row.id) or 0)
+
+
 def _stamp():
     """(latest updated_at, highest id) of the projects: two index look-ups. Every write
     of a project sets updated_at to now, every new project has a higher id."""
@@ -261,7 +285,8 @@ def _summary(query, filters):
     """Totals of ``query``. Unfiltered or task-force-only ones are kept per process while
     the stamp is unchanged and for at most TOTALS_TTL seconds (a write that committed
     after a later-stamped one is seen by then). Not on MySQL: DATETIME keeps seconds."""
-    if any(filters.get(k) for k in ("q", "stage", "county", "year")) or \
+    if any(filters.get(k) for k in ("q", "stage", "county", "year", "owner")) or \
+            filters.get("teams") is not None or \
             backend_name() == "mysql":
         return totals(query)
     key, stamp, now = (database.database, filters.get("tf") or None), _stamp(), time.monotonic()

@@ -7,7 +7,9 @@ from wtforms import (
     TextAreaField, widgets,
 )
 from wtforms.fields import DateField
+from wtforms.validators import ValidationError
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 
 from ... import clock
 from ...domain import pipeline
@@ -76,17 +78,71 @@ SORTS = {
     "planned": "计划投资额",
     "contract": "签约额",
     "stage": "阶段",
+    "progress": "最近进展",
 }
+SCOPES = {"all": "全部项目", "team": "本专班", "mine": "我负责的"}
+PAGE_SIZES = (25, 50, 100)
+
+
+# Option HTML of the ledger filters' <select>s, rendered once per process for each choice
+# list (WTForms renders ~80 options through its widgets on every request): choice key ->
+# ({coerced value: index}, unselected options, selected options). Bounded: cleared when full.
+_OPTIONS = {}
+_OPTIONS_MAX = 64
+
+
+def _rendered_options(field):
+    key = (field.coerce, tuple((c.value, c.label) for c in field.choices))
+    cached = _OPTIONS.get(key)
+    if cached is None:
+        index, plain, chosen = {}, [], []
+        for i, (value, label) in enumerate(key[1]):
+            index.setdefault(field.coerce(value), i)
+            value, label = escape(value), escape(label or value)
+            plain.append(f'<option value="{value}">{label}</option>')
+            chosen.append(f'<option selected value="{value}">{label}</option>')
+        if len(_OPTIONS) >= _OPTIONS_MAX:
+            _OPTIONS.clear()
+        cached = _OPTIONS[key] = (index, tuple(plain), tuple(chosen))
+    return cached
+
+
+class _CachedSelect(widgets.Select):
+    """A <select> of pre-rendered (escaped) options; the one equal to the data is selected."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        index, plain, chosen = _rendered_options(field)
+        at = index.get(field.data, -1) if field.data.__hash__ is not None else -1
+        options = "".join(plain) if at < 0 else \
+            "".join(plain[:at]) + chosen[at] + "".join(plain[at + 1:])
+        return Markup(f"<select {widgets.html_params(name=field.name, **kwargs)}>"
+                      f"{options}</select>")
+
+
+class FilterChoice(Choice):
+    """A filter <select>: options from _rendered_options, validated by one dict look-up."""
+    widget = _CachedSelect()
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            return
+        data = self.data if self.data.__hash__ is not None else object()
+        if data not in _rendered_options(self)[0]:
+            raise ValidationError(self.invalid_choice_message)
 
 
 class LedgerFilterForm(Form):
     q = StringField("搜索")
-    tf = Choice("专班", coerce=_optional_int)
-    stage = Choice("阶段", default="")
-    county = Choice("区县/开发区", coerce=_optional_int)
-    year = Choice("年度", coerce=_optional_int)
-    sort = Choice("排序", choices=list(SORTS.items()), default="updated")
-    dir = Choice("顺序", choices=[("desc", "降序"), ("asc", "升序")], default="desc")
+    tf = FilterChoice("专班", coerce=_optional_int)
+    stage = FilterChoice("阶段", default="")
+    county = FilterChoice("区县/开发区", coerce=_optional_int)
+    year = FilterChoice("年度", coerce=_optional_int)   # 有进展或到达阶段的年度 (ledger.year_condition)
+    sort = FilterChoice("排序", choices=list(SORTS.items()), default="updated")
+    dir = FilterChoice("顺序", choices=[("desc", "降序"), ("asc", "升序")], default="desc")
+    scope = FilterChoice("范围", choices=list(SCOPES.items()), default="")
+    per = FilterChoice("每页", coerce=_optional_int,
+                       choices=[("", "默认")] + [(n, f"{n} 条") for n in PAGE_SIZES])
 
     def __init__(self, formdata, teams=(), counties=()):
         super().__init__(formdata)
@@ -101,12 +157,14 @@ class LedgerFilterForm(Form):
         """Parsed filter values; anything invalid is simply ignored."""
         self.validate()
         out = {}
-        for name in ("q", "tf", "stage", "county", "year", "sort", "dir"):
+        for name in ("q", "tf", "stage", "county", "year", "sort", "dir", "scope", "per"):
             field = getattr(self, name)
             out[name] = None if field.errors else field.data
         out["q"] = (out["q"] or "")[:100]
         out["sort"] = out["sort"] if out["sort"] in SORTS else "updated"
         out["dir"] = out["dir"] if out["dir"] in ("asc", "desc") else "desc"
+        out["scope"] = out["scope"] if out["scope"] in SCOPES else None
+        out["per"] = out["per"] if out["per"] in PAGE_SIZES else None
         return out
 
 
@@ -122,8 +180,8 @@ class ProjectForm(FlaskForm):
     capital_type = Choice("内外资", choices=list(CAPITAL_TYPES.items()), default="domestic")
     industry = StringField("产业")
     tags = CheckboxList("企业标签", choices=[(t, t) for t in TAGS])
-    planned_investment = AmountInput("计划投资额（万元）")
-    contract_value = AmountInput("签约额（万元）")
+    planned_investment = AmountInput("计划投资额")
+    contract_value = AmountInput("签约额")
     signing_grade = Choice("签约等级", default="")
     expected_sign_date = DayInput("预计签约日期")
     owner = Choice("责任人", coerce=_optional_int)
@@ -172,7 +230,7 @@ class StageForm(FlaskForm):
     expected_stage = HiddenField()
     stage = Choice("目标阶段", choices=pipeline.choices())
     on = DayInput("日期", default=clock.today)
-    contract_value = AmountInput("签约额（万元）")
+    contract_value = AmountInput("签约额")
     signing_grade = Choice("签约等级", choices=[("", "（不变）")] + list(
         pipeline.SIGNING_GRADES.items()), default="")
     note = TextAreaField("说明")
@@ -181,16 +239,16 @@ class StageForm(FlaskForm):
 class FundsForm(FlaskForm):
     received_on = DayInput("到位日期", default=clock.today)
     currency = Choice("币种", choices=list(CURRENCIES.items()), default="CNY")
-    amount = AmountInput("到位金额（万元）")
-    original_amount = AmountInput("美元金额（万美元）")
-    exchange_rate = AmountInput("汇率（元/美元）")
+    amount = AmountInput("到位金额")
+    original_amount = AmountInput("美元金额")
+    exchange_rate = AmountInput("汇率")
     source_layer = Choice("资金来源", choices=[(s, s) for s in SOURCE_LAYERS])
     evidence = TextAreaField("佐证材料")
 
 
 class IncreaseForm(FlaskForm):
     on = DayInput("增资日期", default=clock.today)
-    amount = AmountInput("增资金额（万元）")
+    amount = AmountInput("增资金额")
     note = TextAreaField("说明")
 
 

@@ -4,6 +4,7 @@ one service function; the service's messages go next to the fields."""
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, \
     request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from ...domain import pipeline
 from ...domain.errors import ValidationError
@@ -26,13 +27,31 @@ def _user():
 
 # --- list ---------------------------------------------------------------------
 
+def _landing_args():
+    """A member's or lead's ledger opens on 本专班, latest progress first."""
+    user = _user()
+    if request.args or user.sees_all or not user.task_force_ids():
+        return request.args
+    return MultiDict({"scope": "team", "sort": "progress", "dir": "desc"})
+
+
+def _scope_filters(values):
+    """本专班 = the user's task forces, 我负责的 = owner is the user (service filter keys)."""
+    user = _user()
+    if values.get("scope") == "team":
+        return dict(values, teams=user.task_force_ids())
+    if values.get("scope") == "mine":
+        return dict(values, owner=user.id)
+    return values
+
+
 def _ledger_filters(teams=None, counties=None):
     teams = ledger_service.task_forces() if teams is None else teams
     counties = ledger_service.counties() if counties is None else counties
-    form = forms.LedgerFilterForm(request.args, teams=teams, counties=counties)
+    form = forms.LedgerFilterForm(_landing_args(), teams=teams, counties=counties)
     values = form.values()
     args = {k: v for k, v in values.items() if v not in (None, "")}
-    return form, values, args
+    return form, _scope_filters(values), args
 
 
 @bp.route("/")
@@ -41,13 +60,16 @@ def ledger():
     teams, counties = ledger_service.task_forces(), ledger_service.counties()
     form, values, args = _ledger_filters(teams, counties)
     page, summary = ledger_service.ledger_page(
-        values, page_number(request.args.get("page")), current_app.config["PER_PAGE"],
+        values, page_number(request.args.get("page")),
+        values.get("per") or current_app.config["PER_PAGE"],
         cursor=cursor_args(request.args.get("after"), request.args.get("before")),
         teams=teams, counties_=counties)
     return render_template("projects/ledger.html", form=form, rows=page.rows, page=page.page,
                            pages=page.pages, args=args, summary=summary, values=values,
                            next_cursor=page.next_cursor, prev_cursor=page.prev_cursor,
-                           sorts=forms.SORTS, can_create=ledger_service.can_create(_user()))
+                           sorts=forms.SORTS, scopes=forms.SCOPES,
+                           has_team=bool(_user().task_force_ids()),
+                           can_create=ledger_service.can_create(_user()))
 
 
 @bp.route("/export.xlsx")
@@ -83,7 +105,7 @@ def create():
             other_errors = apply_errors(form, exc.errors)
         else:
             flash(f"已新建项目「{project.name}」。", "success")
-            return redirect(url_for("projects.detail", project_id=project.id))
+            return redirect(url_for("projects.detail", project_id=project.id, _anchor="top"))
     return render_template("projects/form.html", form=form, project=None,
                            other_errors=other_errors)
 
@@ -103,7 +125,7 @@ def edit(project_id):
             other_errors = apply_errors(form, exc.errors)
         else:
             flash("项目信息已保存。", "success")
-            return redirect(url_for("projects.detail", project_id=project.id))
+            return redirect(url_for("projects.detail", project_id=project.id, _anchor="top"))
     return render_template("projects/form.html", form=form, project=project,
                            other_errors=other_errors)
 
@@ -168,16 +190,18 @@ def _action(project_id, form_class, prefix, key, run, success):
     project = service.get_project(project_id)
     require_edit(project.task_force_id)
     form = form_class(prefix=prefix)
+    rest = []
     if form.validate_on_submit():
         try:
             run(project.id, form)
         except ValidationError as exc:
-            apply_errors(form, exc.errors, flash_rest=True)
+            rest = apply_errors(form, exc.errors)
         else:
             flash(success, "success")
-            return redirect(url_for("projects.detail", project_id=project.id))
-    flash("提交未成功，请按提示修改。", "danger")
-    return _render_detail(service.get_project(project_id), 200, **{key: form})
+            return redirect(url_for("projects.detail", project_id=project.id, _anchor="top"))
+    # the messages are shown in the form's own section, where the page opens (#anchor)
+    return _render_detail(service.get_project(project_id), 200,
+                          **{key: form, "failed": {"form": key, "messages": rest}})
 
 
 @bp.route("/<int:project_id>/stage", methods=["POST"])
