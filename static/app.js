@@ -2,11 +2,16 @@
 document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   // After a failed submit: focus the first field marked invalid and bring it into view.
+  // Again after "load": the browser's scroll to the form's #anchor takes the focus away.
   var invalid = document.querySelector("[aria-invalid=true]");
-  if (invalid) {
-    invalid.focus({ preventScroll: true });
-    invalid.scrollIntoView({ block: "center" });
+  function focusInvalid() {
+    if (invalid && document.activeElement !== invalid) {
+      invalid.focus({ preventScroll: true });
+      invalid.scrollIntoView({ block: "center" });
+    }
   }
+  focusInvalid();
+  window.addEventListener("load", function () { window.setTimeout(focusInvalid, 0); });
   // The header menu is a <details>: from 701 px wide it is always shown (style.css);
   // a browser without ::details-content needs it open.
   var menu = document.getElementById("site-menu");
