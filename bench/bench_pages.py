@@ -91,10 +91,10 @@ def _year_sql(p):
                           ("capital_increase", "occurred_on")):
         if backend_name() == "sqlite":
             parts.append(f"EXISTS (SELECT 1 FROM {table} x WHERE x.project_id = p.id"
-                         f" AND x.{column} BETWEEN {p} AND {p})")
+                         f" AND x.{column} BETWEEN {p} AND {p} AND x.voided_at IS NULL)")
         else:
             parts.append(f"p.id IN (SELECT project_id FROM {table}"
-                         f" WHERE {column} BETWEEN {p} AND {p})")
+                         f" WHERE {column} BETWEEN {p} AND {p} AND voided_at IS NULL)")
         params += [start, end]
     return "(" + " OR ".join(parts) + ")", params
 

@@ -286,13 +286,20 @@ def build_ledger(sizes, *, today=AS_OF):
 
 
 def rebuild_figures():
-    """The bulk insert bypassed the write path: build the maintained figures once."""
+    """The bulk insert bypassed the write path: build the maintained figures and the
+    project years once."""
     from tracker.services import figures
     t = time.perf_counter()
     with database.atomic():
         found = figures.rebuild()
     print(f"  figures rebuilt from the ledger in {time.perf_counter() - t:.1f} s "
           f"({found.drifted} rows written)")
+    from tracker.services import project_years
+    t = time.perf_counter()
+    with database.atomic():
+        rows, _before = project_years.rebuild()
+    print(f"  project years rebuilt from the ledger in {time.perf_counter() - t:.1f} s "
+          f"({rows:,} rows)")
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ from .security import LoginAttempt, UserSession  # noqa: F401
 from .figures import MonthlyFigure  # noqa: F401
 from .awards import AwardFreeze, AwardRanking  # noqa: F401
 from .imports import ImportBatch, ImportBatchProject  # noqa: F401
+from .project_years import ProjectYear  # noqa: F401
 
 
 def all_models():

@@ -16,7 +16,7 @@ from .. import clock
 from ..domain import periods, pipeline, text
 from ..domain.errors import ValidationError
 from ..models import CapitalIncrease, FundReceipt, StageEvent, utcnow
-from . import audit, figures, project_stale, recompute, tx
+from . import audit, figures, project_stale, project_years, recompute, tx
 from .projects import _lock, _save, _user
 
 REASON_MAX = 500
@@ -89,6 +89,7 @@ def void(user, project, kind, item_id, reason):
         columns += _rebuild(row, kind == "stage")
         _save(row, columns)
         figures.settle(row, counted)
+        project_years.sync(row.id)
         project_stale.refresh(row, clock.today())
         old, new = audit.changed(before, audit.snapshot(row))
         old.update(voided=None)

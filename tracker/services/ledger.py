@@ -11,7 +11,8 @@ from .. import clock
 from ..db import backend_name, database
 from ..domain import money, pipeline
 from ..models import (
-    CapitalIncrease, County, FundReceipt, Membership, Project, StageEvent, TaskForce, User,
+    CapitalIncrease, County, FundReceipt, Membership, Project, ProjectYear, StageEvent,
+    TaskForce, User,
 )
 from . import project_amounts
 from .pagination import Page, seek_condition
@@ -44,7 +45,10 @@ def _local_midnight_utc(day):
 
 
 def year_condition(year):
-    """Projects with any activity, first-reached date or creation in ``year``."""
+    """Projects with any counted activity, first-reached date or creation in ``year``.
+    The ledger's 年度 filter reads the same set from the maintained ``project_year``
+    rows (services.project_years, kept equal to this by every write); this is the
+    reference (tests/services/test_project_years.py) and bench/bench_pages.py's raw SQL."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     cond = Project.created_at.between(
         _local_midnight_utc(start), _local_midnight_utc(end + datetime.timedelta(days=1)))
@@ -61,9 +65,10 @@ def year_condition(year):
                        (CapitalIncrease, CapitalIncrease.occurred_on)):
         if correlated:
             cond |= fn.EXISTS(model.select(model.id).where(
-                (model.project == Project.id) & day.between(start, end)))
+                (model.project == Project.id) & day.between(start, end) & model.counted()))
         else:
-            cond |= Project.id.in_(model.select(model.project).where(day.between(start, end)))
+            cond |= Project.id.in_(model.select(model.project).where(
+                day.between(start, end) & model.counted()))
     return cond
 
 
@@ -77,8 +82,9 @@ def _where(query, filters):
         query = query.where(Project.stage == filters["stage"])
     if filters.get("county"):
         query = query.where(Project.county == filters["county"])
-    if filters.get("year"):
-        query = query.where(year_condition(filters["year"]))
+    if filters.get("year"):       # year_condition, from the maintained rows
+        query = query.where(Project.id.in_(ProjectYear.select(ProjectYear.project).where(
+            ProjectYear.year == filters["year"])))
     if filters.get("teams") is not None:      # 本专班: the user's own task forces
         query = query.where(Project.task_force.in_(list(filters["teams"]) or [0]))
     if filters.get("owner"):                  # 我负责的: owner is the user

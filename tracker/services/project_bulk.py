@@ -20,7 +20,7 @@ from peewee import IntegrityError, fn
 
 from ..db import backend_name
 from ..models import AuditLog, Project, StageEvent, TaskForce, utcnow
-from . import audit, figures, tx
+from . import audit, figures, project_years, tx
 from .import_plan import fail
 from .projects import DUPLICATE
 
@@ -196,3 +196,4 @@ def create(user, plans, batch_id):
     _insert_events(user_id, plans)
     _insert_audit(user_id, plans, batch_id)
     figures.settle_created([p.project for p in plans])
+    project_years.add_created([p.project for p in plans])

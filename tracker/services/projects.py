@@ -16,7 +16,7 @@ from ..domain.errors import STALE_VERSION, NotFound, ValidationError
 from ..models import (
     CapitalIncrease, FundReceipt, Project, StageEvent, StaleFlag, TaskForce, utcnow,
 )
-from . import audit, figures, tx
+from . import audit, figures, project_years, tx
 from . import project_amounts as amounts
 from . import project_input as clean
 from .project_input import CURRENCIES, EDITABLE_FIELDS, LABELS, date_range  # noqa: F401
@@ -132,6 +132,7 @@ def _insert_project(user, fields, stage, day, note):
         StageEvent.create(project=project, from_stage=None, stage=stage, occurred_on=day,
                           user=_user(user), note=note or "新建项目")
         figures.settle(project, {})
+        project_years.sync(project.id)
         audit.record(user, "project", project.id, "create", None, audit.snapshot(project))
     return project
 
@@ -180,6 +181,7 @@ def _update(user, project_id, version, cleaned, change=None):
             columns.append("dedupe_key")
         _save(row, columns)
         figures.settle(row, counted)
+        project_years.sync(row.id)
         new.update(amounts.record(user, row, changed_amounts, change))
         audit.record(user, "project", row.id, "update", old, new)
     return row
@@ -259,6 +261,7 @@ def _move(user, row, stage, day, note, reason, value, signing_grade):
     event = StageEvent.create(project=row, from_stage=from_stage, stage=stage, occurred_on=day,
                               user=_user(user), note=event_note)
     figures.settle(row, counted)
+    project_years.sync(row.id)
     old, new = audit.changed(before, audit.snapshot(row))
     audit.record(user, "project", row.id, "stage", old, new)
     return event
@@ -310,6 +313,7 @@ def record_funds(user, project, *, received_on, amount=None, currency="CNY", ori
             evidence=evidence, user=_user(user))
         _save(row, _progress(row, day))
         figures.settle(row, counted)
+        project_years.sync(row.id)
         audit.record(user, "fund_receipt", receipt.id, "create", None, audit.snapshot(receipt))
     return receipt
 
@@ -331,6 +335,7 @@ def add_capital_increase(user, project, *, on, amount, note=""):
                                           note=note, user=_user(user))
         _save(row, _progress(row, day))
         figures.settle(row, counted)
+        project_years.sync(row.id)
         audit.record(user, "capital_increase", increase.id, "create", None,
                      audit.snapshot(increase))
     return increase

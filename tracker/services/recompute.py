@@ -33,6 +33,7 @@ from ..domain import pipeline
 from ..models import CapitalIncrease, FundReceipt, Project, StageEvent, utcnow
 from . import audit
 from . import figures as maintained
+from . import project_years
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class RecomputeResult:
     last_progress: int = 0
     projects: set = field(default_factory=set)
     figures: maintained.FigureCheck = field(default_factory=maintained.FigureCheck)
+    project_years: tuple = (0, 0)   # project_year rows (now, before the rebuild)
 
     @property
     def repaired(self):
@@ -174,6 +176,7 @@ def recompute(as_of):
                          {k: new for k, (old, new) in changes.items()})
     result.projects = set(fixes)
     result.figures = maintained.rebuild()
+    result.project_years = project_years.rebuild()
     if result.figures.rows:
         log.warning("monthly figures drifted from the ledger (repaired): %s",
                     "; ".join(result.figures.lines(limit=50)))
