@@ -114,7 +114,7 @@ def _pick(items, index):
 def after_seed(app, echo):
     """Hook point: later areas (e.g. annual targets) add their demo data here.
     Called inside the seed transaction after projects exist; must be idempotent."""
-    from tracker import clock
+    from .. import clock
     from tracker.services.targets import seed_demo_targets
     written, bases = seed_demo_targets(clock.today())
     if written or bases:
@@ -125,7 +125,7 @@ def run(if_empty=False, echo=print):
     """Load the demo data into the current app's database (needs an app context)."""
     from flask import current_app
 
-    from tracker import clock
+    from .. import clock
     from tracker.db import database
     from tracker.models import Project
 
@@ -165,18 +165,3 @@ def _print_logins(app, password, echo):
             echo(f"  {role:<7} 用户名 {username:<7} 密码 {password}  （{display_name}）")
     echo("（演示账号密码来自 TRACKER_SEED_PASSWORD 或实例目录的 seed_password 文件；"
          "如已修改密码则以修改后为准。）")
-
-
-def main(argv=None):
-    import argparse
-
-    from tracker import create_app
-    parser = argparse.ArgumentParser(description="Load the tracker demo data.")
-    parser.add_argument("--if-empty", action="store_true",
-                        help="only seed when the ledger has no projects")
-    args = parser.parse_args(argv)
-    app = create_app()
-    with app.app_context():
-        run(if_empty=args.if_empty)
-
-
