@@ -179,6 +179,27 @@ def test_preview_matches_what_build_stores(sqlite_app):
         assert (msg.subject, msg.text) == (row.subject, row.body_text)
 
 
+def test_a_week_in_progress_is_judged_up_to_its_day(sqlite_app):
+    """collect(week, until=day): the changes from Monday to ``day``, the progress as of
+    ``day``, the subject marked as a preview; nothing is stored."""
+    with sqlite_app.app_context():
+        people = L.build()
+        data = summary_data.collect(parse_week(L.WEEK), until=D(2026, 6, 24))
+        assert data.in_progress and data.as_of == D(2026, 6, 24)
+        [tf1] = people["lead1"].task_force_ids()
+        assert [(c.day, c.kind) for c in data.changes[tf1]] == [
+            (D(2026, 6, 23), "new"), (D(2026, 6, 24), "advance")]
+        [msg] = summary_render.messages_for(data, people["lead1"])
+        assert msg.subject == TF1_SUBJECT + "（本周截至 06-24，预览）"
+        assert "A 新材料：推进：洽谈 → 签约" in msg.text and "C 催化剂" not in msg.text
+        assert "数据截至 2026-06-24" in msg.text and msg.numbers["as_of"] == "2026-06-24"
+        # a day outside the week is clamped to it; a complete week has no mark
+        assert summary_data.collect(parse_week(L.WEEK), until=D(2026, 7, 9)).as_of == L.SUNDAY
+        full = summary_data.collect(parse_week(L.WEEK))
+        assert not full.in_progress and full.as_of == L.SUNDAY
+        assert not OutboxMessage.select().exists() and not OutboxBody.select().exists()
+
+
 def test_weekly_job_builds_last_week_once_per_week(sqlite_app):
     """Mondays 08:00: the job for Monday 29 June reports 2026-W26, once."""
     with sqlite_app.app_context():

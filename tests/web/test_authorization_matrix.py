@@ -142,6 +142,7 @@ EXPECTED = {
     ("outbox.confirm", "POST"): BUREAU,
     ("outbox.retry_now", "POST"): BUREAU,
     ("outbox.send_test", "POST"): BUREAU,
+    ("outbox.preview", "GET"): BUREAU,
     ("targets.index", "GET"): BUREAU,
     ("targets.edit_team", "GET"): BUREAU,
     ("targets.edit_team", "POST"): BUREAU,

@@ -289,3 +289,123 @@ def test_only_the_recipient_reads_the_unsubscribe_link_of_a_message(sqlite_app, 
     assert "退订周报" in html and "李组长" in html           # the rest of the mail is shown
     own = login(sqlite_app, "boss").get(f"/outbox/{city.id}").get_data(as_text=True)
     assert own_link.rsplit("/", 1)[1] in own and "退订链接仅收件人本人可见" not in own
+
+
+# -- a test mail (and its preview) of the week in progress ----------------------------
+
+TODAY_PROJECT = "今日签约项目"
+
+
+def sign_today(app):
+    """A project of TF1 signed today (local date); returns today."""
+    from tracker import clock
+    from tracker.models import TaskForce, User
+    from tracker.services import projects as S
+    with app.app_context():
+        today = clock.today()
+        boss, tf1 = User.get(User.username == "boss"), TaskForce.get(TaskForce.code == "TF1")
+        project = S.create_project(boss, task_force=tf1, name=TODAY_PROJECT,
+                                   planned_investment="4000", on=today, stage="negotiating")
+        S.change_stage(boss, project, "signed", on=today, contract_value="3200")
+        return today
+
+
+def test_index_offers_last_or_current_week_for_the_test_mail(sqlite_app, built):
+    html = login(sqlite_app, "boss").get("/outbox/").get_data(as_text=True)
+    form = html.split('action="/outbox/test"')[1].split("</form>")[0]
+    assert 'name="csrf_token"' in form
+    assert '<input type="radio" name="week" value="last" checked> 上周（完整周）' in form
+    assert '<input type="radio" name="week" value="current" > 本周（截至今天）' in form
+    assert "给我发一封测试周报" in form and "<script" not in html.split("<main", 1)[1]
+    assert 'href="/outbox/preview?week=current"' in html
+    assert 'href="/outbox/preview?week=last"' in html
+
+
+def test_send_a_test_of_the_week_in_progress(sqlite_app, built):
+    from tracker.domain.weeks import week_of
+    today = sign_today(sqlite_app)
+    mark = f"（本周截至 {today:%m-%d}，预览）"
+    server = SMTPServer().start()
+    sqlite_app.config.update(server.config())
+    try:
+        boss = login(sqlite_app, "boss")
+        response = boss.post("/outbox/test", data={"week": "current"}, follow_redirects=True)
+        assert "测试邮件已发送到 boss@example.test" in response.get_data(as_text=True)
+        [msg] = server.messages
+        assert msg["Subject"].startswith("[测试] 【招商专班周报】")
+        assert msg["Subject"].endswith("· 全市汇总" + mark)
+        text, html = parts(msg)
+        assert TODAY_PROJECT in text and TODAY_PROJECT in html
+        assert f"数据截至 {today.isoformat()}" in text
+        # last week's test has neither today's signing nor the mark
+        boss.post("/outbox/test", data={"week": "last"})
+        last = server.messages[1]
+        assert "预览" not in last["Subject"] and TODAY_PROJECT not in parts(last)[0]
+        with sqlite_app.app_context():
+            tests = list(OutboxMessage.select().where(OutboxMessage.kind == "test")
+                         .order_by(OutboxMessage.id))
+            assert [t.week for t in tests] == [week_of(today).key,
+                                               week_of(today).previous().key]
+            # the weekly rows are untouched
+            assert OutboxMessage.select().where(OutboxMessage.kind != "test").count() == 5
+            assert OutboxMessage.select().where(OutboxMessage.status == "pending").count() == 5
+    finally:
+        server.stop()
+
+
+def test_a_bad_week_choice_sends_last_week_with_a_message(sqlite_app, built):
+    sign_today(sqlite_app)
+    boss = login(sqlite_app, "boss")
+    for bad in ("bogus", "x" * 5000, "2026-W99"):
+        page = boss.post("/outbox/test", data={"week": bad}, follow_redirects=True)
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert "未识别的周选项，已改用上周（完整周）" in html and "测试邮件已" in html
+    with sqlite_app.app_context():
+        tests = list(OutboxMessage.select().where(OutboxMessage.kind == "test"))
+        assert len(tests) == 3
+        assert all("预览" not in t.subject and TODAY_PROJECT not in t.body_text for t in tests)
+
+
+def test_preview_of_the_week_in_progress_and_of_last_week(sqlite_app, built):
+    today = sign_today(sqlite_app)
+    mark = f"（本周截至 {today:%m-%d}，预览）"
+    boss = login(sqlite_app, "boss")
+    response = boss.get("/outbox/preview?week=current")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<iframe class="mail-preview" sandbox' in html and "srcdoc=" in html
+    assert TODAY_PROJECT in html and "全市汇总" + mark in html
+    assert '<input type="radio" name="week" value="current" checked>' in html
+    assert re.search(r'action="/outbox/test"[^>]*>\s*<input type="hidden" name="csrf_token"'
+                     r'[^>]*>\s*<input type="hidden" name="week" value="current">', html)
+    last = boss.get("/outbox/preview?week=last").get_data(as_text=True)
+    assert TODAY_PROJECT not in last and "预览）" not in last and "srcdoc=" in last
+    # bad values show last week, with a message, never an error
+    for query in ("?week=bogus", "?week=", "", "?week=2026-W99&week=current"):
+        response = boss.get("/outbox/preview" + query)
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert TODAY_PROJECT not in page and "srcdoc=" in page
+        assert ("未识别的周选项" in page) == (query in ("?week=bogus", "?week=2026-W99&week=current"))
+    with sqlite_app.app_context():                     # a preview stores nothing
+        assert not OutboxMessage.select().where(OutboxMessage.kind == "test").exists()
+    assert login(sqlite_app, "lead1").get("/outbox/preview?week=current").status_code == 403
+    assert sqlite_app.test_client().get("/outbox/preview").status_code == 302
+
+
+def test_a_test_of_the_week_in_progress_needs_the_csrf_token(csrf_app):
+    with csrf_app.app_context():
+        L.make_user("boss", role="bureau")
+    client = csrf_app.test_client()
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      page.get_data(as_text=True)).group(1)
+    client.post("/login", data={"username": "boss", "password": "password123",
+                                "csrf_token": token})
+    assert client.post("/outbox/test", data={"week": "current"}).status_code == 400
+    assert client.post("/outbox/test", data={"week": "current",
+                                             "csrf_token": "forged"}).status_code == 400
+    with csrf_app.app_context():
+        assert not OutboxMessage.select().where(OutboxMessage.kind == "test").exists()
+        assert not AuditLog.select().where(AuditLog.action == "test").exists()

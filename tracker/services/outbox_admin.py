@@ -1,5 +1,6 @@
 """The 周报发件箱 pages' (and ``outbox list``'s) use-cases: the list, one message,
-resend, confirmed delivered, retry now, "send a test to me"."""
+resend, confirmed delivered, retry now, "send a test to me" and its preview (of the last
+complete week, or of the week in progress up to today)."""
 import secrets
 from dataclasses import dataclass
 
@@ -8,7 +9,7 @@ from peewee import fn
 
 from .. import clock
 from ..domain.errors import NotFound, ValidationError
-from ..domain.weeks import last_week
+from ..domain.weeks import last_week, week_of
 from ..models import OutboxMessage, User, utcnow
 from ..models.mail import personalise
 from . import audit, outbox, outbox_actions, tx
@@ -27,6 +28,10 @@ UNKNOWN_LABEL = OutboxMessage.QUALIFIED[("failed", OutboxMessage.UNKNOWN)]
 FILTERS = {**STATUSES, "unknown": UNKNOWN_LABEL}
 NO_EMAIL = "您的账号没有设置邮箱，无法发送测试邮件。"
 NOTHING_TO_SEND = "没有可发送的周报内容。"
+# The weeks a test mail or its preview shows: the last complete ISO week, or the week in
+# progress (its changes from Monday to today, the progress as of today).
+TEST_WEEKS = {"last": "上周（完整周）", "current": "本周（截至今天）"}
+BAD_TEST_WEEK = "未识别的周选项，已改用上周（完整周）。"
 # What staff other than the recipient see where a message holds its one-click unsubscribe
 # link: the link works without a login, so only its recipient may read it.
 REDACTED_LINK = "（退订链接仅收件人本人可见）"
@@ -184,10 +189,54 @@ class TestMail:
     result: outbox.SendResult
 
 
-def _test_fields(user, settings, today):
-    """Fields of a test row: the first summary ``user`` would get for last week."""
-    week = last_week(today)
-    messages = messages_for(collect(week), user)
+@dataclass(frozen=True)
+class WeekChoice:
+    which: str           # a key of TEST_WEEKS
+    message: str         # why an unknown value became "last" ("" when it did not)
+
+
+def week_choice(value):
+    """The test week chosen by ``value`` ("last" or "current"; none is "last"); an
+    unknown value is "last", with a message saying so."""
+    value = (value or "").strip()
+    if value in TEST_WEEKS:
+        return WeekChoice(value, "")
+    return WeekChoice("last", BAD_TEST_WEEK if value else "")
+
+
+def chosen_week_data(which, today):
+    """WeekData of the test week: the week in progress up to ``today`` for "current",
+    else the complete week before ``today``'s."""
+    if which == "current":
+        return collect(week_of(today), until=today)
+    return collect(last_week(today))
+
+
+@dataclass(frozen=True)
+class MailPreview:
+    which: str
+    week: object         # domain.weeks.Week
+    as_of: object        # the day the figures are judged at
+    in_progress: bool
+    messages: list       # [summary_render.Rendered], what the test would send first
+
+
+def preview_test(user_id, which, today=None):
+    """The summaries a test mail of the chosen week would hold for the user (nothing is
+    stored or sent). NotFound for an unknown user."""
+    user = User.get_or_none(User.id == int(user_id))
+    if user is None:
+        raise NotFound("用户不存在。")
+    data = chosen_week_data(which, today or clock.today())
+    return MailPreview(which, data.week, data.as_of, data.in_progress,
+                       messages_for(data, user))
+
+
+def _test_fields(user, settings, today, which="last"):
+    """Fields of a test row: the first summary ``user`` would get for the chosen week."""
+    data = chosen_week_data(which, today)
+    week = data.week
+    messages = messages_for(data, user)
     if not messages:
         raise ValidationError(NOTHING_TO_SEND)
     msg = messages[0]
@@ -199,15 +248,17 @@ def _test_fields(user, settings, today):
     return fields
 
 
-def send_test(user_id, settings, today=None):
-    """Last week's first summary of the user, sent now to the user alone as a test row
-    (the weekly rows are untouched). ValidationError without an address or content."""
+def send_test(user_id, settings, today=None, which="last"):
+    """The first summary of the user for the chosen week (``which``: "last", the complete
+    week before today's, or "current", the week in progress up to today), sent now to the
+    user alone as a test row (the weekly rows are untouched). ValidationError without an
+    address or content."""
     user = User.get_or_none(User.id == int(user_id))
     if user is None:
         raise NotFound("用户不存在。")
     if not (user.email or "").strip():
         raise ValidationError({"email": NO_EMAIL})
-    fields = _test_fields(user, settings, today or clock.today())   # rendered before locking
+    fields = _test_fields(user, settings, today or clock.today(), which)   # before locking
     with tx.write():
         user = tx.lock_id(User, user.id)
         if (user.email or "").strip() != fields["to_addr"]:

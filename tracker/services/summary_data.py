@@ -3,7 +3,9 @@
 Numbers come from ``tracker.services.progress.build_report`` judged at the week's
 Sunday (the same report as the dashboard); the week's changes from StageEvent,
 FundReceipt and CapitalIncrease dated in the week; stale projects from the open
-StaleFlags of the daily staleness scan.
+StaleFlags of the daily staleness scan. A preview of the week in progress
+(``collect(week, until=today)``) judges everything at ``until`` instead: the changes
+from Monday to that day, the progress as of that day.
 """
 import datetime
 from collections import defaultdict
@@ -97,9 +99,10 @@ def _money_changes(scoped, start, end):
                      ci.project.name, amount=money.to_decimal(ci.amount), note=ci.note)
 
 
-def week_changes(week, task_force_ids=None):
-    """{task_force_id: [Change]} for everything dated in the week (Monday..Sunday)."""
-    start, end = week.monday, week.sunday
+def week_changes(week, task_force_ids=None, until=None):
+    """{task_force_id: [Change]} for everything dated in the week (Monday..Sunday, or
+    Monday..``until`` when that is earlier)."""
+    start, end = week.monday, min(week.sunday, until or week.sunday)
 
     def scoped(query):
         if task_force_ids is not None:
@@ -212,21 +215,33 @@ class WeekData:
     changes: dict
     stale: dict            # task_force_id -> [StaleProject], most severe first
     links: dict = field(default_factory=dict)
+    until: datetime.date | None = None   # a week in progress, judged at this day
 
     @property
     def as_of(self):
-        return self.week.as_of
+        return self.until or self.week.as_of
+
+    @property
+    def in_progress(self):
+        """A preview of the week up to ``until`` (never stored as a weekly row)."""
+        return self.until is not None
 
     def all_stale(self):
         return [s for flags in self.stale.values() for s in flags]
 
 
-def collect(week):
-    report = progress.build_report(week.as_of.year, week.as_of)
-    changes = week_changes(week)
+def collect(week, until=None):
+    """What ``week``'s mails report; with ``until`` (a day of the week, clamped to it)
+    the week in progress up to that day: its changes from Monday to ``until`` and the
+    progress and stale projects as of ``until``."""
+    if until is not None:
+        until = max(week.monday, min(week.sunday, until))
+    as_of = until or week.as_of
+    report = progress.build_report(as_of.year, as_of)
+    changes = week_changes(week, until=until)
     stale = defaultdict(list)
-    for flag in staleness.open_flags(as_of=week.as_of):
+    for flag in staleness.open_flags(as_of=as_of):
         stale[flag.task_force_id].append(flag)
     links = {"prefs": absolute_url("prefs.summary"),
              "dashboard": absolute_url("dashboard.index")}
-    return WeekData(week, report, changes, dict(stale), links)
+    return WeekData(week, report, changes, dict(stale), links, until)

@@ -94,8 +94,11 @@ def store_drafts(drafts):
         d.body_id = body_id
 
 
-def subject_for(week, name):
-    return f"{SUBJECT_PREFIX}{week.label} · {name}"
+def subject_for(week, name, until=None):
+    """The subject of ``week``'s summary for ``name``; a preview of the week in progress
+    up to ``until`` is marked as such."""
+    mark = f"（本周截至 {until:%m-%d}，预览）" if until is not None else ""
+    return f"{SUBJECT_PREFIX}{week.label} · {name}{mark}"
 
 
 def _context(data):
@@ -118,8 +121,8 @@ def task_force_draft(data, row):
                "metrics": metric_numbers(row.metrics), "changes": ctx["counts"],
                "stale": len(stale)}
     return Draft.render("task_force", f"tf:{row.task_force_id}",
-                        subject_for(data.week, row.name), "task_force_summary", ctx, numbers,
-                        task_force_id=row.task_force_id)
+                        subject_for(data.week, row.name, data.until), "task_force_summary",
+                        ctx, numbers, task_force_id=row.task_force_id)
 
 
 def render_task_force(data, row, user):
@@ -168,7 +171,8 @@ def city_draft(data):
                "ranking": [[r.code, r.rank, as_text(r.score), r.status] for r in report.rows],
                "changes": view["counts"], "at_risk": view["at_risk_total"],
                "stale": view["stale_by_level"]}
-    return Draft.render("bureau", "city", subject_for(data.week, CITY_NAME), "bureau_summary",
+    return Draft.render("bureau", "city", subject_for(data.week, CITY_NAME, data.until),
+                        "bureau_summary",
                         ctx, numbers)
 
 

@@ -1,5 +1,6 @@
 """周报发件箱 (bureau/admin): list with status filters, preview of any message,
-"send a test to me", resend of a failed or in-doubt message, 已确认送达 of an
+"send a test to me" (of last week or of the week in progress up to today) and its
+preview, resend of a failed or in-doubt message, 已确认送达 of an
 in-doubt one, and 立即重试待发邮件 after an outage."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -31,7 +32,8 @@ def index():
     return render_template("outbox/index.html", rows=page.rows, status=found.status,
                            week=found.week, weeks=found.weeks, counts=found.counts,
                            statuses=outbox_admin.FILTERS, page=page.page, pages=page.pages,
-                           total=page.total, args={"status": found.status, "week": found.week})
+                           total=page.total, args={"status": found.status, "week": found.week},
+                           test_weeks=outbox_admin.TEST_WEEKS)
 
 
 @bp.route("/<int:message_id>")
@@ -83,10 +85,27 @@ def retry_now():
     return redirect(url_for("outbox.index"))
 
 
+def _week_choice(value):
+    """The chosen test week; an unknown value is last week, said in a message."""
+    choice = outbox_admin.week_choice(value)
+    if choice.message:
+        flash(choice.message, "info")
+    return choice.which
+
+
+@bp.route("/preview")
+def preview():
+    which = _week_choice(request.args.get("week"))
+    found = outbox_admin.preview_test(current_user.id, which)
+    return render_template("outbox/preview.html", found=found, which=which,
+                           choices=outbox_admin.TEST_WEEKS)
+
+
 @bp.route("/test", methods=["POST"])
 def send_test():
+    which = _week_choice(request.form.get("week"))
     try:
-        sent = outbox_admin.send_test(current_user.id, _settings())
+        sent = outbox_admin.send_test(current_user.id, _settings(), which=which)
     except ValidationError as exc:
         for key, message in exc.errors.items():
             flash(message, "danger" if key == "email" else "warning")
