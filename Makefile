@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app tracker
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# Test processes (pytest-xdist); each gets its own throw-away databases.
+PYTEST_WORKERS ?= 2
 # Links printed by the seed and written into mail point at the dev server.
 export TRACKER_BASE_URL ?= http://$(HOST):$(PORT)
 
@@ -34,7 +36,7 @@ run: seed
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
