@@ -1,9 +1,8 @@
 """Status colours: one definition (tracker.domain.progress.STATUS_COLOURS), every text /
 background pair readable (WCAG 2 AA: 4.5:1 for text under 18.66 px bold / 24 px).
 
-The stylesheet is a static file (fingerprinted, cached for a year, served by nginx in
-production) with no build step, so it repeats the colours in :root and this test is the
-guard that it repeats them exactly; charts.py and the mail macros derive from the
+The pages take the status colours from /colours.css, generated from the definition
+(static/style.css declares none of them); charts.py and the mail macros derive from the
 definition itself.
 """
 import pathlib
@@ -45,11 +44,19 @@ def test_status_colour_as_text_on_the_page(status, background):
     assert ratio >= AA, f"{status} on #{background}: {ratio:.2f}:1"
 
 
-def test_stylesheet_repeats_the_one_definition():
+def test_pages_take_the_status_colours_from_the_one_definition(sqlite_app):
     root = _root()
-    assert {s: root[s] for s in P.STATUSES} == P.STATUS_COLOURS
+    assert not set(P.STATUSES) & set(root), "style.css must not declare the status colours"
     assert root["bg"] in P.PAGE_BACKGROUNDS
     assert P.contrast_ratio(root["muted"], root["bg"]) >= AA
+    client = sqlite_app.test_client()
+    login = client.get("/login").get_data(as_text=True)
+    link = re.search(r'href="(/colours\.css\?v=[0-9a-f]{12})"', login).group(1)
+    served = client.get(link)
+    assert served.mimetype == "text/css" and "immutable" in served.headers["Cache-Control"]
+    declared = {name: value.upper() for name, value in
+                re.findall(r"--([a-z-]+):\s*#([0-9a-fA-F]{6})\b", served.get_data(as_text=True))}
+    assert declared == P.STATUS_COLOURS
 
 
 def test_charts_and_mail_take_the_one_definition(app):

@@ -64,6 +64,7 @@ ADMIN = _row(member_own="forbidden", member_other="forbidden", lead="forbidden",
 EXPECTED = {
     ("index", "GET"): LOGGED_IN,
     ("health.healthz", "GET"): PUBLIC,
+    ("colours_css", "GET"): PUBLIC,
     # login pages: reachable by everyone (a logged-in user is sent on to the home page)
     ("auth.login", "GET"): PUBLIC,
     ("auth.login", "POST"): PUBLIC,

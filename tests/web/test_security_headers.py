@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import DEFAULT_PASSWORD
 from tests.web.test_no_server_errors import _arg_values, _rules, _urls, crawl  # noqa: F401
-from tracker.web.security import CSP, policy
+from tracker.web.security import CACHEABLE, CSP, policy
 
 EXPECTED = {
     "X-Frame-Options": "DENY",
@@ -67,7 +67,7 @@ def test_headers_on_every_route_and_no_inline_code(crawl, role):  # noqa: F811
             if missing:
                 problems.append(f"{role} {url}: {missing}")
             cache = response.headers.get("Cache-Control", "")
-            if (rule.endpoint == "static") == ("no-store" in cache):
+            if (rule.endpoint in CACHEABLE) == ("no-store" in cache):
                 problems.append(f"{role} {url}: Cache-Control {cache!r}")
             if response.mimetype == "text/html":
                 parser = _Inline()

@@ -12,7 +12,7 @@ from . import (
     accounts, api, audit, auth, counties, dashboard, errors, helpers, outbox, prefs, projects, requests,
     targets, taskforces,
 )
-from . import awards, health, security, static_files
+from . import awards, colours, health, security, static_files
 from . import imports
 from . import bulletin
 from .permissions import guard_login
@@ -54,4 +54,5 @@ def init_app(app):
     static_files.init_app(app)  # ?v=<content hash> on static URLs, a year of cache for them
     app.before_request(guard_login)
     helpers.init_app(app)
+    colours.init_app(app)
     errors.init_app(app)

@@ -18,6 +18,9 @@ attributes (mail clients need them inline). That page alone adds ``style-src-att
 """
 from flask import request
 
+# Answers cached like files (they carry a content hash in their URL): no no-store.
+CACHEABLE = frozenset({"static", "colours_css"})
+
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 STYLE_ATTRIBUTE_PAGES = frozenset({"outbox.show"})
@@ -36,11 +39,12 @@ def policy(endpoint):
 
 
 def add_headers(response):
-    """after_request: the headers above; no-store unless the response is a static file."""
+    """after_request: the headers above; no-store unless the response is a static file
+    (or the generated colour stylesheet)."""
     response.headers.setdefault("Content-Security-Policy", policy(request.endpoint))
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.endpoint != "static":
+    if request.endpoint not in CACHEABLE:
         response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Pragma", "no-cache")
     return response
