@@ -435,3 +435,20 @@ def test_week_news_lists_new_90_day_flags(client, auth, built):
     assert "G项目" in flag and "◕ 90天未推进" in flag and "4月10日起" in flag
     html = client.get("/dashboard/?year=2026&as_of=2026-04-19").get_data(as_text=True)
     assert "G项目" not in html[html.index('id="week-news"'):html.index('id="warnings"')]
+
+
+def test_week_news_shows_the_first_15_flags_and_counts_the_rest(app, client, auth, built):
+    """A busy week (here 20 new 90-day flags) keeps 本周动态 short: 15 listed, the rest counted
+    with a link to the full stale list."""
+    from tracker.models import StaleFlag
+    with app.app_context():
+        for n in range(19):
+            p = ledger.create_project(None, task_force=built["chem"], name=f"沉默项目{n}",
+                                      planned_investment="100", on=datetime.date(2026, 1, 5))
+            StaleFlag.create(project=p.id, level="red", last_progress_on=datetime.date(2026, 1, 5),
+                             since=datetime.date(2026, 4, 6), raised_on=datetime.date(2026, 4, 6))
+    auth.login("boss")
+    html = client.get("/dashboard/?year=2026&as_of=2026-04-12").get_data(as_text=True)
+    news = html[html.index('id="week-news"'):html.index('id="warnings"')]
+    assert len(re.findall(r'<li data-level="red">', news)) == 15
+    assert "另有 5 个新增久未推进项目" in news and 'href="/dashboard/stale"' in news
