@@ -1,10 +1,14 @@
 """Every ``flask --app tracker`` command, one module per group, all calling services."""
-from . import backup, db, dev, export, figures, outbox, scheduler, summaries, targets, tokens, \
-    users
-from . import imports
+from . import (
+    backup, dev, export, figures, imports, outbox, scheduler, schema, summaries, targets, tokens,
+    users,
+)
+
+# schema: the `flask db upgrade|status|check` group (migrations)
+COMMANDS = (schema, users, dev, scheduler, summaries, outbox, targets, tokens, backup, figures,
+            export, imports)
 
 
 def init_app(app):
-    for module in (db, users, dev, scheduler, summaries, outbox, targets, tokens, backup,
-                   figures, export, imports):
+    for module in COMMANDS:
         module.init_app(app)

@@ -177,7 +177,21 @@ class Project(BaseModel):
                 for stage, field in pipeline.FIRST_REACHED_FIELD.items()}
 
 
-class StageEvent(BaseModel):
+class Voidable:
+    """Rows that can be voided (作废): they keep ``voided_at``/``voided_by``/``void_reason``,
+    stay visible and stop counting (docs/design.md, Corrections)."""
+
+    @property
+    def voided(self):
+        return self.voided_at is not None
+
+    @classmethod
+    def counted(cls):
+        """Condition of the rows that count: those not voided."""
+        return cls.voided_at.is_null()
+
+
+class StageEvent(Voidable, BaseModel):
     """Dated history of the pipeline: one row per stage change."""
     id = AutoField()
     project = ForeignKeyField(Project, backref="stage_events", on_delete="CASCADE")
@@ -200,17 +214,8 @@ class StageEvent(BaseModel):
     def stage_label(self):
         return pipeline.label(self.stage)
 
-    @property
-    def voided(self):
-        return self.voided_at is not None
 
-    @classmethod
-    def counted(cls):
-        """Condition of the rows that count: those not voided."""
-        return cls.voided_at.is_null()
-
-
-class CapitalIncrease(BaseModel):
+class CapitalIncrease(Voidable, BaseModel):
     """增资: a dated increase of a signed project's contract value (counts on its own date)."""
     id = AutoField()
     project = ForeignKeyField(Project, backref="capital_increases", on_delete="CASCADE")
@@ -225,17 +230,8 @@ class CapitalIncrease(BaseModel):
     voided_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     void_reason = TextField(default="")
 
-    @property
-    def voided(self):
-        return self.voided_at is not None
 
-    @classmethod
-    def counted(cls):
-        """Condition of the rows that count: those not voided."""
-        return cls.voided_at.is_null()
-
-
-class FundReceipt(BaseModel):
+class FundReceipt(Voidable, BaseModel):
     """到位资金: funds actually received. ``amount`` is always 万元 (CNY)."""
     id = AutoField()
     project = ForeignKeyField(Project, backref="fund_receipts", on_delete="CASCADE")
@@ -255,15 +251,6 @@ class FundReceipt(BaseModel):
     void_reason = TextField(default="")
 
     SOURCE_LAYERS = ("省外", "市外省内", "境外")
-
-    @property
-    def voided(self):
-        return self.voided_at is not None
-
-    @classmethod
-    def counted(cls):
-        """Condition of the rows that count: those not voided."""
-        return cls.voided_at.is_null()
 
 
 class AmountChange(BaseModel):

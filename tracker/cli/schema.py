@@ -1,4 +1,4 @@
-"""flask commands: ``db upgrade``, ``db status``, ``db check``."""
+"""flask commands: ``db upgrade``, ``db status``, ``db check`` (schema migrations)."""
 import sys
 
 import click
