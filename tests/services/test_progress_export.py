@@ -1,9 +1,8 @@
 """The progress report .xlsx: the summary equals GET /api/v1/progress for the same year and
 as-of date, closed quarters show their frozen snapshots, status cells carry the dashboard's
-colours (the same as static/style.css), amounts in 亿元 as real numbers."""
+colours (the same as the pages: /colours.css), amounts in 亿元 as real numbers."""
 import datetime
 import io
-import pathlib
 import re
 from decimal import Decimal
 
@@ -19,7 +18,6 @@ from tracker.services import projects as ledger
 from tracker.services import snapshots
 
 NOW = datetime.datetime(2026, 11, 28, 1, 30, tzinfo=datetime.timezone.utc)
-CSS = pathlib.Path(__file__).resolve().parents[2] / "static" / "style.css"
 
 
 @pytest.fixture
@@ -165,11 +163,12 @@ def test_quarter_sheets_use_frozen_snapshots(app, built):
     assert counts["累计完成"] == 1 and counts["年度目标"] == 20
 
 
-def test_status_colours_are_the_stylesheets():
-    css = CSS.read_text(encoding="utf-8")
-    root = re.search(r":root\s*{([^}]*)}", css).group(1)
+def test_status_colours_are_the_pages():
+    """The export fills its status cells with the colours the pages get (/colours.css is
+    generated from the same definition)."""
+    from tracker.web.colours import stylesheet
     shown = {name: value.upper() for name, value in
-             re.findall(r"--(green|yellow|orange|red|grey):\s*#([0-9a-fA-F]{6})", root)}
+             re.findall(r"--(green|yellow|orange|red|grey):\s*#([0-9a-fA-F]{6})", stylesheet())}
     assert shown == P.STATUS_COLOURS
     assert set(P.STATUS_COLOURS) == set(P.STATUSES)
 
