@@ -33,6 +33,23 @@ def today(tz=None):
     return now(tz).date()
 
 
+def local_midnight_utc(day, tz=None):
+    """Naive-UTC datetime of local midnight at the start of ``day`` (stored timestamps are
+    naive UTC)."""
+    local = datetime.datetime.combine(day, datetime.time(), tzinfo=tz or zone())
+    return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def as_date(value):
+    """A date from a stored value: a date, a datetime, ISO text (SQLite gives text for
+    dates read through aggregates) or None."""
+    if value is None or type(value) is datetime.date:
+        return value
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return datetime.date.fromisoformat(str(value)[:10])
+
+
 def to_local(utc_naive, tz=None):
     """Stored naive-UTC datetime -> aware local datetime (in ``tz``, default the
     configured zone)."""

@@ -43,7 +43,7 @@ def test_a_project_created_at_the_new_year_instant_counts_for_both_years(db):
     p = S.create_project(world.user, task_force=world.teams[0], name="跨年",
                          planned_investment="10", on=datetime.date(year - 1, 6, 1),
                          stage=pipeline.RESERVE)
-    instant = project_years.local_midnight_utc(datetime.date(year, 1, 1))
+    instant = clock.local_midnight_utc(datetime.date(year, 1, 1))
     for created, years in ((instant, {year - 1, year}),
                            (instant - datetime.timedelta(microseconds=1), {year - 1}),
                            (instant + datetime.timedelta(seconds=1), {year - 1, year})):

@@ -58,9 +58,14 @@ def changed(before, after):
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
+def actor(user):
+    """The user to store as who did it: None for the system (no user, or one not saved)."""
+    return user if (user is not None and getattr(user, "id", None)) else None
+
+
 def record(user, entity, entity_id, action, before=None, after=None):
     return AuditLog.create(
-        user=user if (user is not None and getattr(user, "id", None)) else None,
+        user=actor(user),
         entity=entity, entity_id=entity_id, action=action,
         before=dump(before), after=dump(after), origin=current_origin(),
     )

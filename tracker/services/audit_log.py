@@ -68,11 +68,6 @@ class Listing:
     messages: list = field(default_factory=list)
 
 
-def _local_midnight_utc(day):
-    local = datetime.datetime.combine(day, datetime.time(), tzinfo=clock.zone())
-    return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-
-
 def _user_named(name):
     return User.get_or_none(User.username == name) if name else None
 
@@ -107,10 +102,10 @@ def _query(filters):
     if filters.get("action"):
         query = query.where(AuditLog.action == filters["action"])
     if filters.get("start"):
-        query = query.where(AuditLog.at >= _local_midnight_utc(filters["start"]))
+        query = query.where(AuditLog.at >= clock.local_midnight_utc(filters["start"]))
     if filters.get("end"):
         end = filters["end"] + datetime.timedelta(days=1)
-        query = query.where(AuditLog.at < _local_midnight_utc(end))
+        query = query.where(AuditLog.at < clock.local_midnight_utc(end))
     return query.order_by(AuditLog.at.desc(), AuditLog.id.desc())
 
 

@@ -21,11 +21,11 @@ them all) never interleaves with a write; each row is then one upsert
 ``check()`` compares the rows with a full aggregate of the ledger; ``rebuild()`` does the
 same and repairs every row that drifted (the nightly recompute and ``flask figures``).
 """
-import datetime
 from dataclasses import dataclass, field
 
 from peewee import fn
 
+from .. import clock
 from ..db import backend_name
 from ..domain import figures as F
 from ..domain import metrics as M
@@ -154,16 +154,7 @@ def _grouped(out, query, scope, metric, owner, day, value):
          .where(day.is_null(False) & owner.is_null(False))
          .group_by(owner, day).tuples())
     for o, on, total in q:
-        F.add(out, scope, int(o), metric, _as_date(on), F.to_cents(total))
-
-
-def _as_date(value):
-    """A date from a grouped date column (SQLite gives text)."""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(str(value)[:10])
+        F.add(out, scope, int(o), metric, clock.as_date(on), F.to_cents(total))
 
 
 def expected():

@@ -115,7 +115,7 @@ def commit(user, preview, *, choices=None, on_duplicate=SKIP):
 
 
 def _user(user):
-    return user if (user is not None and getattr(user, "id", None)) else None
+    return audit.actor(user)
 
 
 # --- listing ----------------------------------------------------------------------

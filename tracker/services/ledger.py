@@ -38,12 +38,6 @@ TOTALS_TTL = 5.0
 _totals_cache = {}
 
 
-def _local_midnight_utc(day):
-    """Naive-UTC datetime of local midnight at the start of ``day``."""
-    local = datetime.datetime.combine(day, datetime.time(), tzinfo=clock.zone())
-    return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-
-
 def year_condition(year):
     """Projects with any counted activity, first-reached date or creation in ``year``.
     The ledger's 年度 filter reads the same set from the maintained ``project_year``
@@ -51,7 +45,7 @@ def year_condition(year):
     reference (tests/services/test_project_years.py) and bench/bench_pages.py's raw SQL."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     cond = Project.created_at.between(
-        _local_midnight_utc(start), _local_midnight_utc(end + datetime.timedelta(days=1)))
+        clock.local_midnight_utc(start), clock.local_midnight_utc(end + datetime.timedelta(days=1)))
     for field in pipeline.FIRST_REACHED_FIELD.values():
         cond |= getattr(Project, field).between(start, end)
     # Same meaning, two spellings (bench/bench_pages.py, 100,000 projects): SQLite

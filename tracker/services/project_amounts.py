@@ -18,8 +18,8 @@ from peewee import JOIN, fn
 from .. import clock
 from ..domain.errors import ValidationError
 from ..models import AmountChange, Project, User
+from . import audit
 from . import project_input as clean
-from .recompute import as_date
 
 AMOUNT_FIELDS = ("planned_investment", "contract_value")
 CORRECTION, CHANGE = "correction", "change"
@@ -72,7 +72,7 @@ def check(row, amounts, change):
     if not change["reason"]:
         errors["change_reason"] = NEED_REASON
     if change["kind"] == CHANGE:
-        last = as_date(_last_change_on(row.id, amounts))
+        last = clock.as_date(_last_change_on(row.id, amounts))
         if change["on"] is None:
             errors["change_on"] = NEED_DATE
         elif last is not None and change["on"] < last:
@@ -85,7 +85,7 @@ def record(user, row, amounts, change):
     """One AmountChange per changed amount; returns what the edit's audit row adds."""
     if not amounts:
         return {}
-    who = user if (user is not None and getattr(user, "id", None)) else None
+    who = audit.actor(user)
     effective = change["on"] if change["kind"] == CHANGE else None
     for name, (old, new) in amounts.items():
         AmountChange.create(project=row.id, field_name=name, kind=change["kind"],

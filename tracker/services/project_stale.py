@@ -2,7 +2,6 @@
 write that moved that date earlier (a 作废, tracker/services/corrections.py): what the
 daily scan (tracker/services/staleness.py) would do for this one project, so the lists
 are right before the next scan runs."""
-import datetime
 
 from .. import clock
 from ..domain import staleness as rules
@@ -10,10 +9,6 @@ from ..models import StaleFlag
 from .staleness import current_options
 
 CORRECTED = "corrected"
-
-
-def _date(value):
-    return datetime.date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
 def wanted(project, as_of, options=None):
@@ -37,7 +32,7 @@ def refresh(project, as_of, options=None):
     open_flags = list(StaleFlag.select().where((StaleFlag.project == project.id)
                                                & StaleFlag.cleared_on.is_null()))
     for flag in open_flags:
-        if want and (flag.level, _date(flag.last_progress_on)) == want[:2]:
+        if want and (flag.level, clock.as_date(flag.last_progress_on)) == want[:2]:
             want = None  # already open
             continue
         flag.cleared_on, flag.cleared_reason = as_of, CORRECTED

@@ -30,18 +30,12 @@ def _year(column):
     return Cast(fn.date_part("year", column), "INTEGER")
 
 
-def local_midnight_utc(day):
-    """Naive-UTC datetime of local midnight at the start of ``day``."""
-    local = datetime.datetime.combine(day, datetime.time(), tzinfo=clock.zone())
-    return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-
-
 def created_years(created_at):
     """Years whose local [Jan 1 00:00, next Jan 1 00:00] (both ends, as BETWEEN) hold
     ``created_at`` (naive UTC): one, or two at the exact instant of a new year."""
     local = created_at.replace(tzinfo=datetime.timezone.utc).astimezone(clock.zone())
     years = {local.year}
-    if created_at == local_midnight_utc(datetime.date(local.year, 1, 1)):
+    if created_at == clock.local_midnight_utc(datetime.date(local.year, 1, 1)):
         years.add(local.year - 1)
     return years
 
@@ -71,8 +65,8 @@ def _created_parts():
     low, high = (created_at_of(v) for v in (low, high))
     parts = []
     for year in range(min(created_years(low)), max(created_years(high)) + 1):
-        start = local_midnight_utc(datetime.date(year, 1, 1))
-        end = local_midnight_utc(datetime.date(year + 1, 1, 1))
+        start = clock.local_midnight_utc(datetime.date(year, 1, 1))
+        end = clock.local_midnight_utc(datetime.date(year + 1, 1, 1))
         parts.append(Project.select(Project.id, Value(year)).where(
             Project.created_at.between(start, end)))
     return parts

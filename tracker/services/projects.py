@@ -41,7 +41,7 @@ def _id(project):
 
 
 def _user(user):
-    return user if (user is not None and getattr(user, "id", None)) else None
+    return audit.actor(user)
 
 
 def _lock(project_id):

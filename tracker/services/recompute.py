@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from peewee import fn
 
+from .. import clock
 from ..db import database
 from ..domain import pipeline
 from ..models import CapitalIncrease, FundReceipt, Project, StageEvent, utcnow
@@ -88,7 +89,7 @@ def _drifting_first_reached(milestone, as_of):
              .join(first, on=(first.c.project_id == Project.id))
              .where(column.is_null() | (column > first.c.first_on))
              .tuples())
-    return [(pid, stored, _as_date(found)) for pid, stored, found in query]
+    return [(pid, stored, clock.as_date(found)) for pid, stored, found in query]
 
 
 def _latest_activity(as_of):
@@ -101,7 +102,7 @@ def _latest_activity(as_of):
         query = (model.select(model.project, fn.MAX(column))
                  .where((column <= as_of) & model.counted()).group_by(model.project).tuples())
         for pid, day in query:
-            day = _as_date(day)
+            day = clock.as_date(day)
             if day is not None and (pid not in latest or day > latest[pid]):
                 latest[pid] = day
     return latest
@@ -110,7 +111,7 @@ def _latest_activity(as_of):
 def first_reached_of(project_id):
     """{milestone: first date one of the project's counted stage events reached it
     (or skipped past it), or None}."""
-    earliest = {stage: _as_date(day) for stage, day in (
+    earliest = {stage: clock.as_date(day) for stage, day in (
         StageEvent.select(StageEvent.stage, fn.MIN(StageEvent.occurred_on))
         .where((StageEvent.project == project_id) & StageEvent.counted())
         .group_by(StageEvent.stage).tuples())}
@@ -128,20 +129,11 @@ def last_activity_of(project_id):
     for model, column in ((StageEvent, StageEvent.occurred_on),
                           (FundReceipt, FundReceipt.received_on),
                           (CapitalIncrease, CapitalIncrease.occurred_on)):
-        day = _as_date(model.select(fn.MAX(column))
+        day = clock.as_date(model.select(fn.MAX(column))
                        .where((model.project == project_id) & model.counted()).scalar())
         if day is not None:
             days.append(day)
     return max(days) if days else None
-
-
-def _as_date(value):
-    if value is None or isinstance(value, datetime.date) and not isinstance(
-            value, datetime.datetime):
-        return value
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    return datetime.date.fromisoformat(str(value)[:10])  # SQLite aggregates give text
 
 
 def recompute(as_of):
@@ -183,4 +175,3 @@ def recompute(as_of):
     return result
 
 
-as_date = _as_date

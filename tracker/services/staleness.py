@@ -125,7 +125,7 @@ def scan(as_of, options=None):
     options = options or current_options()
     with database.atomic():
         wanted = _candidates(as_of, options)
-        open_now = {pid: (fid, level, _date(last)) for fid, pid, level, last in (
+        open_now = {pid: (fid, level, clock.as_date(last)) for fid, pid, level, last in (
             StaleFlag.select(StaleFlag.id, StaleFlag.project, StaleFlag.level,
                              StaleFlag.last_progress_on)
             .where(StaleFlag.cleared_on.is_null()).tuples())}
@@ -206,7 +206,7 @@ def _earlier_flags(wanted):
                  .where(StaleFlag.project.in_(chunk) & StaleFlag.cleared_on.is_null(False))
                  .tuples())
         for fid, pid, level, last in query:
-            key = (pid, level, _date(last))
+            key = (pid, level, clock.as_date(last))
             want = wanted[pid]
             if (want[0], want[2]) == key[1:]:
                 out[key] = fid
@@ -289,8 +289,8 @@ def open_flags(task_force_ids=None, as_of=None, levels=None, limit=None, offset=
         display, username = row.pop("owner_display"), row.pop("owner_username")
         row["owner_name"] = display or username or ""
         row["owner_email"] = row["owner_email"] or ""
-        row["since"] = _date(row["since"])
-        row["last_progress_on"] = _date(row["last_progress_on"])
+        row["since"] = clock.as_date(row["since"])
+        row["last_progress_on"] = clock.as_date(row["last_progress_on"])
         row["days_silent"] = staleness.days_silent(row["last_progress_on"], as_of)
         rows.append(StaleProject(**row))
     rows.sort(key=lambda r: (-staleness.severity(r.level), r.last_progress_on, r.project_id))
@@ -345,7 +345,3 @@ def worst_flags(task_force_ids=None, as_of=None, limit=20):
                          counts=open_counts(task_force_ids))
 
 
-def _date(value):
-    if isinstance(value, str):
-        return datetime.date.fromisoformat(value[:10])
-    return value

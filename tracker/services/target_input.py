@@ -8,6 +8,7 @@ value (or None); the caller raises one ValidationError with every message at onc
 from ..domain import money
 from ..domain import targets as D
 from ..domain import text
+from . import audit
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 REASON_MAX = 500
@@ -61,7 +62,7 @@ def row_id(errors, field, value, message):
 
 
 def user_or_none(user):
-    return user if (user is not None and getattr(user, "id", None)) else None
+    return audit.actor(user)
 
 
 def amount(value):
