@@ -155,7 +155,8 @@ class Project(BaseModel):
     dedupe_key = CharField(max_length=64, default="")
 
     class Meta:
-        indexes = ((("task_force", "dedupe_key"), True),)
+        indexes = ((("task_force", "dedupe_key"), True),
+                   (("stage", "expected_sign_date"), False))   # the forecast pipeline
 
     CAPITAL_TYPES = {"domestic": "内资", "foreign": "外资"}
     REGIONS = ("京津冀", "长三角", "珠三角", "日韩", "欧洲", "香港", "央企", "省内", "其他")

@@ -25,7 +25,9 @@ class MonthlyFigure(BaseModel):
     cents = BigIntegerField(default=0)
 
     class Meta:
-        indexes = ((("scope", "year", "month", "day", "owner", "metric"), True),)
+        indexes = ((("scope", "year", "month", "day", "owner", "metric"), True),
+                   # the month rows alone (day 0), without walking the day rows
+                   (("scope", "day", "year", "month"), False))
 
     @property
     def key(self):

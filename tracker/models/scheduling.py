@@ -82,4 +82,6 @@ class StaleFlag(BaseModel):
     cleared_reason = CharField(max_length=16, default="")  # progress | escalated | closed
 
     class Meta:
-        indexes = ((("project", "level", "last_progress_on"), True),)
+        indexes = ((("project", "level", "last_progress_on"), True),
+                   # the open flags of one level in list order (longest silent first)
+                   (("cleared_on", "level", "last_progress_on", "project"), False))

@@ -114,8 +114,8 @@ def months(scope, years, owner_ids=None, metrics=None):
     """{(owner, metric, year): [cents of months 1..12]} for ``years`` (month rows)."""
     q = MonthlyFigure.select(MonthlyFigure.owner, MonthlyFigure.metric, MonthlyFigure.year,
                              MonthlyFigure.month, MonthlyFigure.cents).where(
-        (MonthlyFigure.scope == scope) & MonthlyFigure.year.in_(list(years))
-        & (MonthlyFigure.day == 0))
+        (MonthlyFigure.scope == scope) & (MonthlyFigure.day == 0)   # index (scope, day, year)
+        & MonthlyFigure.year.in_(list(years)))
     if owner_ids is not None:
         q = q.where(MonthlyFigure.owner.in_(list(owner_ids)))
     if metrics is not None:

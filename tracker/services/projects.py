@@ -12,6 +12,7 @@ from peewee import IntegrityError
 
 from .. import clock
 from ..domain import money, pipeline, text
+from ..domain import staleness as staleness_rules
 from ..domain.errors import STALE_VERSION, NotFound, ValidationError
 from ..models import (
     CapitalIncrease, FundReceipt, Project, StageEvent, StaleFlag, TaskForce, utcnow,
@@ -68,6 +69,16 @@ def _progress(project, on):
             & (StaleFlag.last_progress_on < on))
      .execute())
     return ["last_progress_on"]
+
+
+def _unwatched(project):
+    """A project that left the watched stages (landed or 退库) is no longer chased: its
+    open flags are cleared at once (as the nightly scan would, reason "closed"), so an
+    open flag always belongs to a watched project (the dashboard counts rely on it)."""
+    if not staleness_rules.is_watched(project.stage):
+        (StaleFlag.update(cleared_on=clock.today(), cleared_reason="closed")
+         .where((StaleFlag.project == project.id) & StaleFlag.cleared_on.is_null())
+         .execute())
 
 
 def _duplicate(call):
@@ -257,6 +268,7 @@ def _move(user, row, stage, day, note, reason, value, signing_grade):
         setattr(row, pipeline.FIRST_REACHED_FIELD[st], first)
         columns.append(pipeline.FIRST_REACHED_FIELD[st])
     columns += _progress(row, day)
+    _unwatched(row)
     _save(row, columns)
     event = StageEvent.create(project=row, from_stage=from_stage, stage=stage, occurred_on=day,
                               user=_user(user), note=event_note)

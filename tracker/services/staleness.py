@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from peewee import JOIN, Case, fn
+from peewee import JOIN, fn
 
 from .. import clock
 from ..config import setting
@@ -257,20 +257,46 @@ def _flag_query(columns, task_force_ids=None, levels=None):
     return query
 
 
-def open_flags(task_force_ids=None, as_of=None, levels=None, limit=None, offset=0):
+def open_flags(task_force_ids=None, as_of=None, levels=None, limit=None, offset=0,
+               counts=None):
     """Open stale flags, most severe first, then longest silent first.
 
     Flags of projects that progressed or landed after the last scan are left
     out at once (the next scan clears them).
 
     ``task_force_ids`` limits to those task forces; ``levels`` to some levels;
-    ``limit``/``offset`` to one page of that order (sorted in SQL);
-    ``days_silent`` is counted to ``as_of`` (default today).
+    ``limit``/``offset`` to one page of that order; ``days_silent`` is counted to
+    ``as_of`` (default today). A page is read level by level, most severe first, each
+    in the order of the index (cleared_on, level, last_progress_on, project_id), so it
+    costs its own rows however many flags are open; ``counts`` (open_counts of the same
+    scope) lets it skip whole levels before ``offset``.
     """
     as_of = as_of or clock.today()
-    severity = Case(StaleFlag.level, [(level, staleness.severity(level))
-                                      for level in staleness.LEVELS], 0)
-    query = (_flag_query(
+    if limit is None:
+        return [_stale_project(row, as_of) for level in _severe_first(levels)
+                for row in _listed(task_force_ids, level).dicts()][offset:]
+    if offset and counts is None:
+        counts = open_counts(task_force_ids, levels)
+    rows = []
+    for level in _severe_first(levels):
+        if len(rows) >= limit:
+            break
+        if offset and offset >= counts.get(level, 0):   # the whole level lies before
+            offset -= counts.get(level, 0)
+            continue
+        query = _listed(task_force_ids, level).limit(limit - len(rows)).offset(offset)
+        rows.extend(_stale_project(row, as_of) for row in query.dicts())
+        offset = 0
+    return rows
+
+
+def _severe_first(levels=None):
+    return [lv for lv in reversed(staleness.LEVELS) if not levels or lv in levels]
+
+
+def _listed(task_force_ids, level):
+    """One level's open flags with their project, task force and owner, in list order."""
+    return (_flag_query(
         (StaleFlag.level, StaleFlag.since, StaleFlag.last_progress_on,
          Project.id.alias("project_id"), Project.name.alias("project_name"),
          Project.stage.alias("stage"), TaskForce.id.alias("task_force_id"),
@@ -278,23 +304,23 @@ def open_flags(task_force_ids=None, as_of=None, levels=None, limit=None, offset=
          TaskForce.name.alias("task_force_name"), User.id.alias("owner_id"),
          User.display_name.alias("owner_display"),
          User.username.alias("owner_username"), User.email.alias("owner_email")),
-        task_force_ids, levels)
-             .join(TaskForce, on=(Project.task_force == TaskForce.id))
-             .join(User, join_type=JOIN.LEFT_OUTER, on=(Project.owner == User.id))
-             .order_by(severity.desc(), StaleFlag.last_progress_on, Project.id))
-    if limit is not None:
-        query = query.limit(limit).offset(offset)
-    rows = []
-    for row in query.dicts():
-        display, username = row.pop("owner_display"), row.pop("owner_username")
-        row["owner_name"] = display or username or ""
-        row["owner_email"] = row["owner_email"] or ""
-        row["since"] = clock.as_date(row["since"])
-        row["last_progress_on"] = clock.as_date(row["last_progress_on"])
-        row["days_silent"] = staleness.days_silent(row["last_progress_on"], as_of)
-        rows.append(StaleProject(**row))
-    rows.sort(key=lambda r: (-staleness.severity(r.level), r.last_progress_on, r.project_id))
-    return rows
+        task_force_ids, [level])
+        .join(TaskForce, on=(Project.task_force == TaskForce.id))
+        .join(User, join_type=JOIN.LEFT_OUTER, on=(Project.owner == User.id))
+        # cleared_on (all NULL) and level (one) order nothing; named, the order is
+        # the index's, which PostgreSQL then walks (IS NULL is no equality to it)
+        .order_by(StaleFlag.cleared_on, StaleFlag.level, StaleFlag.last_progress_on,
+                  StaleFlag.project))
+
+
+def _stale_project(row, as_of):
+    display, username = row.pop("owner_display"), row.pop("owner_username")
+    row["owner_name"] = display or username or ""
+    row["owner_email"] = row["owner_email"] or ""
+    row["since"] = clock.as_date(row["since"])
+    row["last_progress_on"] = clock.as_date(row["last_progress_on"])
+    row["days_silent"] = staleness.days_silent(row["last_progress_on"], as_of)
+    return StaleProject(**row)
 
 
 def open_page(task_force_ids=None, level=None, as_of=None, page=1, per_page=50):
@@ -302,18 +328,28 @@ def open_page(task_force_ids=None, level=None, as_of=None, page=1, per_page=50):
     counts = open_counts(task_force_ids)
     total = counts[level] if level else sum(counts.values())
     levels = [level] if level else None
-    found = page_of(lambda limit, offset: open_flags(task_force_ids, as_of, levels, limit, offset),
-                    total, page, per_page)
+    found = page_of(lambda limit, offset: open_flags(task_force_ids, as_of, levels, limit, offset,
+                                                     counts), total, page, per_page)
     return found, counts
 
 
 def open_counts(task_force_ids=None, levels=None):
-    """{level: number of open flags} (every level, mildest first) over the same
-    flags open_flags lists."""
+    """{level: number of open flags} (every level, mildest first).
+
+    For one or some task forces: over the same flags open_flags lists. For all of
+    them: the open flags alone, one index range however many projects there are; the
+    same number, as a write that logs progress or takes a project out of the watched
+    stages clears its open flags in its transaction (services.projects) and a 更正
+    refreshes them (services.project_stale)."""
     counts = {level: 0 for level in staleness.LEVELS}
-    for level, n in (_flag_query((StaleFlag.level, fn.COUNT(StaleFlag.id)),
-                                 task_force_ids, levels)
-                     .group_by(StaleFlag.level).tuples()):
+    columns = (StaleFlag.level, fn.COUNT(StaleFlag.id))
+    if task_force_ids is None:
+        query = StaleFlag.select(*columns).where(StaleFlag.cleared_on.is_null())
+        if levels:
+            query = query.where(StaleFlag.level.in_(list(levels)))
+    else:
+        query = _flag_query(columns, task_force_ids, levels)
+    for level, n in query.group_by(StaleFlag.level).tuples():
         counts[level] = counts.get(level, 0) + n
     return counts
 
@@ -341,7 +377,8 @@ class StaleOverview:
 def worst_flags(task_force_ids=None, as_of=None, limit=20):
     """StaleOverview: the ``limit`` most severe / longest silent open flags and
     the count per level (two queries, whatever the number of flags)."""
-    return StaleOverview(rows=open_flags(task_force_ids, as_of=as_of, limit=limit),
-                         counts=open_counts(task_force_ids))
+    counts = open_counts(task_force_ids)
+    return StaleOverview(rows=open_flags(task_force_ids, as_of=as_of, limit=limit,
+                                         counts=counts), counts=counts)
 
 

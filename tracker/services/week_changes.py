@@ -11,8 +11,8 @@ Reuses the weekly summary's reading of the week's stage events (summary_data, as
     flags:      tuple[NewFlag] 90天未推进 and 建议退库 levels reached in the week
                 (open at ``as_of``), most severe first;
     milestones: tuple[ReachedMilestone] milestones a task force reached in the week:
-                met at ``as_of`` but not on the Sunday before (``previous``: the
-                progress report judged that day; left out, it is built here).
+                met at ``as_of`` but not on the Sunday before (``previous``:
+                ``milestones_at`` that day; left out, it is judged here).
 """
 import datetime
 from dataclasses import dataclass
@@ -21,9 +21,10 @@ from decimal import Decimal
 from ..domain import metrics as M
 from ..domain import milestones as MS
 from ..domain import pipeline, staleness
+from ..domain import progress as P
 from ..domain.weeks import week_of
 from ..models import Project, StageEvent, StaleFlag, TaskForce
-from . import progress
+from . import metrics, targets
 # The weekly summary's own reading of stage events (summary_data.week_changes without
 # the week's fund receipts and increases, which 本周动态 does not list).
 from .summary_data import _stage_changes
@@ -89,13 +90,15 @@ class WeekNews:
 
 def _deals(report, start, end):
     names = {row.task_force_id: row.name for row in report.rows}
-    ids = list(names)
 
     def scoped(query):  # the week's signings and 开工 only (not its many fund receipts)
-        return query.where(Project.task_force.in_(ids) & StageEvent.stage.in_(DEAL_STAGES))
+        return query.where(StageEvent.stage.in_(DEAL_STAGES))
 
+    # The week's rows are read by date and kept by task force here: with the task
+    # forces in SQL, SQLite (no ANALYZE) walks their projects instead of the week.
     found = [c for c in _stage_changes(scoped, start, end)
-             if c.kind in ("new", "advance") and c.stage in DEAL_STAGES]
+             if c.kind in ("new", "advance") and c.stage in DEAL_STAGES
+             and c.task_force_id in names]
     started = [c.project_id for c in found if c.stage == pipeline.STARTED]
     values = {}
     if started:
@@ -115,27 +118,46 @@ def _deals(report, start, end):
 
 
 def _flags(start, end, task_force_ids):
+    """The week's new flags, read by date and kept by task force (as in ``_deals``)."""
+    wanted = set(task_force_ids)
     query = (StaleFlag.select(StaleFlag.level, StaleFlag.since, Project.id, Project.name,
-                              TaskForce.name.alias("tf_name"))
+                              Project.task_force, TaskForce.name.alias("tf_name"))
              .join(Project, on=(StaleFlag.project == Project.id))
              .join(TaskForce, on=(Project.task_force == TaskForce.id))
              .where(StaleFlag.level.in_(FLAG_LEVELS) & StaleFlag.since.between(start, end)
-                    & (StaleFlag.cleared_on.is_null() | (StaleFlag.cleared_on > end))
-                    & Project.task_force.in_(list(task_force_ids))))
+                    & (StaleFlag.cleared_on.is_null() | (StaleFlag.cleared_on > end))))
     out = [NewFlag(row["level"], row["since"], row["tf_name"], row["id"], row["name"])
-           for row in query.dicts()]
+           for row in query.dicts() if row["task_force"] in wanted]
     return tuple(sorted(out, key=lambda f: (-staleness.severity(f.level), f.since,
                                             f.project_name)))
 
 
+def milestones_at(year, day, task_force_ids):
+    """{(task_force_id, metric key): Milestones} judged at ``day``: the milestone part
+    of the progress report (actuals, the targets in force, checkpoints) without its
+    pipeline, counties or ranking."""
+    actuals = metrics.monthly_actuals(year, day, task_force_ids)
+    in_force = targets.targets_in_force(year, day, task_force_ids)
+    shares = targets.shares_for(year)
+    out = {}
+    for tf_id in task_force_ids:
+        monthly = metrics.team_monthly(actuals, tf_id)
+        for key in M.KEYS:
+            tgt = in_force.get((tf_id, key))
+            target = None if tgt is None else P.amount(tgt.value)
+            out[(tf_id, key)] = MS.judge(year, day, target, P.checkpoints(target, shares[key]),
+                                         monthly[key])
+    return out
+
+
 def _milestones(report, previous):
-    before = {row.code: row for row in previous.rows} if previous else {}
+    """Milestones met at ``report.as_of`` and not in ``previous`` (milestones_at)."""
     out = []
     for row in report.rows:
-        old = before.get(row.code)
         for key in M.KEYS:
             now = row.metrics[key].milestones.as_dict()
-            then = old.metrics[key].milestones.as_dict() if old else {}
+            then = previous.get((row.task_force_id, key))
+            then = then.as_dict() if then is not None else {}
             for name in MILESTONE_KEYS:
                 if now[name] is True and then.get(name) is not True:
                     early = name == "shuangguoban" and now["shuangguoban_early"]
@@ -147,13 +169,13 @@ def _milestones(report, previous):
 def dashboard_week(report, previous=None):
     """WeekNews of the week of ``report.as_of`` (from Monday up to as_of)."""
     end = report.as_of
+    ids = [row.task_force_id for row in report.rows]
     week = week_of(end)
     start = week.monday
     if previous is None:
         before = start - datetime.timedelta(days=1)
         # In January the week may start in the year before: nothing was reached then.
-        previous = progress.build_report(report.year, before) if before.year == report.year \
-            else None
-    ids = [row.task_force_id for row in report.rows]
+        previous = milestones_at(report.year, before, ids) if before.year == report.year \
+            else {}
     return WeekNews(week, start, end, _deals(report, start, end), _flags(start, end, ids),
                     _milestones(report, previous))
