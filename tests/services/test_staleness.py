@@ -173,6 +173,31 @@ def test_progress_hides_a_flag_before_the_next_scan(team):
     assert open_levels() == {b.id: "red"}
 
 
+def test_dropping_clears_its_flags_at_once_and_the_counts_agree(team):
+    a = make_project(team, "甲", on=ago(100))
+    b = make_project(team, "乙", on=ago(100))
+    staleness.scan(AS_OF)
+    # dated on its last progress: no progress, but a dropped project is not chased
+    projects.change_stage(None, a, pipeline.DROPPED, on=ago(100), reason="投资方撤回")
+    assert open_levels() == {b.id: "red"}
+    assert staleness.open_counts()["red"] == 1
+    assert staleness.open_counts() == staleness.open_counts([team.id])
+    assert [r.project_id for r in staleness.open_flags(as_of=AS_OF)] == [b.id]
+
+
+def test_open_flags_pages_across_levels(team):
+    made = {days: make_project(team, f"项目{days}", on=ago(days)) for days in (61, 62, 91, 92, 181)}
+    staleness.scan(AS_OF)
+    everything = [r.project_id for r in staleness.open_flags(as_of=AS_OF)]
+    assert everything == [made[d].id for d in (181, 92, 91, 62, 61)]
+    pages = [[r.project_id for r in staleness.open_flags(as_of=AS_OF, limit=2, offset=o)]
+             for o in (0, 2, 4)]
+    assert pages == [everything[0:2], everything[2:4], everything[4:]]
+    counts = staleness.open_counts()
+    assert [r.project_id for r in staleness.open_flags(
+        as_of=AS_OF, limit=2, offset=1, counts=counts)] == everything[1:3]
+
+
 def test_thresholds_from_config(sqlite_url, tmp_path):
     from tests.conftest import clean_tables, make_app
     app = make_app(sqlite_url, tmp_path / "inst", STALE_DAYS=(30, 45, 100))
