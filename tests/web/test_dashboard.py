@@ -426,6 +426,19 @@ def test_week_news_lists_this_weeks_signing_and_milestones(client, auth, built):
     assert "本周暂无签约" in html
 
 
+def test_week_news_leaves_out_a_voided_signing(app, client, auth, built):
+    import datetime
+
+    from tracker.models import Project, StageEvent
+    with app.app_context():
+        a = Project.get(Project.name == "A项目")
+        StageEvent.update(voided_at=datetime.datetime(2026, 3, 26, 2), void_reason="录错").where(
+            (StageEvent.project == a.id) & (StageEvent.stage == "signed")).execute()
+    auth.login("boss")
+    html = client.get("/dashboard/?year=2026&as_of=2026-03-27").get_data(as_text=True)
+    assert "A项目" not in html[html.index('id="week-news"'):html.index('id="warnings"')]
+
+
 def test_week_news_lists_new_90_day_flags(client, auth, built):
     auth.login("boss")
     # G: no progress since 10 January, 90 days reached on Friday 10 April

@@ -5,6 +5,7 @@ rounded to 2 places.
 """
 import calendar
 import datetime
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 PCT = Decimal("0.01")
@@ -20,6 +21,7 @@ def pct(value):
     return Decimal(value).quantize(PCT, rounding=ROUND_HALF_UP)
 
 
+@functools.lru_cache(maxsize=1024)   # pure; a report asks for the same few thousands of times
 def month_end(year, month):
     return datetime.date(year, month, calendar.monthrange(year, month)[1])
 
@@ -87,6 +89,7 @@ def months_elapsed(year, as_of):
     return as_of.month if as_of == month_end(year, as_of.month) else as_of.month - 1
 
 
+@functools.lru_cache(maxsize=1024)   # pure (Decimal and date are immutable)
 def time_progress(year, as_of, precision=MONTH):
     """时序进度 of ``year`` at ``as_of`` in percent.
 

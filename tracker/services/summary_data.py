@@ -60,13 +60,14 @@ class Change:
         return self.kind
 
 
-def _stage_change_kind(ev):
-    if ev.from_stage is None:
+def stage_change_kind(from_stage, stage):
+    """"new", "dropped", "advance" or "back" for a move from ``from_stage`` to ``stage``."""
+    if from_stage is None:
         return "new"
-    if ev.stage == pipeline.DROPPED:
+    if stage == pipeline.DROPPED:
         return "dropped"
-    if ev.from_stage == pipeline.DROPPED or \
-            (pipeline.rank(ev.stage) or 0) > (pipeline.rank(ev.from_stage) or 0):
+    if from_stage == pipeline.DROPPED or \
+            (pipeline.rank(stage) or 0) > (pipeline.rank(from_stage) or 0):
         return "advance"
     return "back"
 
@@ -79,7 +80,7 @@ def _stage_changes(scoped, start, end):
     for ev in events:
         proj = ev.project
         amount = proj.contract_value if ev.stage in (pipeline.SIGNED,) else None
-        yield Change(_stage_change_kind(ev), ev.occurred_on, proj.task_force_id, proj.id,
+        yield Change(stage_change_kind(ev.from_stage, ev.stage), ev.occurred_on, proj.task_force_id, proj.id,
                      proj.name, ev.stage, ev.from_stage or "", amount, ev.note)
 
 

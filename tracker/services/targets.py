@@ -67,19 +67,22 @@ def targets_in_force(year, as_of, task_force_ids=None, tz=None):
     version is in force on ``as_of`` when its set_at (UTC) falls on or before ``as_of``
     in the app's zone (``tz``, default the configured one)."""
     tz = tz or clock.zone()
-    q = TaskForceTarget.select().where(TaskForceTarget.year == year)
+    q = (TaskForceTarget.select(TaskForceTarget.task_force, TaskForceTarget.metric,
+                                TaskForceTarget.value, TaskForceTarget.version,
+                                TaskForceTarget.set_at)
+         .where(TaskForceTarget.year == year))
     if task_force_ids is not None:
         q = q.where(TaskForceTarget.task_force.in_(list(task_force_ids)))
     out = {}
-    for row in q.order_by(TaskForceTarget.version):
-        key = (row.task_force_id, row.metric)
-        in_force = clock.to_local(row.set_at, tz).date() <= as_of
+    for team, metric, value, version, set_at in q.order_by(TaskForceTarget.version).tuples():
+        key = (team, metric)
+        in_force = clock.to_local(set_at, tz).date() <= as_of
         prev = out.get(key)
         if prev is None or in_force:
-            out[key] = TargetInForce(row.value, row.version, row.version,
+            out[key] = TargetInForce(value, version, version,
                                      not in_force and (prev is None or prev.before_first))
         else:
-            out[key] = TargetInForce(prev.value, prev.version, row.version, prev.before_first)
+            out[key] = TargetInForce(prev.value, prev.version, version, prev.before_first)
     return out
 
 

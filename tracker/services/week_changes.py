@@ -25,9 +25,8 @@ from ..domain import progress as P
 from ..domain.weeks import week_of
 from ..models import Project, StageEvent, StaleFlag, TaskForce
 from . import metrics, targets
-# The weekly summary's own reading of stage events (summary_data.week_changes without
-# the week's fund receipts and increases, which 本周动态 does not list).
-from .summary_data import _stage_changes
+# The weekly summary's reading of a stage change (new, advance, back, dropped).
+from .summary_data import stage_change_kind
 
 DEAL_STAGES = (pipeline.SIGNED, pipeline.STARTED)
 FLAG_LEVELS = (staleness.PROPOSE_DROP, staleness.RED)
@@ -89,31 +88,26 @@ class WeekNews:
 
 
 def _deals(report, start, end):
+    """The week's counted 签约 and 开工 (new or forward moves), read by date as plain
+    rows and kept by task force here: with the task forces in SQL, SQLite (no ANALYZE)
+    walks their projects instead of the week."""
     names = {row.task_force_id: row.name for row in report.rows}
-
-    def scoped(query):  # the week's signings and 开工 only (not its many fund receipts)
-        return query.where(StageEvent.stage.in_(DEAL_STAGES))
-
-    # The week's rows are read by date and kept by task force here: with the task
-    # forces in SQL, SQLite (no ANALYZE) walks their projects instead of the week.
-    found = [c for c in _stage_changes(scoped, start, end)
-             if c.kind in ("new", "advance") and c.stage in DEAL_STAGES
-             and c.task_force_id in names]
-    started = [c.project_id for c in found if c.stage == pipeline.STARTED]
-    values = {}
-    if started:
-        values = {p.id: (p.contract_value, p.planned_investment) for p in Project.select(
-            Project.id, Project.contract_value, Project.planned_investment)
-            .where(Project.id.in_(started))}
+    rows = (StageEvent.select(StageEvent.occurred_on, StageEvent.from_stage, StageEvent.stage,
+                              Project.id, Project.name, Project.task_force,
+                              Project.contract_value, Project.planned_investment)
+            .join(Project)
+            .where(StageEvent.occurred_on.between(start, end)
+                   & StageEvent.stage.in_(DEAL_STAGES) & StageEvent.counted())
+            .tuples())
     out = []
-    for c in found:
-        amount, label = c.amount, "签约额"
-        if c.stage == pipeline.STARTED:
-            contract, planned = values.get(c.project_id, (None, None))
-            amount, label = (contract, "签约额") if contract else (planned, "计划投资")
-        out.append(Deal("signed" if c.stage == pipeline.SIGNED else "started", c.day,
-                        names.get(c.task_force_id, ""), c.project_id, c.project_name,
-                        amount, label))
+    for day, from_stage, stage, pid, name, team, contract, planned in rows:
+        if team not in names or stage_change_kind(from_stage, stage) not in ("new", "advance"):
+            continue
+        amount, label = contract, "签约额"
+        if stage == pipeline.STARTED and not contract:
+            amount, label = planned, "计划投资"
+        out.append(Deal("signed" if stage == pipeline.SIGNED else "started", day,
+                        names[team], pid, name, amount, label))
     return tuple(sorted(out, key=lambda d: (d.day, d.kind, d.project_name)))
 
 
