@@ -1,5 +1,5 @@
-"""Read side of the project ledger: filtered/sorted listing, a project's merged
-timeline and money totals (the .xlsx export is services.ledger_export)."""
+"""Read side of the project ledger: the filtered/sorted listing and its totals (a project's
+timeline: services.project_timeline; the .xlsx export: services.ledger_export)."""
 import datetime
 import math
 import time
@@ -11,11 +11,14 @@ from .. import clock
 from ..db import backend_name, database
 from ..domain import money, pipeline
 from ..models import (
-    CapitalIncrease, County, FundReceipt, Membership, Project, ProjectYear, StageEvent,
-    TaskForce, User,
+    CapitalIncrease, County, FundReceipt, Project, ProjectYear, StageEvent, TaskForce, User,
 )
-from . import project_amounts
+from .compiled import CompiledFamily
+from .ledger_choices import (  # noqa: F401 (the ledger's choices, as before)
+    can_create, counties, editable_teams, member_task_force_ids, owners, task_forces,
+)
 from .pagination import Page, seek_condition
+from .project_timeline import capital_increases, funds, timeline  # noqa: F401 (as before)
 
 # Fixed choices of the ledger's forms.
 CAPITAL_TYPES = Project.CAPITAL_TYPES
@@ -36,6 +39,13 @@ STAGE_RANK = {s: i for i, s in enumerate(pipeline.STAGES)}
 # Totals of the whole ledger or one task force, reused while nothing changed (see _summary).
 TOTALS_TTL = 5.0
 _totals_cache = {}
+# The columns of a ledger row: what the page, its cursors and _attach_* read.
+LIST_COLUMNS = (Project.id, Project.name, Project.task_force, Project.county, Project.investor,
+                Project.tags, Project.planned_investment, Project.contract_value, Project.stage,
+                Project.owner, Project.last_progress_on, Project.updated_at)
+# Filters of one plain value each: a page filtered by them (and 本专班) runs compiled
+# queries (services.compiled), built once per shape; a search text (q) does not.
+SHAPED = ("tf", "stage", "county", "year", "owner")
 
 
 def year_condition(year):
@@ -120,46 +130,6 @@ def filtered(filters):
                             else (column.asc(), tie.asc())))
 
 
-def task_forces():
-    """Every task force, by code (filter choices)."""
-    return list(TaskForce.select(TaskForce.id, TaskForce.code, TaskForce.name)
-                .order_by(TaskForce.code))
-
-
-def counties(active_only=False):
-    query = County.select(County.id, County.code, County.name).order_by(County.code)
-    return list(query.where(County.active == True) if active_only else query)  # noqa: E712
-
-
-def owners():
-    """Active users a project may be assigned to (责任人)."""
-    return list(User.select().where(User.active == True).order_by(User.username))  # noqa: E712
-
-
-def editable_teams(user, include_id=None):
-    """Active task forces ``user`` may put projects in (plus the one ``include_id`` names,
-    a project's current team even when it is inactive now)."""
-    query = TaskForce.select().where(TaskForce.active == True)  # noqa: E712
-    if not user.sees_all:
-        query = query.where(TaskForce.id.in_(
-            Membership.select(Membership.task_force).where(Membership.user == user.id)))
-    teams = list(query.order_by(TaskForce.code))
-    if include_id is not None and include_id not in {t.id for t in teams}:
-        extra = TaskForce.get_or_none(TaskForce.id == include_id)
-        if extra is not None:
-            teams.insert(0, extra)
-    return teams
-
-
-def can_create(user):
-    """Whether ``user`` may put a project in any task force (editable_teams is not empty)."""
-    query = TaskForce.select(TaskForce.id).where(TaskForce.active == True)  # noqa: E712
-    if not user.sees_all:
-        query = query.where(TaskForce.id.in_(
-            Membership.select(Membership.task_force).where(Membership.user == user.id)))
-    return query.exists()
-
-
 def ledger_page(filters, page, per_page, cursor=None, teams=None, counties_=None):
     """One page of the filtered ledger and the totals of every matching project.
 
@@ -167,8 +137,9 @@ def ledger_page(filters, page, per_page, cursor=None, teams=None, counties_=None
     from that row instead of skipping ``(page - 1) * per_page`` rows; ``page`` is then
     only the number shown. ``teams`` / ``counties_``: the filter choices the caller
     already loaded; their names are put on the rows (no join)."""
-    query = _where(Project.select(), filters)
-    summary = _summary(_where(Project.select(), filters, join_year=True), filters)
+    shape = _shape(filters)
+    query = _where(Project.select(*LIST_COLUMNS), filters)
+    summary = _summary(filters, shape)
     total = summary["count"]
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
@@ -178,12 +149,65 @@ def ledger_page(filters, page, per_page, cursor=None, teams=None, counties_=None
     elif rows is not None and cursor[0] == "before" and len(rows) < per_page:
         rows, page = None, 1            # ran into the start: that is the first page
     if rows is None:
-        rows = _offset_rows(query, filters, page, per_page) if total else []
+        rows = _numbered_rows(query, filters, shape, page, per_page) if total else []
     _attach_names(rows, teams, counties_)
     _attach_owners_and_funds(rows)
     return Page(rows=rows, page=page, pages=pages, total=total, per_page=per_page,
                 next_cursor=_cursor(rows[-1], filters) if rows and page < pages else None,
                 prev_cursor=_cursor(rows[0], filters) if rows and page > 1 else None), summary
+
+
+def _numbered_rows(query, filters, shape, page, per_page):
+    """Rows of ``page`` by number: page 1 of a shaped filter by its compiled query."""
+    if page == 1 and shape is not None:
+        sort, _column, descending = _sort(filters)
+        return _FIRST_PAGE[(shape[0], sort, descending)].run(*shape[1], per_page)
+    return _offset_rows(query, filters, page, per_page)
+
+
+def _shape(filters):
+    """(names, values) of ``filters`` for a compiled query (values in the order of the
+    names, 本专班's ids as ("teams", count)), or None when they hold a search text."""
+    if (filters.get("q") or "").strip():
+        return None
+    names, values = [], []
+    for name in SHAPED:
+        if filters.get(name):
+            names.append(name)
+            values.append(str(filters[name]) if name == "stage" else int(filters[name]))
+    if filters.get("teams") is not None:
+        ids = sorted(int(i) for i in filters["teams"]) or [0]
+        names.append(("teams", len(ids)))
+        values.extend(ids)
+    return tuple(names), values
+
+
+def _marked(names, marks):
+    """The filters of ``names`` (a shape) with ``marks`` in place of their values."""
+    marks, out = iter(marks), {}
+    for name in names:
+        if isinstance(name, tuple):
+            out["teams"] = [next(marks) for _ in range(name[1])]
+        else:
+            out[name] = next(marks)
+    return out
+
+
+def _arity(names):
+    return sum(name[1] if isinstance(name, tuple) else 1 for name in names)
+
+
+def _first_page_query(key, *marks):
+    names, sort, descending = key
+    filters = dict(_marked(names, marks[:-1]), sort=sort, dir="desc" if descending else "asc")
+    return (_where(Project.select(*LIST_COLUMNS), filters).order_by(*_order(filters))
+            .limit(marks[-1]))
+
+
+# Page 1 by (shape names, sort, descending), values + page size; totals by shape names.
+_FIRST_PAGE = CompiledFamily(_first_page_query, lambda key: _arity(key[0]) + 1)
+_TOTALS = CompiledFamily(lambda names, *marks: _totals_select(
+    _where(Project.select(), _marked(names, marks), join_year=True)), _arity)
 
 
 def _order(filters, reverse=False):
@@ -200,7 +224,8 @@ def _offset_rows(query, filters, page, per_page):
         return list(query.order_by(*order).limit(per_page))
     ids = [i for i, in query.select(Project.id).order_by(*order).limit(per_page)
            .offset((page - 1) * per_page).tuples()]
-    by_id = {p.id: p for p in Project.select().where(Project.id.in_(ids))} if ids else {}
+    by_id = {p.id: p for p in Project.select(*LIST_COLUMNS).where(Project.id.in_(ids))} \
+        if ids else {}
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -273,15 +298,20 @@ def _attach_names(rows, teams, counties_):
             row.county = places[row.county_id]
 
 
+_OWNERS = CompiledFamily(lambda n, *ids: User.select(User.id, User.username, User.display_name)
+                         .where(User.id.in_(list(ids))), lambda n: n)
+_FUNDS = CompiledFamily(lambda n, *ids: FundReceipt.select(
+    FundReceipt.project, fn.SUM(FundReceipt.amount))
+    .where(FundReceipt.voided_at.is_null() & FundReceipt.project.in_(list(ids)))
+    .group_by(FundReceipt.project).tuples(), lambda n: n)
+
+
 def _attach_owners_and_funds(rows):
     """责任人 and 到位资金合计 (non-void receipts) of the page's rows: one query each."""
     ids = [row.id for row in rows]
-    owner_ids = {row.owner_id for row in rows if row.owner_id}
-    users = {u.id: u for u in User.select().where(User.id.in_(list(owner_ids)))} \
-        if owner_ids else {}
-    sums = dict(FundReceipt.select(FundReceipt.project, fn.SUM(FundReceipt.amount))
-                .where(FundReceipt.voided_at.is_null() & FundReceipt.project.in_(ids))
-                .group_by(FundReceipt.project).tuples()) if ids else {}
+    owner_ids = sorted({row.owner_id for row in rows if row.owner_id})
+    users = {u.id: u for u in _OWNERS[len(owner_ids)].run(*owner_ids)} if owner_ids else {}
+    sums = dict(_FUNDS[len(ids)].run(*ids)) if ids else {}
     for row in rows:
         row.owner_name = str(users[row.owner_id]) if row.owner_id in users else ""
         row.funds_total = money.to_decimal(sums.get(row.id) or 0)
@@ -295,99 +325,43 @@ def _stamp():
         .fetchone())
 
 
-def _summary(query, filters):
-    """Totals of ``query``. Unfiltered or task-force-only ones are kept per process while
-    the stamp is unchanged and for at most TOTALS_TTL seconds (a write that committed
-    after a later-stamped one is seen by then). Not on MySQL: DATETIME keeps seconds."""
+def _summary(filters, shape):
+    """Totals of the projects matching ``filters``. Unfiltered or task-force-only ones are
+    kept per process while the stamp is unchanged and for at most TOTALS_TTL seconds (a
+    write that committed after a later-stamped one is seen by then). Not on MySQL:
+    DATETIME keeps seconds."""
     if any(filters.get(k) for k in ("q", "stage", "county", "year", "owner")) or \
             filters.get("teams") is not None or \
             backend_name() == "mysql":
-        return totals(query)
+        return _totals(filters, shape)
     key, stamp, now = (database.database, filters.get("tf") or None), _stamp(), time.monotonic()
     hit = _totals_cache.get(key)
     if hit is not None and hit[0] == stamp and hit[1] > now:
         return dict(hit[2])
-    summary = totals(query)
+    summary = _totals(filters, shape)
     if len(_totals_cache) > 500:
         _totals_cache.clear()
     _totals_cache[key] = (stamp, now + TOTALS_TTL, summary)
     return dict(summary)
 
 
-def totals(query):
-    """Count and 万元 sums of a filtered project query."""
-    row = (query.clone().order_by().select(
+def _totals(filters, shape):
+    if shape is None:
+        return totals(_where(Project.select(), filters, join_year=True))
+    return _totals_of(_TOTALS[shape[0]].first(*shape[1]))
+
+
+def _totals_select(query):
+    return (query.clone().order_by().select(
         fn.COUNT(Project.id), fn.SUM(Project.planned_investment),
-        fn.SUM(Project.contract_value)).tuples().get())
+        fn.SUM(Project.contract_value)).tuples())
+
+
+def _totals_of(row):
     return {"count": row[0] or 0, "planned": money.to_decimal(row[1]),
             "contract": money.to_decimal(row[2])}
 
 
-def _void_info(row, users):
-    """Who voided ``row``, when and why (all None/"" when it counts)."""
-    return {"id": row.id, "voided": row.voided, "voided_at": row.voided_at,
-            "voided_by": users.get(row.voided_by_id), "void_reason": row.void_reason}
-
-
-def _stage_title(e):
-    if e.from_stage is None:
-        return f"录入项目，阶段「{pipeline.label(e.stage)}」"
-    return f"{pipeline.label(e.from_stage)} → {pipeline.label(e.stage)}"
-
-
-def _amount_title(c):
-    def show(value):
-        return "（空）" if value is None else f"{money.fmt_wan(value)} 万元"
-    effect = f"，自 {c.effective_on.isoformat()} 起" if c.effective_on else "，各日期均按新值"
-    return f"{c.field_label}{c.kind_label}：{show(c.old_value)} → {show(c.new_value)}{effect}"
-
-
-def timeline(project):
-    """Stage events, capital increases, fund receipts and amount changes (更正/变更),
-    merged by date (newest first). Voided rows stay, marked ``voided`` with who/when/why."""
-    rows = {kind: list(model.select(model, User).join(User, JOIN.LEFT_OUTER)
-                       .where(model.project == project))
-            for kind, model in (("stage", StageEvent), ("increase", CapitalIncrease),
-                                ("funds", FundReceipt))}
-    voiders = {r.voided_by_id for kind_rows in rows.values() for r in kind_rows if r.voided_by_id}
-    users = {u.id: u for u in User.select().where(User.id.in_(list(voiders)))} if voiders else {}
-    items = []
-    for e in rows["stage"]:
-        items.append(dict(_void_info(e, users), on=e.occurred_on, kind="stage", stage=e.stage,
-                          title=_stage_title(e), note=e.note, user=e.user,
-                          created_at=e.created_at))
-    for c in rows["increase"]:
-        items.append(dict(_void_info(c, users), on=c.occurred_on, kind="increase",
-                          title=f"增资 {money.fmt_wan(c.amount)} 万元", note=c.note,
-                          user=c.user, created_at=c.created_at))
-    for r in rows["funds"]:
-        items.append(dict(_void_info(r, users), on=r.received_on, kind="funds",
-                          title=f"资金到位 {money.fmt_wan(r.amount)} 万元（{r.source_layer}）",
-                          note=r.evidence, user=r.user, created_at=r.created_at))
-    for c in project_amounts.history(project):
-        items.append({"on": c.effective_on or c.recorded_on, "kind": "amount", "id": c.id,
-                      "title": _amount_title(c), "note": c.reason, "user": c.user,
-                      "created_at": c.created_at, "voided": False})
-    items.sort(key=lambda i: (i["on"], i["created_at"]), reverse=True)
-    return items
-
-
-def funds(project):
-    """Fund receipts (newest first, voided ones too) and the totals of those that count,
-    in 万元."""
-    receipts = list(FundReceipt.select().where(FundReceipt.project == project)
-                    .order_by(FundReceipt.received_on.desc(), FundReceipt.id.desc()))
-    by_layer = {}
-    counted = [r for r in receipts if not r.voided]
-    for r in counted:
-        by_layer[r.source_layer] = by_layer.get(r.source_layer, money.to_decimal(0)) + r.amount
-    total = sum((r.amount for r in counted), money.to_decimal(0))
-    return receipts, {"total": total, "by_layer": by_layer}
-
-
-def capital_increases(project):
-    """Capital increases (newest first, voided ones too) and the total of those that count."""
-    rows = list(CapitalIncrease.select().where(CapitalIncrease.project == project)
-                .order_by(CapitalIncrease.occurred_on.desc(), CapitalIncrease.id.desc()))
-    return rows, sum((r.amount for r in rows if not r.voided), money.to_decimal(0))
-
+def totals(query):
+    """Count and 万元 sums of a filtered project query."""
+    return _totals_of(_totals_select(query).get())

@@ -16,6 +16,7 @@ from flask import current_app, has_app_context
 
 from ..models import User, UserSession, utcnow
 from ..models.security import hash_key
+from .compiled import Compiled
 
 MAX_AGE = datetime.timedelta(days=30)       # no session (remembered or not) lives longer
 DEFAULT_IDLE_MINUTES = 480
@@ -72,6 +73,16 @@ def start(user, address="", user_agent="", remember=False):
     return _bind(user, key)
 
 
+# The lookup of every request: the live session row named by the key (and user id) with its
+# active user, in one query whose SQL is built once (services.compiled).
+_LIVE = Compiled(lambda key_hash, user_id: (
+    UserSession.select(UserSession.id, UserSession.created_at, UserSession.last_seen_at, User)
+    .join(User)
+    .where((UserSession.key_hash == key_hash) & (UserSession.user == user_id)
+           & UserSession.ended_at.is_null() & (User.active == True))  # noqa: E712
+    .limit(1)), arity=2)
+
+
 def load(cookie_value, policy=None, now=None):
     """The active user of a live session named by ``cookie_value``, or None. A session found
     idle or too old is ended on the spot."""
@@ -79,10 +90,7 @@ def load(cookie_value, policy=None, now=None):
     if parsed is None:
         return None
     user_id, key = parsed
-    row = (UserSession.select(UserSession, User).join(User)
-           .where((UserSession.key_hash == hash_key(key)) & (UserSession.user == user_id)
-                  & UserSession.ended_at.is_null() & (User.active == True))  # noqa: E712
-           .first())
+    row = _LIVE.first(hash_key(key), user_id)
     if row is None:
         return None
     policy, now = policy or _policy(), now or utcnow()

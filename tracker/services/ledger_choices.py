@@ -1,0 +1,67 @@
+"""The ledger's choice lists (task forces, counties, owners) and who may put projects in
+which task force. The lists read on every ledger request run as compiled queries
+(services.compiled: their SQL is built once per process)."""
+from ..models import County, Membership, TaskForce, User
+from .compiled import Compiled
+
+_TASK_FORCES = Compiled(lambda: TaskForce.select(TaskForce.id, TaskForce.code, TaskForce.name)
+                        .order_by(TaskForce.code))
+_COUNTIES = Compiled(lambda: County.select(County.id, County.code, County.name)
+                     .order_by(County.code))
+_ACTIVE_COUNTIES = Compiled(lambda: County.select(County.id, County.code, County.name)
+                            .where(County.active == True).order_by(County.code))  # noqa: E712
+_MEMBER_OF = Compiled(lambda user_id: Membership.select(Membership.task_force)
+                      .where(Membership.user == user_id).tuples(), arity=1)
+
+
+def _editable(user_id):
+    """Active task forces; of the user's own ones only when ``user_id`` is given."""
+    query = TaskForce.select(TaskForce.id).where(TaskForce.active == True)  # noqa: E712
+    if user_id is not None:
+        query = query.where(TaskForce.id.in_(
+            Membership.select(Membership.task_force).where(Membership.user == user_id)))
+    return query
+
+
+_ANY_ACTIVE = Compiled(lambda: _editable(None).limit(1).tuples())
+_ANY_OWN_ACTIVE = Compiled(lambda user_id: _editable(user_id).limit(1).tuples(), arity=1)
+
+
+def task_forces():
+    """Every task force, by code (filter choices)."""
+    return _TASK_FORCES.run()
+
+
+def counties(active_only=False):
+    return (_ACTIVE_COUNTIES if active_only else _COUNTIES).run()
+
+
+def member_task_force_ids(user_id):
+    """Ids of the task forces ``user_id`` is a member of (User.task_force_ids, compiled)."""
+    return {tf for tf, in _MEMBER_OF.run(int(user_id))}
+
+
+def owners():
+    """Active users a project may be assigned to (责任人)."""
+    return list(User.select().where(User.active == True).order_by(User.username))  # noqa: E712
+
+
+def editable_teams(user, include_id=None):
+    """Active task forces ``user`` may put projects in (plus the one ``include_id`` names,
+    a project's current team even when it is inactive now)."""
+    query = TaskForce.select().where(TaskForce.active == True)  # noqa: E712
+    if not user.sees_all:
+        query = query.where(TaskForce.id.in_(
+            Membership.select(Membership.task_force).where(Membership.user == user.id)))
+    teams = list(query.order_by(TaskForce.code))
+    if include_id is not None and include_id not in {t.id for t in teams}:
+        extra = TaskForce.get_or_none(TaskForce.id == include_id)
+        if extra is not None:
+            teams.insert(0, extra)
+    return teams
+
+
+def can_create(user):
+    """Whether ``user`` may put a project in any task force (editable_teams is not empty)."""
+    rows = _ANY_ACTIVE.run() if user.sees_all else _ANY_OWN_ACTIVE.run(int(user.id))
+    return bool(rows)
