@@ -1,4 +1,5 @@
 """Template filters and globals shared by every page."""
+from flask import url_for
 from flask_login import current_user
 
 from .. import clock
@@ -25,6 +26,23 @@ def nav_items():
     """Main navigation: the entries the current user may open."""
     role = getattr(current_user, "role", None)
     return [(endpoint, text) for endpoint, text, roles in NAV if roles is None or role in roles]
+
+
+class IdUrl:
+    """The URL of ``endpoint`` for any id, built once per page: ``IdUrl(...)(42)`` is
+    ``url_for(endpoint, <name>=42)`` for a route whose last part is the id (a list's rows
+    link to their pages without a url_for each)."""
+    PROBE = 2**31 - 1
+
+    def __init__(self, endpoint, name, **values):
+        probe = url_for(endpoint, **{name: self.PROBE}, **values)
+        prefix, found, rest = probe.rpartition(str(self.PROBE))
+        if not found or rest:
+            raise ValueError(f"{endpoint}: {name} is not the last part of {probe}")
+        self.prefix = prefix
+
+    def __call__(self, ident):
+        return f"{self.prefix}{int(ident)}"
 
 
 def localtime(dt, fmt="%Y-%m-%d %H:%M"):

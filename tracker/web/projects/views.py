@@ -1,8 +1,8 @@
 """Project ledger pages: list with filters, create/edit, detail with timeline, and the
 stage / funds / capital-increase / 退库 actions. Each POST parses its form and calls
 one service function; the service's messages go next to the fields."""
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, \
-    request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, \
+    render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -15,6 +15,7 @@ from ...services import project_history
 from ...services import projects as service
 from ...services.pagination import cursor_args, page_number
 from ..forms import apply_errors
+from ..helpers import IdUrl
 from ..permissions import require_edit
 from . import forms
 
@@ -27,10 +28,16 @@ def _user():
 
 # --- list ---------------------------------------------------------------------
 
+def _member_of():
+    """Ids of the current user's task forces, read once per request."""
+    if "member_of" not in g:
+        g.member_of = ledger_service.member_task_force_ids(current_user.id)
+    return g.member_of
+
+
 def _landing_args():
     """A member's or lead's ledger opens on 本专班, latest progress first."""
-    user = _user()
-    if request.args or user.sees_all or not user.task_force_ids():
+    if request.args or _user().sees_all or not _member_of():
         return request.args
     return MultiDict({"scope": "team", "sort": "progress", "dir": "desc"})
 
@@ -39,7 +46,7 @@ def _scope_filters(values):
     """本专班 = the user's task forces, 我负责的 = owner is the user (service filter keys)."""
     user = _user()
     if values.get("scope") == "team":
-        return dict(values, teams=user.task_force_ids())
+        return dict(values, teams=_member_of())
     if values.get("scope") == "mine":
         return dict(values, owner=user.id)
     return values
@@ -67,9 +74,9 @@ def ledger():
     return render_template("projects/ledger.html", form=form, rows=page.rows, page=page.page,
                            pages=page.pages, args=args, summary=summary, values=values,
                            next_cursor=page.next_cursor, prev_cursor=page.prev_cursor,
-                           sorts=forms.SORTS, scopes=forms.SCOPES,
-                           has_team=bool(_user().task_force_ids()),
-                           can_create=ledger_service.can_create(_user()))
+                           sorts=forms.SORTS, scopes=forms.SCOPES, has_team=bool(_member_of()),
+                           can_create=ledger_service.can_create(_user()),
+                           detail_url=IdUrl("projects.detail", "project_id"))
 
 
 @bp.route("/export.xlsx")
