@@ -103,8 +103,16 @@ def op_move(w):
         S.update_project(w.user, p.id, county=county.id if county else None)
 
 
+def op_expected(w):
+    """预计签约日 set, moved (also into the next year) or cleared: the pipeline figures."""
+    p = w.project()
+    day = None if w.rnd.random() < 0.2 else \
+        w.today + datetime.timedelta(days=w.rnd.randrange(-60, 400))
+    S.update_project(w.user, p.id, expected_sign_date=day)
+
+
 OPS = ((op_create, 3), (op_stage, 4), (op_funds, 2), (op_increase, 2), (op_void, 3),
-       (op_amounts, 2), (op_move, 1))
+       (op_amounts, 2), (op_move, 1), (op_expected, 2))
 
 
 def run(world, steps=STEPS):

@@ -109,6 +109,24 @@ def test_pipeline_amounts(db):
     assert Q.pipeline_amounts(2026, as_of=D(2026, 12, 15)) == {}
 
 
+def test_pipeline_figures_equal_the_ledger_aggregate(db):
+    """The maintained pipeline figures give what the projects aggregate to, for windows
+    starting on a 1st, inside a month and after the year, for all and some task forces."""
+    from tracker.services import metrics_ledger
+    L = build()
+    S.update_project(L["user"], S.Project.get(S.Project.name == "P5"), contract_value="1500")
+    S.update_project(L["user"], S.Project.get(S.Project.name == "P4"),
+                     expected_sign_date=D(2026, 11, 20))
+    for as_of in (None, D(2026, 1, 5), D(2026, 10, 31), D(2026, 11, 19), D(2026, 11, 20),
+                  D(2026, 12, 1), D(2026, 12, 31)):
+        for ids in (None, [L["tf1"].id], [L["tf2"].id], []):
+            want = metrics_ledger.pipeline_amounts(2026, ids, as_of=as_of, contract_share="0.3")
+            got = Q.pipeline_amounts(2026, ids, as_of=as_of, contract_share="0.3")
+            assert got == want, (as_of, ids)
+    assert Q.pipeline_amounts(2026, as_of=D(2026, 10, 31))[L["tf1"].id]["packaged_value"] == {
+        "reserve": Decimal(2000)}
+
+
 # --- properties on a real database (SQLite: the backend does not matter here) ---
 
 MOVES = st.lists(

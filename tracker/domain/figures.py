@@ -10,12 +10,18 @@ month's row (day 0) and to its day's row (day 1..31). Values are integer cents o
 - signed_value: 签约额 (0 when empty) in the month of ``signed_on``, plus each counted
   增资 in the month of its own date;
 - funds_received: each counted receipt in the month of its date, for the task force and,
-  when the project has one, for its county.
+  when the project has one, for its county;
+- the open pipeline (the forecast, domain/forecast.py), in the month of the expected signing
+  date, per stage the project is at: ``pl_packaged_<stage>`` its 计划投资额 while not yet
+  packaged, ``pl_negotiations_<stage>`` 1 while not yet in 洽谈, and while not yet signed
+  ``pl_signed_contract_<stage>`` its 签约额 or, without one, ``pl_signed_planned_<stage>``
+  its 计划投资额 (the report applies the contract share to that part).
 """
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from . import metrics as M
+from .forecast import OPEN_STAGES
 
 TASK_FORCE, COUNTY = "task_force", "county"
 HUNDRED = Decimal(100)
@@ -31,6 +37,24 @@ class ProjectFacts:
     packaged_on: object = None
     negotiating_on: object = None
     signed_on: object = None
+    stage: str | None = None
+    expected_sign_date: object = None
+
+
+
+def _pipeline_names():
+    parts = ((M.PACKAGED_VALUE, None, "packaged"), (M.NEGOTIATIONS, None, "negotiations"),
+             (M.SIGNED_VALUE, "contract", "signed_contract"),
+             (M.SIGNED_VALUE, "planned", "signed_planned"))
+    return {f"pl_{code}_{stage}": (metric, stage, part)
+            for metric, part, code in parts for stage in OPEN_STAGES[metric]}
+
+
+# metric name -> (metric it forecasts, stage, part of 签约额: "contract" | "planned" | None)
+PIPELINE = _pipeline_names()
+PIPELINE_NAME = {spec: name for name, spec in PIPELINE.items()}
+REACHED = {M.PACKAGED_VALUE: "packaged_on", M.NEGOTIATIONS: "negotiating_on",
+           M.SIGNED_VALUE: "signed_on"}
 
 
 def to_cents(value):
@@ -66,6 +90,7 @@ def contribution(facts, increases=(), receipts=()):
     if facts.signed_on is not None:
         add(out, TASK_FORCE, team, M.SIGNED_VALUE, facts.signed_on,
             to_cents(facts.contract_value))
+    _pipeline(out, facts)
     for day, amount in increases:
         add(out, TASK_FORCE, team, M.SIGNED_VALUE, day, to_cents(amount))
     for day, amount in receipts:
@@ -73,6 +98,32 @@ def contribution(facts, increases=(), receipts=()):
         if facts.county_id is not None:
             add(out, COUNTY, facts.county_id, M.FUNDS_RECEIVED, day, to_cents(amount))
     return out
+
+
+def pipeline_value(metric, part, planned, contract):
+    """Cents one open project adds to a pipeline figure (None: it adds to none)."""
+    if metric == M.NEGOTIATIONS:
+        return 100
+    if part == "contract":
+        return None if contract is None else to_cents(contract)
+    if part == "planned":
+        return None if contract is not None else to_cents(planned)
+    return to_cents(planned)
+
+
+def _pipeline(out, facts):
+    day = facts.expected_sign_date
+    if day is None:
+        return
+    for metric, reached in REACHED.items():
+        if facts.stage not in OPEN_STAGES[metric] or getattr(facts, reached) is not None:
+            continue
+        parts = ("contract", "planned") if metric == M.SIGNED_VALUE else (None,)
+        for part in parts:
+            cents = pipeline_value(metric, part, facts.planned_investment, facts.contract_value)
+            if cents is not None:
+                add(out, TASK_FORCE, facts.task_force_id,
+                    PIPELINE_NAME[(metric, facts.stage, part)], day, cents)
 
 
 def difference(before, after):

@@ -23,7 +23,7 @@ same and repairs every row that drifted (the nightly recompute and ``flask figur
 """
 from dataclasses import dataclass, field
 
-from peewee import fn
+from peewee import Case, fn
 
 from .. import clock
 from ..db import backend_name, database
@@ -47,7 +47,7 @@ def facts_of(row):
         task_force_id=row.task_force_id, county_id=row.county_id,
         planned_investment=row.planned_investment, contract_value=row.contract_value,
         packaged_on=row.packaged_on, negotiating_on=row.negotiating_on,
-        signed_on=row.signed_on)
+        signed_on=row.signed_on, stage=row.stage, expected_sign_date=row.expected_sign_date)
 
 
 def _dated(model, column, project_id):
@@ -128,13 +128,14 @@ def months(scope, years, owner_ids=None, metrics=None):
     return out
 
 
-def first_days(scope, last, owner_ids=None, metrics=None):
-    """{(owner, metric): cents} of the days 1 .. ``last`` of ``last``'s month (day rows)."""
+def first_days(scope, last, owner_ids=None, metrics=None, first=1):
+    """{(owner, metric): cents} of the days ``first`` .. ``last`` of ``last``'s month (day
+    rows)."""
     q = (MonthlyFigure.select(MonthlyFigure.owner, MonthlyFigure.metric,
                               fn.SUM(MonthlyFigure.cents))
          .where((MonthlyFigure.scope == scope) & (MonthlyFigure.year == last.year)
                 & (MonthlyFigure.month == last.month)
-                & MonthlyFigure.day.between(1, last.day))
+                & MonthlyFigure.day.between(first, last.day))
          .group_by(MonthlyFigure.owner, MonthlyFigure.metric))
     if owner_ids is not None:
         q = q.where(MonthlyFigure.owner.in_(list(owner_ids)))
@@ -176,7 +177,32 @@ def expected():
         receipts = FundReceipt.select().join(Project).where(FundReceipt.counted())
         _grouped(out, receipts, scope, M.FUNDS_RECEIVED, owner, FundReceipt.received_on,
                  FundReceipt.amount)
+    _pipeline_expected(out)
     return out
+
+
+def _pipeline_expected(out):
+    """The pipeline figures of every open project (domain.figures._pipeline), one
+    aggregate grouped by task force, stage and expected signing date."""
+    def when(condition, value):
+        return fn.SUM(Case(None, ((condition, value),), None))
+    signed_open = Project.signed_on.is_null()
+    q = (Project.select(Project.task_force, Project.stage, Project.expected_sign_date,
+                        when(Project.packaged_on.is_null(), Project.planned_investment),
+                        when(Project.negotiating_on.is_null(), 1),
+                        when(signed_open, Project.contract_value),
+                        when(signed_open & Project.contract_value.is_null(),
+                             Project.planned_investment))
+         .where(Project.stage.in_(sorted({s for _m, s, _p in F.PIPELINE.values()}))
+                & Project.expected_sign_date.is_null(False))
+         .group_by(Project.task_force, Project.stage, Project.expected_sign_date).tuples())
+    for team, stage, day, packaged, negotiating, contract, planned in q:
+        sums = {(M.PACKAGED_VALUE, None): packaged, (M.NEGOTIATIONS, None): negotiating,
+                (M.SIGNED_VALUE, "contract"): contract, (M.SIGNED_VALUE, "planned"): planned}
+        for (metric, part), total in sums.items():
+            name = F.PIPELINE_NAME.get((metric, stage, part))
+            if name is not None and total is not None:
+                F.add(out, F.TASK_FORCE, int(team), name, clock.as_date(day), F.to_cents(total))
 
 
 @dataclass

@@ -26,13 +26,9 @@ month counts up to ``as_of`` inclusive).
 import datetime
 from decimal import Decimal
 
-from peewee import Case, fn
-
 from ..domain import figures as FG
 from ..domain import money, periods
 from ..domain import metrics as M
-from ..domain.forecast import OPEN_STAGES
-from ..models import Project
 from . import figures
 from . import metrics_ledger as L
 
@@ -52,7 +48,7 @@ def _from_figures(scope, years, upto, owner_ids=None):
     """{(owner, metric, year): 12-tuple of Decimals}, months after ``upto[year]`` zero;
     entries without any value in the months kept are left out."""
     out = {}
-    for (owner, metric, year), cents in figures.months(scope, years, owner_ids).items():
+    for (owner, metric, year), cents in figures.months(scope, years, owner_ids, M.KEYS).items():
         kept = cents[:upto.get(year, 0)]
         if any(kept):   # like the ledger aggregate: no counted value, no entry
             out[(owner, metric, year)] = tuple(FG.from_cents(c) for c in kept) \
@@ -81,7 +77,7 @@ def monthly_actuals(year, as_of, task_force_ids=None):
             out.setdefault(owner, {k: ZERO12 for k in M.KEYS})[metric] = values
     if tail:
         for (owner, metric), cents in figures.first_days(
-                FG.TASK_FORCE, last, task_force_ids).items():
+                FG.TASK_FORCE, last, task_force_ids, M.KEYS).items():
             mine = out.setdefault(owner, {k: ZERO12 for k in M.KEYS})
             mine[metric] = _at(mine[metric], last.month, FG.from_cents(cents))
     _merge(out, L.amount_corrections(year, as_of, last, task_force_ids))
@@ -185,56 +181,46 @@ def pipeline_amounts(year, task_force_ids=None, *, as_of=None,
     negotiations, and for signed_value the contract value when known, else
     planned_investment x ``contract_share`` (default 0.2: the 20亿 signed vs
     100亿 packaged of the default targets).
+
+    Read from the maintained pipeline figures (domain.figures.PIPELINE: the whole months
+    after as-of from the month rows, the rest of as-of's month from the day rows), what
+    ``metrics_ledger.pipeline_amounts`` aggregates from the projects; stages without an
+    amount are left out.
     """
     if task_force_ids is not None and not task_force_ids:
         return {}
-    start, end = periods.year_start(year), periods.year_end(year)
+    start = periods.year_start(year)
     if as_of is not None:
         start = max(start, as_of + datetime.timedelta(days=1))
-        if start > end:
+        if start.year != year:
             return {}
-    share = Decimal(str(contract_share))
-    # Grouped by stage, the per-stage conditions and the share are applied here, once
-    # per group, rather than on every row in SQL (numeric CASE/IN per row was most of
-    # the query's time on PostgreSQL).
-    q = (Project.select(Project.task_force.alias("gid"), Project.stage.alias("stage"),
-                        *_pipeline_columns())
-         .where(Project.stage.in_(sorted({s for k in PIPELINE_METRICS for s in OPEN_STAGES[k]}))
-                & Project.expected_sign_date.between(start, end))
-         .group_by(Project.task_force, Project.stage))
-    if task_force_ids is not None:
-        q = q.where(Project.task_force.in_(list(task_force_ids)))
+    names = list(FG.PIPELINE)
+    cents = {}
+    first_whole = start.month if start.day == 1 else start.month + 1
+    for (owner, name, _y), months in figures.months(FG.TASK_FORCE, [year], task_force_ids,
+                                                    names).items():
+        cents[(owner, name)] = sum(months[first_whole - 1:])
+    if start.day != 1:
+        last = periods.month_end(year, start.month)
+        for key, value in figures.first_days(FG.TASK_FORCE, last, task_force_ids, names,
+                                             first=start.day).items():
+            cents[key] = cents.get(key, 0) + value
+    return _pipeline_out(cents, Decimal(str(contract_share)))
+
+
+def _pipeline_out(cents, share):
     out = {}
-    for row in q.dicts():   # one scan; a NULL sum: no open project of that metric
-        for key, amount in _pipeline_row(row, share).items():
-            out.setdefault(row["gid"], {}).setdefault(key, {})[row["stage"]] = amount
-    return out
-
-
-PIPELINE_METRICS = (M.PACKAGED_VALUE, M.NEGOTIATIONS, M.SIGNED_VALUE)
-
-
-def _pipeline_columns():
-    def when(condition, value, alias):
-        return fn.SUM(Case(None, ((condition, value),), None)).alias(alias)
-    not_signed = Project.signed_on.is_null()
-    return (when(Project.packaged_on.is_null(), Project.planned_investment, "packaged"),
-            when(Project.negotiating_on.is_null(), 1, "negotiating"),
-            when(not_signed, Project.contract_value, "contract"),
-            when(not_signed & Project.contract_value.is_null(), Project.planned_investment,
-                 "planned"))
-
-
-def _pipeline_row(row, share):
-    """{metric: amount} of one (task force, stage) group of ``pipeline_amounts``."""
-    stage, out = row["stage"], {}
-    if stage in OPEN_STAGES[M.PACKAGED_VALUE] and row["packaged"] is not None:
-        out[M.PACKAGED_VALUE] = money.to_decimal(row["packaged"])
-    if stage in OPEN_STAGES[M.NEGOTIATIONS] and row["negotiating"] is not None:
-        out[M.NEGOTIATIONS] = money.to_decimal(row["negotiating"])
-    if stage in OPEN_STAGES[M.SIGNED_VALUE] and (row["contract"], row["planned"]) != (None, None):
-        out[M.SIGNED_VALUE] = money.to_decimal(
-            money.to_decimal(row["contract"] or 0) + share * money.to_decimal(row["planned"] or 0))
+    for (owner, name), value in cents.items():
+        if not value:
+            continue
+        metric, stage, part = FG.PIPELINE[name]
+        amount = FG.from_cents(value) * (share if part == "planned" else 1)
+        per_stage = out.setdefault(owner, {}).setdefault(metric, {})
+        per_stage[stage] = per_stage.get(stage, Decimal(0)) + amount
+    for per_metric in out.values():
+        for per_stage in per_metric.values():
+            for stage, amount in per_stage.items():
+                per_stage[stage] = money.to_decimal(amount)
     return out
 
 
