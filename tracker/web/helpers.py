@@ -1,6 +1,10 @@
 """Template filters and globals shared by every page."""
-from flask import url_for
+from urllib.parse import urlencode
+
+from flask import render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
+from werkzeug.datastructures import iter_multi_items
 
 from .. import clock
 from ..domain import money, pipeline, staleness
@@ -45,6 +49,58 @@ class IdUrl:
         return f"{self.prefix}{int(ident)}"
 
 
+class QueryUrl:
+    """``url_for(endpoint, **args)`` of an endpoint without path arguments, its path built
+    once per page: a list's sort, filter and page links (~20 a page) only encode their
+    query string. Encoded as werkzeug's URL builder does (None values left out)."""
+    SAFE = "!$'()*,/:;?@"   # werkzeug.urls._urlencode
+
+    def __init__(self, endpoint):
+        self.path = url_for(endpoint)
+
+    def __call__(self, **args):
+        query = urlencode([item for item in iter_multi_items(args) if item[1] is not None],
+                          safe=self.SAFE)
+        return f"{self.path}?{query}" if query else self.path
+
+
+class Fragments:
+    """A partial template rendered once per process for each key (and script root): the
+    key must name everything the partial shows, and the partial must use only the
+    variables it is given. Bounded: cleared when full."""
+
+    def __init__(self, template, limit=256):
+        self.template, self.limit, self._html = template, limit, {}
+
+    def render(self, key, **context):
+        if key is None:                 # a state that cannot be a key: rendered each time
+            return Markup(render_template(self.template, **context))
+        key = (key, request.script_root)
+        html = self._html.get(key)
+        if html is None:
+            if len(self._html) >= self.limit:
+                self._html.clear()
+            html = self._html[key] = Markup(render_template(self.template, **context))
+        return html
+
+
+_NAV_HTML = {}  # (role, area, script root) -> the rendered menu links
+
+
+def nav_html():
+    """The main menu's links (templates/_nav.html) for the current user's role and the
+    current area, rendered once per process for each of them."""
+    area = request.endpoint.split(".")[0] if request.endpoint else None
+    key = (getattr(current_user, "role", None), area, request.script_root)
+    html = _NAV_HTML.get(key)
+    if html is None:
+        if len(_NAV_HTML) > 256:
+            _NAV_HTML.clear()
+        html = _NAV_HTML[key] = Markup(render_template("_nav.html", items=nav_items(),
+                                                       area=area))
+    return html
+
+
 def localtime(dt, fmt="%Y-%m-%d %H:%M"):
     return clock.to_local(dt).strftime(fmt) if dt else ""
 
@@ -54,4 +110,4 @@ def init_app(app):
                                  stage_label=pipeline.label, localtime=localtime,
                                  stale_label=staleness.label)
     app.jinja_env.globals.update(stage_choices=pipeline.choices, today=clock.today,
-                                 nav_items=nav_items)
+                                 nav_items=nav_items, nav_html=nav_html)

@@ -91,8 +91,12 @@ _OPTIONS = {}
 _OPTIONS_MAX = 64
 
 
+def _choices_key(field):
+    return field.coerce, tuple((c.value, c.label) for c in field.choices)
+
+
 def _rendered_options(field):
-    key = (field.coerce, tuple((c.value, c.label) for c in field.choices))
+    key = _choices_key(field)
     cached = _OPTIONS.get(key)
     if cached is None:
         index, plain, chosen = {}, [], []
@@ -152,6 +156,17 @@ class LedgerFilterForm(Form):
         this_year = clock.today().year
         self.year.choices = opts([("", "全部年度")] + [
             (y, f"{y}年") for y in range(this_year, this_year - 6, -1)])
+
+    def state_key(self):
+        """Everything the rendered form shows (each field's data, errors and choices), as
+        a key for web.helpers.Fragments; None when a value cannot be one."""
+        key = tuple((f.name, f.data, tuple(f.errors),
+                     _choices_key(f) if isinstance(f, FilterChoice) else None) for f in self)
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        return key
 
     def values(self):
         """Parsed filter values; anything invalid is simply ignored."""

@@ -15,11 +15,12 @@ from ...services import project_history
 from ...services import projects as service
 from ...services.pagination import cursor_args, page_number
 from ..forms import apply_errors
-from ..helpers import IdUrl
+from ..helpers import Fragments, IdUrl, QueryUrl
 from ..permissions import require_edit
 from . import forms
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
+FILTERS = Fragments("projects/_filters.html")
 
 
 def _user():
@@ -71,12 +72,17 @@ def ledger():
         values.get("per") or current_app.config["PER_PAGE"],
         cursor=cursor_args(request.args.get("after"), request.args.get("before")),
         teams=teams, counties_=counties)
+    ledger_url = QueryUrl("projects.ledger")
+    scope, clear = values.get("scope"), bool(args)
+    filters = FILTERS.render((form.state_key(), scope, clear, ledger_url()), form=form,
+                             scope=scope, clear=clear, action=ledger_url())
     return render_template("projects/ledger.html", form=form, rows=page.rows, page=page.page,
                            pages=page.pages, args=args, summary=summary, values=values,
                            next_cursor=page.next_cursor, prev_cursor=page.prev_cursor,
                            sorts=forms.SORTS, scopes=forms.SCOPES, has_team=bool(_member_of()),
                            can_create=ledger_service.can_create(_user()),
-                           detail_url=IdUrl("projects.detail", "project_id"))
+                           detail_url=IdUrl("projects.detail", "project_id"),
+                           ledger_url=ledger_url, filters=filters)
 
 
 @bp.route("/export.xlsx")
