@@ -209,7 +209,8 @@ class StageEvent(Voidable, BaseModel):
     void_reason = TextField(default="")
 
     class Meta:
-        indexes = ((("project", "occurred_on"), False),)
+        indexes = ((("project", "occurred_on"), False),
+                   (("stage", "occurred_on"), False))   # a week's signings (本周动态)
 
     @property
     def stage_label(self):

@@ -27,7 +27,7 @@ class MonthlyFigure(BaseModel):
     class Meta:
         indexes = ((("scope", "year", "month", "day", "owner", "metric"), True),
                    # the month rows alone (day 0), without walking the day rows
-                   (("scope", "day", "year", "month"), False))
+                   (("scope", "day", "year", "metric"), False))
 
     @property
     def key(self):

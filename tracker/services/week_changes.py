@@ -5,11 +5,12 @@ Reuses the weekly summary's reading of the week's stage events (summary_data, as
 
 ``dashboard_week(report, previous=None) -> WeekNews``
     week (domain.weeks.Week), start, end (Monday .. as_of),
-    deals:      tuple[Deal] signings and 开工 of the week, by day: kind "signed" | "started",
-                day, task force name, project id and name, amount (万元: the contract value;
-                for 开工 the contract value or else the planned investment), amount_label;
-    flags:      tuple[NewFlag] 90天未推进 and 建议退库 levels reached in the week
-                (open at ``as_of``), most severe first;
+    deals:      tuple[Deal] the first ITEMS counted signings and 开工 of the week, by day:
+                kind "signed" | "started", day, task force name, project id and name,
+                amount (万元: the contract value; for 开工 the contract value or else the
+                planned investment), amount_label; deal_count: how many there are;
+    flags:      tuple[NewFlag] the first ITEMS 90天未推进 and 建议退库 levels reached in
+                the week (open at ``as_of``), most severe first; flag_count: how many;
     milestones: tuple[ReachedMilestone] milestones a task force reached in the week:
                 met at ``as_of`` but not on the Sunday before (``previous``:
                 ``milestones_at`` that day; left out, it is judged here).
@@ -17,6 +18,10 @@ Reuses the weekly summary's reading of the week's stage events (summary_data, as
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+
+from peewee import Case, fn
+
+from .. import clock
 
 from ..domain import metrics as M
 from ..domain import milestones as MS
@@ -31,6 +36,7 @@ from .summary_data import stage_change_kind
 DEAL_STAGES = (pipeline.SIGNED, pipeline.STARTED)
 FLAG_LEVELS = (staleness.PROPOSE_DROP, staleness.RED)
 MILESTONE_KEYS = ("kaimenhong", "shuangguoban", "q3", "full_year")
+ITEMS = 15   # deals and flags listed; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -78,52 +84,77 @@ class WeekNews:
     week: object
     start: datetime.date
     end: datetime.date
-    deals: tuple
-    flags: tuple
+    deals: tuple        # the first ITEMS of them
+    flags: tuple        # the first ITEMS of them
     milestones: tuple
+    deal_count: int = 0
+    flag_count: int = 0
 
     @property
     def empty(self):
         return not (self.deals or self.flags or self.milestones)
 
 
-def _deals(report, start, end):
-    """The week's counted 签约 and 开工 (new or forward moves), read by date as plain
-    rows and kept by task force here: with the task forces in SQL, SQLite (no ANALYZE)
-    walks their projects instead of the week."""
+def _advances(stage):
+    """Condition of a stage event that moves a project forward into ``stage`` (a new
+    project or a step up from a lower stage or 退库: summary_data.stage_change_kind)."""
+    lower = [s for s in pipeline.STAGES if stage_change_kind(s, stage) == "advance"]
+    return (StageEvent.stage == stage) & (StageEvent.from_stage.is_null()
+                                          | StageEvent.from_stage.in_(lower))
+
+
+def _reported():
+    """The city report's task forces (the active ones, progress._teams) as a condition on
+    the joined task force: read from the week's rows, not through the task forces'
+    projects (with an id list SQLite, without ANALYZE, starts from there)."""
+    return TaskForce.active == True  # noqa: E712
+
+
+def _listed(query, count_column, order, limit):
+    """(the first ``limit`` rows of ``query`` in ``order``, how many rows it has)."""
+    total = query.select(fn.COUNT(count_column)).order_by().scalar() or 0
+    return (list(query.order_by(*order).limit(limit).tuples()) if total else []), total
+
+
+def _deals(report, start, end, limit):
+    """The week's counted 签约 and 开工 (new or forward moves) of the report's task
+    forces: the first ``limit`` by day, kind and name, and how many there are."""
     names = {row.task_force_id: row.name for row in report.rows}
-    rows = (StageEvent.select(StageEvent.occurred_on, StageEvent.from_stage, StageEvent.stage,
-                              Project.id, Project.name, Project.task_force,
-                              Project.contract_value, Project.planned_investment)
-            .join(Project)
-            .where(StageEvent.occurred_on.between(start, end)
-                   & StageEvent.stage.in_(DEAL_STAGES) & StageEvent.counted())
-            .tuples())
+    query = (StageEvent.select(StageEvent.occurred_on, StageEvent.stage, Project.id,
+                               Project.name, Project.task_force, Project.contract_value,
+                               Project.planned_investment)
+             .join(Project).join(TaskForce, on=(Project.task_force == TaskForce.id))
+             .where(StageEvent.stage.in_(DEAL_STAGES)   # index (stage, occurred_on)
+                    & StageEvent.occurred_on.between(start, end) & StageEvent.counted()
+                    & (_advances(pipeline.SIGNED) | _advances(pipeline.STARTED))
+                    & _reported()))
+    rows, total = _listed(query, StageEvent.id, (StageEvent.occurred_on, StageEvent.stage,
+                                                 Project.name, Project.id), limit)
     out = []
-    for day, from_stage, stage, pid, name, team, contract, planned in rows:
-        if team not in names or stage_change_kind(from_stage, stage) not in ("new", "advance"):
-            continue
+    for day, stage, pid, name, team, contract, planned in rows:
         amount, label = contract, "签约额"
         if stage == pipeline.STARTED and not contract:
             amount, label = planned, "计划投资"
-        out.append(Deal("signed" if stage == pipeline.SIGNED else "started", day,
-                        names[team], pid, name, amount, label))
-    return tuple(sorted(out, key=lambda d: (d.day, d.kind, d.project_name)))
+        out.append(Deal("signed" if stage == pipeline.SIGNED else "started",
+                        clock.as_date(day), names[team], pid, name, amount, label))
+    return tuple(out), total
 
 
-def _flags(start, end, task_force_ids):
-    """The week's new flags, read by date and kept by task force (as in ``_deals``)."""
-    wanted = set(task_force_ids)
+def _flags(start, end, limit):
+    """The week's new 90天未推进/建议退库 flags still open at ``end``: the first ``limit``
+    (most severe, earliest, by name) and how many there are."""
+    severity = Case(StaleFlag.level, [(lv, staleness.severity(lv)) for lv in FLAG_LEVELS], 0)
     query = (StaleFlag.select(StaleFlag.level, StaleFlag.since, Project.id, Project.name,
-                              Project.task_force, TaskForce.name.alias("tf_name"))
+                              TaskForce.name)
              .join(Project, on=(StaleFlag.project == Project.id))
              .join(TaskForce, on=(Project.task_force == TaskForce.id))
              .where(StaleFlag.level.in_(FLAG_LEVELS) & StaleFlag.since.between(start, end)
-                    & (StaleFlag.cleared_on.is_null() | (StaleFlag.cleared_on > end))))
-    out = [NewFlag(row["level"], row["since"], row["tf_name"], row["id"], row["name"])
-           for row in query.dicts() if row["task_force"] in wanted]
-    return tuple(sorted(out, key=lambda f: (-staleness.severity(f.level), f.since,
-                                            f.project_name)))
+                    & (StaleFlag.cleared_on.is_null() | (StaleFlag.cleared_on > end))
+                    & _reported()))
+    rows, total = _listed(query, StaleFlag.id, (severity.desc(), StaleFlag.since, Project.name,
+                                                Project.id), limit)
+    return tuple(NewFlag(level, clock.as_date(since), team, pid, name)
+                 for level, since, pid, name, team in rows), total
 
 
 def milestones_at(year, day, task_force_ids):
@@ -171,5 +202,7 @@ def dashboard_week(report, previous=None):
         # In January the week may start in the year before: nothing was reached then.
         previous = milestones_at(report.year, before, ids) if before.year == report.year \
             else {}
-    return WeekNews(week, start, end, _deals(report, start, end), _flags(start, end, ids),
-                    _milestones(report, previous))
+    deals, deal_count = _deals(report, start, end, ITEMS)
+    flags, flag_count = _flags(start, end, ITEMS)
+    return WeekNews(week, start, end, deals, flags, _milestones(report, previous),
+                    deal_count, flag_count)
