@@ -346,8 +346,9 @@ def _teams(task_force_ids=None):
     return list(q.order_by(TaskForce.code))
 
 
-def _rows_for(teams, year, as_of, options, cap=P.DEFAULT_RANKING_CAP):
-    ids = [t.id for t in teams]
+def _rows_for(teams, year, as_of, options, cap=P.DEFAULT_RANKING_CAP, every=False):
+    # every: all active teams; read all figures (by id) rather than list ids in SQL
+    ids = None if every else [t.id for t in teams]
     actuals = Q.monthly_actuals(year, as_of, ids)
     pipeline = Q.pipeline_amounts(year, ids, as_of=as_of, contract_share=options.contract_share)
     targets = T.targets_in_force(year, as_of, ids)   # the version in force at as_of
@@ -361,7 +362,7 @@ def build_report(year, as_of, options=None):
     """The city progress report for ``year`` judged at ``as_of``."""
     options = options or current_options()
     year = int(year)
-    rows, shares = _rows_for(_teams(), year, as_of, options, ranking_cap())
+    rows, shares = _rows_for(_teams(), year, as_of, options, ranking_cap(), every=True)
     ranked = _ranked(rows)
     counties = county_growth.county_progress(year, as_of, options)
     return CityReport(year=year, as_of=as_of, precision=options.precision,

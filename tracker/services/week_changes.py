@@ -161,8 +161,8 @@ def milestones_at(year, day, task_force_ids):
     """{(task_force_id, metric key): Milestones} judged at ``day``: the milestone part
     of the progress report (actuals, the targets in force, checkpoints) without its
     pipeline, counties or ranking."""
-    actuals = metrics.monthly_actuals(year, day, task_force_ids)
-    in_force = targets.targets_in_force(year, day, task_force_ids)
+    actuals = metrics.monthly_actuals(year, day)   # all (keyed by id): no id list in SQL
+    in_force = targets.targets_in_force(year, day)
     shares = targets.shares_for(year)
     out = {}
     for tf_id in task_force_ids:
