@@ -3,9 +3,10 @@ timeline: services.project_timeline; the .xlsx export: services.ledger_export)."
 import datetime
 import math
 import time
+from dataclasses import dataclass
 from decimal import Decimal
 
-from peewee import JOIN, Case, Value, fn
+from peewee import JOIN, Case, fn
 
 from .. import clock
 from ..db import backend_name, database
@@ -13,6 +14,7 @@ from ..domain import money, pipeline
 from ..models import (
     CapitalIncrease, County, FundReceipt, Project, ProjectYear, StageEvent, TaskForce, User,
 )
+from . import ledger_cursor as cursors
 from .compiled import CompiledFamily
 from .ledger_choices import (  # noqa: F401 (the ledger's choices, as before)
     can_create, counties, editable_teams, member_task_force_ids, owners, task_forces,
@@ -35,17 +37,45 @@ SORT_COLUMNS = {
     # 最近进展 (the quick filters' order); no cursor: pages go by number
     "progress": lambda: fn.COALESCE(Project.last_progress_on, "1970-01-01"),
 }
-STAGE_RANK = {s: i for i, s in enumerate(pipeline.STAGES)}
 # Totals of the whole ledger or one task force, reused while nothing changed (see _summary).
 TOTALS_TTL = 5.0
 _totals_cache = {}
-# The columns of a ledger row: what the page, its cursors and _attach_* read.
+# The columns of a ledger row (LedgerRow, in this order): what the page, its cursors and
+# _attach_* read.
 LIST_COLUMNS = (Project.id, Project.name, Project.task_force, Project.county, Project.investor,
                 Project.tags, Project.planned_investment, Project.contract_value, Project.stage,
                 Project.owner, Project.last_progress_on, Project.updated_at)
 # Filters of one plain value each: a page filtered by them (and 本专班) runs compiled
 # queries (services.compiled), built once per shape; a search text (q) does not.
 SHAPED = ("tf", "stage", "county", "year", "owner")
+
+
+@dataclass(slots=True)
+class LedgerRow:
+    """One row of the ledger page: LIST_COLUMNS read as tuples (no model per row), and
+    what ledger_page puts on it: task force and county (the choices), 责任人, 到位资金."""
+    id: int
+    name: str
+    task_force_id: int
+    county_id: int
+    investor: str
+    tags: str
+    planned_investment: Decimal
+    contract_value: Decimal
+    stage: str
+    owner_id: int
+    last_progress_on: datetime.date
+    updated_at: datetime.datetime
+    task_force: object = None
+    county: object = None
+    owner_name: str = ""
+    funds_total: Decimal = None
+
+    tag_list = property(Project.tag_list.fget)
+
+
+def _list_rows(query):
+    return [LedgerRow(*row) for row in query.tuples()]
 
 
 def year_condition(year):
@@ -152,16 +182,18 @@ def ledger_page(filters, page, per_page, cursor=None, teams=None, counties_=None
         rows = _numbered_rows(query, filters, shape, page, per_page) if total else []
     _attach_names(rows, teams, counties_)
     _attach_owners_and_funds(rows)
+    sort = _sort(filters)[0]
     return Page(rows=rows, page=page, pages=pages, total=total, per_page=per_page,
-                next_cursor=_cursor(rows[-1], filters) if rows and page < pages else None,
-                prev_cursor=_cursor(rows[0], filters) if rows and page > 1 else None), summary
+                next_cursor=cursors.token(rows[-1], sort) if rows and page < pages else None,
+                prev_cursor=cursors.token(rows[0], sort) if rows and page > 1 else None), summary
 
 
 def _numbered_rows(query, filters, shape, page, per_page):
     """Rows of ``page`` by number: page 1 of a shaped filter by its compiled query."""
     if page == 1 and shape is not None:
         sort, _column, descending = _sort(filters)
-        return _FIRST_PAGE[(shape[0], sort, descending)].run(*shape[1], per_page)
+        return [LedgerRow(*row) for row in
+                _FIRST_PAGE[(shape[0], sort, descending)].run(*shape[1], per_page)]
     return _offset_rows(query, filters, page, per_page)
 
 
@@ -201,7 +233,7 @@ def _first_page_query(key, *marks):
     names, sort, descending = key
     filters = dict(_marked(names, marks[:-1]), sort=sort, dir="desc" if descending else "asc")
     return (_where(Project.select(*LIST_COLUMNS), filters).order_by(*_order(filters))
-            .limit(marks[-1]))
+            .limit(marks[-1]).tuples())
 
 
 # Page 1 by (shape names, sort, descending), values + page size; totals by shape names.
@@ -221,69 +253,26 @@ def _offset_rows(query, filters, page, per_page):
     (an index-only scan for an indexed sort), then one lookup by primary key."""
     order = _order(filters)
     if page == 1:
-        return list(query.order_by(*order).limit(per_page))
+        return _list_rows(query.order_by(*order).limit(per_page))
     ids = [i for i, in query.select(Project.id).order_by(*order).limit(per_page)
            .offset((page - 1) * per_page).tuples()]
-    by_id = {p.id: p for p in Project.select(*LIST_COLUMNS).where(Project.id.in_(ids))} \
-        if ids else {}
+    by_id = {p.id: p for p in _list_rows(Project.select(*LIST_COLUMNS)
+                                         .where(Project.id.in_(ids)))} if ids else {}
     return [by_id[i] for i in ids if i in by_id]
-
-
-def _cursor_value(row, sort):
-    if sort == "updated":
-        return row.updated_at.isoformat()
-    if sort == "stage":
-        return STAGE_RANK.get(row.stage, 99)
-    if sort == "planned":
-        return row.planned_investment
-    if sort == "contract":
-        return row.contract_value or 0
-    return row.name
-
-
-def _cursor(row, filters):
-    """The token of ``row``'s place in the order: "<id>.<sort key>" (None: by number)."""
-    sort = _sort(filters)[0]
-    return None if sort == "progress" else f"{row.id}.{_cursor_value(row, sort)}"
-
-
-def _parse_cursor(token, sort):
-    """(id, bound sort key) of a token, None when it is not one of this sort's tokens."""
-    ident, _, raw = token.partition(".")
-    try:
-        ident = int(ident)
-        if not 0 < ident < 2**63:
-            return None
-        if sort == "progress":
-            return None
-        if sort == "updated":
-            return ident, datetime.datetime.fromisoformat(raw)
-        if sort == "stage":
-            return ident, Value(int(raw), converter=False)
-        if sort in ("planned", "contract"):
-            amount = Decimal(raw)
-            if not amount.is_finite():
-                return None
-            # SQLite: a COALESCE has no column affinity and compares text after numbers
-            bound = float(amount) if backend_name() == "sqlite" else amount
-            return ident, Value(bound, converter=False)
-        return ident, Value(raw, converter=False)
-    except (ValueError, ArithmeticError):
-        return None
 
 
 def _seek(query, filters, cursor, per_page):
     """Rows after/before the cursor (None when the token is not valid for this sort)."""
     direction, token = cursor
     sort, column, descending = _sort(filters)
-    parsed = _parse_cursor(token, sort)
+    parsed = cursors.parse(token, sort)
     if parsed is None:
         return None
     ident, value = parsed
     forward = direction == "after"
-    rows = list(query.where(seek_condition(column, Project.id, value, ident, descending,
-                                           forward))
-                .order_by(*_order(filters, reverse=not forward)).limit(per_page))
+    rows = _list_rows(query.where(seek_condition(column, Project.id, value, ident, descending,
+                                                 forward))
+                      .order_by(*_order(filters, reverse=not forward)).limit(per_page))
     return rows if forward else rows[::-1]
 
 

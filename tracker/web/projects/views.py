@@ -81,7 +81,7 @@ def ledger():
                            next_cursor=page.next_cursor, prev_cursor=page.prev_cursor,
                            sorts=forms.SORTS, scopes=forms.SCOPES, has_team=bool(_member_of()),
                            can_create=ledger_service.can_create(_user()),
-                           detail_url=IdUrl("projects.detail", "project_id"),
+                           project_path=IdUrl("projects.detail", "project_id").prefix,
                            ledger_url=ledger_url, filters=filters)
 
 
