@@ -4,9 +4,9 @@ the models' ``Meta.indexes``:
 - project (stage, expected_sign_date): the forecast pipeline reads the open projects
   expected to sign between the day after as-of and the year's end, a range per open stage
   instead of every open project;
-- monthly_figure (scope, day, year, metric): a report reads the month rows (day 0) of a
-  year and of the metrics it needs without walking the ~30 day rows kept beside each of
-  them;
+- monthly_figure (scope, day, year, month, metric, owner, cents): a report reads the month
+  rows (day 0) of a year from the index alone, without walking the ~30 day rows kept beside
+  each of them, and the day rows of some days of one month by one seek per day;
 - stale_flag (cleared_on, level, last_progress_on, project_id): the worst open flags
   (the dashboard's list, a page of the stale list) read level by level in list order,
   their own rows only, however many flags are open;
@@ -18,8 +18,9 @@ def up(migrator, db):
     migrator.migrate(
         migrator.add_index('project', ('stage', 'expected_sign_date'), False,
                            name='project_stage_expected_sign_date'),
-        migrator.add_index('monthly_figure', ('scope', 'day', 'year', 'metric'), False,
-                           name='monthlyfigure_scope_day_year_metric'),
+        migrator.add_index('monthly_figure', ('scope', 'day', 'year', 'month', 'metric', 'owner',
+                                              'cents'), False,
+                           name='monthlyfigure_scope_day_year_month_metric_owner_cents'),
         migrator.add_index('stage_event', ('stage', 'occurred_on'), False,
                            name='stageevent_stage_occurred_on'),
         migrator.add_index('stale_flag', ('cleared_on', 'level', 'last_progress_on',
@@ -33,6 +34,7 @@ def down(migrator, db):
         migrator.drop_index('stale_flag',
                             'staleflag_cleared_on_level_last_progress_on_project_id'),
         migrator.drop_index('stage_event', 'stageevent_stage_occurred_on'),
-        migrator.drop_index('monthly_figure', 'monthlyfigure_scope_day_year_metric'),
+        migrator.drop_index('monthly_figure',
+                            'monthlyfigure_scope_day_year_month_metric_owner_cents'),
         migrator.drop_index('project', 'project_stage_expected_sign_date'),
     )

@@ -27,7 +27,7 @@ class MonthlyFigure(BaseModel):
     class Meta:
         indexes = ((("scope", "year", "month", "day", "owner", "metric"), True),
                    # the month rows alone (day 0), without walking the day rows
-                   (("scope", "day", "year", "metric"), False))
+                   (("scope", "day", "year", "month", "metric", "owner", "cents"), False))
 
     @property
     def key(self):

@@ -114,7 +114,7 @@ def months(scope, years, owner_ids=None, metrics=None):
     """{(owner, metric, year): [cents of months 1..12]} for ``years`` (month rows)."""
     q = MonthlyFigure.select(MonthlyFigure.owner, MonthlyFigure.metric, MonthlyFigure.year,
                              MonthlyFigure.month, MonthlyFigure.cents).where(
-        (MonthlyFigure.scope == scope) & (MonthlyFigure.day == 0)   # index (scope, day, year)
+        (MonthlyFigure.scope == scope) & (MonthlyFigure.day == 0)   # index (scope, day, ...)
         & MonthlyFigure.year.in_(list(years)))
     if owner_ids is not None:
         q = q.where(MonthlyFigure.owner.in_(list(owner_ids)))
@@ -135,7 +135,8 @@ def first_days(scope, last, owner_ids=None, metrics=None, first=1):
                               fn.SUM(MonthlyFigure.cents))
          .where((MonthlyFigure.scope == scope) & (MonthlyFigure.year == last.year)
                 & (MonthlyFigure.month == last.month)
-                & MonthlyFigure.day.between(first, last.day))
+                # the days named: one seek each in the index (scope, day, year, month, ...)
+                & MonthlyFigure.day.in_(list(range(first, last.day + 1))))
          .group_by(MonthlyFigure.owner, MonthlyFigure.metric))
     if owner_ids is not None:
         q = q.where(MonthlyFigure.owner.in_(list(owner_ids)))
