@@ -9,8 +9,9 @@ from flask import url_for
 
 from tests.factories import DEFAULT_PASSWORD, make_county, make_project, make_task_force, \
     make_user
+from tracker.models import TaskForce
 from tracker.web import helpers
-from tracker.web.projects import views
+from tracker.web.projects import forms, views
 
 URLS = ("/projects/", "/projects/?q=%3Cb%3E%22x+y&tf=abc&year=1999&per=7",
         "/projects/?scope=mine&sort=name&dir=asc&page=2", "/projects/?stage=signed&per=50",
@@ -48,6 +49,7 @@ def _page(client, url):
 def _clear():
     helpers._NAV_HTML.clear()
     views.FILTERS._html.clear()
+    forms._PARSED.clear()
 
 
 @pytest.mark.parametrize("username", ["boss", "mia"])
@@ -77,3 +79,13 @@ def test_query_and_id_urls_equal_url_for(ledger_app):
         assert detail.prefix.startswith("/prefix/")
         with pytest.raises(ValueError):
             helpers.IdUrl("projects.edit", "project_id")   # /projects/<id>/edit
+
+
+def test_a_renamed_task_force_shows_at_once(ledger_app):
+    client = _client(ledger_app, "boss")
+    assert ">TF1专班</option>" in _page(client, "/projects/")
+    with ledger_app.app_context():
+        TaskForce.update(name="新名专班").where(TaskForce.code == "TF1").execute()
+    page = _page(client, "/projects/")
+    assert ">新名专班</option>" in page and "TF1专班" not in page
+    assert '<td class="ph-hide">新名专班</td>' in page

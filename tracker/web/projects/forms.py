@@ -82,6 +82,7 @@ SORTS = {
 }
 SCOPES = {"all": "全部项目", "team": "本专班", "mine": "我负责的"}
 PAGE_SIZES = (25, 50, 100)
+FILTER_NAMES = ("q", "tf", "stage", "county", "year", "sort", "dir", "scope", "per")
 
 
 # Option HTML of the ledger filters' <select>s, rendered once per process for each choice
@@ -159,20 +160,22 @@ class LedgerFilterForm(Form):
 
     def state_key(self):
         """Everything the rendered form shows (each field's data, errors and choices), as
-        a key for web.helpers.Fragments; None when a value cannot be one."""
-        key = tuple((f.name, f.data, tuple(f.errors),
-                     _choices_key(f) if isinstance(f, FilterChoice) else None) for f in self)
-        try:
-            hash(key)
-        except TypeError:
-            return None
-        return key
+        a key for web.helpers.Fragments; None when a value cannot be one. Kept once made."""
+        if "_state" not in self.__dict__:
+            key = tuple((f.name, f.data, tuple(f.errors),
+                         _choices_key(f) if isinstance(f, FilterChoice) else None) for f in self)
+            try:
+                hash(key)
+            except TypeError:
+                key = None
+            self._state = key
+        return self._state
 
     def values(self):
         """Parsed filter values; anything invalid is simply ignored."""
         self.validate()
         out = {}
-        for name in ("q", "tf", "stage", "county", "year", "sort", "dir", "scope", "per"):
+        for name in FILTER_NAMES:
             field = getattr(self, name)
             out[name] = None if field.errors else field.data
         out["q"] = (out["q"] or "")[:100]
@@ -181,6 +184,29 @@ class LedgerFilterForm(Form):
         out["scope"] = out["scope"] if out["scope"] in SCOPES else None
         out["per"] = out["per"] if out["per"] in PAGE_SIZES else None
         return out
+
+
+# Parsed ledger filters, per process: (field values as given, choice lists, this year) ->
+# (form, values). A parsed form is only read afterwards (values, state_key, its fragment).
+_PARSED = {}
+_PARSED_MAX = 256
+
+
+def parse_filters(formdata, teams, counties):
+    """(LedgerFilterForm, a copy of its values) for ``formdata`` (the query string), parsed
+    once per process for each set of filter values and choice lists."""
+    key = (tuple((name, tuple(formdata.getlist(name))) for name in FILTER_NAMES),
+           tuple((t.id, t.name) for t in teams), tuple((c.id, c.name) for c in counties),
+           clock.today().year)
+    hit = _PARSED.get(key)
+    if hit is None:
+        form = LedgerFilterForm(formdata, teams=teams, counties=counties)
+        values = form.values()
+        form.state_key()
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        hit = _PARSED[key] = (form, values)
+    return hit[0], dict(hit[1])
 
 
 # --- create / edit -----------------------------------------------------------

@@ -56,8 +56,7 @@ def _scope_filters(values):
 def _ledger_filters(teams=None, counties=None):
     teams = ledger_service.task_forces() if teams is None else teams
     counties = ledger_service.counties() if counties is None else counties
-    form = forms.LedgerFilterForm(_landing_args(), teams=teams, counties=counties)
-    values = form.values()
+    form, values = forms.parse_filters(_landing_args(), teams, counties)
     args = {k: v for k, v in values.items() if v not in (None, "")}
     return form, _scope_filters(values), args
 
