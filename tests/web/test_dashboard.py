@@ -465,3 +465,24 @@ def test_week_news_shows_the_first_15_flags_and_counts_the_rest(app, client, aut
     news = html[html.index('id="week-news"'):html.index('id="warnings"')]
     assert len(re.findall(r'<li data-level="red">', news)) == 15
     assert "另有 5 个新增久未推进项目" in news and 'href="/dashboard/stale"' in news
+
+
+def test_week_news_counts_a_huge_week_up_to_a_cap(app, client, auth, built, monkeypatch):
+    """The count reads at most COUNT_CAP rows; beyond it the page says "以上"."""
+    from tracker.services import week_changes
+    monkeypatch.setattr(week_changes, "ITEMS", 2)
+    monkeypatch.setattr(week_changes, "COUNT_CAP", 4)
+    with app.app_context():
+        for n in range(5):
+            ledger.create_project(None, task_force=built["chem"], name=f"签约项目{n}",
+                                  planned_investment="100", stage="signed", contract_value="50",
+                                  on=datetime.date(2026, 6, 2 + n))
+    auth.login("boss")
+    html = client.get("/dashboard/?year=2026&as_of=2026-06-07").get_data(as_text=True)
+    news = html[html.index('id="week-news"'):html.index('id="warnings"')]
+    listed = re.findall(r'<li data-kind="signed"[^>]*>.*?</li>', news, re.S)
+    assert len(listed) == 2 and "签约项目0" in listed[0] and "签约项目1" in listed[1]
+    assert "另有 2 项以上签约或开工" in news
+    monkeypatch.setattr(week_changes, "COUNT_CAP", 1000)
+    html = client.get("/dashboard/?year=2026&as_of=2026-06-07").get_data(as_text=True)
+    assert "另有 3 项签约或开工" in html

@@ -156,7 +156,8 @@ class Project(BaseModel):
 
     class Meta:
         indexes = ((("task_force", "dedupe_key"), True),
-                   (("stage", "expected_sign_date"), False))   # the forecast pipeline
+                   (("stage", "expected_sign_date"), False),   # the forecast pipeline
+                   (("task_force", "last_progress_on", "id"), False))   # a team's latest
 
     CAPITAL_TYPES = {"domestic": "内资", "foreign": "外资"}
     REGIONS = ("京津冀", "长三角", "珠三角", "日韩", "欧洲", "香港", "央企", "省内", "其他")
@@ -210,7 +211,7 @@ class StageEvent(Voidable, BaseModel):
 
     class Meta:
         indexes = ((("project", "occurred_on"), False),
-                   (("stage", "occurred_on"), False))   # a week's signings (本周动态)
+                   (("stage", "occurred_on", "id"), False))   # a week's signings (本周动态)
 
     @property
     def stage_label(self):

@@ -254,15 +254,16 @@ class FunnelStep:
 def funnel(team):
     """Pipeline funnel of one task force: per stage, current count and planned
     investment, plus how many projects ever reached the stage (first-reached dates)."""
-    current = {stage: (int(n), money.to_decimal(total)) for stage, n, total in
-               Project.select(Project.stage, fn.COUNT(Project.id),
-                              fn.SUM(Project.planned_investment))
-               .where(Project.task_force == team).group_by(Project.stage).tuples()}
     reached_cols = [fn.COUNT(getattr(Project, pipeline.FIRST_REACHED_FIELD[s]))
                     for s in pipeline.MILESTONE_STAGES]
-    row = (Project.select(fn.COUNT(Project.id), *reached_cols)
-           .where(Project.task_force == team).tuples().get())
-    total, reached = int(row[0] or 0), [int(v or 0) for v in row[1:]]
+    current, reached = {}, [0] * len(reached_cols)
+    for stage, n, planned, *firsts in (   # one pass over the team's projects
+            Project.select(Project.stage, fn.COUNT(Project.id),
+                           fn.SUM(Project.planned_investment), *reached_cols)
+            .where(Project.task_force == team).group_by(Project.stage).tuples()):
+        current[stage] = (int(n), money.to_decimal(planned))
+        reached = [a + int(b or 0) for a, b in zip(reached, firsts)]
+    total = sum(n for n, _planned in current.values())
     reached_by_stage = dict(zip(pipeline.MILESTONE_STAGES, reached))
     reached_by_stage[pipeline.RESERVE] = total
     steps = []

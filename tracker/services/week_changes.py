@@ -5,12 +5,14 @@ Reuses the weekly summary's reading of the week's stage events (summary_data, as
 
 ``dashboard_week(report, previous=None) -> WeekNews``
     week (domain.weeks.Week), start, end (Monday .. as_of),
-    deals:      tuple[Deal] the first ITEMS counted signings and 开工 of the week, by day:
-                kind "signed" | "started", day, task force name, project id and name,
-                amount (万元: the contract value; for 开工 the contract value or else the
-                planned investment), amount_label; deal_count: how many there are;
+    deals:      tuple[Deal] the first ITEMS counted signings and 开工 of the week (signings
+                first, each by day and entry): kind "signed" | "started", day, task force name, project id and
+                name, amount (万元: the contract value; for 开工 the contract value or else
+                the planned investment), amount_label; deal_count: how many there are,
+                counted up to COUNT_CAP (``deals_capped``: at least that many);
     flags:      tuple[NewFlag] the first ITEMS 90天未推进 and 建议退库 levels reached in
-                the week (open at ``as_of``), most severe first; flag_count: how many;
+                the week (open at ``as_of``), most severe first; flag_count (and
+                flags_capped) likewise;
     milestones: tuple[ReachedMilestone] milestones a task force reached in the week:
                 met at ``as_of`` but not on the Sunday before (``previous``:
                 ``milestones_at`` that day; left out, it is judged here).
@@ -19,7 +21,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from peewee import Case, fn
+from peewee import Case
 
 from .. import clock
 
@@ -37,6 +39,7 @@ DEAL_STAGES = (pipeline.SIGNED, pipeline.STARTED)
 FLAG_LEVELS = (staleness.PROPOSE_DROP, staleness.RED)
 MILESTONE_KEYS = ("kaimenhong", "shuangguoban", "q3", "full_year")
 ITEMS = 15   # deals and flags listed; the rest are counted
+COUNT_CAP = 1000   # counted up to this many (a province's busiest week: "1000 项以上")
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,14 @@ class WeekNews:
     flag_count: int = 0
 
     @property
+    def deals_capped(self):
+        return self.deal_count >= COUNT_CAP
+
+    @property
+    def flags_capped(self):
+        return self.flag_count >= COUNT_CAP
+
+    @property
     def empty(self):
         return not (self.deals or self.flags or self.milestones)
 
@@ -111,14 +122,15 @@ def _reported():
 
 
 def _listed(query, count_column, order, limit):
-    """(the first ``limit`` rows of ``query`` in ``order``, how many rows it has)."""
-    total = query.select(fn.COUNT(count_column)).order_by().scalar() or 0
+    """(the first ``limit`` rows of ``query`` in ``order``, how many rows it has up to
+    COUNT_CAP): the count reads at most COUNT_CAP of them."""
+    total = query.select(count_column).order_by().limit(COUNT_CAP).count()
     return (list(query.order_by(*order).limit(limit).tuples()) if total else []), total
 
 
 def _deals(report, start, end, limit):
     """The week's counted 签约 and 开工 (new or forward moves) of the report's task
-    forces: the first ``limit`` by day, kind and name, and how many there are."""
+    forces: the first ``limit`` (signings first, by day and entry), how many there are."""
     names = {row.task_force_id: row.name for row in report.rows}
     query = (StageEvent.select(StageEvent.occurred_on, StageEvent.stage, Project.id,
                                Project.name, Project.task_force, Project.contract_value,
@@ -128,8 +140,10 @@ def _deals(report, start, end, limit):
                     & StageEvent.occurred_on.between(start, end) & StageEvent.counted()
                     & (_advances(pipeline.SIGNED) | _advances(pipeline.STARTED))
                     & _reported()))
-    rows, total = _listed(query, StageEvent.id, (StageEvent.occurred_on, StageEvent.stage,
-                                                 Project.name, Project.id), limit)
+    # signings, then 开工, each by day and entry: the index (stage, occurred_on, id) walked
+    # in order, stopping after ``limit`` however busy the week was
+    rows, total = _listed(query, StageEvent.id, (StageEvent.stage, StageEvent.occurred_on,
+                                                 StageEvent.id), limit)
     out = []
     for day, stage, pid, name, team, contract, planned in rows:
         amount, label = contract, "签约额"
