@@ -28,13 +28,17 @@ once after loading (``figures.rebuild()``, timed).
 
 The ledger is written with bulk inserts into a temporary SQLite database and,
 when TRACKER_BENCH_POSTGRES_URL is set (postgresql://user@host:port/db, a
-database used only to create and drop a throw-away one), into PostgreSQL too.
+database used only to create and drop a throw-away one), into PostgreSQL too
+(COPY FREEZE; the loaded tables' indexes and keys are dropped first and rebuilt
+from their definitions after, see bulk_loading; same rows for the same --seed).
 bench_pages.py reuses build_ledger() from here.
 """
 import argparse
+import bisect
 import contextlib
 import datetime
-import io
+import gc
+import itertools
 import os
 import random
 import statistics
@@ -126,11 +130,57 @@ def make_app(url, tmp, **config):
 
 # --- bulk ledger -----------------------------------------------------------------------
 
-def bulk_insert(model, columns, rows):
+COPY_CHUNK = 100_000           # rows turned into COPY text at a time
+_NULL = "\\N"
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value):
+    """One value in COPY's text format."""
+    if value is None:
+        return _NULL
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value).translate(_ESCAPES)
+
+
+def _copy_column(values):
+    """COPY text of one column's values: whole columns of plain strs (and None) or of
+    ints are converted at C speed, anything else value by value."""
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)}:
+        joined = "".join(filter(None, values))
+        if not any(c in joined for c in "\\\t\n\r"):
+            return [_NULL if v is None else v for v in values] if None in values else values
+    elif kinds == {int}:
+        return list(map(str, values))
+    elif kinds == {int, type(None)}:
+        return [_NULL if v is None else str(v) for v in values]
+    return [_copy_text(v) for v in values]
+
+
+class _CopyStream:
+    """File-like source for COPY: ``read()`` returns the text of the next COPY_CHUNK rows,
+    so the table's text is never held whole."""
+
+    def __init__(self, rows, tail):
+        self.rows, self.end, self.start = rows, tail + "\n", 0
+
+    def read(self, size=-1):
+        chunk = self.rows[self.start:self.start + COPY_CHUNK]
+        self.start += COPY_CHUNK
+        if not chunk:
+            return ""
+        columns = [_copy_column(c) for c in zip(*chunk)]
+        return self.end.join(map("\t".join, zip(*columns))) + self.end
+
+
+def bulk_insert(model, columns, rows, *, freeze=False):
     """Insert tuples of ``columns`` (field names) into ``model``'s table; every other
-    column gets its model default (computed once). Values must be ready for the
-    driver (ints, strs, ISO dates, None); no peewee conversion per value.
-    SQLite: executemany; PostgreSQL: COPY."""
+    column gets its model default (computed once). ``rows`` is a list. Values must be
+    ready for the driver (ints, strs, ISO dates, None); no peewee conversion per value.
+    SQLite: executemany; PostgreSQL: COPY (``freeze``: COPY FREEZE, for a table
+    truncated in this transaction, see bulk_loading)."""
     from peewee import AutoField
     meta = model._meta
     given = [meta.fields[c] for c in columns]
@@ -140,16 +190,9 @@ def bulk_insert(model, columns, rows):
     names = ", ".join(f'"{f.column_name}"' for f in given + rest)
     cursor = database.cursor()
     if backend_name() == "postgresql":
-        def text(value):
-            if value is None:
-                return "\\N"
-            if isinstance(value, bool):
-                return "t" if value else "f"
-            return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-        tail = "\t".join(text(v) for v in fill)
-        lines = "".join("\t".join(text(v) for v in row) + ("\t" + tail if rest else "") + "\n"
-                        for row in rows)
-        cursor.copy_expert(f'COPY "{meta.table_name}" ({names}) FROM STDIN', io.StringIO(lines))
+        tail = "".join("\t" + _copy_text(v) for v in fill)
+        cursor.copy_expert(f'COPY "{meta.table_name}" ({names}) FROM STDIN'
+                           + (" WITH (FREEZE)" if freeze else ""), _CopyStream(rows, tail))
     else:
         marks = ", ".join([database.param] * (len(given) + len(rest)))
         cursor.executemany(f'INSERT INTO "{meta.table_name}" ({names}) VALUES ({marks})',
@@ -157,10 +200,67 @@ def bulk_insert(model, columns, rows):
     return len(rows)
 
 
-def _path(rnd, final):
-    """Stage steps of a project that ends at ``final`` (sometimes skipping one)."""
-    from tracker.domain import pipeline
-    order = pipeline.ORDER
+def _quoted(name):
+    return '"' + name.replace('"', '""') + '"'
+
+
+@contextlib.contextmanager
+def bulk_loading(models):
+    """Load ``models``' tables (empty, in a new database) the fast way, inside the
+    caller's transaction; yields whether COPY FREEZE may be used. The indexes and keys
+    are dropped and, after the load, made again from the definitions read before (one
+    sort each instead of an index update per row), so the schema ends as the migrations
+    made it.
+
+    PostgreSQL: the primary, unique and foreign keys (and the foreign keys referencing
+    the tables) and the indexes; the tables are truncated so COPY FREEZE writes rows
+    already frozen and visible (no hint-bit writes, no vacuum after the load). SQLite:
+    the indexes (not the keys' own)."""
+    tables = [m._meta.table_name for m in models]
+    cursor = database.cursor()
+    if backend_name() == "sqlite":
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                       " AND sql IS NOT NULL AND tbl_name IN (%s) ORDER BY tbl_name, name"
+                       % ", ".join("?" * len(tables)), tables)
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {_quoted(name)}")
+        yield False
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        return
+    for setting in ("synchronous_commit = off", "jit = off",
+                    "maintenance_work_mem = '512MB'",    # index builds sort in memory
+                    "work_mem = '256MB'"):               # foreign key checks
+        cursor.execute("SET LOCAL " + setting)
+    cursor.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE (conrelid = ANY(%s::regclass[]) AND contype IN ('p', 'u', 'f'))"
+        " OR (confrelid = ANY(%s::regclass[]) AND contype = 'f')"
+        " ORDER BY contype = 'f' DESC, oid", (tables, tables))   # foreign keys first
+    keys = cursor.fetchall()
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes i"
+        " WHERE schemaname = current_schema() AND tablename = ANY(%s) AND NOT EXISTS ("
+        "  SELECT 1 FROM pg_constraint c WHERE c.conrelid = i.tablename::regclass"
+        "  AND c.conname = i.indexname AND c.contype IN ('p', 'u', 'x'))"
+        " ORDER BY tablename, indexname", (tables,))
+    indexes = cursor.fetchall()
+    for table, name, _definition in keys:
+        cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {_quoted(name)}")
+    for name, _definition in indexes:
+        cursor.execute(f"DROP INDEX {_quoted(name)}")
+    cursor.execute("TRUNCATE " + ", ".join(_quoted(t) for t in tables))
+    yield True
+    for _name, definition in indexes:
+        cursor.execute(definition)
+    for table, name, definition in reversed(keys):   # primary keys before foreign keys
+        cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {_quoted(name)} {definition}")
+
+
+def _path(rnd, final, order):
+    """Stage steps of a project that ends at ``final`` (sometimes skipping one);
+    ``order``: pipeline.ORDER."""
     last = order.index("producing") if final == "dropped" else order.index(final)
     if final == "dropped":
         last = int(rnd.random() * (last + 1))
@@ -173,6 +273,19 @@ def _path(rnd, final):
     if final == "dropped":
         stages.append("dropped")
     return stages
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """No cyclic garbage collection: the generator makes millions of rows and no cycles,
+    and the collector's passes over them cost about a third of the build."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def build_ledger(sizes, *, today=AS_OF):
@@ -191,7 +304,7 @@ def build_ledger(sizes, *, today=AS_OF):
     days = [FIRST_DAY + datetime.timedelta(days=i) for i in range(span + 160)]
     iso = [d.isoformat() for d in days]
     stamp = [f"{d} 02:00:00" for d in iso]        # 10:00 local (UTC+8), stored as naive UTC
-    with database.atomic():
+    with _collector_paused(), database.atomic():
         admin = User.create(username="bench_admin", display_name="基准管理员", role="admin",
                             password_hash="pbkdf2:sha256:1$bench$0")
         counties = [County.create(code=c, name=n, kind=k).id for c, n, k in COUNTIES]
@@ -200,12 +313,17 @@ def build_ledger(sizes, *, today=AS_OF):
                  for i in range(1, sizes.task_forces + 1)]
         targets.apply_defaults(YEAR, admin)
 
-        finals, weights = zip(*FINAL_STAGES.items())
+        finals = tuple(FINAL_STAGES)
+        # rnd.choices(finals, weights)[0] draws exactly this (one random(), bisected)
+        cum = list(itertools.accumulate(FINAL_STAGES.values()))
+        total, top = cum[-1] + 0.0, len(cum) - 1
+        order, reached_updates = pipeline.ORDER, pipeline.first_reached_updates
         fields = pipeline.FIRST_REACHED_FIELD
+        n_teams, n_counties = len(teams), len(counties)
         projects, events, signed = [], [], []
         latest = [0] * (sizes.projects + 1)      # last progress day per project id
         for pid in range(1, sizes.projects + 1):
-            stages = _path(rnd, rnd.choices(finals, weights)[0])
+            stages = _path(rnd, finals[bisect.bisect(cum, rand() * total, 0, top)], order)
             gaps = [10 + int(rand() * 140) for _ in stages[1:]] + [0]
             # most projects still being chased logged progress within 8 weeks; the rest
             # (and every landed or dropped project) have their last step anywhere
@@ -217,7 +335,7 @@ def build_ledger(sizes, *, today=AS_OF):
             reached, prev = {}, None
             for stage, gap in zip(stages, gaps):
                 events.append((pid, prev, stage, iso[day], stamp[day]))
-                reached.update(pipeline.first_reached_updates(reached, stage, day))
+                reached.update(reached_updates(reached, stage, day))
                 prev, latest[pid] = stage, day
                 day += gap
             redo = latest[pid] + 2 + int(rand() * 19)
@@ -237,40 +355,49 @@ def build_ledger(sizes, *, today=AS_OF):
                 expected = iso[span + int(rand() * 150)]
             on = [iso[reached[s]] if s in reached else None for s in fields]
             projects.append([
-                pid, f"项目{pid:06d}", teams[int(rand() * len(teams))],
-                counties[int(rand() * len(counties))] if rand() < 0.9 else None,
+                pid, f"项目{pid:06d}", teams[int(rand() * n_teams)],
+                counties[int(rand() * n_counties)] if rand() < 0.9 else None,
                 f"投资方{pid % 5000:04d}", str(planned), contract,
                 "contract" if contract else None, expected, prev,
                 "市场变化，投资方暂缓" if prev == "dropped" else "",
                 None, *on, stamp[created], None])
 
         def after_signing(n):
+            n_signed = len(signed)
             for _ in range(n):
-                pid, signed_on = signed[int(rand() * len(signed))]
+                pid, signed_on = signed[int(rand() * n_signed)]
                 on = signed_on + int(rand() * (span - signed_on))
-                latest[pid] = max(latest[pid], on)
+                if on > latest[pid]:
+                    latest[pid] = on
                 yield pid, on
 
-        receipts = [(pid, iso[on], str(10 + int(rand() * 20_000)), LAYERS[int(rand() * 3)],
+        amounts = [str(i) for i in range(50_101)]    # str(n) looked up
+        receipts = [(pid, iso[on], amounts[10 + int(rand() * 20_000)], LAYERS[int(rand() * 3)],
                      stamp[on]) for pid, on in after_signing(sizes.receipts)] if signed else []
-        increases = [(pid, iso[on], str(100 + int(rand() * 50_000)), stamp[on])
+        increases = [(pid, iso[on], amounts[100 + int(rand() * 50_000)], stamp[on])
                      for pid, on in after_signing(sizes.increases)] if signed else []
         for row in projects:     # last progress: stage events, receipts and increases
             row[11], row[-1] = iso[latest[row[0]]], stamp[latest[row[0]]]
 
         if backend_name() == "sqlite":
             database.execute_sql("PRAGMA cache_size = -262144")   # 256 MB while building
-        bulk_insert(Project, (
-            "id", "name", "task_force", "county", "investor", "planned_investment",
-            "contract_value", "signing_grade", "expected_sign_date", "stage", "drop_reason",
-            "last_progress_on", *fields.values(), "created_at", "updated_at", "dedupe_key"),
-            [row + [str(row[0])] for row in projects])   # unique duplicate key: the id
-        bulk_insert(StageEvent, ("project", "from_stage", "stage", "occurred_on", "created_at"),
-                    events)
-        bulk_insert(FundReceipt, ("project", "received_on", "amount", "source_layer",
-                                  "created_at"), receipts)
-        bulk_insert(CapitalIncrease, ("project", "occurred_on", "amount", "created_at"),
-                    increases)
+        with bulk_loading((Project, StageEvent, FundReceipt, CapitalIncrease)) as freeze:
+            bulk_insert(Project, (
+                "id", "name", "task_force", "county", "investor", "planned_investment",
+                "contract_value", "signing_grade", "expected_sign_date", "stage", "drop_reason",
+                "last_progress_on", *fields.values(), "created_at", "updated_at", "dedupe_key"),
+                [row + [str(row[0])] for row in projects],   # unique duplicate key: the id
+                freeze=freeze)
+            bulk_insert(StageEvent, ("project", "from_stage", "stage", "occurred_on",
+                                     "created_at"), events, freeze=freeze)
+            bulk_insert(FundReceipt, ("project", "received_on", "amount", "source_layer",
+                                      "created_at"), receipts, freeze=freeze)
+            bulk_insert(CapitalIncrease, ("project", "occurred_on", "amount", "created_at"),
+                        increases, freeze=freeze)
+        counts = {"task forces": len(teams), "counties": len(counties),
+                  "projects": len(projects), "stage events": len(events),
+                  "fund receipts": len(receipts), "capital increases": len(increases)}
+        del projects, events, receipts, increases     # freed before the collector is back
     if backend_name() == "sqlite":
         database.execute_sql("PRAGMA cache_size = -2000")   # back to SQLite's default
     else:
@@ -280,9 +407,7 @@ def build_ledger(sizes, *, today=AS_OF):
                              "(SELECT MAX(id) FROM project))")
         database.execute_sql("ANALYZE")
     rebuild_figures()
-    return {"task forces": len(teams), "counties": len(counties), "projects": len(projects),
-            "stage events": len(events), "fund receipts": len(receipts),
-            "capital increases": len(increases)}
+    return counts
 
 
 def rebuild_figures():
