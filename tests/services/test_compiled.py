@@ -70,3 +70,14 @@ def test_compiled_ledger_pages_equal_the_plain_ones(db, filters):
     for row, plain in zip(page.rows, expected):
         assert (row.planned_investment, row.contract_value, row.updated_at, row.tags) == \
             (plain.planned_investment, plain.contract_value, plain.updated_at, plain.tags)
+
+
+def test_filter_choices_equal_the_two_lists(db):
+    for code in ("T2", "T10", "A1"):
+        make_task_force(code, name=f"专班{code}")
+    for code in ("C9", "C10"):
+        make_county(code)
+    teams, counties = ledger.filter_choices()
+    assert teams == [(t.id, t.code, t.name) for t in ledger.task_forces()]
+    assert counties == [(c.id, c.code, c.name) for c in ledger.counties()]
+    assert [t.code for t in teams] == sorted(t.code for t in teams) and len(counties) == 2

@@ -17,7 +17,8 @@ from ..models import (
 from . import ledger_cursor as cursors
 from .compiled import CompiledFamily
 from .ledger_choices import (  # noqa: F401 (the ledger's choices, as before)
-    can_create, counties, editable_teams, member_task_force_ids, owners, task_forces,
+    can_create, counties, editable_teams, filter_choices, member_task_force_ids, owners,
+    task_forces,
 )
 from .pagination import Page, seek_condition
 from .project_timeline import capital_increases, funds, timeline  # noqa: F401 (as before)

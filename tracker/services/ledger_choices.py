@@ -1,8 +1,26 @@
 """The ledger's choice lists (task forces, counties, owners) and who may put projects in
 which task force. The lists read on every ledger request run as compiled queries
 (services.compiled: their SQL is built once per process)."""
+from typing import NamedTuple
+
+from peewee import SQL
+
 from ..models import County, Membership, TaskForce, User
 from .compiled import Compiled
+
+
+class Named(NamedTuple):
+    """A task force or county in a choice list."""
+    id: int
+    code: str
+    name: str
+
+
+# Both lists of the ledger's filters in one query: (0, task force) rows, then (1, county).
+_FILTER_CHOICES = Compiled(lambda: (
+    TaskForce.select(SQL("0"), TaskForce.id, TaskForce.code, TaskForce.name)
+    .union_all(County.select(SQL("1"), County.id, County.code, County.name))
+    .order_by(SQL("1"), SQL("3")).tuples()))
 
 _TASK_FORCES = Compiled(lambda: TaskForce.select(TaskForce.id, TaskForce.code, TaskForce.name)
                         .order_by(TaskForce.code))
@@ -25,6 +43,14 @@ def _editable(user_id):
 
 _ANY_ACTIVE = Compiled(lambda: _editable(None).limit(1).tuples())
 _ANY_OWN_ACTIVE = Compiled(lambda user_id: _editable(user_id).limit(1).tuples(), arity=1)
+
+
+def filter_choices():
+    """(task forces, counties), each by code, as Named tuples: the filter choices."""
+    lists = ([], [])
+    for kind, ident, code, name in _FILTER_CHOICES.run():
+        lists[int(kind)].append(Named(ident, code, name))
+    return lists
 
 
 def task_forces():

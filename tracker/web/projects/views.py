@@ -54,8 +54,8 @@ def _scope_filters(values):
 
 
 def _ledger_filters(teams=None, counties=None):
-    teams = ledger_service.task_forces() if teams is None else teams
-    counties = ledger_service.counties() if counties is None else counties
+    if teams is None:
+        teams, counties = ledger_service.filter_choices()
     form, values = forms.parse_filters(_landing_args(), teams, counties)
     args = {k: v for k, v in values.items() if v not in (None, "")}
     return form, _scope_filters(values), args
@@ -64,7 +64,7 @@ def _ledger_filters(teams=None, counties=None):
 @bp.route("/")
 def ledger():
     # the filter choices are loaded once: the form's options and the rows' names
-    teams, counties = ledger_service.task_forces(), ledger_service.counties()
+    teams, counties = ledger_service.filter_choices()
     form, values, args = _ledger_filters(teams, counties)
     page, summary = ledger_service.ledger_page(
         values, page_number(request.args.get("page")),
