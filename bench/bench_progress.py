@@ -435,7 +435,8 @@ def ledger_path():
     from tracker.services import metrics, metrics_ledger
     with mock.patch.object(metrics, "monthly_actuals", metrics_ledger.monthly_actuals), \
             mock.patch.object(metrics, "county_funds_windows",
-                              metrics_ledger.county_funds_windows):
+                              metrics_ledger.county_funds_windows), \
+            mock.patch.object(metrics, "pipeline_amounts", metrics_ledger.pipeline_amounts):
         yield
 
 
