@@ -166,18 +166,8 @@ def county_funds_windows(windows, county_ids=None):
 
 
 def pipeline_amounts(year, task_force_ids=None, *, as_of=None, contract_share=Decimal("0.2")):
-    """metrics.pipeline_amounts aggregated from the projects (the reference of the
-    maintained pipeline figures). Open pipeline expected to reach each metric within ``year``.
-
-    {task_force_id: {metric: {stage: amount}}} over projects still before the
-    metric's stage (its first-reached date empty), not dropped, with an
-    expected signing date inside the year and, when ``as_of`` is given, after
-    ``as_of`` (a date already passed without signing no longer counts until it
-    is updated). Amounts: planned_investment for packaged_value, a count for
-    negotiations, and for signed_value the contract value when known, else
-    planned_investment x ``contract_share`` (default 0.2: the 20亿 signed vs
-    100亿 packaged of the default targets).
-    """
+    """``metrics.pipeline_amounts`` (same arguments and result) aggregated from the open
+    projects themselves: the reference the maintained pipeline figures are tested against."""
     if task_force_ids is not None and not task_force_ids:
         return {}
     start, end = periods.year_start(year), periods.year_end(year)
