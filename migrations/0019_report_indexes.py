@@ -14,7 +14,9 @@ the models' ``Meta.indexes``:
   order without the week's other events;
 - project (task_force_id, last_progress_on, id): a task force's projects with the latest
   progress first (its page) without sorting all of them, and its project ids from the
-  index alone (its open stale flags are counted by them)."""
+  index alone (its open stale flags are counted by them);
+- project (planned_investment): the ledger sorted by 计划投资额 walks the index, also for
+  deep pages, instead of sorting every match."""
 
 
 def up(migrator, db):
@@ -23,6 +25,8 @@ def up(migrator, db):
                            name='project_stage_expected_sign_date'),
         migrator.add_index('project', ('task_force_id', 'last_progress_on', 'id'), False,
                            name='project_task_force_id_last_progress_on_id'),
+        migrator.add_index('project', ('planned_investment',), False,
+                           name='project_planned_investment'),
         migrator.add_index('monthly_figure', ('scope', 'day', 'year', 'month', 'metric', 'owner',
                                               'cents'), False,
                            name='monthlyfigure_scope_day_year_month_metric_owner_cents'),
@@ -41,6 +45,7 @@ def down(migrator, db):
         migrator.drop_index('stage_event', 'stageevent_stage_occurred_on_id'),
         migrator.drop_index('monthly_figure',
                             'monthlyfigure_scope_day_year_month_metric_owner_cents'),
+        migrator.drop_index('project', 'project_planned_investment'),
         migrator.drop_index('project', 'project_task_force_id_last_progress_on_id'),
         migrator.drop_index('project', 'project_stage_expected_sign_date'),
     )

@@ -157,7 +157,8 @@ class Project(BaseModel):
     class Meta:
         indexes = ((("task_force", "dedupe_key"), True),
                    (("stage", "expected_sign_date"), False),   # the forecast pipeline
-                   (("task_force", "last_progress_on", "id"), False))   # a team's latest
+                   (("task_force", "last_progress_on", "id"), False),   # a team's latest
+                   (("planned_investment",), False))   # the ledger sorted by 计划投资额
 
     CAPITAL_TYPES = {"domestic": "内资", "foreign": "外资"}
     REGIONS = ("京津冀", "长三角", "珠三角", "日韩", "欧洲", "香港", "央企", "省内", "其他")
