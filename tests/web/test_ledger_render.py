@@ -9,9 +9,9 @@ from flask import url_for
 
 from tests.factories import DEFAULT_PASSWORD, make_county, make_project, make_task_force, \
     make_user
-from tracker.models import TaskForce
+from tracker.models import FundReceipt, Project, TaskForce, User
 from tracker.web import helpers
-from tracker.web.projects import forms, views
+from tracker.web.projects import forms, rows, views
 
 URLS = ("/projects/", "/projects/?q=%3Cb%3E%22x+y&tf=abc&year=1999&per=7",
         "/projects/?scope=mine&sort=name&dir=asc&page=2", "/projects/?stage=signed&per=50",
@@ -50,6 +50,7 @@ def _clear():
     helpers._NAV_HTML.clear()
     views.FILTERS._html.clear()
     forms._PARSED.clear()
+    rows._ROWS.clear()
 
 
 @pytest.mark.parametrize("username", ["boss", "mia"])
@@ -89,3 +90,38 @@ def test_a_renamed_task_force_shows_at_once(ledger_app):
     page = _page(client, "/projects/")
     assert ">新名专班</option>" in page and "TF1专班" not in page
     assert '<td class="ph-hide">新名专班</td>' in page
+
+
+def test_rows_show_every_change_even_without_a_new_timestamp(ledger_app):
+    """The row cache is keyed by what a row shows: writes that leave updated_at alone (a
+    receipt, a renamed owner, a raw update) show at once, each on its own."""
+    client = _client(ledger_app, "boss")
+    with ledger_app.app_context():
+        project = Project.select().order_by(Project.updated_at.desc(), Project.id.desc()).get()
+        boss = User.get(User.username == "boss")
+    changes = [
+        (lambda: Project.update(investor="新投资方").where(Project.id == project.id).execute(),
+         '<td class="ph-hide">新投资方</td>'),
+        (lambda: Project.update(owner=boss.id).where(Project.id == project.id).execute(),
+         '<td class="nowrap" data-field="owner">boss</td>'),
+        (lambda: User.update(display_name="商务局甲").where(User.id == boss.id).execute(),
+         '<td class="nowrap" data-field="owner">商务局甲</td>'),
+        (lambda: FundReceipt.create(project=project.id, received_on=project.created_at.date(),
+                                    amount="123.45", source_layer=FundReceipt.SOURCE_LAYERS[0]),
+         '<td class="num" data-field="funds">123.45</td>'),
+    ]
+    for change, shown in changes:
+        assert shown not in _page(client, "/projects/")
+        with ledger_app.app_context():
+            change()
+        assert shown in _page(client, "/projects/")
+
+
+def test_the_row_key_covers_every_value_the_row_template_reads():
+    import inspect
+    import pathlib
+    source = (pathlib.Path(__file__).parents[2] / "templates" / rows.ROW_TEMPLATE).read_text()
+    shown = set(re.findall(r"\bp\.(\w+)", source))
+    keyed = set(re.findall(r"\bp\.(\w+)", inspect.getsource(rows.row_key)))
+    derived = {"tag_list": "tags"}      # properties of the row and what they are made of
+    assert {derived.get(name, name) for name in shown} <= keyed

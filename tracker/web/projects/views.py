@@ -17,7 +17,7 @@ from ...services.pagination import cursor_args, page_number
 from ..forms import apply_errors
 from ..helpers import Fragments, IdUrl, QueryUrl
 from ..permissions import require_edit
-from . import forms
+from . import forms, rows
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 FILTERS = Fragments("projects/_filters.html")
@@ -72,6 +72,7 @@ def ledger():
         cursor=cursor_args(request.args.get("after"), request.args.get("before")),
         teams=teams, counties_=counties)
     ledger_url = QueryUrl("projects.ledger")
+    project_path = IdUrl("projects.detail", "project_id").prefix
     scope, clear = values.get("scope"), bool(args)
     filters = FILTERS.render((form.state_key(), scope, clear, ledger_url()), form=form,
                              scope=scope, clear=clear, action=ledger_url())
@@ -80,7 +81,7 @@ def ledger():
                            next_cursor=page.next_cursor, prev_cursor=page.prev_cursor,
                            sorts=forms.SORTS, scopes=forms.SCOPES, has_team=bool(_member_of()),
                            can_create=ledger_service.can_create(_user()),
-                           project_path=IdUrl("projects.detail", "project_id").prefix,
+                           row_html=rows.rendered(page.rows, project_path),
                            ledger_url=ledger_url, filters=filters)
 
 
