@@ -1,7 +1,8 @@
 """The ledger page's per-process shortcuts give the HTML of the plain way: row links and
-list links built from one url_for (web.helpers.IdUrl, QueryUrl), the menu and the filter
-form rendered once per state (nav_html, Fragments) — a page rendered with every cache warm
-equals the one rendered cold, whatever was asked before."""
+list links built from one url_for (web.helpers.IdUrl, QueryUrl), the menu, the filter form,
+the table head, the pager and the rows rendered once per state (nav_html, Fragments,
+web.projects.rows) — a page rendered with every cache warm equals the one rendered cold,
+whatever was asked before."""
 import re
 
 import pytest
@@ -48,7 +49,8 @@ def _page(client, url):
 
 def _clear():
     helpers._NAV_HTML.clear()
-    views.FILTERS._html.clear()
+    for fragments in (views.FILTERS, views.HEAD, views.PAGER):
+        fragments._html.clear()
     forms._PARSED.clear()
     rows._ROWS.clear()
 

@@ -21,6 +21,8 @@ from . import forms, rows
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 FILTERS = Fragments("projects/_filters.html")
+HEAD = Fragments("projects/_ledger_head.html")
+PAGER = Fragments("projects/_ledger_pager.html")
 
 
 def _user():
@@ -72,17 +74,30 @@ def ledger():
         cursor=cursor_args(request.args.get("after"), request.args.get("before")),
         teams=teams, counties_=counties)
     ledger_url = QueryUrl("projects.ledger")
-    project_path = IdUrl("projects.detail", "project_id").prefix
-    scope, clear = values.get("scope"), bool(args)
-    filters = FILTERS.render((form.state_key(), scope, clear, ledger_url()), form=form,
-                             scope=scope, clear=clear, action=ledger_url())
-    return render_template("projects/ledger.html", form=form, rows=page.rows, page=page.page,
-                           pages=page.pages, args=args, summary=summary, values=values,
-                           next_cursor=page.next_cursor, prev_cursor=page.prev_cursor,
-                           sorts=forms.SORTS, scopes=forms.SCOPES, has_team=bool(_member_of()),
-                           can_create=ledger_service.can_create(_user()),
-                           row_html=rows.rendered(page.rows, project_path),
-                           ledger_url=ledger_url, filters=filters)
+    return render_template("projects/ledger.html", rows=page.rows, args=args, summary=summary,
+                           values=values, scopes=forms.SCOPES, has_team=bool(_member_of()),
+                           can_create=ledger_service.can_create(_user()), ledger_url=ledger_url,
+                           **_fragments(form, values, args, page, ledger_url))
+
+
+def _fragments(form, values, args, page, ledger_url):
+    """The parts of the ledger page kept per process (web.helpers.Fragments, keyed by what
+    each one shows) and its rows (web.projects.rows)."""
+    scope, clear, state = values.get("scope"), bool(args), tuple(args.items())
+    parts = {"filters": FILTERS.render((form.state_key(), scope, clear, ledger_url()),
+                                       form=form, scope=scope, clear=clear,
+                                       action=ledger_url())}
+    if page.rows:
+        sort, direction = values["sort"], values["dir"]
+        parts["head_html"] = HEAD.render((state, sort, direction), args=args, sort=sort,
+                                    dir=direction, ledger_url=ledger_url)
+        parts["pager_html"] = PAGER.render(
+            (state, page.page, page.pages, page.prev_cursor, page.next_cursor), args=args,
+            page=page.page, pages=page.pages, prev_cursor=page.prev_cursor,
+            next_cursor=page.next_cursor, ledger_url=ledger_url)
+        parts["row_html"] = rows.rendered(page.rows, IdUrl("projects.detail",
+                                                           "project_id").prefix)
+    return parts
 
 
 @bp.route("/export.xlsx")
