@@ -78,6 +78,17 @@ def test_filter_choices_equal_the_two_lists(db):
     for code in ("C9", "C10"):
         make_county(code)
     teams, counties = ledger.filter_choices()
-    assert teams == [(t.id, t.code, t.name) for t in ledger.task_forces()]
-    assert counties == [(c.id, c.code, c.name) for c in ledger.counties()]
+    assert teams == [(t.id, t.code, t.name, True) for t in ledger.task_forces()]
+    assert counties == [(c.id, c.code, c.name, True) for c in ledger.counties()]
     assert [t.code for t in teams] == sorted(t.code for t in teams) and len(counties) == 2
+
+
+def test_can_create_from_the_loaded_choices_equals_the_query(db):
+    active, inactive = make_task_force("A1"), make_task_force("B1", active=False)
+    users = [make_user("boss", role="bureau"), make_user("in", task_forces=[active]),
+             make_user("out", task_forces=[inactive]), make_user("none")]
+    teams, _counties = ledger.filter_choices()
+    for user in users:
+        member_of = ledger.member_task_force_ids(user.id)
+        assert ledger.can_create(user, teams, member_of) == ledger.can_create(user)
+    assert [ledger.can_create(u) for u in users] == [True, True, False, False]

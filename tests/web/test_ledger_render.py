@@ -49,7 +49,7 @@ def _page(client, url):
 
 def _clear():
     helpers._NAV_HTML.clear()
-    for fragments in (views.FILTERS, views.HEAD, views.PAGER):
+    for fragments in (views.TOP, views.HEAD, views.PAGER):
         fragments._html.clear()
     forms._PARSED.clear()
     rows._ROWS.clear()

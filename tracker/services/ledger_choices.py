@@ -14,12 +14,13 @@ class Named(NamedTuple):
     id: int
     code: str
     name: str
+    active: bool
 
 
 # Both lists of the ledger's filters in one query: (0, task force) rows, then (1, county).
 _FILTER_CHOICES = Compiled(lambda: (
-    TaskForce.select(SQL("0"), TaskForce.id, TaskForce.code, TaskForce.name)
-    .union_all(County.select(SQL("1"), County.id, County.code, County.name))
+    TaskForce.select(SQL("0"), TaskForce.id, TaskForce.code, TaskForce.name, TaskForce.active)
+    .union_all(County.select(SQL("1"), County.id, County.code, County.name, County.active))
     .order_by(SQL("1"), SQL("3")).tuples()))
 
 _TASK_FORCES = Compiled(lambda: TaskForce.select(TaskForce.id, TaskForce.code, TaskForce.name)
@@ -48,8 +49,8 @@ _ANY_OWN_ACTIVE = Compiled(lambda user_id: _editable(user_id).limit(1).tuples(),
 def filter_choices():
     """(task forces, counties), each by code, as Named tuples: the filter choices."""
     lists = ([], [])
-    for kind, ident, code, name in _FILTER_CHOICES.run():
-        lists[int(kind)].append(Named(ident, code, name))
+    for kind, *row in _FILTER_CHOICES.run():
+        lists[int(kind)].append(Named(*row))
     return lists
 
 
@@ -87,7 +88,10 @@ def editable_teams(user, include_id=None):
     return teams
 
 
-def can_create(user):
-    """Whether ``user`` may put a project in any task force (editable_teams is not empty)."""
+def can_create(user, teams=None, member_of=None):
+    """Whether ``user`` may put a project in any task force (editable_teams is not empty);
+    without a query when given every task force (filter_choices) and the user's ones."""
+    if teams is not None and member_of is not None:
+        return any(t.active and (user.sees_all or t.id in member_of) for t in teams)
     rows = _ANY_ACTIVE.run() if user.sees_all else _ANY_OWN_ACTIVE.run(int(user.id))
     return bool(rows)

@@ -20,7 +20,7 @@ from ..permissions import require_edit
 from . import forms, rows
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
-FILTERS = Fragments("projects/_filters.html")
+TOP = Fragments("projects/_ledger_top.html")
 HEAD = Fragments("projects/_ledger_head.html")
 PAGER = Fragments("projects/_ledger_pager.html")
 
@@ -74,30 +74,36 @@ def ledger():
         cursor=cursor_args(request.args.get("after"), request.args.get("before")),
         teams=teams, counties_=counties)
     ledger_url = QueryUrl("projects.ledger")
-    return render_template("projects/ledger.html", rows=page.rows, args=args, summary=summary,
-                           values=values, scopes=forms.SCOPES, has_team=bool(_member_of()),
-                           can_create=ledger_service.can_create(_user()), ledger_url=ledger_url,
-                           **_fragments(form, values, args, page, ledger_url))
+    can_create = ledger_service.can_create(_user(), teams, _member_of())
+    return render_template("projects/ledger.html", rows=page.rows, summary=summary,
+                           values=values, scopes=forms.SCOPES,
+                           top_html=_top(form, values, args, ledger_url, can_create),
+                           **_table(values, args, page, ledger_url))
 
 
-def _fragments(form, values, args, page, ledger_url):
-    """The parts of the ledger page kept per process (web.helpers.Fragments, keyed by what
-    each one shows) and its rows (web.projects.rows)."""
-    scope, clear, state = values.get("scope"), bool(args), tuple(args.items())
-    parts = {"filters": FILTERS.render((form.state_key(), scope, clear, ledger_url()),
-                                       form=form, scope=scope, clear=clear,
-                                       action=ledger_url())}
-    if page.rows:
-        sort, direction = values["sort"], values["dir"]
-        parts["head_html"] = HEAD.render((state, sort, direction), args=args, sort=sort,
-                                    dir=direction, ledger_url=ledger_url)
-        parts["pager_html"] = PAGER.render(
+def _top(form, values, args, ledger_url, can_create):
+    """The page's actions, quick filters and filter form (kept per process by state)."""
+    context = {"scope": values.get("scope"), "per": values.get("per"), "clear": bool(args),
+               "has_team": bool(_member_of()), "can_create": can_create,
+               "action": ledger_url(), "export_url": url_for("projects.export", **args)}
+    key = (form.state_key(), *context.values())
+    return TOP.render(key, form=form, scopes=forms.SCOPES, ledger_url=ledger_url, **context)
+
+
+def _table(values, args, page, ledger_url):
+    """The table's head, rows and pager (each kept per process by what it shows)."""
+    if not page.rows:
+        return {}
+    state, sort, direction = tuple(args.items()), values["sort"], values["dir"]
+    return {
+        "head_html": HEAD.render((state, sort, direction), args=args, sort=sort,
+                                 dir=direction, ledger_url=ledger_url),
+        "pager_html": PAGER.render(
             (state, page.page, page.pages, page.prev_cursor, page.next_cursor), args=args,
             page=page.page, pages=page.pages, prev_cursor=page.prev_cursor,
-            next_cursor=page.next_cursor, ledger_url=ledger_url)
-        parts["row_html"] = rows.rendered(page.rows, IdUrl("projects.detail",
-                                                           "project_id").prefix)
-    return parts
+            next_cursor=page.next_cursor, ledger_url=ledger_url),
+        "row_html": rows.rendered(page.rows, IdUrl("projects.detail", "project_id").prefix),
+    }
 
 
 @bp.route("/export.xlsx")
