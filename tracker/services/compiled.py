@@ -6,14 +6,16 @@ request that is most of their cost: the session lookup (a 17-column join) took ~
 build and ~0.1 ms to run on SQLite. A :class:`Compiled` query is built by ``build(*marks)``
 once per database class (the SQL text depends only on the dialect); each :meth:`run` puts
 its values where the marks were and reads the rows through the query's own cursor wrapper,
-so models, joins and column conversions are exactly what the plain query returns.
+so models, joins and column conversions are exactly what the plain query returns. Tuples
+are converted in one pass over ``fetchall()`` with the wrapper's own converters (peewee's
+row-by-row iteration cost as much as the conversions themselves).
 
 Values are passed to the driver as they are (no field conversion): give ints and strs.
 ``build`` must give the same SQL for every value, so no ``None`` (``IS NULL``), no
 ``contains()`` (the value is wrapped in Python) and no list whose length varies (key a
 Compiled per length instead).
 """
-from peewee import Value
+from peewee import ModelTupleCursorWrapper, Value
 
 from ..db import database
 
@@ -55,11 +57,32 @@ class Compiled:
         query, sql, params = self.sql()
         cursor = database.execute_sql(
             sql, [values[p.index] if isinstance(p, _Mark) else p for p in params])
-        return list(query._get_cursor_wrapper(cursor))
+        wrapper = query._get_cursor_wrapper(cursor)
+        if isinstance(wrapper, ModelTupleCursorWrapper):
+            return _tuples(wrapper, cursor)
+        return list(wrapper)
 
     def first(self, *values):
         rows = self.run(*values)
         return rows[0] if rows else None
+
+
+def _tuples(wrapper, cursor):
+    """The rows of a tuples() query, converted as ModelTupleCursorWrapper.process_row does."""
+    rows = cursor.fetchall()
+    if rows:
+        wrapper.initialize()       # reads cursor.description: before the cursor is closed
+    cursor.close()
+    if not rows:
+        return []
+    convert = [(i, c) for i, c in enumerate(wrapper.converters) if c is not None]
+    out = []
+    for row in rows:
+        row = list(row)
+        for i, converter in convert:
+            row[i] = converter(row[i])
+        out.append(tuple(row))
+    return out
 
 
 class CompiledFamily:
