@@ -48,7 +48,7 @@ def _page(client, url):
 
 
 def _clear():
-    helpers._NAV_HTML.clear()
+    helpers._NAV._html.clear()
     for fragments in (views.TOP, views.HEAD, views.PAGER):
         fragments._html.clear()
     forms._PARSED.clear()

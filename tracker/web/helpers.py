@@ -84,21 +84,15 @@ class Fragments:
         return html
 
 
-_NAV_HTML = {}  # (role, area, script root) -> the rendered menu links
+_NAV = Fragments("_nav.html")
 
 
 def nav_html():
     """The main menu's links (templates/_nav.html) for the current user's role and the
     current area, rendered once per process for each of them."""
     area = request.endpoint.split(".")[0] if request.endpoint else None
-    key = (getattr(current_user, "role", None), area, request.script_root)
-    html = _NAV_HTML.get(key)
-    if html is None:
-        if len(_NAV_HTML) > 256:
-            _NAV_HTML.clear()
-        html = _NAV_HTML[key] = Markup(render_template("_nav.html", items=nav_items(),
-                                                       area=area))
-    return html
+    return _NAV.render((getattr(current_user, "role", None), area), items=nav_items(),
+                       area=area)
 
 
 def localtime(dt, fmt="%Y-%m-%d %H:%M"):
