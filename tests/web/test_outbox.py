@@ -119,7 +119,8 @@ def test_send_a_test_to_me_over_smtp(sqlite_app, built):
         server.stop()
 
 
-def test_outbox_posts_need_csrf_token(csrf_app):
+def _bureau_with_csrf(csrf_app):
+    """A client logged in as a bureau user through the login form's CSRF token."""
     with csrf_app.app_context():
         L.make_user("boss", role="bureau")
     client = csrf_app.test_client()
@@ -128,6 +129,11 @@ def test_outbox_posts_need_csrf_token(csrf_app):
                       page.get_data(as_text=True)).group(1)
     client.post("/login", data={"username": "boss", "password": "password123",
                                 "csrf_token": token})
+    return client
+
+
+def test_outbox_posts_need_csrf_token(csrf_app):
+    client = _bureau_with_csrf(csrf_app)
     assert client.post("/outbox/test").status_code == 400
     assert client.post("/outbox/1/resend").status_code == 400
 
@@ -258,14 +264,7 @@ def test_status_words_for_staff_and_no_command_lines(sqlite_app, built):
 
 
 def test_new_outbox_posts_need_csrf_token(csrf_app):
-    with csrf_app.app_context():
-        L.make_user("boss", role="bureau")
-    client = csrf_app.test_client()
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                      page.get_data(as_text=True)).group(1)
-    client.post("/login", data={"username": "boss", "password": "password123",
-                                "csrf_token": token})
+    client = _bureau_with_csrf(csrf_app)
     assert client.post("/outbox/retry-now").status_code == 400
     assert client.post("/outbox/1/confirm").status_code == 400
     with csrf_app.app_context():
@@ -395,14 +394,7 @@ def test_preview_of_the_week_in_progress_and_of_last_week(sqlite_app, built):
 
 
 def test_a_test_of_the_week_in_progress_needs_the_csrf_token(csrf_app):
-    with csrf_app.app_context():
-        L.make_user("boss", role="bureau")
-    client = csrf_app.test_client()
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                      page.get_data(as_text=True)).group(1)
-    client.post("/login", data={"username": "boss", "password": "password123",
-                                "csrf_token": token})
+    client = _bureau_with_csrf(csrf_app)
     assert client.post("/outbox/test", data={"week": "current"}).status_code == 400
     assert client.post("/outbox/test", data={"week": "current",
                                              "csrf_token": "forged"}).status_code == 400
