@@ -51,3 +51,10 @@ def test_no_target_means_nothing_to_judge():
     result = MS.judge(2026, D(2026, 12, 31), None, (None,) * 4, months(m1=5))
     assert result == MS.Milestones()
     assert result.as_dict()["kaimenhong"] is None
+
+
+def test_running_totals_given_by_the_caller_judge_the_same():
+    monthly = months(m1=10, m2=20, m5=30, m7=5)
+    for as_of in (D(2026, 3, 31), D(2026, 5, 31), D(2026, 9, 30), D(2026, 12, 31)):
+        assert MS.judge(2026, as_of, TARGET, CPS, monthly, P.cumulative(monthly)) \
+            == MS.judge(2026, as_of, TARGET, CPS, monthly)

@@ -83,3 +83,16 @@ def test_month_bounds_stop_at_as_of():
     assert periods.month_bounds(2026, D(2025, 12, 31)) == []
     assert len(periods.month_bounds(2026, D(2030, 1, 1))) == 12
     assert periods.month_bounds(2028, D(2028, 12, 31))[1][2] == D(2028, 2, 29)
+
+
+@pytest.mark.parametrize("as_of", [D(2026, 1, 15), D(2026, 6, 30), D(2026, 9, 17),
+                                   D(2026, 12, 31), D(2027, 2, 1)])
+@pytest.mark.parametrize("precision", periods.PRECISIONS)
+def test_quarter_views_judge_each_quarter_at_its_end_or_as_of(as_of, precision):
+    views = periods.quarter_views(2026, as_of, precision)
+    assert [v[0] for v in views] == [1, 2, 3, 4]
+    for q, key, closed, tp in views:
+        end = periods.quarter_end(2026, q)
+        assert key == periods.quarter_key(2026, q)
+        assert closed == (q in periods.closed_quarters(2026, as_of))
+        assert tp == periods.time_progress(2026, min(end, as_of), precision)

@@ -44,18 +44,23 @@ class Milestones:
                 "full_year": self.full_year}
 
 
+NONE = Milestones()   # without a target: nothing to judge
+
+
 def _flag(reached_value, goal, due, as_of):
     if reached_value >= goal:
         return True
     return PENDING if as_of < due else False
 
 
-def judge(year, as_of, target, checkpoint_targets, monthly):
+def judge(year, as_of, target, checkpoint_targets, monthly, running=None):
     """Milestones of one metric. ``monthly`` holds the 12 monthly actuals of
-    ``year`` counted up to ``as_of`` (later months 0)."""
+    ``year`` counted up to ``as_of`` (later months 0); ``running``, when given, their
+    running totals (``progress.cumulative(monthly)``, already computed by the caller)."""
     if target is None:
-        return Milestones()
-    running = cumulative(monthly)
+        return NONE
+    if running is None:
+        running = cumulative(monthly)
     target = Decimal(target)
     half = target / 2
 

@@ -111,6 +111,15 @@ def time_progress(year, as_of, precision=MONTH):
     return pct(Decimal(days) * HUNDRED / total)
 
 
+@functools.lru_cache(maxsize=256)   # pure; asked once per task force and metric
+def quarter_views(year, as_of, precision=MONTH):
+    """For Q1..Q4 of ``year`` seen at ``as_of``: (quarter, key "2026Q2", closed, 时序进度
+    at the quarter's end, or at ``as_of`` while it is open)."""
+    return tuple((q, quarter_key(year, q), as_of >= quarter_end(year, q),
+                  time_progress(year, min(quarter_end(year, q), as_of), precision))
+                 for q in QUARTERS)
+
+
 def closed_quarters(year, as_of):
     """Quarters of ``year`` whose last day has been reached at ``as_of``."""
     return tuple(q for q in QUARTERS if as_of >= quarter_end(year, q))

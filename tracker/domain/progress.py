@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .periods import HUNDRED, QUARTERS, pct, quarter_months
+from .periods import HUNDRED, QUARTERS, pct
 
 CENT = Decimal("0.01")
 DEFAULT_SHARES = (Decimal(25), Decimal(50), Decimal(75), Decimal(100))
@@ -66,6 +66,11 @@ def contrast_ratio(first, second):
 
 def amount(value):
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _decimal(value):
+    """``value`` as a Decimal (no copy when it already is one)."""
+    return value if type(value) is Decimal else Decimal(value)
 
 
 @dataclass(frozen=True)
@@ -166,15 +171,15 @@ def checkpoints(target, shares=DEFAULT_SHARES):
 def cumulative(monthly):
     """Running totals of 12 monthly amounts."""
     out, total = [], Decimal(0)
-    for value in monthly:
-        total += Decimal(value)
-        out.append(amount(total))
+    for value in monthly:   # a report runs this for every task force and metric: kept lean
+        total += _decimal(value)
+        out.append(total.quantize(CENT, rounding=ROUND_HALF_UP))
     return tuple(out)
 
 
 def quarter_totals(monthly):
     """Amount added in each quarter (Q1..Q4) from 12 monthly amounts."""
-    return tuple(amount(sum((Decimal(monthly[m - 1]) for m in quarter_months(q)), Decimal(0)))
+    return tuple(amount(sum(map(_decimal, monthly[3 * q - 3:3 * q]), Decimal(0)))
                  for q in QUARTERS)
 
 

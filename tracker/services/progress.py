@@ -231,7 +231,7 @@ def metric_progress(key, year, as_of, target, target_version, monthly, shares,
         key=key, label=metric.label, unit=metric.unit, target=target,
         target_version=target_version or 0, actual=actual, completion=comp,
         time_progress=tp, gap_points=gap, status=P.status(gap, options.bands),
-        milestones=MS.judge(year, as_of, target, cps, monthly),
+        milestones=MS.judge(year, as_of, target, cps, monthly, running),
         checkpoints=cps, quarters=_quarters(year, as_of, target, cps, monthly, running, catch,
                                             options),
         catch_up=catch,
@@ -247,14 +247,12 @@ def _quarters(year, as_of, target, cps, monthly, running, catch, options):
     needed = {c.quarter: c.needed for c in catch}
     per_quarter = P.quarter_totals(monthly)
     out = []
-    for q in periods.QUARTERS:
-        end = periods.quarter_end(year, q)
+    for q, key, closed, q_tp in periods.quarter_views(year, as_of, options.precision):
         cum = running[3 * q - 1]
-        q_tp = periods.time_progress(year, min(end, as_of), options.precision)
         q_comp = P.completion(cum, target)
         q_gap = P.gap_points(q_comp, q_tp)
         out.append(QuarterProgress(
-            q, periods.quarter_key(year, q), cps[q - 1], per_quarter[q - 1], cum, as_of >= end,
+            q, key, cps[q - 1], per_quarter[q - 1], cum, closed,
             q_comp, q_tp, q_gap, P.status(q_gap, options.bands), needed.get(q)))
     return tuple(out)
 
