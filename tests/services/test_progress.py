@@ -239,6 +239,12 @@ def test_version_in_force_is_judged_by_the_local_date(db):
     _set_at(L["tf1"], "signed_value", 2, DT(2026, 3, 31, 16))
     m = PR.task_force_report(L["tf1"], 2026, D(2026, 3, 31)).metrics["signed_value"]
     assert (m.target_version, m.current_target_version, m.target) == (1, 2, Dec(10000))
+    # to the microsecond, either side of local midnight
+    for set_at, in_force in ((DT(2026, 3, 31, 15, 59, 59, 999999), 2),
+                             (DT(2026, 3, 31, 16, 0, 0, 1), 1)):
+        _set_at(L["tf1"], "signed_value", 2, set_at)
+        assert T.targets_in_force(2026, D(2026, 3, 31))[
+            (L["tf1"].id, "signed_value")].version == in_force, set_at
 
 
 def test_view_before_any_version_uses_the_first(db):

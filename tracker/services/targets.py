@@ -14,6 +14,7 @@ records one audit row per new version. A target change adds the next version (ne
 updates a row), so a report can name the version it used. An empty value means
 "unchanged": no call removes a target.
 """
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -66,17 +67,19 @@ def targets_in_force(year, as_of, task_force_ids=None, tz=None):
     """{(task_force_id, metric): TargetInForce} of ``year`` on ``as_of`` (one query). A
     version is in force on ``as_of`` when its set_at (UTC) falls on or before ``as_of``
     in the app's zone (``tz``, default the configured one)."""
-    tz = tz or clock.zone()
+    # set on or before as_of (local) = set before the next local midnight (UTC), compared
+    # in SQL: no stored timestamp is parsed
+    cutoff = clock.local_midnight_utc(as_of + datetime.timedelta(days=1), tz or clock.zone())
     q = (TaskForceTarget.select(TaskForceTarget.task_force, TaskForceTarget.metric,
                                 TaskForceTarget.value, TaskForceTarget.version,
-                                TaskForceTarget.set_at)
+                                TaskForceTarget.set_at < cutoff)
          .where(TaskForceTarget.year == year))
     if task_force_ids is not None:
         q = q.where(TaskForceTarget.task_force.in_(list(task_force_ids)))
     out = {}
-    for team, metric, value, version, set_at in q.order_by(TaskForceTarget.version).tuples():
+    for team, metric, value, version, set_before in q.order_by(TaskForceTarget.version).tuples():
         key = (team, metric)
-        in_force = clock.to_local(set_at, tz).date() <= as_of
+        in_force = bool(set_before)
         prev = out.get(key)
         if prev is None or in_force:
             out[key] = TargetInForce(value, version, version,
