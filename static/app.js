@@ -27,4 +27,43 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   markScrollable();
   window.addEventListener("resize", markScrollable);
+  // The dashboard's task-force details (<details data-src>) load their table when first
+  // opened; the link they hold (the task-force page) stays the way without script.
+  function loadDetail(box) {
+    var body = box.querySelector(".team-detail-body");
+    if (!box.open || !body || box.getAttribute("data-state")) { return; }
+    box.setAttribute("data-state", "loading");
+    body.setAttribute("aria-busy", "true");
+    fetch(box.getAttribute("data-src"), { credentials: "same-origin" })
+      .then(function (response) {
+        if (response.redirected) { window.location.assign(response.url); }  // signed out
+        if (!response.ok || response.redirected) { throw new Error(response.status); }
+        return response.text();
+      })
+      .then(function (html) {
+        body.innerHTML = html;   // the app's own escaped fragment (templates/dashboard)
+        box.setAttribute("data-state", "loaded");
+        markScrollable();
+      })
+      .catch(function () {
+        box.removeAttribute("data-state");   // opening it again retries
+        if (!body.querySelector(".error")) {
+          var note = document.createElement("p");
+          note.className = "error";
+          note.textContent = "加载失败：请收起后重新展开，或打开专班页查看。";
+          body.insertBefore(note, body.firstChild);
+        }
+      })
+      .then(function () { body.removeAttribute("aria-busy"); });
+  }
+  document.querySelectorAll("details[data-src]").forEach(function (box) {
+    box.addEventListener("toggle", function () { loadDetail(box); });
+  });
+  // The ranking's "展开" links point at a detail: open it (its toggle loads it).
+  function openLinked() {
+    var box = window.location.hash && document.getElementById(window.location.hash.slice(1));
+    if (box && box.matches("details[data-src]")) { box.open = true; }
+  }
+  openLinked();
+  window.addEventListener("hashchange", openLinked);
 });

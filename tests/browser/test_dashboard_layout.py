@@ -35,10 +35,22 @@ def test_compact_ranking_fits_the_first_screen(browser, live_server, twelve_team
         assert page.evaluate("window.scrollY") == 0
         # no horizontal scrolling of the ranking either
         assert box["x"] + box["width"] <= 1366
-        # details folded, one click away
+        # details folded, one click away: opening one loads its table (static/app.js)
         detail = page.locator("#team-T01 table")
-        assert not detail.is_visible()
+        assert detail.count() == 0
         page.click("#team-T01 summary")
-        assert detail.is_visible()
+        detail.wait_for(state="visible")
+        assert detail.locator("tr[data-metric]").count() == 4
+        assert page.locator("#team-T01").get_attribute("data-state") == "loaded"
+        # the ranking's 展开 link opens (and loads) its task force's detail
+        page.click('#ranking a[href="#team-T02"]')
+        page.locator("#team-T02 table tr[data-metric]").first.wait_for(state="visible")
+        assert page.locator("#team-T02").evaluate("box => box.open")
+        # a detail that fails to load says so and keeps the link to the task-force page
+        page.route("**/dashboard/teams/T03*", lambda route: route.fulfill(status=500))
+        page.click("#team-T03 summary")
+        page.locator("#team-T03 .error").wait_for(state="visible")
+        assert "加载失败" in page.locator("#team-T03 .error").inner_text()
+        assert page.locator('#team-T03 a[href*="/taskforces/T03"]').is_visible()
     finally:
         context.close()

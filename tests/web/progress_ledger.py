@@ -123,6 +123,26 @@ def money(value):
     return f"{Decimal(value) / 10000:,.2f}"
 
 
+def dashboard_page(client, url):
+    """The dashboard's HTML with each task force's folded detail filled in, the way the
+    page's script does when a detail is opened: every ``data-src`` fragment is fetched
+    (each must answer 200) and put inside its <details>."""
+    import html as html_lib
+    import re
+    page = client.get(url)
+    assert page.status_code == 200, page.status_code
+    text = page.get_data(as_text=True)
+
+    def filled(match):
+        fragment = client.get(html_lib.unescape(match.group(2)))
+        assert fragment.status_code == 200, (match.group(2), fragment.status_code)
+        return match.group(1) + fragment.get_data(as_text=True) + match.group(3)
+
+    return re.sub(r'(<details class="team-detail" [^>]*data-src="([^"]+)">.*?'
+                  r'<div class="team-detail-body"[^>]*>)(.*?</div></details>)', filled, text,
+                  flags=re.S)
+
+
 class Cells:
     """Collects the text of table cells marked data-field, keyed by the enclosing
     data-code (team/county), data-metric and data-quarter attributes."""

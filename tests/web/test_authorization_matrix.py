@@ -98,6 +98,7 @@ EXPECTED = {
     ("dashboard.index", "GET"): LOGGED_IN,
     ("dashboard.export", "GET"): LOGGED_IN,
     ("dashboard.stale", "GET"): LOGGED_IN,
+    ("dashboard.team", "GET"): LOGGED_IN,
     ("counties.index", "GET"): LOGGED_IN,
     ("counties.detail", "GET"): LOGGED_IN,
     ("taskforces.index", "GET"): LOGGED_IN,

@@ -42,9 +42,7 @@ def test_home_sends_bureau_to_dashboard_and_members_to_ledger(client, auth, buil
 
 def test_dashboard_shows_hand_computed_numbers(client, auth, built):
     auth.login("boss")
-    response = client.get(f"/dashboard/?{QUERY}")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    html = L.dashboard_page(client, f"/dashboard/?{QUERY}")
     cells = L.Cells(html)
     for (code, key), exp in L.EXPECTED.items():
         assert cells[(code, key, "target")] == _amount(key, exp["target"]), (code, key)
@@ -113,7 +111,7 @@ def test_dashboard_bad_period_gives_message_and_defaults(client, auth, built):
 
 def test_dashboard_before_and_after_the_half_year(client, auth, built):
     auth.login("boss")
-    html = client.get("/dashboard/?year=2026&as_of=2026-03-15").get_data(as_text=True)
+    html = L.dashboard_page(client, "/dashboard/?year=2026&as_of=2026-03-15")
     block = re.search(r'id="detail-CHEM".*?</table>', html, re.S).group(0)
     row = re.search(r'<tr data-metric="negotiations">.*?</tr>', block, re.S).group(0)
     # Q1 not over yet: 开门红 is pending, not missed
@@ -124,7 +122,7 @@ def test_dashboard_before_and_after_the_half_year(client, auth, built):
 
 def test_task_force_page_matches_dashboard_and_shows_charts(client, auth, built):
     auth.login("boss")
-    dash = L.Cells(client.get(f"/dashboard/?{QUERY}").get_data(as_text=True))
+    dash = L.Cells(L.dashboard_page(client, f"/dashboard/?{QUERY}"))
     response = client.get(f"/taskforces/CHEM?{QUERY}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -300,7 +298,7 @@ def test_dashboard_as_of_march_uses_and_names_the_march_target(app, client, auth
     assert "各项目标均在 2026-03-31 之后才设定：按首个版本（v1）计算" in html
     with app.app_context():
         _revise_signed_target_in_may(built)
-    html = client.get("/dashboard/?year=2026&as_of=2026-03-31").get_data(as_text=True)
+    html = L.dashboard_page(client, "/dashboard/?year=2026&as_of=2026-03-31")
     cells = L.Cells(html)
     # 60,000 signed by 31 March of the March target 200,000 (not of May's 400,000)
     assert cells[("CHEM", "signed_value", "target")] == L.money("200000")
@@ -309,7 +307,7 @@ def test_dashboard_as_of_march_uses_and_names_the_march_target(app, client, auth
     assert "目标 v" not in _signed_row(html, "EQUIP")        # EQUIP was never revised
     # today (and 30 June): the current version, nothing to explain
     for query in ("year=2026", QUERY):
-        html = client.get(f"/dashboard/?{query}").get_data(as_text=True)
+        html = L.dashboard_page(client, f"/dashboard/?{query}")
         assert L.Cells(html)[("CHEM", "signed_value", "target")] == \
             L.money("400000")
         assert "目标 v" not in _signed_row(html) and 'id="older-targets"' not in html
@@ -374,8 +372,19 @@ def test_compact_ranking_comes_first_and_says_why(client, auth, built):
     assert cells[("CHEM", "score")] == "35.00%" and cells[("CHEM", "gap")] == "-15.00"
     assert cells[("CHEM", "status")] == "洽谈 严重滞后"
     assert cells[("CHEM", "risk")].startswith("双过半 · 洽谈还差 8个")
-    # the details are folded, one click away, and the formula is on the page
-    assert '<details class="team-detail" id="team-CHEM">' in html
+    # the details are folded, one click away, and loaded when opened: the page holds a
+    # link to the task-force page (the way without script), its data-src the table
+    detail = re.search(r'<details class="team-detail" id="team-CHEM" data-src="([^"]+)">'
+                       r'(.*?)</details>', html, re.S)
+    assert "<table" not in detail.group(2) and "/taskforces/CHEM?year=2026" in detail.group(2)
+    src = detail.group(1).replace("&amp;", "&")
+    assert src == "/dashboard/teams/CHEM?year=2026&as_of=2026-06-30"
+    fragment = client.get(src)
+    assert fragment.status_code == 200 and fragment.mimetype == "text/html"
+    table = fragment.get_data(as_text=True)
+    assert table.lstrip().startswith('<table class="team-metrics" id="detail-CHEM"')
+    assert "<html" not in table and table.count("<tr data-metric=") == len(M.KEYS)
+    assert client.get("/dashboard/teams/NOPE").status_code == 404
     assert 'href="#team-CHEM"' in html
     assert "综合完成率 = 各项有目标指标的完成率（每项最多计 120%）的平均值" in html
     # one legend explains both the progress bands and the stale levels

@@ -26,7 +26,8 @@ class Counter(logging.Handler):
         self.statements = []
 
     def emit(self, record):
-        self.statements.append(record.getMessage())
+        if record.name == "peewee":  # statements; not "peewee.pool" (check-out/check-in)
+            self.statements.append(record.getMessage())
 
 
 @contextlib.contextmanager
@@ -111,6 +112,7 @@ def _grow(app, state):
 def _pages(state):
     return {
         "dashboard": "/dashboard/",
+        "dashboard detail": "/dashboard/teams/CHEM",
         "ledger": "/projects/",
         "task force": "/taskforces/CHEM",
         "county": "/counties/E1",

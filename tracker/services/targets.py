@@ -89,6 +89,14 @@ def targets_in_force(year, as_of, task_force_ids=None, tz=None):
     return out
 
 
+def all_set_after(year, as_of):
+    """True when every target of the active task forces for ``year`` was set after
+    ``as_of`` and never revised: a view of that date then judges every metric by its first
+    version, and the dashboard says so once instead of on each metric."""
+    found = targets_in_force(year, as_of, [t.id for t in active_task_forces()]).values()
+    return bool(found) and all(t.before_first and t.latest_version == t.version for t in found)
+
+
 def current_target(task_force, year, metric):
     """Latest TaskForceTarget version (or None when never set)."""
     team_id = int(getattr(task_force, "id", task_force))

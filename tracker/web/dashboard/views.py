@@ -8,6 +8,7 @@ from ...domain import staleness
 from ...services import progress as progress_service
 from ...services import progress_export
 from ...services import staleness as stale_service
+from ...services import targets as target_service
 from ...services import taskforces as taskforce_service
 from ...services import week_changes
 from ...services.pagination import page_number
@@ -73,17 +74,30 @@ def index():
     red_teams = [row for row in report.rows if row.status == P.RED]
     older_targets = any(m.target_superseded or m.target_before_set
                         for row in report.rows for m in row.metrics.values())
-    judged = [m for row in report.rows for m in row.metrics.values() if m.target is not None]
-    # every target was set after as_of (none revised): said once, not on each metric
-    all_before_set = bool(judged) and all(m.target_before_set and not m.target_superseded
-                                          for m in judged)
     rows = sorted_rows(report.rows, sort)
     return render_template(
         "dashboard/index.html", report=report, period=period, sort=sort, sorts=SORTS,
         rows=rows, ranking=rank_rows(rows, report), stale=stale, red_teams=red_teams,
-        older_targets=older_targets, all_before_set=all_before_set, news=week_changes.dashboard_week(report),
+        older_targets=older_targets, news=week_changes.dashboard_week(report),
+        all_before_set=target_service.all_set_after(period.year, period.as_of),
         cap=progress_service.ranking_cap(), score_formula=P.SCORE_FORMULA,
         stale_legend=stale_legend(), **template_helpers())
+
+
+@bp.route("/teams/<code>")
+def team(code):
+    """One task force's four metrics as judged on the dashboard (the table its folded
+    detail shows), as an HTML fragment: the page loads it when the detail is opened
+    (static/app.js), so the dashboard itself carries the ranking, not 50 × 4 rows."""
+    period = parse_period(request.args)
+    row = progress_service.task_force_report(taskforce_service.get_task_force(code),
+                                             period.year, period.as_of)
+    response = Response(render_template(
+        "dashboard/_team_detail.html", row=row, as_of=period.as_of,
+        all_before_set=target_service.all_set_after(period.year, period.as_of),
+        **template_helpers()))
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.route("/export.xlsx")
