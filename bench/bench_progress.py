@@ -407,7 +407,25 @@ def build_ledger(sizes, *, today=AS_OF):
                              "(SELECT MAX(id) FROM project))")
         database.execute_sql("ANALYZE")
     rebuild_figures()
+    if backend_name() == "postgresql":
+        vacuum("monthly_figure", "project_year")
     return counts
+
+
+def vacuum(*tables):
+    """VACUUM ANALYZE ``tables`` (PostgreSQL), as autovacuum soon would after the figures'
+    bulk rebuild: until then the visibility map is unset and an index-only scan of the
+    report's covering indexes reads the table as well (2,700 heap fetches for the month
+    rows: 6 ms instead of 0.8). The COPY FREEZE tables are all-visible already."""
+    database.close()
+    database.connect()
+    connection = database.connection()
+    connection.autocommit = True      # VACUUM cannot run inside a transaction
+    try:
+        for table in tables:
+            database.execute_sql(f"VACUUM ANALYZE {_quoted(table)}")
+    finally:
+        connection.autocommit = False
 
 
 def rebuild_figures():
