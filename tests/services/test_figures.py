@@ -147,6 +147,17 @@ def _as_of_dates(today):
     return sorted(d for d in days if d <= today)
 
 
+def assert_earlier_actuals(as_of, days):
+    """metrics.earlier_actuals (the report's actuals less what counted after ``day``) gives
+    what the ledger counts up to ``day``."""
+    year = as_of.year
+    now = metrics.monthly_actuals(year, as_of)
+    for day in days:
+        if day.year == year and day < as_of:
+            assert _nonzero(metrics.earlier_actuals(now, year, as_of, day)) == \
+                _nonzero(metrics_ledger.monthly_actuals(year, day)), (as_of, day)
+
+
 def assert_figures_match_ledger(today):
     assert figures.check().rows == []
     assert figures.stored() == figures.expected()
@@ -156,6 +167,7 @@ def assert_figures_match_ledger(today):
                 _nonzero(metrics_ledger.monthly_actuals(year, as_of)), (year, as_of)
             assert _nonzero(metrics.county_monthly_funds(year, as_of)) == \
                 _nonzero(metrics_ledger.county_monthly_funds(year, as_of)), (year, as_of)
+        assert_earlier_actuals(as_of, [as_of - datetime.timedelta(days=n) for n in (1, 7, 10)])
         windows = {"year": (datetime.date(as_of.year, 1, 1), as_of),
                    "last": (datetime.date(as_of.year - 1, 1, 1),
                             metrics.same_day_last_year(as_of)),
@@ -169,6 +181,11 @@ def test_random_writes_keep_the_figures_equal_to_the_ledger(db, seed):
     world = World(seed)
     assert run(world) > STEPS // 2
     assert_figures_match_ledger(world.today)
+    # the Sunday before a week spanning a 变更's effective date: the amount then, not now
+    from tracker.models import AmountChange
+    changes = [c.effective_on for c in AmountChange.select().where(
+        AmountChange.effective_on.between(world.today.replace(month=1, day=1), world.today))]
+    assert_earlier_actuals(world.today, [day - datetime.timedelta(days=1) for day in changes])
 
 
 def _corrupt():

@@ -495,3 +495,15 @@ def test_week_news_counts_a_huge_week_up_to_a_cap(app, client, auth, built, monk
     monkeypatch.setattr(week_changes, "COUNT_CAP", 1000)
     html = client.get("/dashboard/?year=2026&as_of=2026-06-07").get_data(as_text=True)
     assert "另有 3 项签约或开工" in html
+
+
+def test_code_urls_equal_url_for(app):
+    from flask import url_for
+
+    from tracker.web.progress_helpers import code_urls
+    with app.test_request_context("/dashboard/"):
+        for endpoint, args in (("taskforces.detail", {"year": 2026, "as_of": "2026-06-30"}),
+                               ("dashboard.team", {}), ("taskforces.detail", {"q": "__code__"})):
+            build = code_urls(endpoint, **args)
+            for code in ("CHEM", "化工", "a b", "x?y#z&", "50%", "__code__"):
+                assert build(code) == url_for(endpoint, code=code, **args), (endpoint, code)

@@ -84,6 +84,34 @@ def monthly_actuals(year, as_of, task_force_ids=None):
     return out
 
 
+def earlier_actuals(actuals, year, as_of, day, task_force_ids=None):
+    """``monthly_actuals(year, day, task_force_ids)`` for a ``day`` before ``as_of``,
+    derived from ``actuals`` = ``monthly_actuals(year, as_of, task_force_ids)``: what counts
+    on the days after ``day`` up to ``as_of`` is taken off (the figures' day rows of those
+    days: a week's worth, not the month up to ``day``), and where a 变更 took effect in
+    between, the amounts in force on ``day`` are put back (metrics_ledger.amount_corrections
+    of both dates)."""
+    if day < periods.year_start(year):
+        return {}
+    last = periods.clamp(as_of, year)
+    out = {owner: dict(per) for owner, per in actuals.items()}
+    first = day + datetime.timedelta(days=1)
+    while first <= last:          # month by month (a week spans two at most)
+        end = min(last, periods.month_end(first.year, first.month))
+        for (owner, metric), cents in figures.first_days(
+                FG.TASK_FORCE, end, task_force_ids, M.KEYS, first=first.day).items():
+            mine = out.setdefault(owner, {k: ZERO12 for k in M.KEYS})
+            mine[metric] = _at(mine[metric], end.month, -FG.from_cents(cents))
+        first = end + datetime.timedelta(days=1)
+    # ``actuals`` hold the corrections to as_of: replaced by those to ``day`` (each one
+    # cheap EXISTS when no 变更 took effect after the date)
+    _merge(out, {owner: {k: tuple(-v for v in values) for k, values in per.items()}
+                 for owner, per in L.amount_corrections(year, as_of, last,
+                                                        task_force_ids).items()})
+    _merge(out, L.amount_corrections(year, day, day, task_force_ids))
+    return {owner: per for owner, per in out.items() if any(map(any, per.values()))}
+
+
 def _at(values, month, amount):
     """``values`` (12-tuple) with ``amount`` added in ``month``."""
     return tuple(money.to_decimal(v + amount) if m == month else v

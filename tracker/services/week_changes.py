@@ -171,21 +171,25 @@ def _flags(start, end, limit):
                  for level, since, pid, name, team in rows), total
 
 
-def milestones_at(year, day, task_force_ids):
-    """{(task_force_id, metric key): Milestones} judged at ``day``: the milestone part
-    of the progress report (actuals, the targets in force, checkpoints) without its
-    pipeline, counties or ranking."""
-    actuals = metrics.monthly_actuals(year, day)   # all (keyed by id): no id list in SQL
+def milestones_at(report, day):
+    """{(task_force_id, metric key): Milestones} judged at ``day`` (before
+    ``report.as_of``): the milestone part of the progress report (actuals, the targets in
+    force, checkpoints) without its pipeline, counties or ranking. The actuals on ``day``
+    are the report's own less what counted after ``day`` (metrics.earlier_actuals)."""
+    year = report.year
+    now = {row.task_force_id: {key: m.monthly for key, m in row.metrics.items()}
+           for row in report.rows}
+    actuals = metrics.earlier_actuals(now, year, report.as_of, day)
     in_force = targets.targets_in_force(year, day)
     shares = targets.shares_for(year)
     out = {}
-    for tf_id in task_force_ids:
-        monthly = metrics.team_monthly(actuals, tf_id)
+    for row in report.rows:
+        monthly = metrics.team_monthly(actuals, row.task_force_id)
         for key in M.KEYS:
-            tgt = in_force.get((tf_id, key))
+            tgt = in_force.get((row.task_force_id, key))
             target = None if tgt is None else P.amount(tgt.value)
-            out[(tf_id, key)] = MS.judge(year, day, target, P.checkpoints(target, shares[key]),
-                                         monthly[key])
+            out[(row.task_force_id, key)] = MS.judge(
+                year, day, target, P.checkpoints(target, shares[key]), monthly[key])
     return out
 
 
@@ -208,13 +212,12 @@ def _milestones(report, previous):
 def dashboard_week(report, previous=None):
     """WeekNews of the week of ``report.as_of`` (from Monday up to as_of)."""
     end = report.as_of
-    ids = [row.task_force_id for row in report.rows]
     week = week_of(end)
     start = week.monday
     if previous is None:
         before = start - datetime.timedelta(days=1)
         # In January the week may start in the year before: nothing was reached then.
-        previous = milestones_at(report.year, before, ids) if before.year == report.year \
+        previous = milestones_at(report, before) if before.year == report.year \
             else {}
     deals, deal_count = _deals(report, start, end, ITEMS)
     flags, flag_count = _flags(start, end, ITEMS)

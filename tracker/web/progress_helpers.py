@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import url_for
+from flask import current_app, url_for
 
 from .. import charts
 from ..domain import metrics as M
@@ -110,8 +110,23 @@ def project_url(project_id):
     return url_for("projects.detail", project_id=project_id)
 
 
+_MARK = "__code__"
+
+
+def code_urls(endpoint, **args):
+    """A function ``code -> url_for(endpoint, code=code, **args)`` that builds the URL once:
+    the dashboard links 50 task forces three ways, at ~30 µs a url_for. The code goes in
+    through the route's own converter (quoted the same way)."""
+    url = url_for(endpoint, code=_MARK, **args)
+    head, found, tail = url.partition(_MARK)
+    if not found or _MARK in tail or _MARK in head:
+        return lambda code: url_for(endpoint, code=code, **args)
+    to_url = current_app.url_map.converters["default"](current_app.url_map).to_url
+    return lambda code: head + to_url(code) + tail
+
+
 def template_helpers():
-    return {"project_url": project_url, "metric_keys": M.KEYS, "metric_label": M.label,
+    return {"project_url": project_url, "code_urls": code_urls, "metric_keys": M.KEYS, "metric_label": M.label,
             "milestone_badges": milestone_badges, "milestone_state_labels": STATE_LABELS,
             "milestone_runs": milestone_runs,
             "charts": charts,
