@@ -145,6 +145,36 @@ def test_week_changes_and_stale_projects(sqlite_app):
         assert "周报设置：http://127.0.0.1:5000/prefs/summary" in city
 
 
+def test_voided_rows_are_not_in_the_week(app):
+    """A 作废 receipt, increase or stage change never happened: the weekly summary neither
+    lists nor sums it (its headline numbers are the ones the dashboard counts)."""
+    from tracker.models import FundReceipt, Project, StageEvent
+    from tracker.services import corrections
+    from tracker.services import projects as S
+    with app.app_context():
+        built = L.build()
+        a = Project.get(Project.name == "A 新材料")
+        d = Project.get(Project.name == "D 涂料")
+        increase = S.add_capital_increase(built["boss"], a.id, on=D(2026, 6, 26), amount="400",
+                                          note="二期")
+        corrections.void(built["boss"], a.id, "funds",
+                         FundReceipt.get(FundReceipt.project == a.id).id, "重复登记")
+        corrections.void(built["boss"], a.id, "increase", increase.id, "录入错误")
+        dropped = StageEvent.get((StageEvent.project == d.id) & (StageEvent.stage == "dropped"))
+        corrections.void(built["boss"], d.id, "stage", dropped.id, "误操作")
+        changes = summary_data.week_changes(parse_week(L.WEEK))[built["tf1"].id]
+        texts = [f"{c.project_name}：{c.text}" for c in changes]
+        assert "A 新材料：推进：洽谈 → 签约" in texts
+        assert not any(t.startswith("A 新材料：到位资金") or t.startswith("A 新材料：增资")
+                       or t.startswith("D 涂料：退库") for t in texts), texts
+        counts = summary_data.change_counts(changes)
+        assert (counts["funds"], counts["dropped"]) == ("0.00", 0)
+        summaries.build_week(L.WEEK, settings())
+        text = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test").body_text
+        assert "A 新材料：到位资金" not in text and "D 涂料：退库" not in text
+        assert "2026-06-24 A 新材料：推进：洽谈 → 签约" in text
+
+
 def test_sent_summaries_arrive_with_the_reported_numbers(sqlite_app, smtp):
     sqlite_app.config.update(smtp.config())
     with sqlite_app.app_context():

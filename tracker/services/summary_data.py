@@ -75,7 +75,8 @@ def stage_change_kind(from_stage, stage):
 def _stage_changes(scoped, start, end):
     events = scoped(StageEvent.select(StageEvent, Project.id, Project.name, Project.task_force,
                                       Project.contract_value)
-                    .join(Project).where(StageEvent.occurred_on.between(start, end))
+                    .join(Project).where(StageEvent.occurred_on.between(start, end)
+                                         & StageEvent.counted())   # a 作废 change never happened
                     .order_by(StageEvent.occurred_on, StageEvent.id))
     for ev in events:
         proj = ev.project
@@ -86,14 +87,16 @@ def _stage_changes(scoped, start, end):
 
 def _money_changes(scoped, start, end):
     funds = scoped(FundReceipt.select(FundReceipt, Project.id, Project.name, Project.task_force)
-                   .join(Project).where(FundReceipt.received_on.between(start, end))
+                   .join(Project).where(FundReceipt.received_on.between(start, end)
+                                        & FundReceipt.counted())
                    .order_by(FundReceipt.received_on, FundReceipt.id))
     for fr in funds:
         yield Change("funds", fr.received_on, fr.project.task_force_id, fr.project.id,
                      fr.project.name, amount=money.to_decimal(fr.amount), note=fr.source_layer)
     increases = scoped(CapitalIncrease.select(CapitalIncrease, Project.id, Project.name,
                                               Project.task_force)
-                       .join(Project).where(CapitalIncrease.occurred_on.between(start, end))
+                       .join(Project).where(CapitalIncrease.occurred_on.between(start, end)
+                                            & CapitalIncrease.counted())
                        .order_by(CapitalIncrease.occurred_on, CapitalIncrease.id))
     for ci in increases:
         yield Change("increase", ci.occurred_on, ci.project.task_force_id, ci.project.id,
