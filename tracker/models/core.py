@@ -148,7 +148,7 @@ class Project(BaseModel):
     producing_on = DateField(null=True, index=True)
     at_capacity_on = DateField(null=True, index=True)
     created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow, index=True)   # default ledger sort
+    updated_at = DateTimeField(default=utcnow)   # default ledger sort (index below)
     # Incremented by every write; an edit form carries it and a stale one is refused.
     version = IntegerField(default=1)
     # domain.text.duplicate_key(name, investor): look-alike twins share it.
@@ -158,7 +158,9 @@ class Project(BaseModel):
         indexes = ((("task_force", "dedupe_key"), True),
                    (("stage", "expected_sign_date"), False),   # the forecast pipeline
                    (("task_force", "last_progress_on", "id"), False),   # a team's latest
-                   (("planned_investment",), False))   # the ledger sorted by 计划投资额
+                   # the ledger's orders: a column, then id (pages and cursors)
+                   (("updated_at", "id"), False),          # 最近更新 (the default)
+                   (("planned_investment", "id"), False))  # 计划投资额
 
     CAPITAL_TYPES = {"domestic": "内资", "foreign": "外资"}
     REGIONS = ("京津冀", "长三角", "珠三角", "日韩", "欧洲", "香港", "央企", "省内", "其他")
