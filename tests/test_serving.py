@@ -121,6 +121,15 @@ def test_a_fingerprinted_static_file_is_cached_for_a_year(sqlite_app):
     assert "no-cache" not in cache and "no-store" not in cache
 
 
+def test_only_a_file_has_a_fingerprint(tmp_path):
+    from tracker.web.static_files import fingerprint
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.css").write_bytes(b"body{}")
+    assert fingerprint("a.css", tmp_path) == hashlib.sha256(b"body{}").hexdigest()[:12]
+    assert fingerprint("sub", tmp_path) is None and fingerprint("nope.css", tmp_path) is None
+    assert fingerprint("../a.css", tmp_path / "sub") is None    # outside the folder
+
+
 @pytest.mark.parametrize("query", ["", "?v=000000000000"])
 def test_other_static_requests_revalidate_by_etag(sqlite_app, query):
     client = sqlite_app.test_client()

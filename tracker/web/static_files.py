@@ -15,6 +15,7 @@ docs/deploy/nginx.conf.
 import hashlib
 import os
 import threading
+from stat import S_ISREG
 
 from flask import current_app, request
 from werkzeug.security import safe_join
@@ -31,7 +32,7 @@ def fingerprint(filename, folder=None):
         stat = os.stat(path) if path else None
     except OSError:
         stat = None
-    if stat is None or not os.path.isfile(path):
+    if stat is None or not S_ISREG(stat.st_mode):   # a file (from the one stat)
         return None
     key = (stat.st_mtime_ns, stat.st_size)
     with _lock:
