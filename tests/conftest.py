@@ -14,7 +14,7 @@ from peewee import MySQLDatabase, PostgresqlDatabase
 from playhouse.db_url import parse as parse_url
 
 from tracker import create_app, migrate
-from tracker.db import database
+from tracker.db import database, release_pool
 from tracker.models import all_models
 
 from .factories import DEFAULT_PASSWORD
@@ -71,7 +71,7 @@ def database_url(request, tmp_path_factory):
         return
     url, drop = _server_db(request.param)
     yield url
-    database.close() if not database.is_closed() else None
+    release_pool(database.obj)  # PostgreSQL refuses to drop a database with open connections
     drop()
 
 
