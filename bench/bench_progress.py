@@ -420,12 +420,14 @@ def vacuum(*tables):
     database.close()
     database.connect()
     connection = database.connection()
+    before = connection.autocommit    # peewee's own setting, given back (pooled connection)
+    connection.rollback()
     connection.autocommit = True      # VACUUM cannot run inside a transaction
     try:
         for table in tables:
             database.execute_sql(f"VACUUM ANALYZE {_quoted(table)}")
     finally:
-        connection.autocommit = False
+        connection.autocommit = before
 
 
 def rebuild_figures():
