@@ -381,6 +381,7 @@ def test_compact_ranking_comes_first_and_says_why(client, auth, built):
     assert src == "/dashboard/teams/CHEM?year=2026&as_of=2026-06-30"
     fragment = client.get(src)
     assert fragment.status_code == 200 and fragment.mimetype == "text/html"
+    assert fragment.headers["Cache-Control"] == "no-store"    # like every page
     table = fragment.get_data(as_text=True)
     assert table.lstrip().startswith('<table class="team-metrics" id="detail-CHEM"')
     assert "<html" not in table and table.count("<tr data-metric=") == len(M.KEYS)

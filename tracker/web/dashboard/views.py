@@ -92,12 +92,10 @@ def team(code):
     period = parse_period(request.args)
     row = progress_service.task_force_report(taskforce_service.get_task_force(code),
                                              period.year, period.as_of)
-    response = Response(render_template(
-        "dashboard/_team_detail.html", row=row, as_of=period.as_of,
-        all_before_set=target_service.all_set_after(period.year, period.as_of),
-        **template_helpers()))
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return render_template("dashboard/_team_detail.html", row=row, as_of=period.as_of,
+                           all_before_set=target_service.all_set_after(period.year,
+                                                                       period.as_of),
+                           **template_helpers())
 
 
 @bp.route("/export.xlsx")
