@@ -136,3 +136,19 @@ def test_weekly_mail_fits_360_px(live_app, ledger, open_page):
             .filter(s => s.style.borderRadius === '3px')
             .map(s => [s.innerText, s.getBoundingClientRect().height])""")
         assert heights and all(h <= 24 for _, h in heights), heights
+
+
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
+def test_dashboard_detail_loads_inside_its_fold(live_server, ledger, open_page, viewport):
+    """A task force's fold loads its four metrics when opened; on a phone the table scrolls
+    inside the fold, never the page; the fetch passes the CSP (connect-src 'self')."""
+    page = open_page(viewport)
+    login(page, live_server, "bureau", DEFAULT_PASSWORD)
+    page.goto(f"{live_server}/dashboard/")
+    fold = page.locator("details.team-detail").first
+    fold.locator("summary").click()
+    rows = fold.locator("table.team-metrics tr[data-metric]")
+    rows.first.wait_for(state="visible")
+    assert rows.count() == 4
+    assert page.evaluate(OVERFLOW) <= 0, page.evaluate(OVERFLOW)
+    assert not _csp_errors(page), "\n".join(_csp_errors(page))
