@@ -126,7 +126,8 @@ def code_urls(endpoint, **args):
 
 
 def template_helpers():
-    return {"project_url": project_url, "code_urls": code_urls, "metric_keys": M.KEYS, "metric_label": M.label,
+    return {"project_url": project_url, "code_urls": code_urls, "metric_keys": M.KEYS,
+            "metric_label": M.label,
             "milestone_badges": milestone_badges, "milestone_state_labels": STATE_LABELS,
             "milestone_runs": milestone_runs,
             "charts": charts,
