@@ -96,3 +96,12 @@ def test_token_is_stable_and_specific():
 def test_share_errors_flag_the_lower_quarter(shares, errors):
     values = [None if s is None else W(s) for s in shares]
     assert D.share_errors(values) == errors
+
+
+def test_all_first_unrevised_needs_every_target_set_later_and_unrevised():
+    from tracker.domain.targets import all_first_unrevised
+    assert all_first_unrevised([(True, False), (True, False)])
+    assert not all_first_unrevised([])                           # nothing judged
+    assert not all_first_unrevised([(True, False), (False, False)])   # one in force
+    assert not all_first_unrevised([(True, True)])               # revised since
+    assert all_first_unrevised(iter([(True, False)]))            # any iterable, read once

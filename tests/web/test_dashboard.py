@@ -294,8 +294,10 @@ def _signed_row(html, code="CHEM"):
 def test_dashboard_as_of_march_uses_and_names_the_march_target(app, client, auth, built):
     auth.login("boss")
     # targets entered today, after 31 March: the first version is used, and said so
-    html = client.get("/dashboard/?year=2026&as_of=2026-03-31").get_data(as_text=True)
+    html = L.dashboard_page(client, "/dashboard/?year=2026&as_of=2026-03-31")
     assert "各项目标均在 2026-03-31 之后才设定：按首个版本（v1）计算" in html
+    # said once on the page, so not again in a fold (the fragment applies the same rule)
+    assert "目标 v" not in _signed_row(html)
     with app.app_context():
         _revise_signed_target_in_may(built)
     html = L.dashboard_page(client, "/dashboard/?year=2026&as_of=2026-03-31")

@@ -113,3 +113,11 @@ def share_errors(shares):
     if last is not None and last != 100 and 4 not in errors:
         errors[4] = "第四季度累计比例必须为 100%。"
     return errors
+
+
+def all_first_unrevised(judged):
+    """True when a view judged something and every target it judged by was set after its
+    date and never revised (``judged``: (before_first, revised) per target): the view then
+    says once that it uses the first versions, not on each metric."""
+    judged = list(judged)
+    return bool(judged) and all(before and not revised for before, revised in judged)

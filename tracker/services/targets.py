@@ -94,7 +94,7 @@ def all_set_after(year, as_of):
     ``as_of`` and never revised: a view of that date then judges every metric by its first
     version, and the dashboard says so once instead of on each metric."""
     found = targets_in_force(year, as_of, [t.id for t in active_task_forces()]).values()
-    return bool(found) and all(t.before_first and t.latest_version == t.version for t in found)
+    return D.all_first_unrevised((t.before_first, t.latest_version > t.version) for t in found)
 
 
 def current_target(task_force, year, metric):

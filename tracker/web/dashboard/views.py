@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from ...domain import metrics as M
 from ...domain import progress as P
 from ...domain import staleness
+from ...domain.targets import all_first_unrevised
 from ...services import progress as progress_service
 from ...services import progress_export
 from ...services import staleness as stale_service
@@ -74,12 +75,16 @@ def index():
     red_teams = [row for row in report.rows if row.status == P.RED]
     older_targets = any(m.target_superseded or m.target_before_set
                         for row in report.rows for m in row.metrics.values())
+    # the rule of targets.all_set_after, from the report's own metrics (no second read)
+    all_before_set = all_first_unrevised((m.target_before_set, m.target_superseded)
+                                         for row in report.rows for m in row.metrics.values()
+                                         if m.target is not None)
     rows = sorted_rows(report.rows, sort)
     return render_template(
         "dashboard/index.html", report=report, period=period, sort=sort, sorts=SORTS,
         rows=rows, ranking=rank_rows(rows, report), stale=stale, red_teams=red_teams,
-        older_targets=older_targets, news=week_changes.dashboard_week(report),
-        all_before_set=target_service.all_set_after(period.year, period.as_of),
+        older_targets=older_targets, all_before_set=all_before_set,
+        news=week_changes.dashboard_week(report),
         cap=progress_service.ranking_cap(), score_formula=P.SCORE_FORMULA,
         stale_legend=stale_legend(), **template_helpers())
 
