@@ -1,12 +1,12 @@
 """Demo data: ``python seed.py [--if-empty]``, the same as ``flask --app tracker seed``.
 
-The data and the code that writes it live in the package (tracker.services.demo), so
+The data and the code that writes it live in the package (tracker.demo.seed), so
 ``flask seed`` also works from an installed wheel; this script only makes the app.
 """
 import argparse
 
 from tracker import create_app
-from tracker.services import demo
+from tracker.demo import seed
 
 
 def main(argv=None):
@@ -16,7 +16,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     app = create_app()
     with app.app_context():
-        demo.run(if_empty=args.if_empty)
+        seed.run(if_empty=args.if_empty)
 
 
 if __name__ == "__main__":

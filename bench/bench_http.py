@@ -158,8 +158,8 @@ def prepare(args, tmp):
             year = bp.YEAR
         else:
             from tracker import clock
-            from tracker.services import demo
-            demo.run(if_empty=False, echo=lambda *a, **k: None)
+            from tracker.demo import seed
+            seed.run(if_empty=False, echo=lambda *a, **k: None)
             counts = {"projects": _count_projects()}
             year = clock.today().year
         print(f"ledger built in {time.perf_counter() - t:.1f} s: "

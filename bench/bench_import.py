@@ -5,8 +5,8 @@ parsing the same file with openpyxl in read-only mode (values only), in the same
 
 Prints the bare parse, the preview (safety checks, parse, every row judged, one query for
 the ledger twins), the commit (one transaction: locks, one duplicate re-check, the rows
-planned with the write path's rules (services.import_plan) and written in chunks
-(services.project_bulk): projects, stage events, audit rows, links, then the maintained
+planned with the write path's rules (services.imports.plan) and written in chunks
+(services.imports.bulk): projects, stage events, audit rows, links, then the maintained
 figures once) and their ratios, and checks the figures against the ledger (``flask
 figures check``). Goal (issue "Excel in and out"): preview + commit under 5 s, within 3x
 of the bare parse. Before the bulk write (one create_project and a change_stage per later
@@ -27,7 +27,8 @@ from openpyxl import Workbook, load_workbook  # noqa: E402
 from tracker import clock, create_app, migrate  # noqa: E402
 from tracker.domain import import_rules  # noqa: E402
 from tracker.models import County, Project, TaskForce, User  # noqa: E402
-from tracker.services import figures, import_commit, imports  # noqa: E402
+from tracker.services.figures import monthly  # noqa: E402
+from tracker.services.imports import commit as import_commit, uploads  # noqa: E402
 
 STAGES = ["储备/谋划", "策划包装", "洽谈", "签约"]
 
@@ -92,12 +93,12 @@ def main():
         admin.save()
         data = make_file(args.rows, teams)
         parse_s, count = timed(lambda: bare_parse(data))
-        preview_s, result = timed(lambda: imports.preview_bytes(admin, data, "bench.xlsx",
+        preview_s, result = timed(lambda: uploads.preview_bytes(admin, data, "bench.xlsx",
                                                                  50 * 1024 * 1024))
         assert count == args.rows and result.count("new") == args.rows, result.errors[:5]
         commit_s, batch = timed(lambda: import_commit.commit(admin, result))
         assert batch.created == args.rows == Project.select().count()
-        assert figures.check_now().rows == [], "maintained figures drifted"
+        assert monthly.check_now().rows == [], "maintained figures drifted"
     report(args.rows, data, url, parse_s, preview_s, commit_s)
 
 

@@ -79,7 +79,7 @@ def bare_rows_for(client, size):
 # --- baseline 2: the pages' queries by hand --------------------------------------------
 
 def _year_sql(p):
-    """Hand-written year filter (same meaning as services.ledger.year_condition),
+    """Hand-written year filter (same meaning as services.ledger.listing.year_condition),
     returned with its parameters."""
     start, end = f"{YEAR}-01-01", f"{YEAR}-12-31"
     utc_start, utc_end = f"{YEAR - 1}-12-31 16:00:00", f"{YEAR}-12-31 16:00:00"
@@ -188,13 +188,13 @@ def cases(team_id):
 
 def measure(app, runs):
     from tracker.models import TaskForce, User
-    from tracker.services import staleness
+    from tracker.services.staleness import flags
     with app.app_context():
         user = User(username="bench_bureau", display_name="商务局", role="bureau")
         user.set_password(PASSWORD)
         user.save()
         t = time.perf_counter()
-        scan = staleness.scan(AS_OF)
+        scan = flags.scan(AS_OF)
         print(f"  staleness.scan({AS_OF}) once: {time.perf_counter() - t:.1f} s, "
               f"open flags {sum(scan.open.values()):,}")
         team_id = TaskForce.get(TaskForce.code == "TF07").id

@@ -9,13 +9,13 @@ Measured (median of --runs, after one warm-up run each):
   baseline    raw SQL via cursor.execute: one GROUP BY over the projects'
               first-reached columns with SUM(CASE ...), plus one aggregate each
               over capital increases and fund receipts (joined to the project);
-  actuals     tracker.services.metrics.monthly_actuals (12 monthly columns);
-  report      tracker.services.progress.build_report (actuals + targets,
+  actuals     tracker.services.figures.metrics.monthly_actuals (12 monthly columns);
+  report      tracker.services.progress.report.build_report (actuals + targets,
               forecast pipeline, counties, ranking, warnings);
 and the parts of the report (pipeline_amounts, county_progress). The actuals
-come from the maintained monthly figures (tracker/services/figures.py: a few
+come from the maintained monthly figures (tracker/services/figures/monthly.py: a few
 thousand rows); the same report is also timed on the whole-ledger aggregates
-(tracker/services/metrics_ledger.py, what every report cost before the figures:
+(tracker/services/figures/from_ledger.py, what every report cost before the figures:
 "ledger path"), and once more judged inside a month (MID_AS_OF), where the days of
 that month up to the date are one exact aggregate over that month's events.
 Ratios are time / baseline: the report on the figures should cost a small
@@ -297,7 +297,7 @@ def build_ledger(sizes, *, today=AS_OF):
     from tracker.models import (
         CapitalIncrease, County, FundReceipt, Project, StageEvent, TaskForce, User,
     )
-    from tracker.services import targets
+    from tracker.services.targets import annual
     rnd = random.Random(sizes.seed)
     rand = rnd.random
     span = (today - FIRST_DAY).days + 1          # day offsets 0 .. span - 1 are <= today
@@ -311,7 +311,7 @@ def build_ledger(sizes, *, today=AS_OF):
         teams = [TaskForce.create(code=f"TF{i:02d}", name=f"第{i:02d}招商专班",
                                   industry="装备制造", kind="6" if i <= 6 else "N").id
                  for i in range(1, sizes.task_forces + 1)]
-        targets.apply_defaults(YEAR, admin)
+        annual.apply_defaults(YEAR, admin)
 
         finals = tuple(FINAL_STAGES)
         # rnd.choices(finals, weights)[0] draws exactly this (one random(), bisected)
@@ -433,16 +433,16 @@ def vacuum(*tables):
 def rebuild_figures():
     """The bulk insert bypassed the write path: build the maintained figures and the
     project years once."""
-    from tracker.services import figures
+    from tracker.services.figures import monthly as figures
     t = time.perf_counter()
     with database.atomic():
         found = figures.rebuild()
     print(f"  figures rebuilt from the ledger in {time.perf_counter() - t:.1f} s "
           f"({found.drifted} rows written)")
-    from tracker.services import project_years
+    from tracker.services.figures import years
     t = time.perf_counter()
     with database.atomic():
-        rows, _before = project_years.rebuild()
+        rows, _before = years.rebuild()
     print(f"  project years rebuilt from the ledger in {time.perf_counter() - t:.1f} s "
           f"({rows:,} rows)")
 
@@ -452,11 +452,11 @@ def ledger_path():
     """build_report on the whole-ledger aggregates, as before the maintained figures."""
     from unittest import mock
 
-    from tracker.services import metrics, metrics_ledger
-    with mock.patch.object(metrics, "monthly_actuals", metrics_ledger.monthly_actuals), \
+    from tracker.services.figures import metrics, from_ledger
+    with mock.patch.object(metrics, "monthly_actuals", from_ledger.monthly_actuals), \
             mock.patch.object(metrics, "county_funds_windows",
-                              metrics_ledger.county_funds_windows), \
-            mock.patch.object(metrics, "pipeline_amounts", metrics_ledger.pipeline_amounts):
+                              from_ledger.county_funds_windows), \
+            mock.patch.object(metrics, "pipeline_amounts", from_ledger.pipeline_amounts):
         yield
 
 
@@ -543,9 +543,11 @@ def _same_reports(name, got, want):
 
 def measure(runs):
     """Time baseline / actuals / report in the current app context; print a table."""
-    from tracker.services import metrics, progress
+    from tracker.services.figures import metrics
+    from tracker.services.progress import report as progress
+    from tracker.services.progress import options as progress_options
     database.connect(reuse_if_open=True)
-    cfg = progress.settings()
+    cfg = progress_options.settings()
     ids = [t.id for t in progress._teams()]
 
     def report(as_of):

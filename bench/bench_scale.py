@@ -52,13 +52,13 @@ def _clear():
 
 def build(args):
     """Write the ledger and its stale flags into the app's database."""
-    from tracker.services import staleness
+    from tracker.services.staleness import flags
     t = time.perf_counter()
     counts = bp.build_ledger(args)
     print(f"ledger built in {time.perf_counter() - t:.1f} s: "
           + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
     t = time.perf_counter()
-    scan = staleness.scan(bp.AS_OF)
+    scan = flags.scan(bp.AS_OF)
     print(f"stale flags of {bp.AS_OF}: {sum(scan.open.values()):,} open, "
           f"{time.perf_counter() - t:.1f} s")
     if backend_name() == "postgresql":

@@ -85,7 +85,8 @@ def seed():
     from tracker.models import (
         FundReceipt, Membership, Project, StageEvent, TaskForce, User,
     )
-    from tracker.services import staleness, targets
+    from tracker.services.staleness import flags
+    from tracker.services.targets import annual
     rnd = random.Random(26)
     pw = "pbkdf2:sha256:1$bench$0"   # nobody logs in
     with database.atomic():
@@ -101,7 +102,7 @@ def seed():
                                    email=f"{team.code.lower()}m{j:02d}@example.test",
                                    role="lead" if j == 0 else "member", password_hash=pw)
                 Membership.create(user=user, task_force=team)
-        targets.apply_defaults(2026, bureau[0])
+        annual.apply_defaults(2026, bureau[0])
         order = pipeline.ORDER
         for team in teams:
             for k in range(PROJECTS_PER_TF):
@@ -131,7 +132,7 @@ def seed():
                     FundReceipt.create(project=project, amount=Decimal(rnd.randrange(10, 5000)),
                                        received_on=MONDAY + datetime.timedelta(
                                            days=rnd.randrange(7)))
-    staleness.scan(datetime.date(2026, 6, 28))
+    flags.scan(datetime.date(2026, 6, 28))
 
 
 def bare_smtplib(port, messages):
@@ -172,13 +173,13 @@ def main():
             database.close()
 
         with app.app_context():
-            from tracker.services import mail_mime, outbox, summaries
-            from tracker.services.mail_settings import MailSettings
+            from tracker.services.mail import mime, delivery, summaries
+            from tracker.services.mail.settings import MailSettings
             settings = MailSettings.from_app(app)
             t0 = time.perf_counter()
             built = summaries.build_week(WEEK, settings)
             t1 = time.perf_counter()
-            sent = outbox.send_pending(settings)
+            sent = delivery.send_pending(settings)
             t2 = time.perf_counter()
             assert built.created == TASK_FORCES * MEMBERS_PER_TF + BUREAU_USERS, built
             assert sent.sent == built.created and sink.count() == sent.sent, sent
@@ -188,7 +189,7 @@ def main():
             rows = list(OutboxMessage.select(OutboxMessage, OutboxBody).join(OutboxBody)
                         .order_by(OutboxMessage.id))
             messages = [(app.config["MAIL_FROM"], r.to_addr,
-                         mail_mime.build_mime(r, settings.from_addr, eight_bit=True)) for r in rows]
+                         mime.build_mime(r, settings.from_addr, eight_bit=True)) for r in rows]
             biggest = max(len(r.body_html.encode()) for r in rows)
         before = sink.count()
         baseline = bare_smtplib(port, messages)

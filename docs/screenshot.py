@@ -15,7 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from tracker import create_app, migrate  # noqa: E402
-from tracker.services import demo as demo_module  # noqa: E402
+from tracker.demo import seed as demo_module  # noqa: E402
 from tracker import jobs  # noqa: E402
 from tracker import clock  # noqa: E402
 

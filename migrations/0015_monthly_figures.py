@@ -3,7 +3,7 @@ holds, per task force x metric x month and per county x month (到位资金), th
 progress report used to aggregate from the whole ledger on every call; ``day`` 0 is the
 month's total, days 1..31 the same values per day (for a report judged inside a month). Kept up to date in
 each ledger write's transaction, rebuilt and checked by the nightly recompute and by
-``flask figures check|rebuild`` (tracker/services/figures.py).
+``flask figures check|rebuild`` (tracker/services/figures/monthly.py).
 
 The table starts empty: run ``flask --app tracker figures rebuild`` (or wait for the
 nightly recompute) once after upgrading a database that already has a ledger.

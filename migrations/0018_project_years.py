@@ -21,9 +21,9 @@ def up(migrator, db):
             indexes = ((('year', 'project'), True),)
 
     db.create_tables([ProjectYear])
-    from tracker.services import project_years
+    from tracker.services.figures import years
     with db.atomic():
-        project_years.rebuild()
+        years.rebuild()
 
 
 def down(migrator, db):

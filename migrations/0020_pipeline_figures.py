@@ -6,9 +6,9 @@ projects. No schema change: the rows are filled from the ledger
 
 
 def up(migrator, db):
-    from tracker.services import figures
+    from tracker.services.figures import monthly
     with db.atomic():
-        figures.rebuild()
+        monthly.rebuild()
 
 
 def down(migrator, db):

@@ -14,8 +14,8 @@ from tests.conftest import clean_tables, make_app
 from tests.services import summary_ledger as L
 from tracker.db import database, make_database
 from tracker.models import AuditLog, FundReceipt, Project, all_models
-from tracker.services import summaries
-from tracker.services.mail_settings import MailSettings
+from tracker.services.mail import summaries
+from tracker.services.mail.settings import MailSettings
 
 LONG_TEXT = ("专班推进：签约、开工、投产全流程跟踪。“引号”、『括号』、emoji 🚀、换行\n第二行。" * 30)[:2000]
 

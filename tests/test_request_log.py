@@ -35,7 +35,7 @@ def test_one_line_per_request_with_user_id(sqlite_app, caplog):
 def test_api_token_requests_log_the_token_user(sqlite_app, caplog):
     with sqlite_app.app_context():
         user_id = make_user("boss", role="bureau").id
-    from tracker.services import tokens
+    from tracker.services.accounts import tokens
     with sqlite_app.app_context():
         _, token = tokens.create("boss")
     with caplog.at_level(logging.INFO, logger="tracker.requests"):

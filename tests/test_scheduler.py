@@ -22,7 +22,8 @@ from tracker.db import database
 from tracker.domain import pipeline
 from tracker.models import AuditLog, JobRun, Project, QuarterSnapshot, StaleFlag
 from tracker.domain import periods
-from tracker.services import audit, snapshots
+from tracker.services import audit
+from tracker.services.progress import snapshots
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = datetime.date(2026, 7, 1)

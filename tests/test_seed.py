@@ -8,13 +8,15 @@ from decimal import Decimal
 import pytest
 
 from tracker import clock
-from tracker.services import demo as demo_module
+from tracker.demo import data as demo_data
+from tracker.demo import plan as demo_plan
+from tracker.demo import seed as demo_module
 from tracker.domain import pipeline
 from tracker.models import (
     AuditLog, CapitalIncrease, County, FundReceipt, Membership, Project, StageEvent, TaskForce,
     TaskForceCounty, User, all_models,
 )
-from tracker.services import projects as project_service
+from tracker.services.ledger import projects as project_service
 from tracker.db import database, make_database
 from tests.conftest import make_app
 from tests.factories import make_task_force
@@ -177,9 +179,9 @@ def _packaged_this_year(code):
 def test_task_forces_perform_differently(seeded):
     seed = seeded[0]
     time_share = Decimal(TODAY.month - 1) / 12
-    goal = seed.ANNUAL_PACKAGED * time_share
-    ahead = [tf["code"] for tf in seed.TASK_FORCES if tf["strength"] > 1.1]
-    behind = [tf["code"] for tf in seed.TASK_FORCES if tf["strength"] < 0.6]
+    goal = demo_plan.ANNUAL_PACKAGED * time_share
+    ahead = [tf["code"] for tf in demo_data.TASK_FORCES if tf["strength"] > 1.1]
+    behind = [tf["code"] for tf in demo_data.TASK_FORCES if tf["strength"] < 0.6]
     assert ahead and behind
     for code in ahead:
         assert _packaged_this_year(code) >= goal

@@ -21,8 +21,8 @@ class Defaults:
     # localhost/127.0.0.1); an explicit True/False wins.
     SESSION_COOKIE_SECURE = None
     REMEMBER_COOKIE_SECURE = None
-    SESSION_IDLE_MINUTES = 480  # a login unused this long is refused (services.sessions)
-    # Login throttling (services.throttle): failures counted per user name and per address.
+    SESSION_IDLE_MINUTES = 480  # a login unused this long is refused (services.accounts.sessions)
+    # Login throttling (services.accounts.throttle): failures counted per user name and per address.
     LOGIN_ACCOUNT_LIMIT = 5    # failures for one user name within the window lock it
     LOGIN_ADDRESS_LIMIT = 20   # failures from one address within the window lock it
     LOGIN_WINDOW_MINUTES = 15
@@ -32,7 +32,7 @@ class Defaults:
     REQUEST_LOG = True  # one line per request on stdout (method, path, status, ms, user id)
     REQUEST_LOG_HEALTHZ = False  # log successful /healthz probes too
     PROXY_COUNT = 0  # proxies in front of the app whose X-Forwarded-For is trusted (nginx: 1)
-    # Progress (tracker.services.progress.options_from): how progress is judged.
+    # Progress (tracker.services.progress.report.options_from): how progress is judged.
     PROGRESS_PRECISION = "month"  # time progress counts whole months ("month") or days ("day")
     PROGRESS_STATUS_BANDS = MappingProxyType(  # gap points at which each colour starts
         {"green": 0, "yellow": -10, "orange": -30})
@@ -43,7 +43,7 @@ class Defaults:
     TARGET_FLOOR_YI = 1  # 亿元: a money target below it is saved only once confirmed
     AWARD_WEIGHTS = MappingProxyType(dict(performance=25, start=15, production=20, funds=20, big=10, top=10))  # awards
     RANKING_CAP_PCT = 120  # 综合完成率: each metric counts at most this completion (percent)
-    # Staleness (tracker.services.staleness.options_from).
+    # Staleness (tracker.services.staleness.flags.options_from).
     STALE_DAYS = (60, 90, 180)  # days without progress: yellow, red, proposed 退库
     # Scheduler, demo data, accounts.
     SCHEDULER_MISFIRE_GRACE = 3600  # seconds a missed job may still start late

@@ -21,7 +21,7 @@ def job_context(app):
 
 def nightly_recompute(app, as_of):
     """Repair drifted first-reached / last-progress columns from history."""
-    from .services import recompute
+    from .services.figures import recompute
     with job_context(app):
         return recompute.recompute(as_of).summary()
 
@@ -29,7 +29,7 @@ def nightly_recompute(app, as_of):
 def quarter_close(app, as_of):
     """Freeze the quarter that ended before ``as_of`` (fired on 1 Jan/Apr/Jul/Oct): every
     active task force without a snapshot for it; frozen ones are left as they are."""
-    from .services import snapshots
+    from .services.progress import snapshots
     year, quarter = snapshots.closed_quarter_before(as_of)
     with job_context(app):
         return snapshots.freeze_quarter(year, quarter).summary()
@@ -39,12 +39,12 @@ def quarter_close_incomplete(as_of):
     """Whether the quarter closed by a fire on ``as_of`` still has an active task force
     without a snapshot (one created after the close): then the close runs again. Needs an
     app context."""
-    from .services import snapshots
+    from .services.progress import snapshots
     return bool(snapshots.unfrozen_task_forces(*snapshots.closed_quarter_before(as_of)))
 
 
 def staleness_scan(app, as_of):
     """Raise, escalate and clear stale-project flags as of ``as_of``."""
-    from .services import staleness
+    from .services.staleness import flags
     with job_context(app):
-        return staleness.scan(as_of).summary()
+        return flags.scan(as_of).summary()

@@ -28,7 +28,7 @@ Catch-up
     while the scheduler was down, failed, or abandoned) and incomplete ok
     periods are run, oldest first. Quarter close catches up every quarter of
     the last year; daily jobs only the latest day; the weekly summary
-    (tracker/services/summaries.py) the latest week within 3 days.
+    (tracker/services/mail/summaries.py) the latest week within 3 days.
 
 Processes
     ``run_forever(app)`` (``flask --app tracker scheduler``): BlockingScheduler,

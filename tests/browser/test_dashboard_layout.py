@@ -3,7 +3,7 @@ read in the first screen, without scrolling; the details stay folded until click
 import pytest
 
 from tests.factories import DEFAULT_PASSWORD, make_project, make_task_force, make_user
-from tracker.services import targets
+from tracker.services.targets import annual
 
 from .conftest import login
 
@@ -15,7 +15,7 @@ def twelve_teams(live_app):
     with live_app.app_context():
         teams = [make_task_force(f"T{i:02d}", f"第{i:02d}招商专班") for i in range(1, 13)]
         make_user("bureau1", role="bureau", display_name="商务局")
-        targets.apply_defaults(2026, make_user("admin1", role="admin"))
+        annual.apply_defaults(2026, make_user("admin1", role="admin"))
         for i, team in enumerate(teams):
             make_project(team, f"签约项目{i}", planned_investment="300000", stage="signed",
                          contract_value=str(10000 * (i + 1)))

@@ -5,7 +5,7 @@ import pytest
 
 from tests.factories import DEFAULT_PASSWORD, make_project, make_task_force, make_user
 from tracker.models import Project, StageEvent
-from tracker.services import targets
+from tracker.services.targets import annual
 
 from .conftest import login
 
@@ -68,7 +68,7 @@ def test_advance_to_signing_requires_contract_value(live_app, live_server, page,
 def test_dashboard_and_task_force_page_show_progress(live_app, live_server, page, team):
     with live_app.app_context():
         bureau = make_user("admin1", role="admin")
-        targets.apply_defaults(2026, bureau)
+        annual.apply_defaults(2026, bureau)
         make_project(team, "签约项目", planned_investment="300000", stage="signed",
                      contract_value="150000")
     login(page, live_server, "bureau1", DEFAULT_PASSWORD)

@@ -20,7 +20,7 @@ TF2 2026:            packaged Mar 250000; signed Feb 100
 """
 import datetime
 
-from tracker.services import projects as S
+from tracker.services.ledger import projects as S
 from tests.factories import make_county, make_task_force, make_user
 
 D = datetime.date

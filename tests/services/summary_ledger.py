@@ -26,8 +26,9 @@ from werkzeug.security import generate_password_hash
 
 from tests.factories import DEFAULT_PASSWORD, make_task_force
 from tracker.models import Membership, User
-from tracker.services import projects as S
-from tracker.services import staleness, targets
+from tracker.services.ledger import projects as S
+from tracker.services.staleness import flags
+from tracker.services.targets import annual
 
 D = datetime.date
 WEEK = "2026-W26"
@@ -58,7 +59,7 @@ def build():
     lead2 = make_user("lead2", role="lead", task_forces=[tf2])
     quit_ = make_user("quit", role="member", task_forces=[tf1], wants_summary=False)
     noemail = make_user("noemail", role="member", task_forces=[tf1], email="")
-    targets.apply_defaults(2026, boss)
+    annual.apply_defaults(2026, boss)
 
     a = S.create_project(boss, task_force=tf1, name="A 新材料", planned_investment="60000",
                          on=D(2026, 3, 1), stage="packaged")
@@ -83,6 +84,6 @@ def build():
     S.change_stage(boss, f, "signed", on=D(2026, 6, 29), contract_value="700")
     S.create_project(boss, task_force=tf2, name="H 塔机", planned_investment="250000",
                      on=D(2026, 6, 22), stage="packaged")
-    staleness.scan(SUNDAY)
+    flags.scan(SUNDAY)
     return dict(tf1=tf1, tf2=tf2, boss=boss, lead1=lead1, mem1=mem1, lead2=lead2,
                 quit=quit_, noemail=noemail)

@@ -9,7 +9,7 @@ import pytest
 from tracker.domain import accounts as rules
 from tracker.domain.errors import NotFound, ValidationError
 from tracker.models import AuditLog, Membership, User
-from tracker.services import accounts, tokens
+from tracker.services.accounts import users as accounts, tokens
 from tests.factories import DEFAULT_PASSWORD, make_task_force, make_user
 from tests.races import run_together
 

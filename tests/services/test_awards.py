@@ -1,4 +1,4 @@
-"""落地成效 award ranking on a small hand-worked ledger (tracker/services/awards.py).
+"""落地成效 award ranking on a small hand-worked ledger (tracker/services/awards/ranking.py).
 
 Year 2026, judged at 2026-11-28, default weights 25/15/20/20/10/10 (sum 100):
 
@@ -29,8 +29,9 @@ from tests.factories import make_project, make_task_force, make_user
 from tracker.domain import pipeline
 from tracker.domain.errors import ValidationError
 from tracker.models import AuditLog, AwardFreeze, AwardRanking
-from tracker.services import awards, corrections
-from tracker.services import projects as P
+from tracker.services.awards import ranking as awards
+from tracker.services.ledger import corrections
+from tracker.services.ledger import projects as P
 
 YEAR = 2026
 AS_OF = datetime.date(2026, 11, 28)

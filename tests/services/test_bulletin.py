@@ -1,4 +1,4 @@
-"""通报 data (services/bulletin.py) and its .docx (services/bulletin_docx.py) on the
+"""通报 data (services/bulletin/report.py) and its .docx (services/bulletin/word.py) on the
 hand-worked ledger of tests/web/progress_ledger.py (judged at 2026-06-30)."""
 import datetime
 import io
@@ -9,10 +9,11 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from tracker.domain import metrics as M
-from tracker.services import bulletin as B
-from tracker.services import bulletin_docx, snapshots
-from tracker.services import projects as ledger
-from tracker.services import staleness as stale_service
+from tracker.services.bulletin import report as B
+from tracker.services.bulletin import word
+from tracker.services.progress import snapshots
+from tracker.services.ledger import projects as ledger
+from tracker.services.staleness import flags as stale_service
 
 from ..web import progress_ledger as L
 
@@ -122,14 +123,14 @@ def test_checkpoints_and_defaults():
 def test_docx_has_the_sections_the_numbers_and_cjk_fonts(built):
     snapshots.freeze_quarter(2026, 2)
     b = B.build_bulletin(2026, "h1", today=TODAY)
-    doc = Document(io.BytesIO(bulletin_docx.bulletin_docx(b)))
+    doc = Document(io.BytesIO(word.bulletin_docx(b)))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings[0] == "2026年上半年双过半通报"
     assert [h for h in headings if h in B.SECTIONS] == list(B.SECTIONS)
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "数据截至 2026-06-30（季度冻结数据）" in text and B.NEXT_STEPS_PLACEHOLDER in text
     totals, ranking = doc.tables
-    assert [c.text for c in ranking.rows[0].cells] == bulletin_docx.ranking_header()
+    assert [c.text for c in ranking.rows[0].cells] == word.ranking_header()
     rows = {r.cells[1].text: [c.text for c in r.cells] for r in ranking.rows[1:]}
     assert rows["装备制造专班"][:5] == ["1", "装备制造专班", "45.00", "50.00", "+0.00"]
     assert rows["精细化工专班"][5:7] == ["10.00", "-40.00"]
@@ -143,6 +144,6 @@ def test_docx_has_the_sections_the_numbers_and_cjk_fonts(built):
 
 
 def test_content_disposition_is_rfc6266():
-    value = bulletin_docx.content_disposition("2026年上半年双过半通报.docx")
+    value = word.content_disposition("2026年上半年双过半通报.docx")
     assert value.startswith('attachment; filename="bulletin.docx"; ')
     assert "filename*=UTF-8''2026%E5%B9%B4" in value and value.isascii()

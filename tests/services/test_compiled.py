@@ -6,7 +6,9 @@ import pytest
 from tests.factories import make_county, make_project, make_task_force, make_user
 from tracker import clock
 from tracker.models import Project, TaskForce, User, UserSession
-from tracker.services import ledger, sessions
+from tracker.services.ledger import listing
+from tracker.services.ledger import choices as ledger_choices
+from tracker.services.accounts import sessions
 from tracker.services.compiled import Compiled, CompiledFamily
 
 
@@ -61,11 +63,11 @@ def test_compiled_ledger_pages_equal_the_plain_ones(db, filters):
     values = {"T": team.id, "C": county.id, "U": owner.id, "Y": clock.today().year}
     filters = {k: ({values[i] for i in v} if k == "teams" else values.get(v, v))
                for k, v in filters.items()}
-    assert ledger._shape(filters) is not None   # the compiled path
-    page, summary = ledger.ledger_page(filters, 1, 5)
-    expected = list(ledger.filtered(filters))
+    assert listing._shape(filters) is not None   # the compiled path
+    page, summary = listing.ledger_page(filters, 1, 5)
+    expected = list(listing.filtered(filters))
     assert [p.id for p in page.rows] == [p.id for p in expected][:5]
-    assert summary == ledger.totals(ledger._where(Project.select(), filters, join_year=True))
+    assert summary == listing.totals(listing._where(Project.select(), filters, join_year=True))
     assert summary["count"] == len(expected)
     for row, plain in zip(page.rows, expected):
         assert (row.planned_investment, row.contract_value, row.updated_at, row.tags) == \
@@ -77,9 +79,9 @@ def test_filter_choices_equal_the_two_lists(db):
         make_task_force(code, name=f"专班{code}")
     for code in ("C9", "C10"):
         make_county(code)
-    teams, counties = ledger.filter_choices()
-    assert teams == [(t.id, t.code, t.name, True) for t in ledger.task_forces()]
-    assert counties == [(c.id, c.code, c.name, True) for c in ledger.counties()]
+    teams, counties = ledger_choices.filter_choices()
+    assert teams == [(t.id, t.code, t.name, True) for t in listing.task_forces()]
+    assert counties == [(c.id, c.code, c.name, True) for c in listing.counties()]
     assert [t.code for t in teams] == sorted(t.code for t in teams) and len(counties) == 2
 
 
@@ -87,8 +89,8 @@ def test_can_create_from_the_loaded_choices_equals_the_query(db):
     active, inactive = make_task_force("A1"), make_task_force("B1", active=False)
     users = [make_user("boss", role="bureau"), make_user("in", task_forces=[active]),
              make_user("out", task_forces=[inactive]), make_user("none")]
-    teams, _counties = ledger.filter_choices()
+    teams, _counties = ledger_choices.filter_choices()
     for user in users:
-        member_of = ledger.member_task_force_ids(user.id)
-        assert ledger.can_create(user, teams, member_of) == ledger.can_create(user)
-    assert [ledger.can_create(u) for u in users] == [True, True, False, False]
+        member_of = ledger_choices.member_task_force_ids(user.id)
+        assert ledger_choices.can_create(user, teams, member_of) == ledger_choices.can_create(user)
+    assert [ledger_choices.can_create(u) for u in users] == [True, True, False, False]

@@ -1,4 +1,4 @@
-"""The maintained monthly figures (tracker/services/figures.py) against a full
+"""The maintained monthly figures (tracker/services/figures/monthly.py) against a full
 recomputation from the ledger, after seeded random sequences of writes through the
 services, on every backend; drift found and repaired by the nightly recompute and by
 ``flask figures check|rebuild``."""
@@ -13,8 +13,10 @@ from tracker import clock
 from tracker.domain import pipeline
 from tracker.domain.errors import ValidationError
 from tracker.models import CapitalIncrease, FundReceipt, MonthlyFigure, Project
-from tracker.services import corrections, figures, metrics, metrics_ledger, recompute
-from tracker.services import projects as S
+from tracker.services.ledger import corrections
+from tracker.services.figures import (monthly, metrics, from_ledger,
+    recompute)
+from tracker.services.ledger import projects as S
 
 STEPS = 100
 LIVE = pipeline.ORDER   # reserve .. at_capacity
@@ -155,25 +157,25 @@ def assert_earlier_actuals(as_of, days):
     for day in days:
         if day.year == year and day < as_of:
             assert _nonzero(metrics.earlier_actuals(now, year, as_of, day)) == \
-                _nonzero(metrics_ledger.monthly_actuals(year, day)), (as_of, day)
+                _nonzero(from_ledger.monthly_actuals(year, day)), (as_of, day)
 
 
 def assert_figures_match_ledger(today):
-    assert figures.check().rows == []
-    assert figures.stored() == figures.expected()
+    assert monthly.check().rows == []
+    assert monthly.stored() == monthly.expected()
     for as_of in _as_of_dates(today):
         for year in (as_of.year - 1, as_of.year):
             assert _nonzero(metrics.monthly_actuals(year, as_of)) == \
-                _nonzero(metrics_ledger.monthly_actuals(year, as_of)), (year, as_of)
+                _nonzero(from_ledger.monthly_actuals(year, as_of)), (year, as_of)
             assert _nonzero(metrics.county_monthly_funds(year, as_of)) == \
-                _nonzero(metrics_ledger.county_monthly_funds(year, as_of)), (year, as_of)
+                _nonzero(from_ledger.county_monthly_funds(year, as_of)), (year, as_of)
         assert_earlier_actuals(as_of, [as_of - datetime.timedelta(days=n) for n in (1, 7, 10)])
         windows = {"year": (datetime.date(as_of.year, 1, 1), as_of),
                    "last": (datetime.date(as_of.year - 1, 1, 1),
                             metrics.same_day_last_year(as_of)),
                    "odd": (as_of - datetime.timedelta(days=45), as_of)}
         assert metrics.county_funds_windows(windows) == \
-            metrics_ledger.county_funds_windows(windows), as_of
+            from_ledger.county_funds_windows(windows), as_of
 
 
 @pytest.mark.parametrize("seed", [2026, 7])
@@ -204,7 +206,7 @@ def test_nightly_recompute_reports_and_repairs_drift(db):
     world = World(11)
     run(world, 40)
     first, second = _corrupt()
-    found = figures.check()
+    found = monthly.check()
     assert found.drifted == 3 and not found.repaired
     assert (first.key, first.cents + 1234, first.cents) in found.rows
     assert (second.key, 0, second.cents) in found.rows

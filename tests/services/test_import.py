@@ -11,9 +11,13 @@ from tracker import clock
 from tracker.domain import import_rules
 from tracker.domain.errors import ValidationError
 from tracker.models import AmountChange, AuditLog, ImportBatchProject, Project, StageEvent
-from tracker.services import figures, import_commit, import_plan, imports, ledger_export
-from tracker.services import project_bulk
-from tracker.services import projects as P
+from tracker.services.figures import monthly
+from tracker.services.imports import (commit as import_commit, plan,
+    uploads)
+from tracker.services.imports import template as import_template
+from tracker.services.ledger import export
+from tracker.services.imports import bulk as project_bulk
+from tracker.services.ledger import projects as P
 from tests.factories import make_county, make_project, make_task_force, make_user
 
 LIMIT = 10 * 1024 * 1024
@@ -55,7 +59,7 @@ def world(db):
 
 
 def preview(user, rows, **kw):
-    return imports.preview_bytes(user, book_bytes(rows), "t.xlsx", LIMIT, **kw)
+    return uploads.preview_bytes(user, book_bytes(rows), "t.xlsx", LIMIT, **kw)
 
 
 def test_round_trip_export_import_changes_nothing(world):
@@ -67,8 +71,8 @@ def test_round_trip_export_import_changes_nothing(world):
     dropped = make_project(team, "项目B", user=admin, on=last_year(1, 5))
     P.change_stage(admin, dropped.id, "negotiating", on=last_year(2, 1))
     P.change_stage(admin, dropped.id, "dropped", on=last_year(2, 3), reason="撤回")
-    data = ledger_export.export_xlsx(Project.select())
-    result = imports.preview_bytes(admin, data, "export.xlsx", LIMIT)
+    data = export.export_xlsx(Project.select())
+    result = uploads.preview_bytes(admin, data, "export.xlsx", LIMIT)
     assert [(r.status, r.changes, r.errors) for r in result.rows] == [("unchanged", {}, [])] * 2
     before = Project.select().count(), StageEvent.select().count()
     batch = import_commit.commit(admin, result, on_duplicate="update")
@@ -95,7 +99,7 @@ def test_new_rows_get_their_dated_stage_history(world):
     assert batch.created == 2 and ImportBatchProject.select().count() == 2
     audit = AuditLog.get(AuditLog.entity == "import_batch")
     assert '"created": 2' in audit.after and "t.xlsx" in audit.after
-    assert [p.name for _, p in imports.batch_projects(batch.id)[1]] == ["A", "B"]
+    assert [p.name for _, p in import_commit.batch_projects(batch.id)[1]] == ["A", "B"]
 
 
 def test_each_error_has_its_row_and_column(world):
@@ -195,7 +199,7 @@ def _state(team):
         events = [(e.from_stage, e.stage, e.occurred_on, e.user_id, e.note, e.voided_at)
                   for e in p.stage_events.order_by(StageEvent.id)]
         rows[p.name] = ({k: v for k, v in p.__data__.items() if k not in skip}, events)
-    mine = {(k[0], k[2:]): v for k, v in figures.stored().items()
+    mine = {(k[0], k[2:]): v for k, v in monthly.stored().items()
             if k[0] == "task_force" and k[1] == team.id}
     return rows, mine
 
@@ -206,7 +210,7 @@ def _one_by_one(user, result, note):
     for r in result.rows:
         (stage, day), later = r.events[0], r.events[1:]
         fields, signing = dict(r.fields), {}
-        if import_plan.signs_later(stage, later):
+        if plan.signs_later(stage, later):
             signing = {k: fields.get(k) for k in ("contract_value", "signing_grade")}
             fields["contract_value"] = fields["signing_grade"] = None
         project = P.create_project(user, task_force=r.team, stage=stage, on=day, note=note,
@@ -217,15 +221,15 @@ def _one_by_one(user, result, note):
 def test_bulk_commit_writes_what_the_services_write_one_by_one(world):
     admin, header = world["admin"], [t for t in TITLES if t != "所属专班"]
     data = book_bytes(_mixed_rows(), header=header)
-    bulk = imports.preview_bytes(admin, data, "t.xlsx", LIMIT, task_force="TF1")
+    bulk = uploads.preview_bytes(admin, data, "t.xlsx", LIMIT, task_force="TF1")
     assert [r.status for r in bulk.rows] == ["new"] * len(bulk.rows), bulk.errors
     batch = import_commit.commit(admin, bulk)
-    single = imports.preview_bytes(admin, data, "t.xlsx", LIMIT, task_force="TF2")
+    single = uploads.preview_bytes(admin, data, "t.xlsx", LIMIT, task_force="TF2")
     _one_by_one(admin, single, f"Excel导入（批次 {batch.id}：t.xlsx）")
     got, want = _state(world["team"]), _state(world["other"])
     assert got == want
     assert len(got[0]) == len(bulk.rows) and got[1]
-    assert figures.check_now().rows == []
+    assert monthly.check_now().rows == []
     logs = AuditLog.select().where((AuditLog.entity == "project") & (AuditLog.action == "import"))
     assert logs.count() == len(bulk.rows)
     assert all(f'"batch": {batch.id}' in log.after for log in logs)
@@ -255,19 +259,19 @@ def test_the_unique_index_is_the_last_word(world, monkeypatch):
     assert "第 5 行（p3）" in caught.value.errors["__all__"]
     assert "同名同投资方" in caught.value.errors["__all__"]
     assert [p.name for p in Project.select()] == ["p3"]
-    assert import_commit.batches() == [] and figures.check_now().rows == []
+    assert import_commit.batches() == [] and monthly.check_now().rows == []
 
 
 def test_task_force_option(world):
     rows = [{"项目名称": "无专班列", "计划投资额（万元）": 10}]
     data = book_bytes(rows, header=["项目名称", "计划投资额（万元）"])
     with pytest.raises(ValidationError) as caught:
-        imports.preview_bytes(None, data, "f.xlsx", LIMIT)
+        uploads.preview_bytes(None, data, "f.xlsx", LIMIT)
     assert "所属专班" in caught.value.errors["file"]
-    result = imports.preview_bytes(None, data, "f.xlsx", LIMIT, task_force="TF2")
+    result = uploads.preview_bytes(None, data, "f.xlsx", LIMIT, task_force="TF2")
     assert result.rows[0].team.code == "TF2" and result.rows[0].status == "new"
     with pytest.raises(ValidationError) as caught:
-        imports.preview_bytes(None, data, "f.xlsx", LIMIT, task_force="NOPE")
+        uploads.preview_bytes(None, data, "f.xlsx", LIMIT, task_force="NOPE")
     assert "task_force" in caught.value.errors
 
 
@@ -275,7 +279,7 @@ def test_task_force_option(world):
 
 def _refused(data, limit=LIMIT):
     with pytest.raises(ValidationError) as caught:
-        imports.preview_bytes(None, data, "x.xlsx", limit)
+        uploads.preview_bytes(None, data, "x.xlsx", limit)
     return caught.value.errors["file"]
 
 
@@ -317,7 +321,7 @@ def test_too_many_rows(world, monkeypatch):
 def test_formulas_and_text_dates(world):
     def formula(book, sheet):
         sheet["I2"] = "=100*2"
-    result = imports.preview_bytes(None, book_bytes([row()], edit=formula), "f.xlsx", LIMIT)
+    result = uploads.preview_bytes(None, book_bytes([row()], edit=formula), "f.xlsx", LIMIT)
     assert [(n, c) for n, c, _, m in result.errors if "公式" in m] == [(2, "I")]
     year = last_year(1, 1).year
     for text in (f"{year}年3月5日", f"{year}.3.5", f"{year}/3/5", f"{year}-03-05"):
@@ -326,7 +330,7 @@ def test_formulas_and_text_dates(world):
 
 
 def test_template_has_notes_lists_and_validations(world):
-    book = load_workbook(io.BytesIO(imports.template_xlsx()))
+    book = load_workbook(io.BytesIO(import_template.template_xlsx()))
     assert book.sheetnames == ["项目台账", "填写说明", "取值列表"]
     assert [c.value for c in book["项目台账"][1]] == TITLES
     assert all(s.sheet_state == "visible" for s in book.worksheets)
@@ -334,5 +338,5 @@ def test_template_has_notes_lists_and_validations(world):
     assert "当前阶段" in notes and "TF1" in notes
     formulas = {dv.formula1 for dv in book["项目台账"].data_validations.dataValidation}
     assert any("取值列表" in f for f in formulas)
-    result = imports.preview_bytes(None, imports.template_xlsx(), "t.xlsx", LIMIT)
+    result = uploads.preview_bytes(None, import_template.template_xlsx(), "t.xlsx", LIMIT)
     assert result.rows == []

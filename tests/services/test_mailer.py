@@ -16,8 +16,9 @@ from tests.mail_server import SMTPServer, free_port, parts
 from tracker.db import database
 from tracker.models import OutboxBody, OutboxMessage, utcnow
 from tracker.models.mail import RECIPIENT_MARK, UNSUBSCRIBE_MARK
-from tracker.services import mail_mime, mail_transport, outbox, outbox_actions
-from tracker.services.mail_settings import MailSettings
+from tracker.services.mail import (mime, transport as mail_transport,
+    delivery, decisions)
+from tracker.services.mail.settings import MailSettings
 
 LATER = datetime.timedelta(days=1)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -50,7 +51,7 @@ def test_sends_multipart_message_and_records_it(sqlite_app, smtp):
     use(sqlite_app, smtp)
     with sqlite_app.app_context():
         row = make_row(make_user("boss", role="bureau"))
-        result = outbox.send_pending(settings())
+        result = delivery.send_pending(settings())
         assert (result.sent, result.retry, result.failed) == (1, 0, 0)
         [msg] = smtp.messages
         assert msg.envelope_to == ["boss@example.test"]
@@ -66,7 +67,7 @@ def test_sends_multipart_message_and_records_it(sqlite_app, smtp):
         assert (row.status, row.attempts, row.transport, row.last_error) == ("sent", 1, "smtp", "")
         assert row.sent_at is not None
         # nothing left to send
-        assert outbox.send_pending(settings()).sent == 0 and len(smtp.messages) == 1
+        assert delivery.send_pending(settings()).sent == 0 and len(smtp.messages) == 1
 
 
 @pytest.mark.parametrize("batch", [1, 2, 25])
@@ -76,7 +77,7 @@ def test_server_down_keeps_rows_pending_then_each_delivered_exactly_once(sqlite_
     sqlite_app.config["MAIL_BATCH"] = batch
     with sqlite_app.app_context():
         rows = [make_row(make_user(f"u{i}", role="bureau")) for i in range(3)]
-        result = outbox.send_pending(settings())
+        result = delivery.send_pending(settings())
         assert result.sent == 0 and result.retry == 1 and result.stopped
         states = {r.id: r for r in OutboxMessage.select()}
         assert {r.status for r in states.values()} == {"pending"}
@@ -87,14 +88,14 @@ def test_server_down_keeps_rows_pending_then_each_delivered_exactly_once(sqlite_
         assert [(states[r.id].attempts, states[r.id].claim_token, states[r.id].last_error)
                 for r in rows[1:]] == [(0, None, "")] * 2
         # still down on the next run: nothing sent, still pending
-        assert outbox.send_pending(settings(), now=utcnow() + LATER).sent == 0
+        assert delivery.send_pending(settings(), now=utcnow() + LATER).sent == 0
         assert OutboxMessage.select().where(OutboxMessage.status != "pending").count() == 0
 
         server.start()
         try:
-            result = outbox.send_pending(settings(), now=utcnow() + 2 * LATER)
+            result = delivery.send_pending(settings(), now=utcnow() + 2 * LATER)
             assert result.sent == 3 and not result.stopped
-            again = outbox.send_pending(settings(), now=utcnow() + 3 * LATER)
+            again = delivery.send_pending(settings(), now=utcnow() + 3 * LATER)
             assert again.sent == 0
             received = server.by_message_id()
             assert sorted(received) == sorted(r.message_id for r in rows)
@@ -112,18 +113,18 @@ def test_temporary_rejection_backs_off_and_gives_up(sqlite_app, smtp):
         row = make_row(make_user("busy", role="bureau"))
         ok = make_row(make_user("fine", role="bureau"))
         now = utcnow()
-        result = outbox.send_pending(settings(), now=now)
+        result = delivery.send_pending(settings(), now=now)
         assert (result.sent, result.retry) == (1, 1)     # one refusal does not stop the run
         row = OutboxMessage.get_by_id(row.id)
         assert row.status == "pending" and row.attempts == 1 and "451" in row.last_error
         assert row.next_attempt_at == now + datetime.timedelta(seconds=60)
         # not due yet: not tried again
-        assert outbox.send_pending(settings(), now=now + datetime.timedelta(seconds=30)).retry == 0
-        outbox.send_pending(settings(), now=now + datetime.timedelta(seconds=61))
+        assert delivery.send_pending(settings(), now=now + datetime.timedelta(seconds=30)).retry == 0
+        delivery.send_pending(settings(), now=now + datetime.timedelta(seconds=61))
         row = OutboxMessage.get_by_id(row.id)
         assert row.attempts == 2 and row.next_attempt_at == \
             now + datetime.timedelta(seconds=61) + datetime.timedelta(seconds=120)
-        result = outbox.send_pending(settings(), now=now + LATER)
+        result = delivery.send_pending(settings(), now=now + LATER)
         row = OutboxMessage.get_by_id(row.id)
         assert result.failed == 1 and (row.status, row.attempts) == ("failed", 3)
         assert OutboxMessage.get_by_id(ok.id).status == "sent"
@@ -135,7 +136,7 @@ def test_permanent_rejection_fails_at_once(sqlite_app, smtp):
     smtp.reject["gone@example.test"] = "550 5.1.1 no such user"
     with sqlite_app.app_context():
         row = make_row(make_user("gone", role="bureau"))
-        result = outbox.send_pending(settings())
+        result = delivery.send_pending(settings())
         row = OutboxMessage.get_by_id(row.id)
         assert result.failed == 1 and row.status == "failed" and row.attempts == 1
         assert "550" in row.last_error and smtp.messages == []
@@ -148,7 +149,7 @@ def test_opted_out_after_build_is_cancelled_not_sent(sqlite_app, smtp):
         row = make_row(user)
         user.wants_summary = False
         user.save()
-        result = outbox.send_pending(settings())
+        result = delivery.send_pending(settings())
         assert result.cancelled == 1 and smtp.messages == []
         assert OutboxMessage.get_by_id(row.id).status == "cancelled"
 
@@ -156,7 +157,7 @@ def test_opted_out_after_build_is_cancelled_not_sent(sqlite_app, smtp):
 def test_without_mail_server_writes_eml_files(sqlite_app):
     with sqlite_app.app_context():
         row = make_row(make_user("boss", role="bureau"))
-        assert outbox.send_pending(settings()).sent == 1
+        assert delivery.send_pending(settings()).sent == 1
         path = os.path.join(sqlite_app.instance_path, "outbox", "2026-W26", f"{row.id:07d}.eml")
         with open(path, "rb") as fh:
             msg = BytesParser(policy=policy.default).parse(fh)
@@ -179,8 +180,8 @@ def test_outbox_row_is_unique_per_week_recipient_kind_scope(db):
 def test_a_row_is_claimed_by_one_sender_only(db):
     row = make_row(make_user("boss", role="bureau"))
     now = utcnow()
-    first = outbox._claim(row, now, "smtp")
-    second = outbox._claim(row, now, "smtp")
+    first = delivery._claim(row, now, "smtp")
+    second = delivery._claim(row, now, "smtp")
     assert first and second is None
     row = OutboxMessage.get_by_id(row.id)
     assert (row.status, row.attempts, row.claim_token) == ("sending", 1, first)
@@ -189,12 +190,12 @@ def test_a_row_is_claimed_by_one_sender_only(db):
 def test_a_batch_claims_only_the_rows_no_other_sender_holds(db):
     rows = [make_row(make_user(f"u{i}", role="bureau")) for i in range(3)]
     now = utcnow()
-    other = outbox._claim(rows[1], now, "smtp")
-    token, claimed = outbox._claim_rows(rows, now, "smtp")
+    other = delivery._claim(rows[1], now, "smtp")
+    token, claimed = delivery._claim_rows(rows, now, "smtp")
     assert other and claimed == {rows[0].id, rows[2].id}
     assert OutboxMessage.get_by_id(rows[1].id).claim_token == other
     assert OutboxMessage.get_by_id(rows[2].id).claim_token == token
-    assert outbox._claim_rows(rows, now, "smtp")[1] == set()     # all held now
+    assert delivery._claim_rows(rows, now, "smtp")[1] == set()     # all held now
 
 
 def test_crashed_smtp_send_is_not_repeated_automatically(app):
@@ -206,18 +207,18 @@ def test_crashed_smtp_send_is_not_repeated_automatically(app):
         with app.app_context():
             row = make_row(make_user("boss", role="bureau"))
             claimed_at = utcnow() - datetime.timedelta(minutes=5)
-            assert outbox._claim(row, claimed_at, "smtp", claimed_at=claimed_at)
+            assert delivery._claim(row, claimed_at, "smtp", claimed_at=claimed_at)
             # within the lease: left alone (a live sender may be talking to the server)
-            assert outbox.send_pending(settings()).sent == 0
+            assert delivery.send_pending(settings()).sent == 0
             assert OutboxMessage.get_by_id(row.id).status == "sending"
             # lease expired: failed with "state unknown", nothing sent
-            result = outbox.send_pending(settings(), now=claimed_at + datetime.timedelta(minutes=16))
+            result = delivery.send_pending(settings(), now=claimed_at + datetime.timedelta(minutes=16))
             row = OutboxMessage.get_by_id(row.id)
             assert result.reaped == 1 and result.sent == 0 and server.messages == []
-            assert row.status == "failed" and row.last_error == outbox.UNCERTAIN_ERROR
+            assert row.status == "failed" and row.last_error == delivery.UNCERTAIN_ERROR
             # a person decides to resend: same Message-ID, delivered once
-            assert outbox_actions.requeue(row.id) == row.id
-            assert outbox.send_pending(settings()).sent == 1
+            assert decisions.requeue(row.id) == row.id
+            assert delivery.send_pending(settings()).sent == 1
             assert [m["Message-ID"] for m in server.messages] == [row.message_id]
     finally:
         server.stop()
@@ -230,9 +231,9 @@ def test_crashed_eml_write_is_resolved_from_the_file(app):
         old = utcnow() - datetime.timedelta(hours=1)
         transport = mail_transport.EmlTransport(settings().eml_dir, FROM)
         for row in (written, lost):
-            assert outbox._claim(row, old, "eml", claimed_at=old)
+            assert delivery._claim(row, old, "eml", claimed_at=old)
         transport.deliver(written)     # crash after writing
-        result = outbox.send_pending(settings())
+        result = delivery.send_pending(settings())
         assert result.reaped == 2
         written, lost = OutboxMessage.get_by_id(written.id), OutboxMessage.get_by_id(lost.id)
         assert written.status == "sent" and written.attempts == 1   # not written twice
@@ -257,7 +258,7 @@ def test_unreachable_port_reports_connection_error(sqlite_app):
     sqlite_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
     with sqlite_app.app_context():
         make_row(make_user("a", role="bureau"))
-        result = outbox.send_pending(settings())
+        result = delivery.send_pending(settings())
         assert result.stopped and "无法连接邮件服务器" in result.errors[0]
 
 
@@ -268,7 +269,7 @@ def test_large_message_is_stored_and_sent_whole(app):
         row = make_row(make_user("boss", role="bureau"), body_html=html, body_text="长" * 30000)
         stored = OutboxMessage.get_by_id(row.id)
         assert stored.body_html == html and len(stored.body_text) == 30000
-        assert outbox.send_pending(settings()).sent == 1
+        assert delivery.send_pending(settings()).sent == 1
 
 
 @pytest.mark.parametrize("eight_bit, text, expected", [
@@ -280,7 +281,7 @@ def test_message_encoding(sqlite_app, eight_bit, text, expected):
     with sqlite_app.app_context():
         row = make_row(make_user("boss", role="bureau"), body_text=text,
                        body_html="<p>甲</p>\n<p>乙</p>")
-        data = mail_mime.build_mime(row, FROM, eight_bit=eight_bit)
+        data = mime.build_mime(row, FROM, eight_bit=eight_bit)
         assert all(len(line) <= 998 for line in data.split(b"\r\n"))
         assert b"\n" not in data.replace(b"\r\n", b"")            # CRLF line ends only
         msg = BytesParser(policy=policy.default).parsebytes(data)
@@ -291,7 +292,7 @@ def test_message_encoding(sqlite_app, eight_bit, text, expected):
 
 def test_compact_html_joins_lines_without_changing_the_text():
     html = "<table>\n  <tr>\n    <td>甲</td>\n  </tr>\n</table>\n" * 200
-    compact = mail_mime.compact_html(html)
+    compact = mime.compact_html(html)
     assert len(compact.split("\n")) < 20
     assert all(len(line.encode()) <= 900 for line in compact.split("\n"))
     assert compact.replace("\n", " ").split() == html.split()
@@ -316,7 +317,7 @@ def test_shared_body_goes_out_with_each_recipients_name_and_link(sqlite_app):
         for row, encodings in ((short, ("8bit", "8bit")), (long, ("8bit", "base64")),
                                (broken, ("8bit", "8bit"))):
             row = OutboxMessage.get_by_id(row.id)
-            msg = BytesParser(policy=policy.default).parsebytes(mail_mime.build_mime(row, FROM))
+            msg = BytesParser(policy=policy.default).parsebytes(mime.build_mime(row, FROM))
             assert tuple(p["Content-Transfer-Encoding"] for p in msg.iter_parts()) == encodings
             assert parts(msg) == (row.body_text, row.body_html)
             assert RECIPIENT_MARK not in row.body_html + row.body_text
@@ -349,7 +350,7 @@ def test_long_non_ascii_headers_are_encoded_words_on_short_lines(sqlite_app):
     subject = "【招商专班周报】2026年第26周 · " + "精细化工产业招商专班" * 5
     with sqlite_app.app_context():
         row = make_row(make_user("boss", role="bureau", display_name=name), subject=subject)
-        data = mail_mime.build_mime(row, FROM)
+        data = mime.build_mime(row, FROM)
         head = data.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
         encoded = [line for line in head if b"=?utf-8?b?" in line]
         assert len(encoded) > 8 and all(len(line) <= 76 for line in encoded)
@@ -359,7 +360,7 @@ def test_long_non_ascii_headers_are_encoded_words_on_short_lines(sqlite_app):
         # (the policy parser puts a space between the words of a display name)
         raw_to = BytesParser().parsebytes(data)["To"]
         assert str(make_header(decode_header(raw_to))) == f"{name} <boss@example.test>"
-        assert msg["From"].addresses[0].display_name == mail_mime.FROM_NAME
+        assert msg["From"].addresses[0].display_name == mime.FROM_NAME
 
 
 def test_row_whose_user_was_removed_is_cancelled(sqlite_app, smtp):
@@ -368,7 +369,7 @@ def test_row_whose_user_was_removed_is_cancelled(sqlite_app, smtp):
         gone = make_row(make_user("gone", role="bureau"))
         kept = make_row(make_user("kept", role="bureau"))
         OutboxMessage.update(user=None).where(OutboxMessage.id == gone.id).execute()
-        result = outbox.send_pending(settings())
+        result = delivery.send_pending(settings())
         assert (result.sent, result.cancelled) == (1, 1)
         assert [m["Message-ID"] for m in smtp.messages] == [kept.message_id]
         gone = OutboxMessage.get_by_id(gone.id)
@@ -398,10 +399,10 @@ def test_settings_are_passed_in_not_read_from_the_app(sqlite_app):
     with sqlite_app.app_context():
         row = make_row(make_user("boss", role="bureau"))
         old = utcnow() - datetime.timedelta(minutes=2)
-        assert outbox._claim(row, old, "smtp", claimed_at=old)
+        assert delivery._claim(row, old, "smtp", claimed_at=old)
         short = dataclasses.replace(settings(), sending_lease=60)
-        assert outbox.reap_stale_sending(settings()) == 0         # default lease: 15 min
-        assert outbox.reap_stale_sending(short) == 1
+        assert delivery.reap_stale_sending(settings()) == 0         # default lease: 15 min
+        assert delivery.reap_stale_sending(short) == 1
         assert OutboxMessage.get_by_id(row.id).status == "failed"
 
 
@@ -411,7 +412,7 @@ def test_a_line_break_in_a_name_cannot_inject_a_header(sqlite_app):
     with sqlite_app.app_context():
         for name in ("boss\nBcc: victim@example.test", "王\n五"):
             row = make_row(make_user(f"u{len(name)}", role="bureau"), to_name=name)
-            data = mail_mime.build_mime(row, FROM)
+            data = mime.build_mime(row, FROM)
             head = data.split(b"\r\n\r\n", 1)[0]
             assert b"\r\nBcc:" not in head and b"\n\n" not in head
             msg = BytesParser(policy=policy.default).parsebytes(data)
@@ -426,14 +427,14 @@ def test_requeue_only_a_failed_row_with_one_audit_row(app):
         boss = make_user("boss", role="bureau")
         row = make_row(boss)
         with pytest.raises(ValidationError) as exc:
-            outbox_actions.requeue(row.id, boss)                     # pending: refused
-        assert exc.value.errors == {"status": outbox_actions.ONLY_FAILED}
+            decisions.requeue(row.id, boss)                     # pending: refused
+        assert exc.value.errors == {"status": decisions.ONLY_FAILED}
         with pytest.raises(NotFound):
-            outbox_actions.requeue(row.id + 1000, boss)
+            decisions.requeue(row.id + 1000, boss)
         assert AuditLog.select().count() == 0
         OutboxMessage.update(status="failed", attempts=5, last_error="550 gone").where(
             OutboxMessage.id == row.id).execute()
-        assert outbox_actions.requeue(row.id, boss) == row.id
+        assert decisions.requeue(row.id, boss) == row.id
         row = OutboxMessage.get_by_id(row.id)
         assert (row.status, row.attempts, row.last_error, row.message_id) == (
             "pending", 0, "", f"<t.2026-W26.city.{boss.id}@example.test>")
@@ -466,7 +467,7 @@ def test_each_answer_is_recorded_before_the_next_message_starts(sqlite_app, smtp
             return real(self, row)
 
         monkeypatch.setattr(mail_transport.SMTPTransport, "deliver", deliver)
-        assert outbox.send_pending(settings()).sent == 3
+        assert delivery.send_pending(settings()).sent == 3
         assert seen == [["sending"] * 3, ["sent", "sending", "sending"],
                         ["sent", "sent", "sending"]]
 
@@ -477,17 +478,17 @@ def test_a_crash_in_the_middle_leaves_only_the_message_in_flight_in_doubt(app):
     with app.app_context():
         rows = [make_row(make_user(f"u{i}", role="bureau")) for i in range(4)]
         old = utcnow() - datetime.timedelta(hours=1)
-        token, claimed = outbox._claim_rows(rows, old, "smtp", claimed_at=old)
+        token, claimed = delivery._claim_rows(rows, old, "smtp", claimed_at=old)
         assert len(claimed) == 4
         OutboxMessage.update(status="sent", sent_at=old).where(
             OutboxMessage.id == rows[0].id).execute()          # answered before the crash
-        result = outbox.SendResult()
-        assert outbox.reap_stale_sending(settings(), result=result) == 3
+        result = delivery.SendResult()
+        assert delivery.reap_stale_sending(settings(), result=result) == 3
         assert result.unknown == 1
         states = [OutboxMessage.get_by_id(r.id) for r in rows]
         assert [(r.status, r.outcome, r.attempts) for r in states] == [
             ("sent", "", 1), ("failed", "unknown", 1), ("pending", "", 0), ("pending", "", 0)]
-        assert states[1].last_error == outbox.UNCERTAIN_ERROR
+        assert states[1].last_error == delivery.UNCERTAIN_ERROR
         assert states[1].status_label == "状态未知"
         assert states[2].claim_token is None
 
@@ -531,11 +532,11 @@ def test_killed_sender_leaves_accepted_mail_sent_and_one_message_in_doubt(app):
             # the next run after the lease: one in doubt, the never-attempted two sent
             use(app, server)
             later = utcnow() + datetime.timedelta(minutes=16)
-            result = outbox.send_pending(settings(), now=later)
+            result = delivery.send_pending(settings(), now=later)
             assert (result.reaped, result.unknown, result.sent) == (3, 1, 2)
             assert _states(rows) == ["sent", "failed", "sent", "sent"]
             assert OutboxMessage.get_by_id(rows[1].id).outcome == "unknown"
-            assert outbox.send_pending(settings(), now=later).sent == 0
+            assert delivery.send_pending(settings(), now=later).sent == 0
             sent_ids = [m["Message-ID"] for m in server.arrived]
             assert sorted(sent_ids) == sorted(r.message_id for r in rows)   # each once
     finally:
@@ -549,13 +550,13 @@ def test_confirm_delivered_only_for_a_message_in_doubt(app):
         boss = make_user("boss", role="bureau")
         row = make_row(boss)
         with pytest.raises(ValidationError) as exc:            # pending: not in doubt
-            outbox_actions.confirm_delivered(row.id, boss, settings())
-        assert exc.value.errors == {"status": outbox_actions.ONLY_IN_DOUBT}
+            decisions.confirm_delivered(row.id, boss, settings())
+        assert exc.value.errors == {"status": decisions.ONLY_IN_DOUBT}
         old = utcnow() - datetime.timedelta(hours=1)
-        assert outbox._claim(row, old, "smtp", claimed_at=old)
+        assert delivery._claim(row, old, "smtp", claimed_at=old)
         # still 'sending' after its lease: in doubt already before the reaper ran
-        assert outbox_actions.in_doubt(OutboxMessage.get_by_id(row.id), settings())
-        assert outbox_actions.confirm_delivered(row.id, boss, settings()) == row.id
+        assert decisions.in_doubt(OutboxMessage.get_by_id(row.id), settings())
+        assert decisions.confirm_delivered(row.id, boss, settings()) == row.id
         row = OutboxMessage.get_by_id(row.id)
         assert (row.status, row.outcome, row.status_label) == ("sent", "confirmed", "已确认送达")
         [entry] = AuditLog.select().where(AuditLog.action == "confirm_delivered")
@@ -564,7 +565,7 @@ def test_confirm_delivered_only_for_a_message_in_doubt(app):
         # a plain failure (550) is certain: it cannot be confirmed, only resent
         other = make_row(make_user("x", role="bureau"), status="failed", last_error="550 gone")
         with pytest.raises(ValidationError):
-            outbox_actions.confirm_delivered(other.id, boss, settings())
+            decisions.confirm_delivered(other.id, boss, settings())
 
 
 def _invoke(app, *args):
@@ -636,7 +637,7 @@ def test_send_exit_status_matches_its_help(sqlite_app, smtp):
     with sqlite_app.app_context():
         row = make_row(make_user("crash", role="bureau"))
         old = utcnow() - datetime.timedelta(hours=1)
-        assert outbox._claim(row, old, "smtp", claimed_at=old)
+        assert delivery._claim(row, old, "smtp", claimed_at=old)
     result = _invoke(sqlite_app)                                  # crashed send marked failed: 1
     assert result.exit_code == 1 and "状态未知 1 封" in result.output
     smtp.reject["busy@example.test"] = "451 4.3.0 try again later"
@@ -651,7 +652,7 @@ def test_a_crashed_eml_write_resolved_from_its_file_exits_0(sqlite_app):
     with sqlite_app.app_context():
         row = make_row(make_user("a", role="bureau"))
         old = utcnow() - datetime.timedelta(hours=1)
-        assert outbox._claim(row, old, "eml", claimed_at=old)
+        assert delivery._claim(row, old, "eml", claimed_at=old)
     result = _invoke(sqlite_app)
     assert result.exit_code == 0 and "已发送 1 封（已写入 .eml 文件" in result.output
     with sqlite_app.app_context():

@@ -8,8 +8,8 @@ from tests.conftest import clean_tables
 from tests.factories import make_task_force, make_user
 from tracker.db import database
 from tracker.domain import pipeline
-from tracker.services import metrics as Q
-from tracker.services import projects as S
+from tracker.services.figures import metrics as Q
+from tracker.services.ledger import projects as S
 
 from .ledger_fixture import build
 
@@ -112,7 +112,7 @@ def test_pipeline_amounts(db):
 def test_pipeline_figures_equal_the_ledger_aggregate(db):
     """The maintained pipeline figures give what the projects aggregate to, for windows
     starting on a 1st, inside a month and after the year, for all and some task forces."""
-    from tracker.services import metrics_ledger
+    from tracker.services.figures import from_ledger
     L = build()
     S.update_project(L["user"], S.Project.get(S.Project.name == "P5"), contract_value="1500")
     S.update_project(L["user"], S.Project.get(S.Project.name == "P4"),
@@ -120,7 +120,7 @@ def test_pipeline_figures_equal_the_ledger_aggregate(db):
     for as_of in (None, D(2026, 1, 5), D(2026, 10, 31), D(2026, 11, 19), D(2026, 11, 20),
                   D(2026, 12, 1), D(2026, 12, 31)):
         for ids in (None, [L["tf1"].id], [L["tf2"].id], []):
-            want = metrics_ledger.pipeline_amounts(2026, ids, as_of=as_of, contract_share="0.3")
+            want = from_ledger.pipeline_amounts(2026, ids, as_of=as_of, contract_share="0.3")
             got = Q.pipeline_amounts(2026, ids, as_of=as_of, contract_share="0.3")
             assert got == want, (as_of, ids)
     assert Q.pipeline_amounts(2026, as_of=D(2026, 10, 31))[L["tf1"].id]["packaged_value"] == {
@@ -174,7 +174,8 @@ def test_projects_never_count_twice_and_cumulative_never_decreases(sqlite_app, h
 
 def test_voided_rows_never_count_in_any_aggregate(db):
     from tracker.models import CapitalIncrease, FundReceipt, StageEvent
-    from tracker.services import corrections, recompute
+    from tracker.services.ledger import corrections
+    from tracker.services.figures import recompute
     L = build()
     user = L["user"]
     p1 = S.Project.get(S.Project.name == "P1")

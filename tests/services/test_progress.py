@@ -5,8 +5,9 @@ from decimal import Decimal
 from tracker import clock
 from tracker.domain.milestones import PENDING
 from tracker.models import TaskForceTarget
-from tracker.services import progress as PR
-from tracker.services import targets as T
+from tracker.services.progress import report as PR
+from tracker.services.progress import options as progress_options
+from tracker.services.targets import annual as T
 
 from .ledger_fixture import build
 
@@ -166,7 +167,7 @@ def test_settings_from_config(app):
     app.config.update(PROGRESS_PRECISION="day", PROGRESS_STATUS_BANDS=[5, -5, -20],
                       FORECAST_PROBABILITIES={"reserve": "0"}, COUNTY_GROWTH_GOAL=15)
     with app.app_context():
-        cfg = PR.settings()
+        cfg = progress_options.settings()
         assert cfg.precision == "day" and cfg.bands.green == 5
         assert cfg.probabilities["reserve"] == 0 and cfg.county_growth_goal == 15
         report = PR.build_report(2026, D(2026, 6, 30))
@@ -176,11 +177,11 @@ def test_settings_from_config(app):
 def test_defaults_equal_the_built_in_options():
     from tracker.config import Defaults
     defaults = {k: getattr(Defaults, k) for k in dir(Defaults) if k.isupper()}
-    assert PR.options_from(defaults) == PR.options_from({}) == PR.ProgressOptions()
+    assert progress_options.options_from(defaults) == progress_options.options_from({}) == PR.ProgressOptions()
 
 
 def test_options_from_config_mapping():
-    opts = PR.options_from({"PROGRESS_PRECISION": "day", "PROGRESS_STATUS_BANDS": None,
+    opts = progress_options.options_from({"PROGRESS_PRECISION": "day", "PROGRESS_STATUS_BANDS": None,
                             "FORECAST_CONTRACT_SHARE": "0.5", "COUNTY_GROWTH_GOAL": 15})
     assert opts.precision == "day" and opts.bands == PR.ProgressOptions().bands
     assert opts.contract_share == Dec("0.5") and opts.county_growth_goal == 15
@@ -189,7 +190,7 @@ def test_options_from_config_mapping():
 def test_given_options_win_over_the_app_config(app):
     app.config.update(PROGRESS_PRECISION="day")
     with app.app_context():
-        opts = PR.options_from({"PROGRESS_PRECISION": "month"})
+        opts = progress_options.options_from({"PROGRESS_PRECISION": "month"})
         assert PR.build_report(2026, D(2026, 6, 30), opts).time_progress == Dec(50)
         assert PR.build_report(2026, D(2026, 6, 30)).time_progress == Dec("49.59")
         assert PR.county_progress(2026, D(2026, 6, 30), opts) == ()
@@ -285,8 +286,9 @@ def test_targets_in_force_per_key(db):
 def test_report_on_the_figures_equals_the_report_on_the_ledger(db, monkeypatch):
     """The maintained figures change where the numbers come from, never the numbers:
     month ends, days inside a month, before and after a 变更 and a 作废."""
-    from tracker.services import corrections, metrics, metrics_ledger
-    from tracker.services import projects as S
+    from tracker.services.ledger import corrections
+    from tracker.services.figures import metrics, from_ledger
+    from tracker.services.ledger import projects as S
     L = build()
     _targets(L)
     p1 = S.Project.get(S.Project.name == "P1")
@@ -303,7 +305,7 @@ def test_report_on_the_figures_equals_the_report_on_the_ledger(db, monkeypatch):
                 report.counties, {k: m.monthly for k, m in report.totals.items()})
 
     maintained = {day: view(PR.build_report(day.year, day)) for day in days}
-    monkeypatch.setattr(metrics, "monthly_actuals", metrics_ledger.monthly_actuals)
-    monkeypatch.setattr(metrics, "county_funds_windows", metrics_ledger.county_funds_windows)
+    monkeypatch.setattr(metrics, "monthly_actuals", from_ledger.monthly_actuals)
+    monkeypatch.setattr(metrics, "county_funds_windows", from_ledger.county_funds_windows)
     for day in days:
         assert maintained[day] == view(PR.build_report(day.year, day)), day

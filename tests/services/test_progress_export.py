@@ -13,9 +13,9 @@ from tests.web import progress_ledger as L
 from tracker.domain import metrics as M
 from tracker.domain import progress as P
 from tracker.domain.errors import ValidationError
-from tracker.services import progress_export
-from tracker.services import projects as ledger
-from tracker.services import snapshots
+from tracker.services.progress import export
+from tracker.services.ledger import projects as ledger
+from tracker.services.progress import snapshots
 
 NOW = datetime.datetime(2026, 11, 28, 1, 30, tzinfo=datetime.timezone.utc)
 
@@ -27,7 +27,7 @@ def built(app):
 
 
 def _book(year, as_of):
-    exported = progress_export.export_progress(year, as_of, now=NOW)
+    exported = export.export_progress(year, as_of, now=NOW)
     return exported, load_workbook(io.BytesIO(exported.data))
 
 
@@ -175,12 +175,12 @@ def test_status_colours_are_the_pages():
 
 def test_parse_period(app):
     with app.app_context():
-        assert progress_export.parse_period("2026", "2026-06-30") == (2026, L.AS_OF)
-        assert progress_export.parse_period("2025") == (2025, datetime.date(2025, 12, 31))
-        assert progress_export.parse_period("2099")[1] == datetime.date(2099, 1, 1)
+        assert export.parse_period("2026", "2026-06-30") == (2026, L.AS_OF)
+        assert export.parse_period("2025") == (2025, datetime.date(2025, 12, 31))
+        assert export.parse_period("2099")[1] == datetime.date(2099, 1, 1)
     for year, as_of, field in (("26", None, "year"), ("x", None, "year"),
                                ("2026", "2026-02-30", "as_of"), ("2026", "2025-12-31", "as_of"),
                                ("2026", "20260630", "as_of")):
         with pytest.raises(ValidationError) as caught:
-            progress_export.parse_period(year, as_of)
+            export.parse_period(year, as_of)
         assert field in caught.value.errors

@@ -12,7 +12,7 @@ from tracker import clock
 from tracker.domain import pipeline
 from tracker.domain.errors import ValidationError
 from tracker.models import AuditLog, Project, StageEvent
-from tracker.services import projects
+from tracker.services.ledger import projects
 
 ROUNDS = 3
 

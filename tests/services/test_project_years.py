@@ -1,5 +1,5 @@
-"""The maintained ``project_year`` rows (tracker/services/project_years.py) against
-``services.ledger.year_condition`` after seeded random writes through the services
+"""The maintained ``project_year`` rows (tracker/services/figures/years.py) against
+``services.ledger.listing.year_condition`` after seeded random writes through the services
 (create, stage moves, funds, 增资, 作废, amount changes, moves), on every backend; the
 creation-instant boundary; the bulk import; drift repaired by the nightly recompute."""
 import datetime
@@ -10,8 +10,9 @@ from tests.services.test_figures import World, run
 from tracker import clock
 from tracker.domain import pipeline
 from tracker.models import Project, ProjectYear
-from tracker.services import ledger, project_years, recompute
-from tracker.services import projects as S
+from tracker.services.ledger import listing
+from tracker.services.figures import years as project_years, recompute
+from tracker.services.ledger import projects as S
 
 
 def _years(today):
@@ -23,9 +24,9 @@ def assert_rows_match_condition(today):
     assert {y for _p, y in stored} <= set(_years(today))
     for year in _years(today):
         want = {pid for (pid,) in Project.select(Project.id)
-                .where(ledger.year_condition(year)).tuples()}
+                .where(listing.year_condition(year)).tuples()}
         assert {pid for pid, y in stored if y == year} == want, year
-        page, summary = ledger.ledger_page({"year": year}, 1, 1000)
+        page, summary = listing.ledger_page({"year": year}, 1, 1000)
         assert summary["count"] == len(want) and {r.id for r in page.rows} == want
     assert project_years.expected() == stored
 
@@ -52,7 +53,7 @@ def test_a_project_created_at_the_new_year_instant_counts_for_both_years(db):
         assert {y for pid, y in project_years.stored() if pid == p.id} == years, created
         for y in (year - 1, year):
             assert Project.select().where(
-                ledger.year_condition(y) & (Project.id == p.id)).exists() == (y in years)
+                listing.year_condition(y) & (Project.id == p.id)).exists() == (y in years)
 
 
 def test_the_nightly_recompute_repairs_drifted_rows(db):
@@ -70,13 +71,13 @@ def test_the_nightly_recompute_repairs_drifted_rows(db):
 def test_the_bulk_import_writes_the_years_of_its_projects(db):
     from tests.factories import make_county, make_task_force, make_user
     from tests.services import test_import as I
-    from tracker.services import import_commit, imports
+    from tracker.services.imports import commit as import_commit, uploads
     team = make_task_force("TF1")
     make_county("C1", "新抚区")
     admin = make_user("admin", role="admin")
     make_user("member", role="member", task_forces=[team])
     header = [t for t in I.TITLES if t != "所属专班"]
-    result = imports.preview_bytes(admin, I.book_bytes(I._mixed_rows(), header=header),
+    result = uploads.preview_bytes(admin, I.book_bytes(I._mixed_rows(), header=header),
                                    "t.xlsx", I.LIMIT, task_force="TF1")
     assert {r.status for r in result.rows} == {"new"}, result.errors
     import_commit.commit(admin, result)

@@ -11,8 +11,8 @@ from tracker.domain import pipeline
 from tracker.models import (
     AuditLog, CapitalIncrease, FundReceipt, Project, StageEvent,
 )
-from tracker.services import projects
-from tracker.services.projects import ValidationError
+from tracker.services.ledger import projects
+from tracker.domain.errors import ValidationError
 
 
 def days_ago(n):
@@ -322,28 +322,30 @@ def test_capital_increase_only_for_signed_projects(team, user):
 # --- read side: timeline and totals ----------------------------------------
 
 def test_timeline_merges_events_by_date(team, user):
-    from tracker.services import ledger
+    from tracker.services.ledger import listing
     p = make_project(team, "P", on=days_ago(30), user=user)
     projects.change_stage(user, p, pipeline.SIGNED, on=days_ago(20), contract_value=100)
     projects.record_funds(user, p, received_on=days_ago(10), amount=40)
     projects.add_capital_increase(user, p, on=days_ago(15), amount=50)
     projects.record_funds(user, p, received_on=days_ago(5), amount=2, source_layer="市外省内")
-    kinds = [(item["on"], item["kind"]) for item in ledger.timeline(p)]
+    kinds = [(item["on"], item["kind"]) for item in project_timeline.timeline(p)]
     assert kinds == [(days_ago(5), "funds"), (days_ago(10), "funds"),
                      (days_ago(15), "increase"), (days_ago(20), "stage"),
                      (days_ago(30), "stage")]
-    receipts, totals = ledger.funds(p)
+    receipts, totals = project_timeline.funds(p)
     assert len(receipts) == 2 and totals["total"] == Decimal("42.00")
     assert totals["by_layer"] == {"省外": Decimal("40.00"), "市外省内": Decimal("2.00")}
-    assert ledger.capital_increases(p)[1] == Decimal("50.00")
-    summary = ledger.totals(ledger.filtered({"tf": team.id}))
+    assert project_timeline.capital_increases(p)[1] == Decimal("50.00")
+    summary = listing.totals(listing.filtered({"tf": team.id}))
     assert summary == {"count": 1, "planned": Decimal("1000.00"), "contract": Decimal("100.00")}
 
 
 # --- corrections: 作废 (void) --------------------------------------------------------
 
 from tracker.models import AmountChange, StaleFlag  # noqa: E402
-from tracker.services import corrections, ledger, metrics  # noqa: E402
+from tracker.services.ledger import corrections  # noqa: E402
+from tracker.services.ledger import timeline as project_timeline  # noqa: E402
+from tracker.services.figures import metrics  # noqa: E402
 
 D = datetime.date
 QSTART = corrections.closed_quarter_start()   # first day of the current (open) quarter
@@ -368,9 +370,9 @@ def test_voided_receipt_stops_counting_and_stays_struck_through(team, user):
         assert funds_at(team, as_of) == (Decimal("200.00") if as_of == later else 0)
     receipt = FundReceipt.get_by_id(first.id)
     assert receipt.voided and receipt.void_reason == "重复登记" and receipt.voided_by_id == user.id
-    receipts, totals = ledger.funds(p.id)
+    receipts, totals = project_timeline.funds(p.id)
     assert len(receipts) == 2 and totals["total"] == Decimal("200.00")
-    item = next(i for i in ledger.timeline(p.id) if i["kind"] == "funds" and i["id"] == first.id)
+    item = next(i for i in project_timeline.timeline(p.id) if i["kind"] == "funds" and i["id"] == first.id)
     assert item["voided"] and item["void_reason"] == "重复登记" and item["voided_by"].id == user.id
     log = AuditLog.select().order_by(AuditLog.id.desc()).first()
     assert log.action == "void" and log.entity == "project" and "重复登记" in log.after
@@ -412,7 +414,7 @@ def test_voided_increase_stops_counting(team, user):
     assert signed() == Decimal("1250.00")
     corrections.void(user, p.id, "increase", inc.id, reason="增资协议未生效")
     assert signed() == Decimal("1000.00")
-    rows, total = ledger.capital_increases(p.id)
+    rows, total = project_timeline.capital_increases(p.id)
     assert len(rows) == 1 and rows[0].voided and total == 0
 
 
@@ -440,7 +442,7 @@ def test_voiding_latest_stage_event_restores_previous_stage_and_dates(team, user
     with pytest.raises(ValidationError, match="新建项目"):
         corrections.void(user, p.id, "stage", created.id, reason="x")
     # the voided events stay in the timeline, struck through
-    stage_items = [i for i in ledger.timeline(p.id) if i["kind"] == "stage"]
+    stage_items = [i for i in project_timeline.timeline(p.id) if i["kind"] == "stage"]
     assert len(stage_items) == 3 and sum(i["voided"] for i in stage_items) == 2
 
 
@@ -541,7 +543,7 @@ def test_may_change_leaves_march_unchanged(team, user, signed_in_feb):
     log = AuditLog.select().where(AuditLog.action == "update").get()
     after = json.loads(log.after)
     assert after["change_kind"] == "change" and after["change_on"] == "2026-05-10"
-    titles = [i["title"] for i in ledger.timeline(signed_in_feb.id) if i["kind"] == "amount"]
+    titles = [i["title"] for i in project_timeline.timeline(signed_in_feb.id) if i["kind"] == "amount"]
     assert any("签约额变更：3,000.00 万元 → 4,000.00 万元" in t for t in titles)
     # a later 变更 may not take effect before the last one
     with pytest.raises(ValidationError) as exc:

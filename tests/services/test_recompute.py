@@ -6,7 +6,8 @@ import json
 from tests.factories import make_project
 from tracker.domain import pipeline
 from tracker.models import AuditLog, FundReceipt, Project, StageEvent
-from tracker.services import projects, recompute
+from tracker.services.ledger import projects
+from tracker.services.figures import recompute
 
 D = datetime.date
 AS_OF = D(2026, 9, 30)

@@ -8,15 +8,17 @@ from tests.factories import make_project, make_task_force
 from tracker import jobs
 from tracker.domain import pipeline
 from tracker.models import QuarterSnapshot
-from tracker.services import progress, snapshots, targets
-from tracker.services.snapshots import SnapshotRow
+from tracker.services.progress import report, snapshots
+from tracker.services.progress import options as progress_options
+from tracker.services.targets import annual
+from tracker.services.progress.snapshots import SnapshotRow
 
 
 @pytest.fixture
 def team(db):
     team = make_task_force("TF1")
-    targets.set_target(None, team, 2026, "signed_value", "200000")
-    targets.set_target(None, team, 2026, "negotiations", "20")
+    annual.set_target(None, team, 2026, "signed_value", "200000")
+    annual.set_target(None, team, 2026, "negotiations", "20")
     return team
 
 
@@ -90,11 +92,11 @@ def test_snapshot_unchanged_by_later_ledger_edits(app, team):
     # back-dated signing in Q1, a target change, a project moved, another close
     make_project(team, "迟报项目", on=datetime.date(2026, 3, 15), stage=pipeline.SIGNED,
                  contract_value="30000")
-    targets.set_target(None, team, 2026, "signed_value", "300000", reason="调整")
-    from tracker.services import projects
+    annual.set_target(None, team, 2026, "signed_value", "300000", reason="调整")
+    from tracker.services.ledger import projects
     projects.update_project(None, first, contract_value="70000", change_kind="correction",
                             change_reason="录入错误")
-    live = {r.metric: r for r in progress.quarter_results(2026, 1)}
+    live = {r.metric: r for r in report.quarter_results(2026, 1)}
     assert live["signed_value"].cumulative == Decimal("100000.00")  # the ledger did change
 
     jobs.quarter_close(app, datetime.date(2026, 4, 1))
@@ -142,9 +144,9 @@ def test_bad_quarter_is_refused(db):
 def test_freeze_judges_with_the_given_options(team):
     make_project(team, "甲", on=datetime.date(2026, 2, 1), stage=pipeline.SIGNED,
                  contract_value="1000")
-    live = {r.metric: r for r in progress.quarter_results(2026, 1)}
+    live = {r.metric: r for r in report.quarter_results(2026, 1)}
     assert live["signed_value"].status == "orange"     # default bands: gap -24.5 points
-    strict = progress.options_from({"PROGRESS_STATUS_BANDS": (0, -10, -20)})
+    strict = progress_options.options_from({"PROGRESS_STATUS_BANDS": (0, -10, -20)})
     snapshots.freeze_quarter(2026, 1, options=strict)
     assert frozen(team, "signed_value").status == "red"
 

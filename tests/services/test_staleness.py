@@ -7,7 +7,8 @@ from tracker.domain import pipeline
 from tracker.domain.text import duplicate_key
 from tracker.domain.staleness import Thresholds
 from tracker.models import Project, StaleFlag
-from tracker.services import projects, staleness
+from tracker.services.ledger import projects
+from tracker.services.staleness import flags
 
 AS_OF = datetime.date(2026, 9, 30)
 
@@ -23,7 +24,7 @@ def open_levels():
 def test_levels_at_the_boundaries(team):
     made = {days: make_project(team, f"项目{days}", on=ago(days))
             for days in (59, 60, 89, 90, 179, 180)}
-    result = staleness.scan(AS_OF)
+    result = flags.scan(AS_OF)
     levels = open_levels()
     assert made[59].id not in levels
     assert levels[made[60].id] == "yellow"
@@ -42,9 +43,9 @@ def test_levels_at_the_boundaries(team):
 def test_scan_twice_changes_nothing(team):
     make_project(team, "甲", on=ago(100))
     make_project(team, "乙", on=ago(61))
-    staleness.scan(AS_OF)
+    flags.scan(AS_OF)
     before = [(f.id, f.level, f.cleared_on) for f in StaleFlag.select().order_by(StaleFlag.id)]
-    again = staleness.scan(AS_OF)
+    again = flags.scan(AS_OF)
     after = [(f.id, f.level, f.cleared_on) for f in StaleFlag.select().order_by(StaleFlag.id)]
     assert before == after and len(after) == 2
     assert again.raised == {"yellow": 0, "red": 0, "propose_drop": 0} and again.cleared == 0
@@ -53,10 +54,10 @@ def test_scan_twice_changes_nothing(team):
 def test_escalation_then_progress_clears(team):
     start = datetime.date(2026, 1, 5)
     project = make_project(team, "甲", on=start)
-    staleness.scan(start + datetime.timedelta(days=60))
+    flags.scan(start + datetime.timedelta(days=60))
     assert open_levels() == {project.id: "yellow"}
 
-    staleness.scan(start + datetime.timedelta(days=90))
+    flags.scan(start + datetime.timedelta(days=90))
     assert open_levels() == {project.id: "red"}
     yellow = StaleFlag.get((StaleFlag.project == project.id) & (StaleFlag.level == "yellow"))
     assert yellow.cleared_on == start + datetime.timedelta(days=90)
@@ -64,13 +65,13 @@ def test_escalation_then_progress_clears(team):
 
     progress_day = start + datetime.timedelta(days=95)
     projects.change_stage(None, project, pipeline.PACKAGED, on=progress_day)
-    staleness.scan(start + datetime.timedelta(days=100))
+    flags.scan(start + datetime.timedelta(days=100))
     assert open_levels() == {}
     red = StaleFlag.get((StaleFlag.project == project.id) & (StaleFlag.level == "red"))
     assert red.cleared_reason == "progress"
 
     # a new silence starts from the new progress date
-    staleness.scan(progress_day + datetime.timedelta(days=60))
+    flags.scan(progress_day + datetime.timedelta(days=60))
     flag = StaleFlag.get(StaleFlag.cleared_on.is_null())
     assert (flag.level, flag.last_progress_on) == ("yellow", progress_day)
 
@@ -79,12 +80,12 @@ def test_rescan_of_an_earlier_date_reopens_the_same_flag(team):
     start = datetime.date(2026, 1, 5)
     project = make_project(team, "甲", on=start)
     quiet = make_project(team, "乙", on=start + datetime.timedelta(days=20))
-    staleness.scan(start + datetime.timedelta(days=60))
+    flags.scan(start + datetime.timedelta(days=60))
     yellow = StaleFlag.get((StaleFlag.project == project.id) & (StaleFlag.level == "yellow"))
-    staleness.scan(start + datetime.timedelta(days=90))
+    flags.scan(start + datetime.timedelta(days=90))
     assert open_levels() == {project.id: "red", quiet.id: "yellow"}
     # catching up an earlier day: the same yellow flag comes back, no second row
-    result = staleness.scan(start + datetime.timedelta(days=85))
+    result = flags.scan(start + datetime.timedelta(days=85))
     assert open_levels() == {project.id: "yellow", quiet.id: "yellow"}
     assert StaleFlag.get(StaleFlag.cleared_on.is_null() & (StaleFlag.project == project.id)).id \
         == yellow.id
@@ -98,15 +99,15 @@ def test_many_projects_in_one_scan(team):
     # more projects than one statement's chunk: raise, then clear all as closed
     rows = [dict(task_force=team.id, name=f"项目{i}", investor="", stage=pipeline.RESERVE,
                  dedupe_key=duplicate_key(f"项目{i}", ""), last_progress_on=ago(70 + i % 150))
-            for i in range(staleness.CHUNK + 20)]
+            for i in range(flags.CHUNK + 20)]
     Project.insert_many(rows).execute()
-    result = staleness.scan(AS_OF)
-    assert sum(result.raised.values()) == staleness.CHUNK + 20
+    result = flags.scan(AS_OF)
+    assert sum(result.raised.values()) == flags.CHUNK + 20
     assert result.open == {level: n for level, n in result.raised.items()}
-    assert StaleFlag.select().count() == staleness.CHUNK + 20
+    assert StaleFlag.select().count() == flags.CHUNK + 20
     Project.update(stage=pipeline.PRODUCING).execute()
-    result = staleness.scan(AS_OF)
-    assert result.cleared == staleness.CHUNK + 20 and sum(result.open.values()) == 0
+    result = flags.scan(AS_OF)
+    assert result.cleared == flags.CHUNK + 20 and sum(result.open.values()) == 0
     assert {f.cleared_reason for f in StaleFlag.select()} == {"closed"}
 
 
@@ -116,13 +117,13 @@ def test_landed_and_dropped_projects_are_not_chased(team):
     dropped = make_project(team, "退库", on=old)
     projects.change_stage(None, dropped, pipeline.DROPPED, on=old, reason="投资方撤资")
     watched = make_project(team, "在谈", on=old, stage=pipeline.NEGOTIATING)
-    staleness.scan(AS_OF)
+    flags.scan(AS_OF)
     assert open_levels() == {watched.id: "propose_drop"}
     assert producing.id and dropped.id
 
     # a flagged project that lands is cleared as "closed"
     Project.update(stage=pipeline.PRODUCING).where(Project.id == watched.id).execute()
-    staleness.scan(AS_OF)
+    flags.scan(AS_OF)
     assert open_levels() == {}
     assert StaleFlag.get(StaleFlag.project == watched.id).cleared_reason == "closed"
 
@@ -132,9 +133,9 @@ def test_never_progressed_counts_from_creation(team):
     created = datetime.datetime(2026, 6, 1, 2, 0)  # UTC = 10:00 Shanghai, 1 June
     Project.update(last_progress_on=None, created_at=created).where(
         Project.id == project.id).execute()
-    staleness.scan(datetime.date(2026, 7, 30))  # 59 days
+    flags.scan(datetime.date(2026, 7, 30))  # 59 days
     assert open_levels() == {}
-    staleness.scan(datetime.date(2026, 7, 31))  # 60 days
+    flags.scan(datetime.date(2026, 7, 31))  # 60 days
     flag = StaleFlag.get(StaleFlag.project == project.id)
     assert (flag.level, flag.last_progress_on) == ("yellow", datetime.date(2026, 6, 1))
 
@@ -146,9 +147,9 @@ def test_open_flags_list_owners_most_severe_first(team):
     a = make_project(team, "甲", on=ago(65), owner=owner.id)
     b = make_project(team, "乙", on=ago(120))
     c = make_project(other, "丙", on=ago(200))
-    staleness.scan(AS_OF)
+    flags.scan(AS_OF)
 
-    rows = staleness.open_flags(as_of=AS_OF)
+    rows = flags.open_flags(as_of=AS_OF)
     assert [r.project_id for r in rows] == [c.id, b.id, a.id]
     first = rows[-1]
     assert (first.project_name, first.task_force_code, first.owner_name, first.owner_email) == (
@@ -157,44 +158,44 @@ def test_open_flags_list_owners_most_severe_first(team):
     assert first.days_silent == 65 and first.last_progress_on == ago(65)
     assert rows[1].owner_name == "" and rows[1].owner_id is None
 
-    assert [r.project_id for r in staleness.open_flags([team.id], as_of=AS_OF)] == [b.id, a.id]
-    assert [r.project_id for r in staleness.open_flags(levels=["red"], as_of=AS_OF)] == [b.id]
+    assert [r.project_id for r in flags.open_flags([team.id], as_of=AS_OF)] == [b.id, a.id]
+    assert [r.project_id for r in flags.open_flags(levels=["red"], as_of=AS_OF)] == [b.id]
 
 
 def test_progress_hides_a_flag_before_the_next_scan(team):
     a = make_project(team, "甲", on=ago(100))
     b = make_project(team, "乙", on=ago(100))
-    staleness.scan(AS_OF)
-    assert {r.project_id for r in staleness.open_flags(as_of=AS_OF)} == {a.id, b.id}
+    flags.scan(AS_OF)
+    assert {r.project_id for r in flags.open_flags(as_of=AS_OF)} == {a.id, b.id}
     projects.change_stage(None, a, pipeline.PACKAGED, on=AS_OF)
-    assert [r.project_id for r in staleness.open_flags(as_of=AS_OF)] == [b.id]
+    assert [r.project_id for r in flags.open_flags(as_of=AS_OF)] == [b.id]
     assert open_levels() == {b.id: "red"}  # the progress cleared the flag of its silence
-    staleness.scan(AS_OF)
+    flags.scan(AS_OF)
     assert open_levels() == {b.id: "red"}
 
 
 def test_dropping_clears_its_flags_at_once_and_the_counts_agree(team):
     a = make_project(team, "甲", on=ago(100))
     b = make_project(team, "乙", on=ago(100))
-    staleness.scan(AS_OF)
+    flags.scan(AS_OF)
     # dated on its last progress: no progress, but a dropped project is not chased
     projects.change_stage(None, a, pipeline.DROPPED, on=ago(100), reason="投资方撤回")
     assert open_levels() == {b.id: "red"}
-    assert staleness.open_counts()["red"] == 1
-    assert staleness.open_counts() == staleness.open_counts([team.id])
-    assert [r.project_id for r in staleness.open_flags(as_of=AS_OF)] == [b.id]
+    assert flags.open_counts()["red"] == 1
+    assert flags.open_counts() == flags.open_counts([team.id])
+    assert [r.project_id for r in flags.open_flags(as_of=AS_OF)] == [b.id]
 
 
 def test_open_flags_pages_across_levels(team):
     made = {days: make_project(team, f"项目{days}", on=ago(days)) for days in (61, 62, 91, 92, 181)}
-    staleness.scan(AS_OF)
-    everything = [r.project_id for r in staleness.open_flags(as_of=AS_OF)]
+    flags.scan(AS_OF)
+    everything = [r.project_id for r in flags.open_flags(as_of=AS_OF)]
     assert everything == [made[d].id for d in (181, 92, 91, 62, 61)]
-    pages = [[r.project_id for r in staleness.open_flags(as_of=AS_OF, limit=2, offset=o)]
+    pages = [[r.project_id for r in flags.open_flags(as_of=AS_OF, limit=2, offset=o)]
              for o in (0, 2, 4)]
     assert pages == [everything[0:2], everything[2:4], everything[4:]]
-    counts = staleness.open_counts()
-    assert [r.project_id for r in staleness.open_flags(
+    counts = flags.open_counts()
+    assert [r.project_id for r in flags.open_flags(
         as_of=AS_OF, limit=2, offset=1, counts=counts)] == everything[1:3]
 
 
@@ -204,8 +205,8 @@ def test_thresholds_from_config(sqlite_url, tmp_path):
     with app.app_context():
         try:
             p = make_project(make_task_force("TF9"), "甲", on=ago(45))
-            assert staleness.thresholds() == Thresholds(30, 45, 100)
-            staleness.scan(AS_OF)
+            assert flags.thresholds() == Thresholds(30, 45, 100)
+            flags.scan(AS_OF)
             assert open_levels() == {p.id: "red"}
         finally:
             clean_tables()
@@ -213,16 +214,16 @@ def test_thresholds_from_config(sqlite_url, tmp_path):
 
 def test_options_from_config():
     from zoneinfo import ZoneInfo
-    opts = staleness.options_from({"STALE_DAYS": {"yellow": 30, "red": 45, "propose_drop": 100},
+    opts = flags.options_from({"STALE_DAYS": {"yellow": 30, "red": 45, "propose_drop": 100},
                                    "TIMEZONE": "UTC"})
     assert opts.thresholds == Thresholds(30, 45, 100) and opts.zone == ZoneInfo("UTC")
-    assert staleness.options_from({}) == staleness.StaleOptions()
-    assert staleness.thresholds({"STALE_DAYS": None}) == Thresholds()
+    assert flags.options_from({}) == flags.StaleOptions()
+    assert flags.thresholds({"STALE_DAYS": None}) == Thresholds()
 
 
 def test_scan_with_given_options(team):
     p = make_project(team, "甲", on=ago(45))
-    staleness.scan(AS_OF, staleness.options_from({"STALE_DAYS": (30, 45, 100)}))
+    flags.scan(AS_OF, flags.options_from({"STALE_DAYS": (30, 45, 100)}))
     assert open_levels() == {p.id: "red"}
 
 
@@ -232,7 +233,7 @@ def test_creation_day_is_taken_in_the_configured_zone(team):
                          dedupe_key=duplicate_key("甲", ""), last_progress_on=None,
                          created_at=datetime.datetime(2026, 8, 1, 20, 0)).execute()
     as_of = datetime.date(2026, 9, 30)   # 60 days after 1 Aug, 59 after 2 Aug
-    staleness.scan(as_of, staleness.options_from({"TIMEZONE": "Asia/Shanghai"}))
+    flags.scan(as_of, flags.options_from({"TIMEZONE": "Asia/Shanghai"}))
     assert open_levels() == {}
-    staleness.scan(as_of, staleness.options_from({"TIMEZONE": "UTC"}))
+    flags.scan(as_of, flags.options_from({"TIMEZONE": "UTC"}))
     assert open_levels() == {pid: "yellow"}

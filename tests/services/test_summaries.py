@@ -11,9 +11,11 @@ from tracker import scheduler
 from tracker.domain import money
 from tracker.domain.weeks import parse_week
 from tracker.models import JobRun, OutboxBody, OutboxMessage, User
-from tracker.services import outbox, progress, summaries, summary_data, summary_render
-from tracker.services.mail_settings import MailSettings
-from tracker.services.unsubscribe import unsubscribe_url
+from tracker.services.mail import (delivery, summaries, data as summary_data,
+    render)
+from tracker.services.progress import report as progress
+from tracker.services.mail.settings import MailSettings
+from tracker.services.mail.unsubscribe import unsubscribe_url
 
 from . import summary_ledger as L
 
@@ -149,8 +151,8 @@ def test_voided_rows_are_not_in_the_week(app):
     """A 作废 receipt, increase or stage change never happened: the weekly summary neither
     lists nor sums it (its headline numbers are the ones the dashboard counts)."""
     from tracker.models import FundReceipt, Project, StageEvent
-    from tracker.services import corrections
-    from tracker.services import projects as S
+    from tracker.services.ledger import corrections
+    from tracker.services.ledger import projects as S
     with app.app_context():
         built = L.build()
         a = Project.get(Project.name == "A 新材料")
@@ -180,7 +182,7 @@ def test_sent_summaries_arrive_with_the_reported_numbers(sqlite_app, smtp):
     with sqlite_app.app_context():
         people = L.build()
         summaries.build_week(L.WEEK, settings())
-        result = outbox.send_pending(settings())
+        result = delivery.send_pending(settings())
         assert result.sent == 5
         received = {}
         for msg in smtp.messages:
@@ -203,7 +205,7 @@ def test_preview_matches_what_build_stores(sqlite_app):
     with sqlite_app.app_context():
         people = L.build()
         data = summary_data.collect(parse_week(L.WEEK))
-        [msg] = summary_render.messages_for(data, people["lead1"])
+        [msg] = render.messages_for(data, people["lead1"])
         summaries.build_week(L.WEEK, settings())
         row = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test")
         assert (msg.subject, msg.text) == (row.subject, row.body_text)
@@ -219,7 +221,7 @@ def test_a_week_in_progress_is_judged_up_to_its_day(sqlite_app):
         [tf1] = people["lead1"].task_force_ids()
         assert [(c.day, c.kind) for c in data.changes[tf1]] == [
             (D(2026, 6, 23), "new"), (D(2026, 6, 24), "advance")]
-        [msg] = summary_render.messages_for(data, people["lead1"])
+        [msg] = render.messages_for(data, people["lead1"])
         assert msg.subject == TF1_SUBJECT + "（本周截至 06-24，预览）"
         assert "A 新材料：推进：洽谈 → 签约" in msg.text and "C 催化剂" not in msg.text
         assert "数据截至 2026-06-24" in msg.text and msg.numbers["as_of"] == "2026-06-24"
@@ -311,7 +313,7 @@ def test_concurrent_build_of_the_same_week_adds_no_duplicate(app, monkeypatch):
     def racing_collect(week):
         data = real_collect(week)
         lead1 = User.get(User.username == "lead1")
-        rendered = summary_render.render_task_force(data, data.report.row("TF1"), lead1)
+        rendered = render.render_task_force(data, data.report.row("TF1"), lead1)
         OutboxMessage.create(**summaries.row_fields(week, lead1, rendered, settings()))
         return data
 

@@ -10,8 +10,9 @@ from tests.factories import make_county, make_task_force, make_user
 from tests.races import run_together
 from tracker.domain.errors import ValidationError
 from tracker.models import AuditLog, CheckpointShare, CountyTarget, TaskForce, TaskForceTarget
-from tracker.services import targets as T
-from tracker.services import taskforces
+from tracker.services.targets import annual as T
+from tracker.services.targets import shares as target_shares
+from tracker.services.taskforces import teams as taskforces
 
 ROUNDS = 3
 
@@ -116,8 +117,8 @@ def test_two_share_changes_for_a_new_year(app, bosses, same):
     for year in range(2026, 2026 + ROUNDS):
         mine = {"signed_value": ["10", "40", "70", "100"]}
         theirs = mine if same else {"signed_value": ["20", "45", "70", "100"]}
-        outcomes = run_together(app, lambda: T.set_all_shares(bosses[0], year, mine),
-                                lambda: T.set_all_shares(bosses[1], year, theirs))
+        outcomes = run_together(app, lambda: target_shares.set_all_shares(bosses[0], year, mine),
+                                lambda: target_shares.set_all_shares(bosses[1], year, theirs))
         assert sorted(_results(outcomes)) == ([0, 1] if same else [1, 1])
         assert CheckpointShare.select().where(CheckpointShare.year == year).count() == 1
         audits = [(b, a) for b, a in _audits("checkpoint_share") if a["year"] == year]
@@ -134,7 +135,7 @@ def test_a_confirmation_covers_only_the_version_it_was_shown(app, bosses, teams)
     Whichever comes second sees a different current version than the one its check was
     made against, so it is refused with NeedsConfirmation: exactly one write per round."""
     from tracker.domain.targets import NeedsConfirmation
-    from tracker.services import target_entry as E
+    from tracker.services.targets import entry as E
     team = teams[2]
     for year in range(2026, 2026 + ROUNDS):
         E.enter_targets(bosses[0], team.id, year, {"signed_value": "20"}, "下达")

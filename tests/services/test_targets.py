@@ -5,7 +5,9 @@ import pytest
 
 from tests.factories import make_county, make_task_force, make_user
 from tracker.models import AuditLog, CheckpointShare, CountyTarget, TaskForceTarget
-from tracker.services import targets as T
+from tracker.services.targets import annual as T
+from tracker.services.targets import shares as target_shares
+from tracker.services.targets import counties as county_targets
 from tracker.domain.errors import ValidationError
 from tracker.domain.targets import NeedsConfirmation
 
@@ -83,18 +85,18 @@ def test_apply_defaults_to_active_task_forces(db):
 def test_checkpoint_shares(db):
     boss = make_user("boss", role="bureau")
     assert T.shares_for(2026)["signed_value"] == (25, 50, 75, 100)
-    T.set_shares(boss, 2026, "signed_value", ["10", "40", "70", "100"])
-    T.set_shares(boss, 2026, "signed_value", ["20", "45", "70", "100"])
+    target_shares.set_shares(boss, 2026, "signed_value", ["10", "40", "70", "100"])
+    target_shares.set_shares(boss, 2026, "signed_value", ["20", "45", "70", "100"])
     assert CheckpointShare.select().count() == 1
     assert T.shares_for(2026)["signed_value"] == (20, 45, 70, 100)
     assert T.shares_for(2026)["negotiations"] == (25, 50, 75, 100)
     assert T.shares_for(2027)["signed_value"] == (25, 50, 75, 100)
     assert AuditLog.select().where(AuditLog.entity == "checkpoint_share").count() == 2
     with pytest.raises(ValidationError) as exc:
-        T.set_shares(boss, 2026, "signed_value", ["50", "40", "70", "100"])
+        target_shares.set_shares(boss, 2026, "signed_value", ["50", "40", "70", "100"])
     assert exc.value.errors == {"q2": "累计比例必须逐季不减：不能低于第1季度的 50%。"}
     with pytest.raises(ValidationError) as exc:
-        T.set_shares(boss, 2026, "signed_value", ["", "40", "70", "101"])
+        target_shares.set_shares(boss, 2026, "signed_value", ["", "40", "70", "101"])
     assert set(exc.value.errors) == {"q1", "q4"}
     assert T.shares_for(2026)["signed_value"] == (20, 45, 70, 100)
 
@@ -147,10 +149,10 @@ def test_cli_defaults_and_show(app):
     assert result.exit_code != 0 and "年份必须在" in result.output
 
 
-# --- entry (services.target_entry): 亿元, reason required, confirmation ------------------
+# --- entry (services.targets.entry): 亿元, reason required, confirmation ------------------
 
 def test_enter_targets_in_yi_with_reason(db):
-    from tracker.services import target_entry as E
+    from tracker.services.targets import entry as E
     boss = make_user("boss", role="bureau")
     team = make_task_force("TF1")
     with pytest.raises(ValidationError) as exc:
@@ -168,7 +170,7 @@ def test_enter_targets_in_yi_with_reason(db):
 
 
 def test_enter_targets_ratio_needs_confirmation(db):
-    from tracker.services import target_entry as E
+    from tracker.services.targets import entry as E
     boss = make_user("boss", role="bureau")
     team = make_task_force("TF1")
     E.enter_targets(boss, team, 2026, {"signed_value": "20", "negotiations": "20"}, "下达")
@@ -190,7 +192,7 @@ def test_enter_targets_ratio_needs_confirmation(db):
 
 
 def test_enter_targets_floor_is_configurable(app):
-    from tracker.services import target_entry as E
+    from tracker.services.targets import entry as E
     with app.app_context():
         boss = make_user("boss", role="bureau")
         team = make_task_force("TF1")
@@ -208,14 +210,14 @@ def test_enter_county_target_in_yi(db):
     boss = make_user("boss", role="bureau")
     county = make_county("C1")
     with pytest.raises(ValidationError) as exc:
-        T.enter_county_target(boss, county, 2026, base="0.8", growth_pct="20", reason="")
+        county_targets.enter_county_target(boss, county, 2026, base="0.8", growth_pct="20", reason="")
     assert exc.value.errors == {"reason": "请填写修改原因。"}
-    row = T.enter_county_target(boss, county, 2026, base="0.8", growth_pct="20", reason="统计数")
+    row = county_targets.enter_county_target(boss, county, 2026, base="0.8", growth_pct="20", reason="统计数")
     assert row.base == Decimal("8000.00")
     with pytest.raises(NeedsConfirmation) as exc:
-        T.enter_county_target(boss, county, 2026, base="80", growth_pct="20", reason="更正")
+        county_targets.enter_county_target(boss, county, 2026, base="80", growth_pct="20", reason="更正")
     assert exc.value.errors["base"].startswith("由 0.80 亿元 改为 80.00 亿元")
-    row = T.enter_county_target(boss, county, 2026, base="80", growth_pct="20", reason="更正",
+    row = county_targets.enter_county_target(boss, county, 2026, base="80", growth_pct="20", reason="更正",
                                 confirm=exc.value.token)
     assert (row.version, row.base) == (2, Decimal("800000.00"))
 

@@ -1,6 +1,6 @@
 """A small hand-built ledger with its progress worked out by hand (year 2026).
 
-Built through tracker/services/projects.py, like the app does. Judged at
+Built through tracker/services/ledger/projects.py, like the app does. Judged at
 AS_OF = 2026-06-30: time progress (month-based) = 50.00%.
 
 CHEM (精细化工专班):
@@ -23,9 +23,9 @@ Targets: the defaults (packaged 1,000,000万, negotiations 20, signed 200,000万
 import datetime
 from decimal import Decimal
 
-from tracker.services import projects as ledger
-from tracker.services import staleness as stale_service
-from tracker.services import targets as target_service
+from tracker.services.ledger import projects as ledger
+from tracker.services.staleness import flags as stale_service
+from tracker.services.targets import annual as target_service
 
 from ..factories import make_county, make_task_force, make_user
 

@@ -151,10 +151,10 @@ def test_errors_under_the_api_are_json(sqlite_app):
 
 def test_target_version_is_the_one_in_force_on_the_as_of_date(app, client, token, built):
     from tracker.models import TaskForceTarget
-    from tracker.services import targets
+    from tracker.services.targets import annual
     with app.app_context():
         TaskForceTarget.update(set_at=datetime.datetime(2026, 1, 5, 2)).execute()
-        targets.set_target(built["boss"], built["chem"], 2026, M.SIGNED_VALUE, "400000", "上调")
+        annual.set_target(built["boss"], built["chem"], 2026, M.SIGNED_VALUE, "400000", "上调")
         TaskForceTarget.update(set_at=datetime.datetime(2026, 5, 12, 2)).where(
             TaskForceTarget.version == 2).execute()
 

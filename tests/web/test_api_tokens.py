@@ -98,7 +98,7 @@ def test_token_label_is_normalised_and_bounded(app, runner):
 
 
 def test_token_authentication_records_last_use_and_refuses_revoked(app):
-    from tracker.services import tokens
+    from tracker.services.accounts import tokens
     with app.app_context():
         user = make_user("api", role="bureau")
         row, token = tokens.create("api", "x")

@@ -8,7 +8,7 @@ import pytest
 
 from tests.factories import make_project, make_task_force, make_user
 from tracker.models import AuditLog
-from tracker.services import projects
+from tracker.services.ledger import projects
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 

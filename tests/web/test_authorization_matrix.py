@@ -35,10 +35,13 @@ from tracker.domain.weeks import week_of
 from tracker.models import (
     ApiToken, ImportBatch, Membership, OutboxMessage, Project, TaskForce, TaskForceCounty, User,
 )
-from tracker.services import accounts, snapshots, summaries, targets, unsubscribe
-from tracker.services import imports as import_service
-from tracker.services import projects as P
-from tracker.services.mail_settings import MailSettings
+from tracker.services.accounts import users as accounts
+from tracker.services.progress import snapshots
+from tracker.services.mail import summaries, unsubscribe
+from tracker.services.targets import annual
+from tracker.services.imports import template as import_template
+from tracker.services.ledger import projects as P
+from tracker.services.mail.settings import MailSettings
 
 from ..factories import DEFAULT_PASSWORD, make_county, make_task_force, make_user
 
@@ -189,7 +192,7 @@ def _build_world():
     P.record_funds(admin, project, received_on=datetime.date(year, 1, 20), amount="300")
     P.create_project(admin, task_force=team_b, name="项目乙", planned_investment="100", on=on,
                      county=county_b.id)
-    targets.apply_defaults(year, admin)
+    annual.apply_defaults(year, admin)
     _, api_token = ApiToken.issue(users["bureau"], "matrix")
     _, dead_token = ApiToken.issue(users["deactivated"], "old")
     # a token of each user for that user's revoke request
@@ -204,7 +207,7 @@ def _build_world():
                 own_tokens=own_tokens,
                 users={k: u.id for k, u in users.items()},
                 unsub=unsubscribe.make_token(users["member_own"]),
-                xlsx=import_service.template_xlsx())
+                xlsx=import_template.template_xlsx())
 
 
 def _url_args(world, rule):

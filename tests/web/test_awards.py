@@ -12,7 +12,7 @@ from tests.factories import make_user
 from tests.services.test_awards import AS_OF, build_ledger
 from tracker.domain import pipeline
 from tracker.models import ApiToken, AwardFreeze, AwardRanking
-from tracker.services import projects as P
+from tracker.services.ledger import projects as P
 
 PAGE = "/awards/?year=2026&as_of=2026-11-28"
 API = "/api/v1/awards?year=2026&as_of=2026-11-28"

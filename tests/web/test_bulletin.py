@@ -11,7 +11,7 @@ import pytest
 from docx import Document
 
 from tracker.domain import metrics as M
-from tracker.services import bulletin as B
+from tracker.services.bulletin import report as B
 
 from ..factories import make_user
 from .progress_ledger import Cells

@@ -3,7 +3,7 @@ import re
 import xml.etree.ElementTree as ET
 
 
-from tracker.services import targets as target_service
+from tracker.services.targets import annual as target_service
 
 from . import progress_ledger as L
 

@@ -17,7 +17,7 @@ from werkzeug.routing.converters import (
 )
 
 from tracker.models import Project, TaskForce, all_models
-from tracker.services import projects as project_service
+from tracker.services.ledger import projects as project_service
 from tests.factories import DEFAULT_PASSWORD, make_county, make_task_force, make_user
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

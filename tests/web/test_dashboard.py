@@ -8,8 +8,8 @@ import pytest
 
 from tracker import clock
 from tracker.domain import metrics as M
-from tracker.services import projects as ledger
-from tracker.services import snapshots
+from tracker.services.ledger import projects as ledger
+from tracker.services.progress import snapshots
 
 from . import progress_ledger as L
 
@@ -193,7 +193,7 @@ def many_stale(app):
     from tests.factories import make_task_force, make_user
     from tracker.domain.text import duplicate_key
     from tracker.models import Project
-    from tracker.services import staleness
+    from tracker.services.staleness import flags
     with app.app_context():
         make_user("boss", "bureau")
         tf1, tf2 = make_task_force("TF1"), make_task_force("TF2")
@@ -204,7 +204,7 @@ def many_stale(app):
                  dedupe_key=duplicate_key(f"{team.code}-{d}", ""),
                  last_progress_on=STALE_AS_OF - datetime.timedelta(days=d))
             for team, d in days]).execute()
-        staleness.scan(STALE_AS_OF)
+        flags.scan(STALE_AS_OF)
         return {"TF1": tf1.id, "TF2": tf2.id}
 
 
@@ -279,9 +279,9 @@ MAY_REVISION = "目标 v1（2026-03-31 时有效；现行 v2）"
 def _revise_signed_target_in_may(built):
     """Every default target set on 5 January; CHEM 签约额 raised to 400,000万 on 12 May."""
     from tracker.models import TaskForceTarget
-    from tracker.services import targets
+    from tracker.services.targets import annual
     TaskForceTarget.update(set_at=datetime.datetime(2026, 1, 5, 2)).execute()
-    targets.set_target(built["boss"], built["chem"], 2026, M.SIGNED_VALUE, "400000", "年中上调")
+    annual.set_target(built["boss"], built["chem"], 2026, M.SIGNED_VALUE, "400000", "年中上调")
     TaskForceTarget.update(set_at=datetime.datetime(2026, 5, 12, 2)).where(
         TaskForceTarget.version == 2).execute()
 
@@ -341,7 +341,7 @@ def test_task_force_page_as_of_march_agrees_with_the_frozen_q1(app, client, auth
 
 
 def test_frozen_q1_and_live_march_view_agree(app, built):
-    from tracker.services import progress
+    from tracker.services.progress import report as progress
     with app.app_context():
         snapshots.freeze_quarter(2026, 1)          # on time: only the first version exists
         _revise_signed_target_in_may(built)
@@ -400,15 +400,15 @@ def test_compact_ranking_comes_first_and_says_why(client, auth, built):
 
 def test_ranking_caps_each_metric_at_120(app, built):
     from tracker.domain import progress as P
-    from tracker.services import progress
+    from tracker.services.progress import report as progress
     assert P.score([Decimal("208000.00"), Decimal("10.00")]) == Decimal("65.00")
     assert P.score([None]) is None
     with app.app_context():
-        from tracker.services import targets
+        from tracker.services.targets import annual
         # CHEM packaged 550,000万 of a (mistyped) target of 264万: 208,333 %
         from tracker.models import TaskForceTarget
         TaskForceTarget.update(set_at=datetime.datetime(2026, 1, 5, 2)).execute()
-        targets.set_target(built["boss"], built["chem"], 2026, M.PACKAGED_VALUE, "264", "笔误")
+        annual.set_target(built["boss"], built["chem"], 2026, M.PACKAGED_VALUE, "264", "笔误")
         TaskForceTarget.update(set_at=datetime.datetime(2026, 1, 6, 2)).where(
             TaskForceTarget.version == 2).execute()
         report = progress.build_report(2026, L.AS_OF)
@@ -481,7 +481,7 @@ def test_week_news_shows_the_first_15_flags_and_counts_the_rest(app, client, aut
 
 def test_week_news_counts_a_huge_week_up_to_a_cap(app, client, auth, built, monkeypatch):
     """The count reads at most COUNT_CAP rows; beyond it the page says "以上"."""
-    from tracker.services import week_changes
+    from tracker.services.progress import week as week_changes
     monkeypatch.setattr(week_changes, "ITEMS", 2)
     monkeypatch.setattr(week_changes, "COUNT_CAP", 4)
     with app.app_context():

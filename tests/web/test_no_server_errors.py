@@ -21,9 +21,10 @@ from tracker.db import database
 from tracker.domain import pipeline
 from tracker.domain.weeks import week_of
 from tracker.models import ApiToken, OutboxMessage, TaskForceCounty, all_models
-from tracker.services import projects as P
-from tracker.services import summaries, targets, unsubscribe
-from tracker.services.mail_settings import MailSettings
+from tracker.services.ledger import projects as P
+from tracker.services.mail import summaries, unsubscribe
+from tracker.services.targets import annual
+from tracker.services.mail.settings import MailSettings
 
 from ..factories import make_county, make_task_force, make_user
 
@@ -97,7 +98,7 @@ def _seed():
                                planned_investment="100", on=d(1, 5))
     P.change_stage(admin, dropped, pipeline.DROPPED, on=d(1, 20), reason="投资方撤回")
     projects.append(dropped)
-    targets.apply_defaults(year, admin)
+    annual.apply_defaults(year, admin)
     _, api_token = ApiToken.issue(users["bureau"], "crawl")
     summaries.build_week(week_of(d(3, 4)), MailSettings.from_app(current_app))
     message_ids = [m.id for m in OutboxMessage.select(OutboxMessage.id).limit(1)]

@@ -9,8 +9,8 @@ from tests.conftest import AuthActions
 from tests.mail_server import SMTPServer, parts
 from tests.services import summary_ledger as L
 from tracker.models import AuditLog, OutboxMessage
-from tracker.services import summaries
-from tracker.services.mail_settings import MailSettings
+from tracker.services.mail import summaries
+from tracker.services.mail.settings import MailSettings
 
 
 @pytest.fixture
@@ -163,13 +163,13 @@ def _in_doubt(app, to_addr, reaped=True):
     reaped to failed/unknown when ``reaped``)."""
     import datetime
     from tracker.models import utcnow
-    from tracker.services import outbox
+    from tracker.services.mail import delivery
     with app.app_context():
         row = OutboxMessage.get(OutboxMessage.to_addr == to_addr)
         old = utcnow() - datetime.timedelta(hours=1)
-        assert outbox._claim(row, old, "smtp", claimed_at=old)
+        assert delivery._claim(row, old, "smtp", claimed_at=old)
         if reaped:
-            outbox.reap_stale_sending(MailSettings.from_app(current_app))
+            delivery.reap_stale_sending(MailSettings.from_app(current_app))
         return row.id
 
 
@@ -177,8 +177,8 @@ def test_retry_now_button_delivers_the_waiting_mail_after_an_outage(sqlite_app, 
     server = SMTPServer()                      # down
     sqlite_app.config.update(server.config())
     with sqlite_app.app_context():
-        from tracker.services import outbox
-        assert outbox.send_pending(MailSettings.from_app(current_app)).retry == 1
+        from tracker.services.mail import delivery
+        assert delivery.send_pending(MailSettings.from_app(current_app)).retry == 1
     boss = login(sqlite_app, "boss")
     html = boss.get("/outbox/").get_data(as_text=True)
     assert "立即重试待发邮件" in html and 'action="/outbox/retry-now"' in html
@@ -299,7 +299,7 @@ def sign_today(app):
     """A project of TF1 signed today (local date); returns today."""
     from tracker import clock
     from tracker.models import TaskForce, User
-    from tracker.services import projects as S
+    from tracker.services.ledger import projects as S
     with app.app_context():
         today = clock.today()
         boss, tf1 = User.get(User.username == "boss"), TaskForce.get(TaskForce.code == "TF1")

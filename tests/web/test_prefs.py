@@ -5,9 +5,9 @@ from flask import current_app
 from tests.conftest import AuthActions
 from tests.factories import make_user
 from tracker.models import AuditLog, OutboxMessage, User
-from tracker.services import summaries
-from tracker.services.mail_settings import MailSettings
-from tracker.services.unsubscribe import make_token, unsubscribe_url
+from tracker.services.mail import summaries
+from tracker.services.mail.settings import MailSettings
+from tracker.services.mail.unsubscribe import make_token, unsubscribe_url
 
 
 @pytest.fixture
@@ -172,7 +172,7 @@ def test_an_undated_link_from_before_this_release_works_until_the_cut_off(
     from itsdangerous import URLSafeSerializer
 
     from tracker import clock
-    from tracker.services import unsubscribe
+    from tracker.services.mail import unsubscribe
     with sqlite_app.app_context():
         user = User.get_by_id(people["alice"])
         old = URLSafeSerializer("test-secret", salt=unsubscribe.LEGACY_SALT).dumps(
@@ -192,7 +192,7 @@ def test_each_built_mail_gets_a_link_issued_on_its_build_date(sqlite_app, monkey
 
     from tests.services import summary_ledger as L
     from tracker import clock
-    from tracker.services.unsubscribe import decode_token
+    from tracker.services.mail.unsubscribe import decode_token
     with sqlite_app.app_context():
         L.build()
         monkeypatch.setattr(clock, "today", lambda tz=None: datetime.date(2026, 6, 29))

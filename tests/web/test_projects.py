@@ -121,11 +121,11 @@ def test_ledger_year_filter(app, client, auth, world):
         funded = make_project(world.tf1, "资金项目", on=datetime.date(old_year - 1, 3, 1))
         Project.update(created_at=datetime.datetime(old_year - 1, 3, 1)).where(
             Project.id == funded.id).execute()
-        from tracker.services import projects as service
+        from tracker.services.ledger import projects as service
         service.record_funds(None, funded, received_on=datetime.date(old_year, 7, 1), amount=5)
-        from tracker.services import project_years   # created_at was set past the write path
+        from tracker.services.figures import years
         for project in (old, funded):
-            project_years.sync(project.id)
+            years.sync(project.id)
     auth.login("boss")
     text = client.get("/projects/", query_string={"year": old_year}).get_data(as_text=True)
     assert "老项目" in text and "资金项目" in text
@@ -508,7 +508,7 @@ def void(client, project, kind, item_id, reason="重复登记"):
 
 
 def test_void_receipt_from_the_page(app, client, auth, world):
-    from tracker.services import projects as service
+    from tracker.services.ledger import projects as service
     with app.app_context():
         receipt = service.record_funds(None, world.p2.id, received_on=clock.today(),
                                        amount="1500", evidence="银行回单")
@@ -531,7 +531,7 @@ def test_void_receipt_from_the_page(app, client, auth, world):
 
 
 def test_void_permissions_from_the_page(app, client, auth, world):
-    from tracker.services import projects as service
+    from tracker.services.ledger import projects as service
     last_year = datetime.date(clock.today().year - 1, 12, 1)
     with app.app_context():
         old = service.record_funds(None, world.p2.id, received_on=last_year, amount="700")
@@ -610,7 +610,7 @@ def test_edit_amount_needs_kind_date_and_reason(app, client, auth, world):
 
 
 def test_project_history_is_paged_newest_first(app, client, auth, world):
-    from tracker.services import projects as service
+    from tracker.services.ledger import projects as service
     with app.app_context():
         for i in range(app.config["PER_PAGE"] + 2):
             service.update_project(None, world.p1.id, next_step=f"第{i}步")
@@ -665,8 +665,8 @@ def test_mine_filter_is_owner_is_me_and_sorted_by_progress(app, client, auth, wo
 
 
 def test_ledger_shows_owner_and_funds(app, client, auth, world):
-    from tracker.services import corrections
-    from tracker.services import projects as service
+    from tracker.services.ledger import corrections
+    from tracker.services.ledger import projects as service
     with app.app_context():
         leo = User.get(User.username == "leo")
         leo.display_name = "李工"

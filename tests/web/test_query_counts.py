@@ -13,9 +13,9 @@ import pytest
 
 from tests.factories import make_county, make_task_force, make_user
 from tracker import clock
-from tracker.services import projects as ledger
-from tracker.services import staleness as stale_service
-from tracker.services import targets as target_service
+from tracker.services.ledger import projects as ledger
+from tracker.services.staleness import flags as stale_service
+from tracker.services.targets import annual as target_service
 
 SMALL, LARGE = 5, 50
 

@@ -5,7 +5,7 @@ import datetime
 
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tracker.models import User, UserSession, utcnow
-from tracker.services import sessions
+from tracker.services.accounts import sessions
 
 REMEMBER = "remember_token"
 
@@ -101,7 +101,7 @@ def test_remember_cookie_refused_after_deactivation(app):
 
 
 def test_deactivation_and_password_changes_end_every_session(app):
-    from tracker.services import accounts
+    from tracker.services.accounts import users as accounts
     if not hasattr(accounts, "set_active"):
         import pytest
         pytest.skip("accounts.set_active is not there yet")

@@ -5,7 +5,7 @@ import pytest
 
 from tests.factories import make_county, make_task_force, make_user
 from tracker.models import AuditLog, CheckpointShare, CountyTarget, TaskForceTarget
-from tracker.services import targets as T
+from tracker.services.targets import annual as T
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 
 from tracker.domain import pipeline
 from tracker.models import AuditLog, Project, TaskForce, TaskForceCounty, User
-from tracker.services import projects as project_service
-from tracker.services import taskforces as service
+from tracker.services.ledger import projects as project_service
+from tracker.services.taskforces import teams as service
 from tests.factories import make_county, make_task_force, make_user
 
 
@@ -272,11 +272,11 @@ def test_edit_writes_only_changed_columns(app, setup):
 
 def test_lookups_raise_not_found(app, setup):
     from tracker.domain.errors import NotFound
-    from tracker.services import counties
+    from tracker.services.targets import counties as county_targets
     with app.app_context():
         assert service.get_task_force("JXHG").id == setup["team_id"]
-        assert counties.get_county("XF").id == setup["county_id"]
+        assert county_targets.get_county("XF").id == setup["county_id"]
         with pytest.raises(NotFound):
             service.get_task_force("NOPE")
         with pytest.raises(NotFound):
-            counties.get_county("NOPE")
+            county_targets.get_county("NOPE")

@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tracker.models import LoginAttempt, utcnow
-from tracker.services import throttle
+from tracker.services.accounts import throttle
 
 M = datetime.timedelta(minutes=1)
 

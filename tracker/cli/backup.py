@@ -2,7 +2,7 @@
 restore)."""
 import click
 
-from ..services import backup as backup_service
+from ..services.backup import archive as backup_service
 from .errors import service_call
 
 OPTIONS = {"path": "PATH"}

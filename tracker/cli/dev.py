@@ -8,8 +8,8 @@ from flask.cli import with_appcontext
 @with_appcontext
 def seed_command(if_empty):
     """Load the demo data (idempotent)."""
-    from ..services import demo
-    demo.run(if_empty=if_empty, echo=click.echo)
+    from ..demo import seed
+    seed.run(if_empty=if_empty, echo=click.echo)
 
 
 @click.command("serve")

@@ -1,6 +1,6 @@
 """flask commands: ``export ledger [--task-force CODE] [--stage S] [--year Y] -o FILE`` and
 ``export progress --year Y [--as-of D] -o FILE``: the same workbooks as the pages'
-导出Excel links (services.ledger_export, services.progress_export)."""
+导出Excel links (services.ledger.export, services.progress.export)."""
 import click
 from flask.cli import AppGroup
 
@@ -37,12 +37,12 @@ output_option = click.option(
 def ledger(task_force, stage, year, output):
     """Write the project ledger (台账), filtered like the ledger page, to an .xlsx file."""
     from ..domain.errors import ValidationError
-    from ..services import ledger_export
+    from ..services.ledger import export
     try:
-        filters = ledger_export.cli_filters(task_force, stage, year)
+        filters = export.cli_filters(task_force, stage, year)
     except ValidationError as exc:
         raise _bad_option(exc) from exc
-    exported = ledger_export.export_ledger(filters)
+    exported = export.export_ledger(filters)
     _write(exported, output)
     click.echo(f"已导出 {exported.rows} 个项目到 {output}（{exported.filename}）。")
 
@@ -55,12 +55,12 @@ def ledger(task_force, stage, year, output):
 def progress(year, as_of, output):
     """Write the progress report of a year (the dashboard's numbers) to an .xlsx file."""
     from ..domain.errors import ValidationError
-    from ..services import progress_export
+    from ..services.progress import export
     try:
-        year, as_of = progress_export.parse_period(year, as_of)
+        year, as_of = export.parse_period(year, as_of)
     except ValidationError as exc:
         raise _bad_option(exc) from exc
-    exported = progress_export.export_progress(year, as_of)
+    exported = export.export_progress(year, as_of)
     _write(exported, output)
     click.echo(f"已导出 {year} 年进度（截至 {as_of.isoformat()}，{exported.rows} 个专班）"
                f"到 {output}（{exported.filename}）。")

@@ -18,8 +18,8 @@ def _print(result):
 @figures_cli.command("check")
 def check():
     """Compare the figures with a full aggregate of the ledger (nothing written)."""
-    from ..services import figures
-    result = figures.check_now()
+    from ..services.figures import monthly
+    result = monthly.check_now()
     _print(result)
     if result.rows:
         sys.exit(1)
@@ -28,8 +28,8 @@ def check():
 @figures_cli.command("rebuild")
 def rebuild():
     """Rebuild the figures from the ledger, listing and repairing every drifted row."""
-    from ..services import figures
-    _print(figures.rebuild_now())
+    from ..services.figures import monthly
+    _print(monthly.rebuild_now())
 
 
 def init_app(app):

@@ -1,6 +1,6 @@
 """flask command: ``import-projects FILE [--task-force CODE] [--dry-run]
 [--on-duplicate skip|update]``: the upload page's preview and commit in one go
-(services.imports). Errors are listed with row and column; with any error, or a refused
+(services.imports.uploads). Errors are listed with row and column; with any error, or a refused
 file, nothing is written and the exit status is 2."""
 import os
 
@@ -12,7 +12,7 @@ SHOWN_ERRORS = 200
 
 
 def _echo_preview(preview):
-    from ..services.imports import STATUS_LABELS
+    from ..services.imports.preview import STATUS_LABELS
     click.echo(f"{preview.file_name}：工作表「{preview.sheet}」，{len(preview.rows)} 行")
     click.echo("，".join(f"{label} {preview.count(key)}" for key, label in STATUS_LABELS.items()))
     if preview.ignored:
@@ -43,13 +43,13 @@ def import_projects(file, task_force, dry_run, on_duplicate):
     """Import projects from an .xlsx ledger (the template's or the export's columns)."""
     from flask import current_app
 
-    from ..services import imports
+    from ..services.imports import uploads
     from .errors import service_call
     limit = int(current_app.config["IMPORT_MAX_BYTES"])
     data = _read(file, limit)
     name = os.path.basename(file)
     with service_call(OPTIONS):
-        preview = imports.preview_bytes(None, data, name, limit, task_force=task_force)
+        preview = uploads.preview_bytes(None, data, name, limit, task_force=task_force)
     _echo_preview(preview)
     if preview.errors:
         raise click.UsageError(f"文件有 {preview.count('error')} 行错误，未导入任何数据。")
@@ -57,7 +57,7 @@ def import_projects(file, task_force, dry_run, on_duplicate):
         click.echo("试运行（--dry-run）：未写入。")
         return
     with service_call(OPTIONS):
-        batch, _ = imports.import_file(None, data, name, limit, task_force=task_force,
+        batch, _ = uploads.import_file(None, data, name, limit, task_force=task_force,
                                        on_duplicate=on_duplicate)
     click.echo(f"导入批次 #{batch.id}：新增 {batch.created}，更新 {batch.updated}，"
                f"跳过 {batch.skipped}，无变化 {batch.unchanged}。")

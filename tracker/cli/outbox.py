@@ -35,8 +35,8 @@ def _table(lines):
 def list_command(week, status, limit):
     """The outbox as a table: id, week, kind, recipient, status, attempts, next attempt
     (local time, pending messages only) and the last error."""
-    from ..services import outbox_admin
-    rows, total = outbox_admin.operator_rows(week.key if week else None, status, limit)
+    from ..services.mail import outbox
+    rows, total = outbox.operator_rows(week.key if week else None, status, limit)
     if not rows:
         click.echo("no messages")
         return

@@ -22,12 +22,12 @@ def _week(ctx, param, value):
 
 def _default_week(week):
     from .. import clock
-    from ..services import summaries
+    from ..services.mail import summaries
     return summaries.default_week(week, clock.today())
 
 
 def _settings():
-    from ..services.mail_settings import MailSettings
+    from ..services.mail.settings import MailSettings
     return MailSettings.from_app(current_app)
 
 
@@ -36,7 +36,7 @@ def _settings():
               help="ISO week, e.g. 2026-W26 (default: last week).")
 def build(week):
     """Render the week's summaries into the outbox (existing rows stay untouched)."""
-    from ..services import summaries
+    from ..services.mail import summaries
     result = summaries.build_week(_default_week(week), _settings())
     click.echo(result.summary())
 
@@ -68,14 +68,14 @@ def _waiting_line(result):
 @click.option("--retry-now", is_flag=True,
               help="Messages waiting for their retry time are due now (audited).")
 def send(limit, retry_now):
-    from ..services import outbox, outbox_admin
+    from ..services.mail import delivery, outbox as outbox_admin
     from .errors import service_call
     with service_call():
         if retry_now:
             made_due, result = outbox_admin.retry_now_and_send(None, _settings(), limit)
             click.echo(f"立即重试：{made_due} 封等待重试的邮件改为现在发送")
         else:
-            result = outbox.send_pending(_settings(), limit=limit)
+            result = delivery.send_pending(_settings(), limit=limit)
     click.echo(result.summary())
     for line in result.errors[:20]:
         click.echo(f"  {line}", err=True)
@@ -93,7 +93,7 @@ def send(limit, retry_now):
 def preview(username, week, as_html):
     """Print the summaries USER would get (nothing is stored or sent)."""
     from ..domain.errors import NotFound
-    from ..services import summaries
+    from ..services.mail import summaries
     try:
         found = summaries.preview(username, _default_week(week))
     except NotFound:

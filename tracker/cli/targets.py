@@ -8,11 +8,11 @@ targets_cli = AppGroup("targets", help="Annual targets (年度目标) of the tas
 
 def _year(value):
     from .. import clock
-    from ..services import targets
+    from ..services.targets import annual
     if value is None:
         return clock.today().year
     errors = {}
-    year = targets.check_year(value, errors)
+    year = annual.check_year(value, errors)
     if year is None:
         raise click.BadParameter(errors["year"], param_hint="--year")
     return year
@@ -29,12 +29,12 @@ def defaults(year, overwrite, yes):
     nothing is written until that is confirmed."""
     from ..domain.errors import ValidationError
     from ..domain.targets import NeedsConfirmation
-    from ..services import targets
+    from ..services.targets import annual
     year = _year(year)
     reason = "命令行：应用默认目标（覆盖）" if overwrite else "命令行：应用默认目标"
     try:
         try:
-            written = targets.apply_defaults(year, None, overwrite=overwrite, reason=reason)
+            written = annual.apply_defaults(year, None, overwrite=overwrite, reason=reason)
         except NeedsConfirmation as exc:
             click.echo(exc.errors["__all__"])
             for item in exc.items:
@@ -43,7 +43,7 @@ def defaults(year, overwrite, yes):
                            f" -> {_amount(item['default'], item['is_money'])}")
             if not yes:
                 click.confirm("确认覆盖？", abort=True)
-            written = targets.apply_defaults(year, None, overwrite=True, reason=reason,
+            written = annual.apply_defaults(year, None, overwrite=True, reason=reason,
                                              confirm=exc.token)
     except ValidationError as exc:
         raise click.ClickException("；".join(exc.errors.values())) from exc
@@ -60,10 +60,10 @@ def _amount(value, is_money):
 def show(year):
     """Print the current target of every active task force and metric (money in 亿元)."""
     from ..domain import metrics as M
-    from ..services import targets
+    from ..services.targets import annual
     year = _year(year)
     click.echo(f"{year} 年目标（金额单位：亿元；洽谈项目单位：个）")
-    for team, current in targets.target_table(year):
+    for team, current in annual.target_table(year):
         cells = []
         for key, metric in M.METRICS.items():
             row = current.get(key)

@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from ..services import tokens
+from ..services.accounts import tokens
 from .errors import service_call
 
 tokens_cli = AppGroup("api-token", help="API tokens for GET /api/v1/progress.")

@@ -6,7 +6,7 @@ import sys
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from ..services import accounts
+from ..services.accounts import users
 from .errors import service_call
 
 OPTIONS = {"username": "USERNAME", "role": "--role", "display_name": "--name",
@@ -35,10 +35,10 @@ def create_user(username, role, display_name, email, task_forces, password_stdin
     fields = dict(username=username, role=role, display_name=display_name, email=email,
                   task_force_codes=task_forces)
     with service_call(OPTIONS):
-        accounts.check_new_user(**fields)  # refuse bad input before asking for a password
+        users.check_new_user(**fields)  # refuse bad input before asking for a password
     password = _password_from_stdin_or_prompt(password_stdin)
     with service_call(OPTIONS):
-        user = accounts.create_user(None, password, **fields)
+        user = users.create_user(None, password, **fields)
     click.echo(f"created user {user.username} ({user.role}).")
 
 
@@ -61,7 +61,7 @@ def _user_line(user):
 @with_appcontext
 def users_list():
     """List users: username, name, e-mail, role, task forces, state."""
-    for user in accounts.list_users():
+    for user in users.list_users():
         click.echo(_user_line(user))
 
 
@@ -80,7 +80,7 @@ def users_edit(username, display_name, email, role, task_forces, no_task_forces)
         raise click.UsageError("--task-force and --no-task-forces exclude each other.")
     codes = () if no_task_forces else (task_forces or None)
     with service_call(USER_OPTIONS):
-        user = accounts.edit_user(None, username, display_name=display_name, email=email,
+        user = users.edit_user(None, username, display_name=display_name, email=email,
                                   role=role, task_force_codes=codes)
     click.echo(f"saved user {user.username}: {_user_line(user)}")
 
@@ -91,7 +91,7 @@ def users_edit(username, display_name, email, role, task_forces, no_task_forces)
 def users_deactivate(username):
     """Deactivate USERNAME: no login, sessions and API tokens refused from now on."""
     with service_call(USER_OPTIONS):
-        user = accounts.set_active(None, username, False)
+        user = users.set_active(None, username, False)
     click.echo(f"deactivated user {user.username}.")
 
 
@@ -101,7 +101,7 @@ def users_deactivate(username):
 def users_reactivate(username):
     """Reactivate USERNAME."""
     with service_call(USER_OPTIONS):
-        user = accounts.set_active(None, username, True)
+        user = users.set_active(None, username, True)
     click.echo(f"reactivated user {user.username}.")
 
 
@@ -111,7 +111,7 @@ def users_reactivate(username):
 def users_reset_password(username):
     """Give USERNAME a temporary password (printed once), to be changed at the next login."""
     with service_call(USER_OPTIONS):
-        user, password = accounts.reset_password(None, username)
+        user, password = users.reset_password(None, username)
     click.echo(f"temporary password for {user.username}: {password}")
     click.echo("Pass it on securely: it is not shown again; the user must change it at the "
                "next login.", err=True)

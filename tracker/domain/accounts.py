@@ -7,6 +7,13 @@ import re
 
 from . import text
 
+# The roles (account kinds) and their zh-CN names.
+ROLES = {
+    "admin": "管理员",
+    "bureau": "商务局",
+    "lead": "专班负责人",
+    "member": "专班成员",
+}
 USERNAME_MAX = 64
 DISPLAY_NAME_MAX = 64
 EMAIL_MAX = 254

@@ -2,7 +2,7 @@
 Awards). Pure rules: plain values in, plain values out.
 
 The inputs per task force and year (``TeamFacts``) are counted by
-tracker/services/awards.py; the rates follow from them:
+tracker/services/awards/ranking.py; the rates follow from them:
 
 - 履约率 ``performance`` = started ÷ signed: signed projects that reached 开工 by the as-of date;
 - 开工率 ``start`` = started in year ÷ signed: signed projects that reached 开工 by the end of

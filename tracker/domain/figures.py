@@ -1,5 +1,5 @@
 """What one project adds to the maintained monthly figures: a pure function of its rows
-(docs/design.md, Metrics and counting rules; tracker/services/figures.py).
+(docs/design.md, Metrics and counting rules; tracker/services/figures/monthly.py).
 
 A figure key is ``(scope, owner, metric, year, month, day)``: every value goes to its
 month's row (day 0) and to its day's row (day 1..31). Values are integer cents of 万元

@@ -2,7 +2,7 @@
 
 Projects not yet past a metric's stage, not dropped, with an expected signing
 date inside the year are expected to reach it; each counts with the probability
-of its current stage. Amounts per stage come from SQL (services.metrics).
+of its current stage. Amounts per stage come from SQL (services.figures.metrics).
 """
 from decimal import Decimal
 

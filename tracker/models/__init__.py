@@ -1,7 +1,7 @@
 """peewee models. Each module holds one area; the tables are created by migrations/."""
 from .base import BaseModel, utcnow  # noqa: F401
 from .core import (  # noqa: F401
-    ROLES, AmountChange, AuditLog, CapitalIncrease, County, FundReceipt, Membership, Project,
+    AmountChange, AuditLog, CapitalIncrease, County, FundReceipt, Membership, Project,
     StageEvent, TaskForce, TaskForceCounty, User,
 )
 from .api import ApiToken  # noqa: F401

@@ -1,4 +1,4 @@
-"""落地成效 award rankings frozen by the bureau (tracker/services/awards.py).
+"""落地成效 award rankings frozen by the bureau (tracker/services/awards/ranking.py).
 
 ``AwardFreeze`` is the one frozen ranking of a year: UNIQUE (year) makes a second freeze
 fail, also when two bureau users press 冻结 at once. Its ``AwardRanking`` rows hold what each

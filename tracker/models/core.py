@@ -8,14 +8,9 @@ from peewee import (
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain import pipeline
+from ..domain.accounts import ROLES
 from .base import BaseModel, MoneyField, utcnow
 
-ROLES = {
-    "admin": "管理员",
-    "bureau": "商务局",
-    "lead": "专班负责人",
-    "member": "专班成员",
-}
 
 
 class County(BaseModel):

@@ -1,6 +1,6 @@
 """Maintained monthly figures (docs/design.md, Metrics and counting rules; The write
 path, step 9): the ledger's contribution per (scope, owner, metric, year, month), kept up to
-date in the same transaction as every write that changes it (tracker/services/figures.py).
+date in the same transaction as every write that changes it (tracker/services/figures/monthly.py).
 
 ``scope`` is ``task_force`` (owner = task force id; the four metrics) or ``county``
 (owner = county id; ``funds_received`` only). ``cents`` is the value x 100 as an exact

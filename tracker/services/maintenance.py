@@ -1,11 +1,13 @@
 """Maintenance run by hand (``flask recompute``): the nightly recompute, and on today's date
 the staleness scan, in one transaction."""
-from . import recompute, staleness, tx
+from .figures import recompute
+from .staleness import flags
+from . import tx
 
 
 def recompute_now(as_of, scan_staleness=False):
     """``(recompute result, staleness scan result or None)``, written in one transaction."""
     with tx.write():
         result = recompute.recompute(as_of)
-        scan = staleness.scan(as_of) if scan_staleness else None
+        scan = flags.scan(as_of) if scan_staleness else None
     return result, scan

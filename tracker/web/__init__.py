@@ -33,7 +33,7 @@ class IdConverter(IntegerConverter):
 @login_manager.user_loader
 def load_user(cookie_id):
     """The user of a live session named "<user id>:<session key>" (sessions.load), or None."""
-    from ..services import sessions
+    from ..services.accounts import sessions
     return sessions.load(cookie_id)
 
 

@@ -8,7 +8,7 @@ from .. import charts
 from ..domain import metrics as M
 from ..domain import progress as P
 from ..domain import staleness
-from ..services.summary_data import next_milestone
+from ..services.mail.data import next_milestone
 
 # The dashboard and the task-force page show this many of the worst stale
 # projects; the full list is the paged /dashboard/stale.

@@ -1,5 +1,5 @@
 """Forms of the account pages: parsing only. The password policy, names, e-mail, roles and
-task-force codes are checked by services.accounts (domain.accounts), whose messages the
+task-force codes are checked by services.accounts.users (domain.accounts), whose messages the
 views put next to these fields (web.forms.apply_errors)."""
 import datetime
 
@@ -11,7 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, NumberRange
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from ...services.accounts import ROLES
+from ...domain.accounts import ROLES
 
 
 class CheckboxList(SelectMultipleField):

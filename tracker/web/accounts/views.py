@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from ...domain.errors import NotFound, ValidationError
-from ...services import accounts, tokens
+from ...services.accounts import users as accounts, tokens
 from ..forms import apply_errors
 from ..permissions import admin_required, bureau_required
 from .forms import PasswordForm, RevokeTokenForm, TokenForm, UserActionForm, UserForm

@@ -1,4 +1,4 @@
-"""JSON shape of GET /api/v1/awards (tracker/services/awards.py): amounts as decimal strings
+"""JSON shape of GET /api/v1/awards (tracker/services/awards/ranking.py): amounts as decimal strings
 in 万元, rates, bases, weights and contributions as decimal strings (rates in percent),
 counts as integers; a rate without a denominator is null."""
 from ...domain import awards as A

@@ -9,10 +9,10 @@ from decimal import Decimal
 from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
 
-from ...services import awards as award_service
-from ...services import progress as progress_service
-from ...services import snapshots as snapshot_service
-from ...services import tokens
+from ...services.awards import ranking as award_service
+from ...services.progress import report as progress_service
+from ...services.progress import snapshots as snapshot_service
+from ...services.accounts import tokens
 from ...extensions import csrf
 from ..permissions import public
 from ..period import parse_period

@@ -1,9 +1,9 @@
 """Filters of the audit page (GET, no CSRF). A value that does not parse is ignored and
 named in a message; what it means (an unknown user, an id or a date out of range) is
-checked by services.audit_log."""
+checked by services.accounts.audit_log."""
 from wtforms import Form, IntegerField, StringField
 
-from ...services.audit_log import ACTION_LABELS, ENTITY_LABELS
+from ...services.accounts.audit_log import ACTION_LABELS, ENTITY_LABELS
 from ..projects.forms import Choice, DayInput, opts
 
 NAMES = {"user": "用户", "entity": "对象", "entity_id": "编号", "action": "操作",

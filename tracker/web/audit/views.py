@@ -3,7 +3,7 @@ history of one user or of everyone. Filter values that cannot apply are ignored 
 named above the table, never an error."""
 from flask import Blueprint, render_template, request
 
-from ...services import audit_log
+from ...services.accounts import audit_log
 from ...services.pagination import page_number
 from ..permissions import bureau_required
 from . import forms

@@ -1,7 +1,7 @@
 """Login, logout and the user's own sessions (issue "Accounts, sessions and hardening").
 
-A login starts a server-side session (services.sessions) after the throttle lets the try
-through (services.throttle); the Flask session is emptied first, so the CSRF token is a new
+A login starts a server-side session (services.accounts.sessions) after the throttle lets the try
+through (services.accounts.throttle); the Flask session is emptied first, so the CSRF token is a new
 one. Logout ends that session and empties the Flask session again. The views under
 /account are for any logged-in user (the auth blueprint is not behind the login guard, so
 each says @login_required).
@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ...services import sessions, throttle
+from ...services.accounts import sessions, throttle
 from .forms import EndSessionForm, LoginForm
 
 bp = Blueprint("auth", __name__)

@@ -1,4 +1,4 @@
-"""落地成效 forms: parsing only (tracker/services/awards.py judges the values)."""
+"""落地成效 forms: parsing only (tracker/services/awards/ranking.py judges the values)."""
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 

@@ -1,4 +1,4 @@
-"""落地成效 award ranking (docs/design.md, Awards; tracker/services/awards.py).
+"""落地成效 award ranking (docs/design.md, Awards; tracker/services/awards/ranking.py).
 
 Who sees what: 商务局 and 管理员 see every task force, the weights and the formula, export
 the ranking, freeze the year's ranking once and print it. 专班负责人/成员 see their own task
@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ...domain import awards as A
 from ...domain.errors import ValidationError
-from ...services import awards as award_service
+from ...services.awards import ranking as award_service
 from ..period import parse_period
 from ..permissions import bureau_required
 from .forms import FreezeForm

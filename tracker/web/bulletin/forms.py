@@ -1,8 +1,8 @@
-"""通报 query arguments: parsing only (services.bulletin builds the numbers)."""
+"""通报 query arguments: parsing only (services.bulletin.report builds the numbers)."""
 from dataclasses import dataclass
 
 from ... import clock
-from ...services.bulletin import CHECKPOINTS, default_checkpoint
+from ...services.bulletin.report import CHECKPOINTS, default_checkpoint
 from ..period import MAX_YEAR, MIN_YEAR
 
 

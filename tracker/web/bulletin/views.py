@@ -2,12 +2,12 @@
 
 商务局 and 管理员 only (403 for members and leads). Arguments are query parameters only:
 ``year`` and ``checkpoint`` (q1 | h1 | q3 | year); a bad value is a 400 page. The numbers
-come from services.bulletin (frozen snapshots of a closed quarter, else the live report).
+come from services.bulletin.report (frozen snapshots of a closed quarter, else the live report).
 """
 from flask import Blueprint, Response, abort, render_template, request
 
-from ...services import bulletin as bulletin_service
-from ...services import bulletin_docx
+from ...services.bulletin import report as bulletin_service
+from ...services.bulletin import word
 from ..permissions import bureau_required
 from .forms import parse_bulletin_query
 
@@ -27,14 +27,14 @@ def index():
     bulletin = _bulletin()
     return render_template("bulletin/index.html", b=bulletin, B=bulletin_service,
                            checkpoints=bulletin_service.CHECKPOINTS,
-                           totals_header=bulletin_docx.totals_header(bulletin),
-                           ranking_header=bulletin_docx.ranking_header())
+                           totals_header=word.totals_header(bulletin),
+                           ranking_header=word.ranking_header())
 
 
 @bp.route("/bulletin.docx")
 @bureau_required
 def download():
     bulletin = _bulletin()
-    return Response(bulletin_docx.bulletin_docx(bulletin), mimetype=bulletin_docx.MIMETYPE,
+    return Response(word.bulletin_docx(bulletin), mimetype=word.MIMETYPE,
                     headers={"Content-Disposition":
-                             bulletin_docx.content_disposition(bulletin.filename)})
+                             word.content_disposition(bulletin.filename)})

@@ -5,7 +5,8 @@ from flask import Blueprint, render_template, request
 
 from ... import charts
 from ...domain import periods
-from ...services import counties as service
+from ...services.progress import counties as service
+from ...services.targets import counties as county_targets
 from ..period import parse_period
 
 bp = Blueprint("counties", __name__, url_prefix="/counties")
@@ -31,7 +32,7 @@ def index():
 
 @bp.route("/<code>")
 def detail(code):
-    county = service.get_county(code)
+    county = county_targets.get_county(code)
     period = parse_period(request.args)
     data = service.detail(county, period.year, period.as_of)
     chart = _monthly_chart(data.progress, data.months, data.counted_to)

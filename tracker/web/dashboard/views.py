@@ -6,12 +6,12 @@ from ...domain import metrics as M
 from ...domain import progress as P
 from ...domain import staleness
 from ...domain.targets import all_first_unrevised
-from ...services import progress as progress_service
-from ...services import progress_export
-from ...services import staleness as stale_service
-from ...services import targets as target_service
-from ...services import taskforces as taskforce_service
-from ...services import week_changes
+from ...services.progress import report as progress_service
+from ...services.progress import export as progress_export
+from ...services.staleness import flags as stale_service
+from ...services.targets import annual as target_service
+from ...services.taskforces import teams as taskforce_service
+from ...services.progress import week
 from ...services.pagination import page_number
 from ..progress_helpers import STALE_LIMIT, rank_rows, stale_legend, template_helpers
 from ..period import parse_period
@@ -84,7 +84,7 @@ def index():
         "dashboard/index.html", report=report, period=period, sort=sort, sorts=SORTS,
         rows=rows, ranking=rank_rows(rows, report), stale=stale, red_teams=red_teams,
         older_targets=older_targets, all_before_set=all_before_set,
-        news=week_changes.dashboard_week(report),
+        news=week.dashboard_week(report),
         cap=progress_service.ranking_cap(), score_formula=P.SCORE_FORMULA,
         stale_legend=stale_legend(), **template_helpers())
 
@@ -105,7 +105,7 @@ def team(code):
 
 @bp.route("/export.xlsx")
 def export():
-    """The dashboard's numbers for ``year``/``as_of`` as .xlsx (services.progress_export)."""
+    """The dashboard's numbers for ``year``/``as_of`` as .xlsx (services.progress.export)."""
     period = parse_period(request.args)
     if period.errors:
         abort(400, description="；".join(period.errors.values()))

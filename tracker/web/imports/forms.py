@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, SelectChoice
 
-from ...services.imports import CHOICES, SKIP
+from ...services.imports.commit import CHOICES, SKIP
 
 ROW_PREFIX = "row-"
 

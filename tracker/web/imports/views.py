@@ -6,8 +6,12 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 
 from ...domain.errors import NotFound, ValidationError
-from ...services import imports as service
-from ...services import ledger as ledger_service
+from ...services.imports import uploads as service
+from ...services.ledger import listing as ledger_service
+from ...services.imports import preview as import_preview
+from ...services.imports import template as import_template
+from ...services.ledger import choices as ledger_choices
+from ...services.imports import commit as import_commit
 from . import forms
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -25,14 +29,14 @@ def _limit():
 
 
 def _require_import():
-    if not ledger_service.editable_teams(_user()):
+    if not ledger_choices.editable_teams(_user()):
         abort(403)
 
 
 def _index(form, status=200):
     return render_template("imports/index.html", form=form,
-                           batches=service.batches() if current_user.sees_all
-                           else service.batches(user_id=current_user.id),
+                           batches=import_commit.batches() if current_user.sees_all
+                           else import_commit.batches(user_id=current_user.id),
                            limit_mb=_limit() / 1048576), status
 
 
@@ -45,7 +49,7 @@ def index():
 @bp.route("/template.xlsx")
 def template():
     _require_import()
-    return Response(service.template_xlsx(), mimetype=XLSX, headers={
+    return Response(import_template.template_xlsx(), mimetype=XLSX, headers={
         "Content-Disposition": "attachment; filename=project-import-template.xlsx; "
                                "filename*=UTF-8''%E9%A1%B9%E7%9B%AE%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"})
 
@@ -81,7 +85,7 @@ def _token():
 
 def _render_preview(preview, form, token, status=200, message=None):
     return render_template("imports/preview.html", preview=preview, form=form, token=token,
-                           statuses=service.STATUS_LABELS, choices=service.CHOICES,
+                           statuses=import_preview.STATUS_LABELS, choices=import_commit.CHOICES,
                            message=message), status
 
 
@@ -142,7 +146,7 @@ def batch():
     if not batch_id.isdigit() or len(batch_id) > 9:
         abort(404)
     try:
-        found, rows = service.batch_projects(batch_id, int(team) if team.isdigit()
+        found, rows = import_commit.batch_projects(batch_id, int(team) if team.isdigit()
                                              and len(team) < 10 else None)
     except NotFound:
         abort(404)

@@ -6,8 +6,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from ...domain.errors import ValidationError
-from ...services import outbox_admin
-from ...services.mail_settings import MailSettings
+from ...services.mail import outbox
+from ...services.mail.settings import MailSettings
 from ...services.pagination import page_number
 from ..permissions import bureau_required
 
@@ -26,19 +26,19 @@ def _settings():
 
 @bp.route("/")
 def index():
-    found = outbox_admin.listing(request.args.get("status", ""), request.args.get("week", ""),
+    found = outbox.listing(request.args.get("status", ""), request.args.get("week", ""),
                                  page_number(request.args.get("page")), _settings())
     page = found.page
     return render_template("outbox/index.html", rows=page.rows, status=found.status,
                            week=found.week, weeks=found.weeks, counts=found.counts,
-                           statuses=outbox_admin.FILTERS, page=page.page, pages=page.pages,
+                           statuses=outbox.FILTERS, page=page.page, pages=page.pages,
                            total=page.total, args={"status": found.status, "week": found.week},
-                           test_weeks=outbox_admin.TEST_WEEKS)
+                           test_weeks=outbox.TEST_WEEKS)
 
 
 @bp.route("/<int:message_id>")
 def show(message_id):
-    found = outbox_admin.detail(message_id, _settings())
+    found = outbox.detail(message_id, _settings())
     return render_template("outbox/show.html", row=found.row, found=found, tables=found.tables,
                            headers=found.headers)
 
@@ -51,7 +51,7 @@ def _flash_errors(exc):
 @bp.route("/<int:message_id>/resend", methods=["POST"])
 def resend(message_id):
     try:
-        result = outbox_admin.resend(message_id, current_user, _settings())
+        result = outbox.resend(message_id, current_user, _settings())
     except ValidationError as exc:
         _flash_errors(exc)
         return redirect(url_for("outbox.show", message_id=message_id))
@@ -66,7 +66,7 @@ def resend(message_id):
 @bp.route("/<int:message_id>/confirm", methods=["POST"])
 def confirm(message_id):
     try:
-        outbox_admin.confirm_delivered(message_id, current_user, _settings())
+        outbox.confirm_delivered(message_id, current_user, _settings())
     except ValidationError as exc:
         _flash_errors(exc)
     else:
@@ -76,7 +76,7 @@ def confirm(message_id):
 
 @bp.route("/retry-now", methods=["POST"])
 def retry_now():
-    made_due, result = outbox_admin.retry_now_and_send(current_user, _settings())
+    made_due, result = outbox.retry_now_and_send(current_user, _settings())
     text = f"{made_due} 封等待重试的邮件已改为立即发送。{result.summary()}"
     if result.waiting:
         text += f"；仍有 {result.waiting} 封等待重试"
@@ -87,7 +87,7 @@ def retry_now():
 
 def _week_choice(value):
     """The chosen test week; an unknown value is last week, said in a message."""
-    choice = outbox_admin.week_choice(value)
+    choice = outbox.week_choice(value)
     if choice.message:
         flash(choice.message, "info")
     return choice.which
@@ -96,16 +96,16 @@ def _week_choice(value):
 @bp.route("/preview")
 def preview():
     which = _week_choice(request.args.get("week"))
-    found = outbox_admin.preview_test(current_user.id, which)
+    found = outbox.preview_test(current_user.id, which)
     return render_template("outbox/preview.html", found=found, which=which,
-                           choices=outbox_admin.TEST_WEEKS)
+                           choices=outbox.TEST_WEEKS)
 
 
 @bp.route("/test", methods=["POST"])
 def send_test():
     which = _week_choice(request.form.get("week"))
     try:
-        sent = outbox_admin.send_test(current_user.id, _settings(), which=which)
+        sent = outbox.send_test(current_user.id, _settings(), which=which)
     except ValidationError as exc:
         for key, message in exc.errors.items():
             flash(message, "danger" if key == "email" else "warning")

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from ...domain.errors import ValidationError
 from ...extensions import csrf
-from ...services import summary_prefs
+from ...services.mail import prefs
 from ..permissions import public
 from .forms import SummaryPrefsForm
 
@@ -21,18 +21,18 @@ bp = Blueprint("prefs", __name__)
 
 @bp.route("/prefs/summary", methods=["GET", "POST"])
 def summary():
-    user = summary_prefs.subscriber(current_user.id)
+    user = prefs.subscriber(current_user.id)
     # On POST the form holds only what was submitted: an unchecked box sends nothing.
     form = SummaryPrefsForm() if request.method == "POST" else SummaryPrefsForm(obj=user)
     if form.validate_on_submit():
-        user = summary_prefs.set_wants_summary(user.id, bool(form.wants_summary.data))
+        user = prefs.set_wants_summary(user.id, bool(form.wants_summary.data))
         flash("已开启周报邮件。" if user.wants_summary else "已关闭周报邮件。", "success")
         return redirect(url_for("prefs.summary"))
     return render_template("prefs/summary.html", form=form, user=user)
 
 
 def _refused(exc):
-    expired = summary_prefs.EXPIRED in exc.errors
+    expired = prefs.EXPIRED in exc.errors
     return render_template("prefs/unsubscribe_refused.html", expired=expired,
                            message=next(iter(exc.errors.values()))), (410 if expired else 400)
 
@@ -41,7 +41,7 @@ def _refused(exc):
 @public
 def unsubscribe(token):
     try:
-        user = summary_prefs.token_user(token)
+        user = prefs.token_user(token)
     except ValidationError as exc:
         return _refused(exc)
     return render_template("prefs/unsubscribe.html", user=user, token=token, done=False)
@@ -52,7 +52,7 @@ def unsubscribe(token):
 @csrf.exempt
 def unsubscribe_post(token):
     try:
-        user = summary_prefs.unsubscribe(token)
+        user = prefs.unsubscribe(token)
     except ValidationError as exc:
         return _refused(exc)
     return render_template("prefs/unsubscribe.html", user=user, token=token, done=True)

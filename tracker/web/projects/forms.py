@@ -1,6 +1,6 @@
 """WTForms for the project ledger: filters, create/edit, stage change, funds, capital
 increase and 退库. Forms only parse what was typed (choices, dates); every rule — amounts,
-lengths, required fields, dates not after today — is checked by services.projects,
+lengths, required fields, dates not after today — is checked by services.ledger.projects,
 whose messages web.forms.apply_errors puts next to these fields."""
 from wtforms import (
     Form, HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField,
@@ -13,8 +13,8 @@ from markupsafe import Markup, escape
 
 from ... import clock
 from ...domain import pipeline
-from ...services.ledger import CAPITAL_TYPES, REGIONS, SOURCE_LAYERS, TAGS
-from ...services.project_input import CURRENCIES
+from ...services.ledger.listing import CAPITAL_TYPES, REGIONS, SOURCE_LAYERS, TAGS
+from ...services.ledger.inputs import CURRENCIES
 
 NOT_A_DATE = "请输入有效日期（YYYY-MM-DD）。"
 NOT_A_CHOICE = "请选择列表中的一项。"

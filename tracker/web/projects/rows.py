@@ -14,7 +14,7 @@ def _name(item):
 
 
 def row_key(p):
-    """Every value the row template shows of ``p`` (a services.ledger.LedgerRow)."""
+    """Every value the row template shows of ``p`` (a services.ledger.listing.LedgerRow)."""
     return (p.id, p.name, p.tags, _name(p.task_force), p.county_id, _name(p.county),
             p.investor, p.planned_investment, p.contract_value, p.funds_total, p.stage,
             p.owner_name, p.last_progress_on, p.updated_at)

@@ -8,11 +8,13 @@ from werkzeug.datastructures import MultiDict
 
 from ...domain import pipeline
 from ...domain.errors import ValidationError
-from ...services import corrections
-from ...services import ledger as ledger_service
-from ...services import ledger_export
-from ...services import project_history
-from ...services import projects as service
+from ...services.ledger import corrections
+from ...services.ledger import listing as ledger_service
+from ...services.ledger import timeline as project_timeline
+from ...services.ledger import choices as ledger_choices
+from ...services.ledger import export as ledger_export
+from ...services.ledger import history as project_history
+from ...services.ledger import projects as service
 from ...services.pagination import cursor_args, page_number
 from ..forms import apply_errors
 from ..helpers import Fragments, IdUrl, QueryUrl
@@ -34,7 +36,7 @@ def _user():
 def _member_of():
     """Ids of the current user's task forces, read once per request."""
     if "member_of" not in g:
-        g.member_of = ledger_service.member_task_force_ids(current_user.id)
+        g.member_of = ledger_choices.member_task_force_ids(current_user.id)
     return g.member_of
 
 
@@ -57,7 +59,7 @@ def _scope_filters(values):
 
 def _ledger_filters(teams=None, counties=None):
     if teams is None:
-        teams, counties = ledger_service.filter_choices()
+        teams, counties = ledger_choices.filter_choices()
     form, values = forms.parse_filters(_landing_args(), teams, counties)
     args = {k: v for k, v in values.items() if v not in (None, "")}
     return form, _scope_filters(values), args
@@ -66,7 +68,7 @@ def _ledger_filters(teams=None, counties=None):
 @bp.route("/")
 def ledger():
     # the filter choices are loaded once: the form's options and the rows' names
-    teams, counties = ledger_service.filter_choices()
+    teams, counties = ledger_choices.filter_choices()
     form, values, args = _ledger_filters(teams, counties)
     page, summary = ledger_service.ledger_page(
         values, page_number(request.args.get("page")),
@@ -74,7 +76,7 @@ def ledger():
         cursor=cursor_args(request.args.get("after"), request.args.get("before")),
         teams=teams, counties_=counties)
     ledger_url = QueryUrl("projects.ledger")
-    can_create = ledger_service.can_create(_user(), teams, _member_of())
+    can_create = ledger_choices.can_create(_user(), teams, _member_of())
     return render_template("projects/ledger.html", rows=page.rows, summary=summary,
                            values=values, scopes=forms.SCOPES,
                            top_html=_top(form, values, args, ledger_url, can_create),
@@ -108,7 +110,7 @@ def _table(values, args, page, ledger_url):
 
 @bp.route("/export.xlsx")
 def export():
-    """The filtered ledger as .xlsx (services.ledger_export), named per RFC 6266."""
+    """The filtered ledger as .xlsx (services.ledger.export), named per RFC 6266."""
     _, values, _ = _ledger_filters()
     exported = ledger_export.export_ledger(values)
     return Response(exported.data, mimetype=exported.mimetype,
@@ -118,8 +120,8 @@ def export():
 # --- create / edit ------------------------------------------------------------
 
 def _choices(include_id=None):
-    return {"teams": ledger_service.editable_teams(_user(), include_id),
-            "counties": ledger_service.counties(active_only=True), "owners": ledger_service.owners()}
+    return {"teams": ledger_choices.editable_teams(_user(), include_id),
+            "counties": ledger_service.counties(active_only=True), "owners": ledger_choices.owners()}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -196,13 +198,13 @@ def _action_forms(project):
 def _render_detail(project, status=200, **action_forms):
     context = _action_forms(project)
     context.update(action_forms)
-    receipts, fund_totals = ledger_service.funds(project)
-    increases, increase_total = ledger_service.capital_increases(project)
+    receipts, fund_totals = project_timeline.funds(project)
+    increases, increase_total = project_timeline.capital_increases(project)
     latest = corrections.latest_stage_event(project.id)
     return render_template(
         "projects/detail.html", project=project,
         can_edit=current_user.can_edit_task_force(project.task_force_id),
-        timeline=ledger_service.timeline(project), receipts=receipts, fund_totals=fund_totals,
+        timeline=project_timeline.timeline(project), receipts=receipts, fund_totals=fund_totals,
         increases=increases, increase_total=increase_total,
         reached=[(pipeline.label(s), project.first_reached()[s])
                  for s in pipeline.MILESTONE_STAGES],

@@ -1,4 +1,4 @@
-"""目标设置 forms: parsing only; services.target_entry checks every value and the reason.
+"""目标设置 forms: parsing only; services.targets.entry checks every value and the reason.
 
 Money fields are in 亿元 (the unit written in every label), counts in 个, shares in %. An
 empty target field means "unchanged". ``confirm`` + ``confirm_token``: the checkbox shown

@@ -1,6 +1,6 @@
 """目标设置: annual targets per task force, county funds goals, checkpoint shares.
 
-Bureau/admin only. Every change is one call of services.targets or services.target_entry
+Bureau/admin only. Every change is one call of services.targets.annual or services.targets.entry
 (new version, audit row); bad input comes back as messages next to the fields
 (web.forms.apply_errors). Amounts typed and shown here are in 亿元. A suspicious revision
 or an overwrite of revised targets comes back as NeedsConfirmation: its warnings are shown
@@ -14,8 +14,10 @@ from ...domain import metrics as M
 from ...domain import periods
 from ...domain.errors import ValidationError
 from ...domain.targets import NeedsConfirmation, yi_text
-from ...services import target_entry as E
-from ...services import targets as T
+from ...services.targets import entry as E
+from ...services.targets import annual as T
+from ...services.targets import counties as county_targets
+from ...services.targets import shares as target_shares
 from ..forms import apply_errors
 from ..permissions import bureau_required
 from .forms import CountyTargetForm, DefaultsForm, SharesForm, TeamTargetForm
@@ -122,7 +124,7 @@ def shares(year):
         form.fill(T.shares_for(year))
     if form.validate_on_submit():
         try:
-            changed = T.set_all_shares(_user(), year, form.values())
+            changed = target_shares.set_all_shares(_user(), year, form.values())
         except ValidationError as exc:
             apply_errors(form, exc.errors, flash_rest=True)
         else:
@@ -144,7 +146,7 @@ def edit_county(year, code):
     asking = False
     if form.validate_on_submit():
         try:
-            row = T.enter_county_target(_user(), county.id, year, base=form.base.data,
+            row = county_targets.enter_county_target(_user(), county.id, year, base=form.base.data,
                                         growth_pct=form.growth_pct.data,
                                         reason=form.reason.data, confirm=form.confirmation())
         except NeedsConfirmation as exc:

@@ -1,14 +1,14 @@
 """WTForms for creating and editing task forces: parsing only.
 
-Choices come from services.taskforces; the code's format, lengths and duplicate code or
-name are checked by services.taskforces.save_task_force, whose messages the view puts
+Choices come from services.taskforces.teams; the code's format, lengths and duplicate code or
+name are checked by services.taskforces.teams.save_task_force, whose messages the view puts
 next to these fields (web.forms.apply_errors).
 """
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...services.taskforces import KINDS
+from ...services.taskforces.teams import KINDS
 
 
 class CheckboxList(SelectMultipleField):

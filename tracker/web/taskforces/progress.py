@@ -12,9 +12,9 @@ from flask import request
 from ... import charts
 from ...domain import periods, pipeline
 from ...domain import progress as P
-from ...services import progress as progress_service
-from ...services import snapshots as snapshot_service
-from ...services import staleness as stale_service
+from ...services.progress import report as progress_service
+from ...services.progress import snapshots as snapshot_service
+from ...services.staleness import flags as stale_service
 from ..period import parse_period
 from ..progress_helpers import STALE_LIMIT, template_helpers
 
@@ -22,7 +22,7 @@ from ..progress_helpers import STALE_LIMIT, template_helpers
 @dataclass(frozen=True)
 class QuarterLine:
     """One quarter of one metric: live numbers plus the frozen snapshot if any."""
-    live: object            # services.progress.QuarterProgress
+    live: object            # services.progress.report.QuarterProgress
     snapshot: object        # models.QuarterSnapshot or None
     started: bool           # the quarter has begun by the as-of date
 

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ...domain import pipeline
 from ...domain.errors import ValidationError
-from ...services import taskforces as service
+from ...services.taskforces import teams as service
 from ..forms import apply_errors
 from ..permissions import bureau_required
 from .forms import TaskForceForm

@@ -1,0 +1,371 @@
+"""通报 (progress bulletin) of the commerce bureau at a checkpoint of the year.
+
+``build_bulletin(year, checkpoint, today=None) -> Bulletin`` gathers the numbers of the
+city's usual four sections: 一、总体情况 (city totals vs targets, time progress, how many
+task forces reached the checkpoint's milestone), 二、专班排名 (completion and 超/欠进度 per
+metric), 三、红黄预警 (task forces in red/orange, open 建议退库 projects), 四、下步要求 (a
+placeholder the office edits).
+
+Checkpoints: ``q1`` 一季度开门红, ``h1`` 上半年双过半, ``q3`` 前三季度, ``year`` 全年, each at
+the end of its quarter. When that quarter has frozen snapshots (services.progress.snapshots) the
+bulletin shows them as frozen, never recomputed; otherwise it shows the live progress
+report (services.progress.report.build_report) as of today (at most the quarter's last day).
+The web page (tracker/web/bulletin) and the .docx writer (services.bulletin.word) print
+the same values through the ``fmt_*`` helpers below.
+"""
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ... import clock
+from ...domain import metrics as M
+from ...domain import periods
+from ...domain import progress as P
+from ...domain import staleness as S
+from ..progress import report as progress, snapshots
+from ..staleness import flags as stale_service
+
+# key -> (quarter, title part, milestone flag of domain.milestones, what "reached" means)
+CHECKPOINTS = {
+    "q1": (1, "一季度开门红", "kaimenhong", "实现开门红"),
+    "h1": (2, "上半年双过半", "shuangguoban", "实现双过半"),
+    "q3": (3, "前三季度", "q3", "达到前三季度进度目标"),
+    "year": (4, "全年", "full_year", "完成全年目标"),
+}
+SECTIONS = ("一、总体情况", "二、专班排名", "三、红黄预警", "四、下步要求")
+NEXT_STEPS_PLACEHOLDER = ("【请办公室填写下步工作要求：针对欠进度专班提出具体措施和时间节点，"
+                          "对建议退库项目逐一核实，确保完成下一阶段目标任务。】")
+DASH = "—"
+# Worst first: how a task force's colour (its worst metric) is chosen, as services.progress.report does.
+STATUS_ORDER = {P.RED: 0, P.ORANGE: 1, P.YELLOW: 2, P.GREEN: 3, P.GREY: 4}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One metric of one task force or of the city at the checkpoint."""
+    key: str
+    target: Decimal | None
+    actual: Decimal
+    completion: Decimal | None
+    gap_points: Decimal | None
+    status: str
+    met: bool | None        # the checkpoint's milestone reached (None: no target)
+
+    @property
+    def label(self):
+        return M.label(self.key)
+
+    @property
+    def unit(self):
+        return M.unit(self.key)
+
+    @property
+    def status_label(self):
+        return P.STATUS_LABELS.get(self.status, "")
+
+
+@dataclass(frozen=True)
+class TeamLine:
+    code: str
+    name: str
+    kind: str
+    rank: int
+    score: Decimal | None     # mean completion over the metrics with a target
+    status: str              # worst colour over the metrics with a target
+    figures: dict            # metric key -> Figure
+    propose_drop: int = 0    # open 建议退库 flags of its projects
+
+    @property
+    def status_label(self):
+        return P.STATUS_LABELS.get(self.status, "")
+
+    @property
+    def behind(self):
+        """Figures in red or orange, worst first."""
+        return sorted((f for f in self.figures.values() if f.status in (P.RED, P.ORANGE)),
+                      key=lambda f: (STATUS_ORDER[f.status], f.gap_points))
+
+    @property
+    def reached(self):
+        """Every metric with a target met the checkpoint (None without any target)."""
+        flags = [f.met for f in self.figures.values() if f.met is not None]
+        return all(flags) if flags else None
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    year: int
+    checkpoint: str
+    as_of: datetime.date             # the day the numbers are judged at
+    frozen: bool                     # from the quarter's frozen snapshots
+    frozen_at: datetime.datetime | None   # naive UTC (frozen only)
+    today: datetime.date
+    time_progress: Decimal
+    totals: dict                     # metric key -> Figure (the city)
+    rows: tuple                      # TeamLine, ranked
+    propose_drop: int                # open 建议退库 flags in the city
+    propose_drop_days: int
+    next_steps: str = NEXT_STEPS_PLACEHOLDER
+    sections: tuple = field(default=SECTIONS)
+
+    @property
+    def quarter(self):
+        return CHECKPOINTS[self.checkpoint][0]
+
+    @property
+    def name(self):
+        return CHECKPOINTS[self.checkpoint][1]
+
+    @property
+    def title(self):
+        return f"{self.year}年{self.name}通报"
+
+    @property
+    def filename(self):
+        return f"{self.title}.docx"
+
+    @property
+    def reached_text(self):
+        return CHECKPOINTS[self.checkpoint][3]
+
+    @property
+    def source_note(self):
+        """Where the numbers come from, as the page and the document say it."""
+        if self.frozen:
+            return f"数据截至 {self.as_of.isoformat()}（季度冻结数据）"
+        why = "季度尚未结束" if self.as_of >= self.today else "该季度尚未冻结"
+        return f"数据截至 {self.as_of.isoformat()}（实时数据，{why}，按当日台账实时计算）"
+
+    @property
+    def metric_keys(self):
+        return M.KEYS
+
+    def reached_counts(self):
+        """{metric key: (task forces that met the milestone, task forces with a target)}."""
+        out = {}
+        for key in M.KEYS:
+            flags = [r.figures[key].met for r in self.rows if r.figures[key].met is not None]
+            out[key] = (sum(1 for f in flags if f), len(flags))
+        return out
+
+    def reached_teams(self):
+        """(task forces meeting the milestone on every metric with a target, judged ones)."""
+        judged = [r.reached for r in self.rows if r.reached is not None]
+        return sum(1 for r in judged if r), len(judged)
+
+    def status_counts(self):
+        """[(status, label, task forces)] for the four judged colours, best first."""
+        return [(s, P.STATUS_LABELS[s], sum(1 for r in self.rows if r.status == s))
+                for s in (P.GREEN, P.YELLOW, P.ORANGE, P.RED)]
+
+    def warned(self, status):
+        """Task forces whose worst colour is ``status`` (red or orange), by rank."""
+        return [r for r in self.rows if r.status == status]
+
+
+# --- formatting shared by the page and the .docx ------------------------------------------
+
+def fmt_amount(key, value):
+    """A metric amount as shown: money in 亿元 ('55.00'), a count as an integer."""
+    if value is None:
+        return DASH
+    if M.unit(key) == "个":
+        return f"{int(Decimal(value))}"
+    return f"{Decimal(value) / 10000:,.2f}"
+
+
+def unit_shown(key):
+    return "个" if M.unit(key) == "个" else "亿元"
+
+
+def fmt_pct(value):
+    return DASH if value is None else f"{Decimal(value):.2f}"
+
+
+def fmt_points(value):
+    return DASH if value is None else f"{Decimal(value):+.2f}"
+
+
+def fmt_met(flag):
+    return {True: "是", False: "否"}.get(flag, DASH)
+
+
+# --- building ---------------------------------------------------------------------------
+
+def checkpoint_date(year, checkpoint):
+    return periods.quarter_end(year, CHECKPOINTS[checkpoint][0])
+
+
+def default_checkpoint(year, today):
+    """The checkpoint of the last quarter ended before ``today`` in ``year`` (q1 while the
+    first quarter runs or for a future year; ``year`` for a past year)."""
+    if year < today.year:
+        return "year"
+    if year > today.year:
+        return "q1"
+    ended = periods.quarter_of(today) - 1
+    return next((k for k, v in CHECKPOINTS.items() if v[0] == max(ended, 1)), "q1")
+
+
+def build_bulletin(year, checkpoint, today=None, options=None):
+    """The Bulletin of ``year`` at ``checkpoint`` (a key of CHECKPOINTS)."""
+    if checkpoint not in CHECKPOINTS:
+        raise ValueError(f"unknown checkpoint {checkpoint!r}")
+    options = options or progress.current_options()
+    today = today or clock.today()
+    quarter, _name, flag, _text = CHECKPOINTS[checkpoint]
+    figures = snapshots.frozen_figures(year, quarter) if checkpoint_date(
+        year, checkpoint) < today else []
+    if figures:
+        parts = _frozen_parts(year, quarter, figures, options)
+    else:
+        parts = _live_parts(year, checkpoint, flag, today, options)
+    drops = _propose_drop_by_team()
+    rows = tuple(TeamLine(**{**r.__dict__, "propose_drop": drops.get(r.code, 0)})
+                 for r in parts["rows"])
+    return Bulletin(year=year, checkpoint=checkpoint, today=today, rows=rows,
+                    propose_drop=sum(drops.values()),
+                    propose_drop_days=stale_service.thresholds().propose_drop,
+                    **{k: v for k, v in parts.items() if k != "rows"})
+
+
+def _live_parts(year, checkpoint, flag, today, options):
+    as_of = min(max(today, periods.year_start(year)), checkpoint_date(year, checkpoint))
+    report = progress.build_report(year, as_of, options)
+
+    def figure(m):
+        met = m.milestones.as_dict()[flag]
+        return Figure(m.key, m.target, m.actual, m.completion, m.gap_points, m.status,
+                      None if met is None else met is True)
+
+    rows = [TeamLine(r.code, r.name, r.kind, r.rank, r.score, r.status,
+                     {k: figure(m) for k, m in r.metrics.items()}) for r in report.rows]
+    return dict(as_of=as_of, frozen=False, frozen_at=None, time_progress=report.time_progress,
+                totals={k: figure(m) for k, m in report.totals.items()}, rows=rows)
+
+
+def _met(quarter, actual, target, checkpoint_target):
+    """The quarter's milestone from frozen values: 开门红/Q3 against the checkpoint,
+    双过半 against half the annual target, 全年 against the target."""
+    if target is None:
+        return None
+    goal = {2: Decimal(target) / 2, 4: Decimal(target)}.get(quarter, checkpoint_target)
+    return goal is not None and Decimal(actual) >= Decimal(goal)
+
+
+def _frozen_parts(year, quarter, figures, options):
+    as_of = periods.quarter_end(year, quarter)
+    teams = {}
+    for f in figures:
+        teams.setdefault((f.code, f.name, f.kind), {})[f.metric] = Figure(
+            f.metric, f.target, f.cumulative_actual, f.completion, f.gap_points, f.status,
+            _met(quarter, f.cumulative_actual, f.target, f.checkpoint_target))
+    tp = next((f.time_progress for f in figures if f.time_progress is not None),
+              periods.time_progress(year, as_of, options.precision))
+    rows = _ranked([_team_line(code, name, kind, metrics)
+                    for (code, name, kind), metrics in teams.items()])
+    totals = {key: _city_figure(key, quarter, [r.figures[key] for r in rows
+                                               if key in r.figures], figures, tp, options)
+              for key in M.KEYS}
+    return dict(as_of=as_of, frozen=True, frozen_at=max(f.frozen_at for f in figures),
+                time_progress=tp, totals=totals, rows=rows)
+
+
+def _team_line(code, name, kind, metrics):
+    for key in M.KEYS:   # a metric missing from the snapshot: nothing to judge
+        metrics.setdefault(key, Figure(key, None, Decimal("0.00"), None, None, P.GREY, None))
+    judged = [f for f in metrics.values() if f.completion is not None]
+    score = _score([f.completion for f in judged])
+    worst = min((f.status for f in judged), key=STATUS_ORDER.get, default=P.GREY)
+    return TeamLine(code, name, kind, 0, score, worst, metrics)
+
+
+def _score(completions):
+    """The ranking score the progress report gives (its own rule when it has one: e.g.
+    domain.progress.score with the app's cap), else the plain mean of the completions."""
+    rule = getattr(P, "score", None)
+    if rule is not None and hasattr(progress, "ranking_cap"):
+        return rule(completions, progress.ranking_cap())
+    return periods.pct(sum(completions, Decimal(0)) / len(completions)) if completions else None
+
+
+def _ranked(lines):
+    """Best first, as the progress report ranks: score, then code."""
+    ordered = sorted(lines, key=lambda r: (r.score is None, -(r.score or 0), r.code))
+    return tuple(TeamLine(**{**r.__dict__, "rank": i}) for i, r in enumerate(ordered, start=1))
+
+
+def _city_figure(key, quarter, team_figures, frozen, tp, options):
+    """The city's figure of ``key``: targets summed over the teams that have one, actuals
+    over every team (as progress.build_report totals them)."""
+    targets = [f.target for f in team_figures if f.target is not None]
+    target = P.amount(sum(targets, Decimal(0))) if targets else None
+    actual = P.amount(sum((f.actual for f in team_figures), Decimal(0)))
+    checkpoints = [f.checkpoint_target for f in frozen
+                   if f.metric == key and f.checkpoint_target is not None]
+    completion = P.completion(actual, target)
+    gap = P.gap_points(completion, tp)
+    return Figure(key, target, actual, completion, gap, P.status(gap, options.bands),
+                  _met(quarter, actual, target, sum(checkpoints, Decimal(0))))
+
+
+def _propose_drop_by_team():
+    """{task force code: open 建议退库 flags} (the latest staleness scan, as of today)."""
+    out = {}
+    for flag in stale_service.open_flags(levels=[S.PROPOSE_DROP]):
+        out[flag.task_force_code] = out.get(flag.task_force_code, 0) + 1
+    return out
+
+
+# --- the sentences of sections 一 and 三 (the page and the .docx say the same) ---------------
+
+def cn_date(day):
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _total_sentence(f):
+    unit = unit_shown(f.key)
+    if f.target is None:
+        return f"{f.label}：累计完成 {fmt_amount(f.key, f.actual)}{unit}（未设目标）。"
+    ahead = "超进度" if f.gap_points >= 0 else "欠进度"
+    return (f"{f.label}：累计完成 {fmt_amount(f.key, f.actual)}{unit}，占年度目标 "
+            f"{fmt_amount(f.key, f.target)}{unit} 的 {fmt_pct(f.completion)}%，{ahead} "
+            f"{fmt_pct(abs(f.gap_points))} 个百分点（{f.status_label}）。")
+
+
+def overview_lines(b):
+    """Section 一 as paragraphs."""
+    lines = [f"截至{cn_date(b.as_of)}，全市 {len(b.rows)} 个招商专班纳入通报，"
+             f"时序进度 {fmt_pct(b.time_progress)}%。"]
+    lines += [_total_sentence(b.totals[key]) for key in M.KEYS]
+    met, judged = b.reached_teams()
+    per_metric = "、".join(f"{M.label(k)} {n}/{of} 个" for k, (n, of) in b.reached_counts().items()
+                           if of)
+    lines.append(f"{met} 个专班（共 {judged} 个设有目标的专班）全部指标{b.reached_text}"
+                 + (f"；分指标：{per_metric}。" if per_metric else "。"))
+    colours = "、".join(f"{label} {n} 个" for _s, label, n in b.status_counts())
+    lines.append(f"按各专班最差指标计：{colours}。")
+    return lines
+
+
+def _behind_text(row):
+    parts = [f"{f.label}完成 {fmt_pct(f.completion)}%，欠进度 {fmt_pct(abs(f.gap_points))} "
+             f"个百分点" for f in row.behind]
+    return f"{row.name}：{'；'.join(parts)}。"
+
+
+def warning_blocks(b):
+    """Section 三 as [(sub-heading, [paragraphs])]: red, orange, 建议退库."""
+    blocks = []
+    for n, status in (("一", P.RED), ("二", P.ORANGE)):
+        rows = b.warned(status)
+        label = P.STATUS_LABELS[status]
+        colour = "红色" if status == P.RED else "橙色"
+        blocks.append((f"（{n}）{label}（{colour}预警）专班 {len(rows)} 个",
+                       [_behind_text(r) for r in rows] or ["无。"]))
+    teams = [f"{r.name} {r.propose_drop} 个" for r in b.rows if r.propose_drop]
+    text = (f"全市共有 {b.propose_drop} 个项目连续 {b.propose_drop_days} 天以上无进展，"
+            f"列为建议退库（截至{cn_date(b.today)}的巡检结果）")
+    blocks.append((f"（三）建议退库项目 {b.propose_drop} 个",
+                   [text + (f"：{'、'.join(teams)}。" if teams else "。")]))
+    return blocks

@@ -1,0 +1,11 @@
+"""Excel import of projects (台账导入): read a file safely, judge every row, keep the upload
+between preview and commit, write the new rows in one transaction.
+
+Entry modules:
+    uploads   the use-cases: upload, preview, commit, discard, import a file (CLI)
+    preview   the judgement of each row and its status labels
+    commit    the batches written and their projects
+    template  the .xlsx template to fill in
+Internal: parse (a file into rows), plan (one row as the write path would write it),
+bulk (the planned rows written in chunks), store (the upload kept server-side).
+"""

@@ -1,0 +1,73 @@
+"""Whether a user gets the weekly summary: the preferences page and the signed
+one-click unsubscribe link (tokens in ``tracker.services.mail.unsubscribe``)."""
+from ...domain.errors import NotFound, ValidationError
+from ...models import User
+from .. import audit, tx
+from .unsubscribe import decode_token, issued_for
+
+INVALID_LINK = "退订链接无效或已被篡改，请登录后在「周报设置」中修改。"
+EXPIRED = "expired"      # the ValidationError key of an expired link
+EXPIRED_LINK = "此退订链接已过期（邮件中的退订链接自发出之日起一年内有效）。请登录后在「周报设置」中关闭周报邮件。"
+MISSING_USER = "用户不存在。"
+
+
+def subscriber(user_id):
+    """The user whose preferences the page shows (NotFound when there is none)."""
+    user = User.get_or_none(User.id == int(user_id))
+    if user is None:
+        raise NotFound(MISSING_USER)
+    return user
+
+
+def _set(user, wants, actor, action):
+    """Write ``wants_summary`` of the locked ``user`` when it changes, with one audit row."""
+    if user.wants_summary != wants:
+        User.update(wants_summary=wants).where(User.id == user.id).execute()
+        audit.record(actor or user, "user", user.id, action,
+                     {"wants_summary": user.wants_summary}, {"wants_summary": wants})
+        user.wants_summary = wants
+    return user
+
+
+def set_wants_summary(user_id, wants, action="summary_prefs"):
+    """The user turns the weekly summary on or off (an unchanged value writes nothing).
+    Returns the user as stored."""
+    with tx.write():
+        user = tx.lock_id(User, user_id, missing=MISSING_USER)
+        return _set(user, bool(wants), user, action)
+
+
+def _decoded(token):
+    """The Decoded token; ValidationError (INVALID_LINK, or EXPIRED_LINK under EXPIRED)."""
+    decoded = decode_token(token)
+    if decoded is None:
+        raise ValidationError(INVALID_LINK)
+    if decoded.expired:
+        raise ValidationError({EXPIRED: EXPIRED_LINK})
+    return decoded
+
+
+def token_user(token):
+    """The user an unsubscribe link was issued for; ValidationError: INVALID_LINK when it
+    is tampered, unknown or for an address the user no longer has, EXPIRED_LINK (key
+    EXPIRED) when it is too old."""
+    decoded = _decoded(token)
+    user = User.get_or_none(User.id == decoded.user_id)
+    if not issued_for(user, decoded.tag):
+        raise ValidationError(INVALID_LINK)
+    return user
+
+
+def unsubscribe(token):
+    """The one-click unsubscribe of a signed link (no login): the user it was issued
+    for stops getting the summary. ValidationError as ``token_user`` when the link is
+    not valid; nothing is written then."""
+    decoded = _decoded(token)
+    with tx.write():
+        try:
+            user = tx.lock_id(User, decoded.user_id)
+        except NotFound:
+            raise ValidationError(INVALID_LINK) from None
+        if not issued_for(user, decoded.tag):
+            raise ValidationError(INVALID_LINK)
+        return _set(user, False, user, "unsubscribe")

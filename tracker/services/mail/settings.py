@@ -1,0 +1,75 @@
+"""The mail settings, read once from the app's config at the entry point (CLI command,
+scheduler job, view) and handed to the mail services, which never read ``current_app``.
+
+The defaults live in ``tracker.config.Defaults`` (MAIL_*).
+"""
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ...config import setting
+
+
+def _truthy(value):
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    from_addr: str
+    server: str | None          # None: .eml files in ``eml_dir`` instead of SMTP
+    port: int
+    username: str | None
+    password: str | None
+    use_tls: bool
+    use_ssl: bool
+    timeout: float              # seconds, per SMTP operation
+    max_attempts: int           # the last attempt's failure marks the row failed
+    retry_base: int             # seconds before the 2nd attempt; doubles per attempt
+    retry_max: int              # longest wait between two attempts
+    sending_lease: int          # seconds a claimed row may stay 'sending'
+    batch: int                  # rows claimed per commit (each result has its own)
+    eml_dir: str                # instance/outbox
+
+    @classmethod
+    def from_config(cls, config, instance_path):
+        def get(name):
+            return setting(config, name)
+
+        use_ssl = _truthy(config.get("MAIL_USE_SSL"))
+        return cls(
+            from_addr=get("MAIL_FROM"),
+            server=config.get("MAIL_SERVER") or None,
+            port=int(config.get("MAIL_PORT") or (465 if use_ssl else 25)),
+            username=config.get("MAIL_USERNAME") or None,
+            password=config.get("MAIL_PASSWORD"),
+            use_tls=_truthy(config.get("MAIL_USE_TLS")),
+            use_ssl=use_ssl,
+            timeout=float(get("MAIL_TIMEOUT")),
+            max_attempts=int(get("MAIL_MAX_ATTEMPTS")),
+            retry_base=int(get("MAIL_RETRY_BASE")),
+            retry_max=int(get("MAIL_RETRY_MAX")),
+            sending_lease=int(get("MAIL_SENDING_LEASE")),
+            batch=max(1, int(get("MAIL_BATCH"))),
+            eml_dir=os.path.join(instance_path, "outbox"),
+        )
+
+    @classmethod
+    def from_app(cls, app):
+        return cls.from_config(app.config, app.instance_path)
+
+    @property
+    def message_domain(self):
+        """The domain of Message-IDs: the sender address's."""
+        return (self.from_addr or "localhost").rpartition("@")[2] or "localhost"
+
+    @property
+    def lease(self):
+        return timedelta(seconds=self.sending_lease)
+
+    def backoff(self, attempts):
+        """Delay before the next attempt after ``attempts`` failed ones."""
+        return timedelta(seconds=min(self.retry_max,
+                                     self.retry_base * 2 ** max(0, attempts - 1)))

@@ -1,0 +1,50 @@
+"""One project's stale flag brought in line with its last progress at once, inside a
+write that moved that date earlier (a 作废, tracker/services/ledger/corrections.py): what the
+daily scan (tracker/services/staleness/flags.py) would do for this one project, so the lists
+are right before the next scan runs."""
+
+from ... import clock
+from ...domain import staleness as rules
+from ...models import StaleFlag
+from .flags import current_options
+
+CORRECTED = "corrected"
+
+
+def wanted(project, as_of, options=None):
+    """(level, silence start, since) the project should be flagged with, or None."""
+    options = options or current_options()
+    if not rules.is_watched(project.stage):
+        return None
+    reference = project.last_progress_on
+    if reference is None and project.created_at is not None:
+        reference = clock.to_local(project.created_at, options.zone).date()
+    if reference is None:
+        return None
+    level, since = rules.assess(reference, as_of, options.thresholds)
+    return (level, reference, since) if level else None
+
+
+def refresh(project, as_of, options=None):
+    """Clear the project's open flags that no longer fit, and open (or reopen) the one
+    that does; call inside the write's transaction, after the project row is locked."""
+    want = wanted(project, as_of, options)
+    open_flags = list(StaleFlag.select().where((StaleFlag.project == project.id)
+                                               & StaleFlag.cleared_on.is_null()))
+    for flag in open_flags:
+        if want and (flag.level, clock.as_date(flag.last_progress_on)) == want[:2]:
+            want = None  # already open
+            continue
+        flag.cleared_on, flag.cleared_reason = as_of, CORRECTED
+        flag.save(only=[StaleFlag.cleared_on, StaleFlag.cleared_reason])
+    if want is None:
+        return
+    level, reference, since = want
+    earlier = StaleFlag.get_or_none((StaleFlag.project == project.id) & (StaleFlag.level == level)
+                                    & (StaleFlag.last_progress_on == reference))
+    if earlier is not None:  # raised before for this same silence: reopen it
+        earlier.cleared_on, earlier.cleared_reason = None, ""
+        earlier.save(only=[StaleFlag.cleared_on, StaleFlag.cleared_reason])
+    else:
+        StaleFlag.create(project=project.id, level=level, last_progress_on=reference,
+                         since=since, raised_on=as_of)

@@ -1,0 +1,9 @@
+"""Annual targets (年度目标) of the task forces and the counties' funds goals.
+
+Entry modules:
+    annual    the task forces' target versions, set and read
+    entry     the target page's form handling (confirmation of low targets)
+    shares    the quarterly checkpoint shares
+    counties  the counties' funds goals and bases
+Internal: inputs (amounts, years and reasons cleaned for every target write).
+"""
