@@ -567,3 +567,24 @@ def test_correction_changes_every_date(team, user, signed_in_feb):
                             change_reason="增加建设内容")
     assert signed_value(team, march) == Decimal("3500.00")
     assert signed_value(team, clock.today()) == Decimal("5000.00")
+
+
+def test_sql_amount_in_force_is_the_domain_rule(team, user, signed_in_feb):
+    """figures.in_force (SQL, every project at once) agrees with domain.amounts.in_force on
+    each day around three 变更 and a 更正 (all backends)."""
+    from tracker.domain.amounts import in_force
+    from tracker.models import Project
+    from tracker.services.figures.in_force import value_in_force
+    for value, kind, on in (("4000", "change", D(2026, 5, 10)), ("4200", "correction", None),
+                            ("4500", "change", D(2026, 6, 1)), ("4400", "change", D(2026, 6, 1))):
+        projects.update_project(user, signed_in_feb.id, contract_value=value, change_kind=kind,
+                                change_on=on, change_reason="调整")
+    changes = [(c.kind, c.effective_on, c.old_value) for c in AmountChange.select()
+               .where(AmountChange.field_name == "contract_value").order_by(AmountChange.id)]
+    current = Project.get_by_id(signed_in_feb.id).contract_value
+    for as_of in (D(2026, 3, 1), D(2026, 5, 9), D(2026, 5, 10), D(2026, 5, 31), D(2026, 6, 1)):
+        sql = (Project.select(value_in_force("contract_value", as_of).alias("v"))
+               .where(Project.id == signed_in_feb.id).scalar())
+        assert Decimal(sql) == in_force(current, changes, as_of), as_of
+    assert in_force(current, changes, D(2026, 5, 9)) == Decimal("3000.00")
+    assert in_force(current, changes, D(2026, 5, 31)) == Decimal("4200.00")

@@ -44,7 +44,7 @@ from ...models import (AwardFreeze, AwardRanking, CapitalIncrease, FundReceipt, 
     StageEvent, TaskForce, User, utcnow)
 from .. import audit, tx
 from ..xlsx import append_row, workbook_bytes
-from ..ledger.amounts import value_in_force
+from ..figures.in_force import value_in_force
 
 
 @dataclass(frozen=True)

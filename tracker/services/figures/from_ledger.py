@@ -5,7 +5,7 @@ cannot give (the days of the as-of month up to as_of, amounts in force on a past
 Counting rules (docs/design.md, Metrics and counting rules): a project counts for a
 metric on the date it FIRST reached the stage (the ``*_on`` columns, never cleared);
 作废 receipts and increases never count (``counted()``); the amount summed for
-策划包装/签约 is the one in force on ``as_of`` (tracker/services/ledger/amounts.py).
+策划包装/签约 is the one in force on ``as_of`` (domain.amounts, in SQL figures.in_force).
 
 Every query is one aggregate with one ``SUM(CASE ...)`` column per month, grouped by
 task force (or county). Results are {group id: 12-tuple of Decimals}, zero outside the
@@ -20,7 +20,7 @@ from ...domain import money, periods
 from ...domain import metrics as M
 from ...domain.forecast import OPEN_STAGES
 from ...models import AmountChange, CapitalIncrease, FundReceipt, Project
-from ..ledger.amounts import CHANGE, value_in_force
+from .in_force import later_changes, value_in_force
 
 ZERO12 = (Decimal("0.00"),) * 12
 
@@ -109,8 +109,7 @@ def amount_corrections(year, as_of, last, task_force_ids=None):
     with the amounts in force now) to get the amounts in force on ``as_of``: value in
     force - current value, over the projects with a 变更 that took effect after
     ``as_of`` (none in the usual case: then one cheap EXISTS and {})."""
-    later = AmountChange.select(AmountChange.project).where(
-        (AmountChange.kind == CHANGE) & (AmountChange.effective_on > as_of))
+    later = later_changes(as_of).select(AmountChange.project)
     first = periods.year_start(year)
     if last is None or last < first or not later.exists():
         return {}

@@ -8,21 +8,19 @@ An edit that changes one of the two amounts says which kind of change it is:
   it keep the old value.
 
 Both need a reason and are kept in ``AmountChange`` (one row per amount changed), shown
-in the project's timeline. ``value_in_force`` is the SQL expression the metrics sum for a
-past as-of date: the ``old_value`` of the first 变更 that took effect after that date,
-else the project's current value. A first 签约额 typed into an empty field is not a
+in the project's timeline. Which value is in force on a past date is a domain rule
+(domain.amounts.in_force; in SQL services.figures.in_force). A first 签约额 typed into an empty field is not a
 change of a counted value and needs no kind.
 """
 from peewee import JOIN, fn
 
 from ... import clock
+from ...domain.amounts import AMOUNT_FIELDS, CHANGE
 from ...domain.errors import ValidationError
-from ...models import AmountChange, Project, User
+from ...models import AmountChange, User
 from .. import audit
 from . import inputs as clean
 
-AMOUNT_FIELDS = ("planned_investment", "contract_value")
-CORRECTION, CHANGE = "correction", "change"
 KINDS = AmountChange.KINDS
 REASON_MAX = 500
 
@@ -95,25 +93,6 @@ def record(user, row, amounts, change):
     if effective is not None:
         extra["change_on"] = effective
     return extra
-
-
-def _later_changes(as_of):
-    return AmountChange.select(AmountChange.id).where(
-        (AmountChange.kind == CHANGE) & (AmountChange.effective_on > as_of))
-
-
-def value_in_force(field_name, as_of):
-    """SQL expression: ``Project.<field_name>`` as it was in force on ``as_of`` (the
-    plain column when no 变更 took effect after ``as_of``, the usual case)."""
-    column = getattr(Project, field_name)
-    if as_of is None or not _later_changes(as_of).exists():
-        return column
-    earlier = (AmountChange.select(AmountChange.old_value)
-               .where((AmountChange.project == Project.id)
-                      & (AmountChange.field_name == field_name)
-                      & (AmountChange.kind == CHANGE) & (AmountChange.effective_on > as_of))
-               .order_by(AmountChange.effective_on, AmountChange.id).limit(1))
-    return fn.COALESCE(earlier, column)
 
 
 def history(project):
