@@ -177,7 +177,6 @@ def _packaged_this_year(code):
 
 
 def test_task_forces_perform_differently(seeded):
-    seed = seeded[0]
     time_share = Decimal(TODAY.month - 1) / 12
     goal = demo_plan.ANNUAL_PACKAGED * time_share
     ahead = [tf["code"] for tf in demo_data.TASK_FORCES if tf["strength"] > 1.1]

@@ -59,6 +59,18 @@ class MoveCheck:
         return not self.errors
 
 
+def change_kind(from_stage, stage):
+    """"new", "dropped", "advance" or "back" for a move from ``from_stage`` to ``stage``
+    (``from_stage`` None: the project's first stage)."""
+    if from_stage is None:
+        return "new"
+    if stage == DROPPED:
+        return "dropped"
+    if from_stage == DROPPED or (rank(stage) or 0) > (rank(from_stage) or 0):
+        return "advance"
+    return "back"
+
+
 def check_move(current, target, *, note="", contract_value=None, reason=""):
     """Validate a stage change. Returns MoveCheck with per-field messages."""
     errors = {}

@@ -61,18 +61,6 @@ class Change:
         return self.kind
 
 
-def stage_change_kind(from_stage, stage):
-    """"new", "dropped", "advance" or "back" for a move from ``from_stage`` to ``stage``."""
-    if from_stage is None:
-        return "new"
-    if stage == pipeline.DROPPED:
-        return "dropped"
-    if from_stage == pipeline.DROPPED or \
-            (pipeline.rank(stage) or 0) > (pipeline.rank(from_stage) or 0):
-        return "advance"
-    return "back"
-
-
 def _stage_changes(scoped, start, end):
     events = scoped(StageEvent.select(StageEvent, Project.id, Project.name, Project.task_force,
                                       Project.contract_value)
@@ -82,7 +70,7 @@ def _stage_changes(scoped, start, end):
     for ev in events:
         proj = ev.project
         amount = proj.contract_value if ev.stage in (pipeline.SIGNED,) else None
-        yield Change(stage_change_kind(ev.from_stage, ev.stage), ev.occurred_on, proj.task_force_id, proj.id,
+        yield Change(pipeline.change_kind(ev.from_stage, ev.stage), ev.occurred_on, proj.task_force_id, proj.id,
                      proj.name, ev.stage, ev.from_stage or "", amount, ev.note)
 
 

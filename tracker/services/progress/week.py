@@ -34,7 +34,6 @@ from ...models import Project, StageEvent, StaleFlag, TaskForce
 from ..figures import metrics
 from ..targets import annual
 # The weekly summary's reading of a stage change (new, advance, back, dropped).
-from ..mail.data import stage_change_kind
 
 DEAL_STAGES = (pipeline.SIGNED, pipeline.STARTED)
 FLAG_LEVELS = (staleness.PROPOSE_DROP, staleness.RED)
@@ -109,8 +108,8 @@ class WeekNews:
 
 def _advances(stage):
     """Condition of a stage event that moves a project forward into ``stage`` (a new
-    project or a step up from a lower stage or 退库: summary_data.stage_change_kind)."""
-    lower = [s for s in pipeline.STAGES if stage_change_kind(s, stage) == "advance"]
+    project or a step up from a lower stage or 退库: domain.pipeline.change_kind)."""
+    lower = [s for s in pipeline.STAGES if pipeline.change_kind(s, stage) == "advance"]
     return (StageEvent.stage == stage) & (StageEvent.from_stage.is_null()
                                           | StageEvent.from_stage.in_(lower))
 
