@@ -8,6 +8,7 @@ with explicit dates, tracker/scheduler.py calls them once per period.
 import contextlib
 
 from .db import database
+from .services import tx
 
 
 @contextlib.contextmanager
@@ -15,7 +16,7 @@ def job_context(app):
     """App context + connection + one transaction (rolled back on error)."""
     with app.app_context():
         with database.connection_context():
-            with database.atomic():
+            with tx.write():
                 yield
 
 

@@ -80,8 +80,8 @@ def test_filter_choices_equal_the_two_lists(db):
     for code in ("C9", "C10"):
         make_county(code)
     teams, counties = ledger_choices.filter_choices()
-    assert teams == [(t.id, t.code, t.name, True) for t in listing.task_forces()]
-    assert counties == [(c.id, c.code, c.name, True) for c in listing.counties()]
+    assert teams == [(t.id, t.code, t.name, True) for t in ledger_choices.task_forces()]
+    assert counties == [(c.id, c.code, c.name, True) for c in ledger_choices.counties()]
     assert [t.code for t in teams] == sorted(t.code for t in teams) and len(counties) == 2
 
 

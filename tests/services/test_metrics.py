@@ -10,6 +10,8 @@ from tracker.db import database
 from tracker.domain import pipeline
 from tracker.services.figures import metrics as Q
 from tracker.services.ledger import projects as S
+from tracker.domain.errors import ValidationError
+from tracker.models import Project
 
 from .ledger_fixture import build
 
@@ -99,7 +101,7 @@ def test_pipeline_amounts(db):
     assert L["tf2"].id not in got
     assert Q.pipeline_amounts(2027) == {}
     # a known contract value is used as is; the share is configurable
-    S.update_project(L["user"], S.Project.get(S.Project.name == "P5"), contract_value="1500")
+    S.update_project(L["user"], Project.get(Project.name == "P5"), contract_value="1500")
     got = Q.pipeline_amounts(2026, [L["tf1"].id], contract_share="0.5")
     assert got[L["tf1"].id]["signed_value"] == {"reserve": Decimal(1000),
                                                 "negotiating": Decimal(1500)}
@@ -114,8 +116,8 @@ def test_pipeline_figures_equal_the_ledger_aggregate(db):
     starting on a 1st, inside a month and after the year, for all and some task forces."""
     from tracker.services.figures import from_ledger
     L = build()
-    S.update_project(L["user"], S.Project.get(S.Project.name == "P5"), contract_value="1500")
-    S.update_project(L["user"], S.Project.get(S.Project.name == "P4"),
+    S.update_project(L["user"], Project.get(Project.name == "P5"), contract_value="1500")
+    S.update_project(L["user"], Project.get(Project.name == "P4"),
                      expected_sign_date=D(2026, 11, 20))
     for as_of in (None, D(2026, 1, 5), D(2026, 10, 31), D(2026, 11, 19), D(2026, 11, 20),
                   D(2026, 12, 1), D(2026, 12, 31)):
@@ -151,7 +153,7 @@ def test_projects_never_count_twice_and_cumulative_never_decreases(sqlite_app, h
                 try:
                     S.change_stage(user, p, stage, on=on, note="改", reason="退",
                                    contract_value="7")
-                except S.ValidationError:
+                except ValidationError:
                     pass
             projects.append(p)
         counted = Decimal(0)
@@ -165,7 +167,7 @@ def test_projects_never_count_twice_and_cumulative_never_decreases(sqlite_app, h
                 previous = now
             counted += previous["negotiations"]
         reached = sum(1 for p in projects
-                      if S.Project.get_by_id(p.id).negotiating_on is not None)
+                      if Project.get_by_id(p.id).negotiating_on is not None)
         assert counted == reached <= len(projects)
         database.close()
 
@@ -178,7 +180,7 @@ def test_voided_rows_never_count_in_any_aggregate(db):
     from tracker.services.figures import recompute
     L = build()
     user = L["user"]
-    p1 = S.Project.get(S.Project.name == "P1")
+    p1 = Project.get(Project.name == "P1")
     receipt = FundReceipt.get((FundReceipt.project == p1.id)
                               & (FundReceipt.received_on == D(2026, 3, 5)))
     increase = CapitalIncrease.get(CapitalIncrease.project == p1.id)
@@ -196,9 +198,9 @@ def test_voided_rows_never_count_in_any_aggregate(db):
     # the nightly recompute never takes a voided event as history
     signing = StageEvent.get((StageEvent.project == p1.id) & (StageEvent.stage == "signed"))
     corrections.void(user, p1.id, "stage", signing.id, reason="签约未完成")
-    assert S.Project.get_by_id(p1.id).signed_on is None
+    assert Project.get_by_id(p1.id).signed_on is None
     result = recompute.recompute(D(2026, 12, 31))
     assert p1.id not in result.projects
-    assert S.Project.get_by_id(p1.id).signed_on is None
+    assert Project.get_by_id(p1.id).signed_on is None
     assert Q.monthly_actuals(2026, D(2026, 12, 31))[L["tf1"].id]["signed_value"] == \
         months(m8=7000)

@@ -6,8 +6,10 @@ from tracker import clock
 from tracker.domain.milestones import PENDING
 from tracker.models import TaskForceTarget
 from tracker.services.progress import report as PR
+from tracker.services.progress.options import ProgressOptions
 from tracker.services.progress import options as progress_options
 from tracker.services.targets import annual as T
+from tracker.services.targets.counties import set_county_target
 
 from .ledger_fixture import build
 
@@ -121,7 +123,7 @@ def test_counties(db):
     c1 = PR.build_report(2026, D(2026, 3, 1)).counties[0]
     assert (c1.actual, c1.growth, c1.status) == (Dec(0), None, "grey")
     # a hand-entered base: same period = base x time progress (50%)
-    T.set_county_target(L["user"], L["c2"], 2026, base="1000", growth_pct="30")
+    set_county_target(L["user"], L["c2"], 2026, base="1000", growth_pct="30")
     c2 = PR.build_report(2026, D(2026, 9, 30)).counties[1]
     assert (c2.actual, c2.base, c2.base_source, c2.target, c2.target_version) == \
         (Dec(2500), Dec(1000), "manual", Dec(1300), 1)
@@ -177,13 +179,13 @@ def test_settings_from_config(app):
 def test_defaults_equal_the_built_in_options():
     from tracker.config import Defaults
     defaults = {k: getattr(Defaults, k) for k in dir(Defaults) if k.isupper()}
-    assert progress_options.options_from(defaults) == progress_options.options_from({}) == PR.ProgressOptions()
+    assert progress_options.options_from(defaults) == progress_options.options_from({}) == ProgressOptions()
 
 
 def test_options_from_config_mapping():
     opts = progress_options.options_from({"PROGRESS_PRECISION": "day", "PROGRESS_STATUS_BANDS": None,
                             "FORECAST_CONTRACT_SHARE": "0.5", "COUNTY_GROWTH_GOAL": 15})
-    assert opts.precision == "day" and opts.bands == PR.ProgressOptions().bands
+    assert opts.precision == "day" and opts.bands == ProgressOptions().bands
     assert opts.contract_share == Dec("0.5") and opts.county_growth_goal == 15
 
 
@@ -287,14 +289,16 @@ def test_report_on_the_figures_equals_the_report_on_the_ledger(db, monkeypatch):
     """The maintained figures change where the numbers come from, never the numbers:
     month ends, days inside a month, before and after a 变更 and a 作废."""
     from tracker.services.ledger import corrections
+    from tracker.models import FundReceipt
+    from tracker.models import Project
     from tracker.services.figures import metrics, from_ledger
     from tracker.services.ledger import projects as S
     L = build()
     _targets(L)
-    p1 = S.Project.get(S.Project.name == "P1")
+    p1 = Project.get(Project.name == "P1")
     S.update_project(L["user"], p1.id, contract_value="3600", change_kind="change",
                      change_on=D(2026, 4, 10), change_reason="补充协议")
-    receipt = S.FundReceipt.get(S.FundReceipt.project == p1.id)
+    receipt = FundReceipt.get(FundReceipt.project == p1.id)
     corrections.void(L["user"], p1.id, "funds", receipt.id, reason="重复登记")
     days = (D(2026, 3, 31), D(2026, 4, 9), D(2026, 4, 10), D(2026, 5, 19), D(2026, 9, 9),
             D(2026, 12, 31), D(2025, 12, 15))

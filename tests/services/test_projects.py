@@ -12,6 +12,7 @@ from tracker.models import (
     AuditLog, CapitalIncrease, FundReceipt, Project, StageEvent,
 )
 from tracker.services.ledger import projects
+from tracker.domain.errors import NotFound
 from tracker.domain.errors import ValidationError
 
 
@@ -396,7 +397,7 @@ def test_void_refuses_unknown_rows_and_voids_once(team, user):
     p = make_project(team, "P", on=QSTART)
     other = make_project(team, "Q", on=QSTART)
     r = projects.record_funds(user, other, received_on=QSTART, amount="300")
-    with pytest.raises(projects.NotFound):
+    with pytest.raises(NotFound):
         corrections.void(user, p.id, "funds", r.id, reason="错")   # not this project's row
     for kind, item in (("nope", r.id), ("funds", "abc"), ("funds", 10**23)):
         with pytest.raises(ValidationError):

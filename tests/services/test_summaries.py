@@ -13,6 +13,7 @@ from tracker.domain.weeks import parse_week
 from tracker.models import JobRun, OutboxBody, OutboxMessage, User
 from tracker.services.mail import (delivery, summaries, data as summary_data,
     render)
+from tracker.services.mail.data import collect
 from tracker.services.progress import report as progress
 from tracker.services.mail.settings import MailSettings
 from tracker.services.mail.unsubscribe import unsubscribe_url
@@ -308,7 +309,7 @@ def test_concurrent_build_of_the_same_week_adds_no_duplicate(app, monkeypatch):
     """Another process stores some rows between our check and our insert: the bulk
     insert fails on the unique key and the rows are inserted one by one, skipping
     the ones that exist (on every backend, inside savepoints)."""
-    real_collect = summaries.collect
+    real_collect = collect
 
     def racing_collect(week):
         data = real_collect(week)

@@ -11,6 +11,8 @@ from tests.races import run_together
 from tracker.domain.errors import ValidationError
 from tracker.models import AuditLog, CheckpointShare, CountyTarget, TaskForce, TaskForceTarget
 from tracker.services.targets import annual as T
+from tracker.services.targets.shares import shares_for
+from tracker.services.targets.counties import set_county_target
 from tracker.services.targets import shares as target_shares
 from tracker.services.taskforces import teams as taskforces
 
@@ -104,7 +106,7 @@ def test_two_county_goal_changes_make_versions_1_and_2(app, bosses):
     county = make_county("C1")
     for year in range(2026, 2026 + ROUNDS):
         outcomes = run_together(app, *[
-            (lambda u=u, g=g: T.set_county_target(u, county.id, year, growth_pct=g))
+            (lambda u=u, g=g: set_county_target(u, county.id, year, growth_pct=g))
             for u, g in zip(bosses, ("25", "30"))])
         _results(outcomes)
         versions = [r.version for r in CountyTarget.select().where(CountyTarget.year == year)
@@ -126,7 +128,7 @@ def test_two_share_changes_for_a_new_year(app, bosses, same):
         assert audits[0][0] is None                      # the first one created the row
         if not same:                                     # the second saw the first's shares
             assert audits[1][0] == {"shares": audits[0][1]["shares"]}
-            assert T.shares_for(year)["signed_value"] in (
+            assert shares_for(year)["signed_value"] in (
                 (10, 40, 70, 100), (20, 45, 70, 100))
 
 

@@ -1,11 +1,17 @@
+import datetime
 import json
 from decimal import Decimal
 
 import pytest
 
 from tests.factories import make_county, make_task_force, make_user
+from tracker import clock
 from tracker.models import AuditLog, CheckpointShare, CountyTarget, TaskForceTarget
 from tracker.services.targets import annual as T
+from tracker.services.targets.counties import county_history
+from tracker.services.targets.counties import current_county_targets
+from tracker.services.targets.counties import set_county_target
+from tracker.services.targets.shares import shares_for
 from tracker.services.targets import shares as target_shares
 from tracker.services.targets import counties as county_targets
 from tracker.domain.errors import ValidationError
@@ -84,13 +90,13 @@ def test_apply_defaults_to_active_task_forces(db):
 
 def test_checkpoint_shares(db):
     boss = make_user("boss", role="bureau")
-    assert T.shares_for(2026)["signed_value"] == (25, 50, 75, 100)
+    assert shares_for(2026)["signed_value"] == (25, 50, 75, 100)
     target_shares.set_shares(boss, 2026, "signed_value", ["10", "40", "70", "100"])
     target_shares.set_shares(boss, 2026, "signed_value", ["20", "45", "70", "100"])
     assert CheckpointShare.select().count() == 1
-    assert T.shares_for(2026)["signed_value"] == (20, 45, 70, 100)
-    assert T.shares_for(2026)["negotiations"] == (25, 50, 75, 100)
-    assert T.shares_for(2027)["signed_value"] == (25, 50, 75, 100)
+    assert shares_for(2026)["signed_value"] == (20, 45, 70, 100)
+    assert shares_for(2026)["negotiations"] == (25, 50, 75, 100)
+    assert shares_for(2027)["signed_value"] == (25, 50, 75, 100)
     assert AuditLog.select().where(AuditLog.entity == "checkpoint_share").count() == 2
     with pytest.raises(ValidationError) as exc:
         target_shares.set_shares(boss, 2026, "signed_value", ["50", "40", "70", "100"])
@@ -98,21 +104,21 @@ def test_checkpoint_shares(db):
     with pytest.raises(ValidationError) as exc:
         target_shares.set_shares(boss, 2026, "signed_value", ["", "40", "70", "101"])
     assert set(exc.value.errors) == {"q1", "q4"}
-    assert T.shares_for(2026)["signed_value"] == (20, 45, 70, 100)
+    assert shares_for(2026)["signed_value"] == (20, 45, 70, 100)
 
 
 def test_county_targets(db):
     boss = make_user("boss", role="bureau")
     county = make_county("C1")
-    first = T.set_county_target(boss, county, 2026, base="", growth_pct="20")
+    first = set_county_target(boss, county, 2026, base="", growth_pct="20")
     assert (first.version, first.base, first.growth_pct) == (1, None, Decimal("20.00"))
-    second = T.set_county_target(boss, county.id, 2026, base="5000", growth_pct="25",
+    second = set_county_target(boss, county.id, 2026, base="5000", growth_pct="25",
                                  reason="去年台账缺失，按统计数")
-    assert second.version == 2 and T.current_county_targets(2026)[county.id].id == second.id
-    assert T.set_county_target(boss, county, 2026, base="5000.00", growth_pct=25).id == second.id
-    assert [r.version for r in T.county_history(2026)] == [2, 1]
+    assert second.version == 2 and current_county_targets(2026)[county.id].id == second.id
+    assert set_county_target(boss, county, 2026, base="5000.00", growth_pct=25).id == second.id
+    assert [r.version for r in county_history(2026)] == [2, 1]
     with pytest.raises(ValidationError) as exc:
-        T.set_county_target(boss, 999, 2026, base="x", growth_pct="")
+        set_county_target(boss, 999, 2026, base="x", growth_pct="")
     assert set(exc.value.errors) == {"county", "base", "growth_pct"}
     assert CountyTarget.select().count() == 2
 
@@ -128,9 +134,9 @@ def test_seed_demo_targets(db):
     #       C2 has nothing in 2025
     # 2026: C1 has ledger history (2025), C2 has none -> hand base 2500 / 1.12 = 2232
     assert bases == 2
-    assert T.current_county_targets(2025)[L["c1"].id].base == Decimal("320.00")
-    assert T.current_county_targets(2026)[L["c2"].id].base == Decimal("2232.00")
-    assert L["c1"].id not in T.current_county_targets(2026)
+    assert current_county_targets(2025)[L["c1"].id].base == Decimal("320.00")
+    assert current_county_targets(2026)[L["c2"].id].base == Decimal("2232.00")
+    assert L["c1"].id not in current_county_targets(2026)
     assert T.seed_demo_targets(datetime.date(2026, 11, 25), L["user"]) == (0, 0)
 
 
@@ -236,3 +242,40 @@ def test_cli_overwrite_lists_and_asks(app):
     result = runner.invoke(args=["targets", "defaults", "--year", "2026", "--overwrite"],
                            input="y\n")
     assert result.exit_code == 0 and "新增 3 个目标版本" in result.output
+
+
+# --- the version in force at the as-of boundary (Asia/Shanghai, UTC+8) -------------------
+
+def _back_date(team, metric, version, utc_naive):
+    TaskForceTarget.update(set_at=utc_naive).where(
+        (TaskForceTarget.task_force == team.id) & (TaskForceTarget.metric == metric)
+        & (TaskForceTarget.version == version)).execute()
+
+
+def test_targets_in_force_at_local_midnight(db):
+    """A version set at 23:59:59.999999 local on day D is in force for as_of=D; one set at
+    00:00 local on D+1 (16:00 UTC on D) is not, and is for D+1."""
+    UTC, day, next_day = datetime.datetime, datetime.date(2026, 6, 30), datetime.date(2026, 7, 1)
+    assert clock.zone().key == "Asia/Shanghai"
+    boss, team = make_user("boss", role="bureau"), make_task_force("TF1")
+    make_task_force("TF2")
+    T.set_target(boss, team, 2026, "signed_value", "10000")
+    T.set_target(boss, team, 2026, "signed_value", "20000", "年中上调")
+    _back_date(team, "signed_value", 1, UTC(2026, 1, 5, 2))
+    key = (team.id, "signed_value")
+
+    last_moment = UTC(2026, 6, 30, 15, 59, 59, 999999)      # 2026-06-30 23:59:59.999999 local
+    assert clock.to_local(last_moment).date() == day
+    _back_date(team, "signed_value", 2, last_moment)
+    for ids in (None, [team.id]):
+        assert T.targets_in_force(2026, day, ids)[key] == \
+            T.TargetInForce(Decimal("20000.00"), 2, 2, False)
+
+    midnight = UTC(2026, 6, 30, 16)                        # 2026-07-01 00:00:00 local
+    assert clock.to_local(midnight).date() == next_day
+    _back_date(team, "signed_value", 2, midnight)
+    for ids in (None, [team.id]):
+        assert T.targets_in_force(2026, day, ids)[key] == \
+            T.TargetInForce(Decimal("10000.00"), 1, 2, False)
+        assert T.targets_in_force(2026, next_day, ids)[key] == \
+            T.TargetInForce(Decimal("20000.00"), 2, 2, False)

@@ -3,7 +3,7 @@ import re
 import xml.etree.ElementTree as ET
 
 
-from tracker.services.targets import annual as target_service
+from tracker.services.targets.counties import set_county_target
 
 from . import progress_ledger as L
 
@@ -30,7 +30,7 @@ def test_index_lists_growth_against_goal(client, auth, built):
 def test_growth_goal_from_county_target_and_red_status(app, client, auth, built):
     with app.app_context():
         # 西区 must now grow 60%: 50% growth is 10 points short -> yellow
-        target_service.set_county_target(built["boss"], built["west"], 2026, growth_pct="60")
+        set_county_target(built["boss"], built["west"], 2026, growth_pct="60")
     auth.login("boss")
     html = client.get(f"/counties/?{QUERY}").get_data(as_text=True)
     row = re.search(r'<tr data-code="W1">.*?</tr>', html, re.S).group(0)

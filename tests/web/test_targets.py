@@ -6,6 +6,9 @@ import pytest
 from tests.factories import make_county, make_task_force, make_user
 from tracker.models import AuditLog, CheckpointShare, CountyTarget, TaskForceTarget
 from tracker.services.targets import annual as T
+from tracker.services.targets.counties import set_county_target
+from tracker.services.targets.inputs import STALE_TARGET
+from tracker.services.targets.shares import shares_for
 
 
 @pytest.fixture
@@ -116,7 +119,7 @@ def test_checkpoint_shares_form(app, client, auth, setup):
     assert "已保存 2026 年季度节点比例" in response.get_data(as_text=True)
     with app.app_context():
         assert CheckpointShare.select().count() == 1     # only the changed metric
-        assert T.shares_for(2026)["signed_value"] == (10, 40, 70, 100)
+        assert shares_for(2026)["signed_value"] == (10, 40, 70, 100)
 
 
 def test_county_target_form(app, client, auth, setup):
@@ -188,12 +191,12 @@ def test_apply_defaults_refusal_is_a_message(client, auth, setup, monkeypatch):
     from tracker.domain.errors import ValidationError
 
     def refuse(*args, **kwargs):
-        raise ValidationError({"__all__": T.STALE_TARGET})
+        raise ValidationError({"__all__": STALE_TARGET})
     monkeypatch.setattr(T, "apply_defaults", refuse)
     auth.login("boss")
     response = client.post("/targets/2026/defaults", follow_redirects=True)
     assert response.status_code == 200
-    assert T.STALE_TARGET in response.get_data(as_text=True)
+    assert STALE_TARGET in response.get_data(as_text=True)
 
 
 def test_reason_is_normalised_and_nul_refused(app, client, auth, setup):
@@ -219,7 +222,7 @@ def test_unknown_county_for_a_goal_is_a_field_message(app, setup):
     from tracker.domain.errors import ValidationError
     with app.app_context():
         with pytest.raises(ValidationError) as exc:
-            T.set_county_target(None, 999999, 2026, growth_pct="20")
+            set_county_target(None, 999999, 2026, growth_pct="20")
         assert exc.value.errors == {"county": "区县/开发区不存在。"}
         with pytest.raises(ValidationError) as exc:
             T.set_targets(None, 999999, 2026, {"signed_value": "1"})

@@ -37,12 +37,12 @@ output_option = click.option(
 def ledger(task_force, stage, year, output):
     """Write the project ledger (台账), filtered like the ledger page, to an .xlsx file."""
     from ..domain.errors import ValidationError
-    from ..services.ledger import export
+    from ..services.ledger import export as ledger_export
     try:
-        filters = export.cli_filters(task_force, stage, year)
+        filters = ledger_export.cli_filters(task_force, stage, year)
     except ValidationError as exc:
         raise _bad_option(exc) from exc
-    exported = export.export_ledger(filters)
+    exported = ledger_export.export_ledger(filters)
     _write(exported, output)
     click.echo(f"已导出 {exported.rows} 个项目到 {output}（{exported.filename}）。")
 
@@ -55,12 +55,12 @@ def ledger(task_force, stage, year, output):
 def progress(year, as_of, output):
     """Write the progress report of a year (the dashboard's numbers) to an .xlsx file."""
     from ..domain.errors import ValidationError
-    from ..services.progress import export
+    from ..services.progress import export as progress_export
     try:
-        year, as_of = export.parse_period(year, as_of)
+        year, as_of = progress_export.parse_period(year, as_of)
     except ValidationError as exc:
         raise _bad_option(exc) from exc
-    exported = export.export_progress(year, as_of)
+    exported = progress_export.export_progress(year, as_of)
     _write(exported, output)
     click.echo(f"已导出 {year} 年进度（截至 {as_of.isoformat()}，{exported.rows} 个专班）"
                f"到 {output}（{exported.filename}）。")

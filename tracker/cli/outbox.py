@@ -2,7 +2,7 @@
 import click
 from flask.cli import AppGroup
 
-from .summaries import _week
+from .summaries import week_option
 
 outbox_cli = AppGroup("outbox", help="The outbox of the weekly summaries (周报发件箱).")
 
@@ -27,7 +27,7 @@ def _table(lines):
 
 
 @outbox_cli.command("list")
-@click.option("--week", callback=_week, metavar="YYYY-Www", help="ISO week, e.g. 2026-W26.")
+@click.option("--week", callback=week_option, metavar="YYYY-Www", help="ISO week, e.g. 2026-W26.")
 @click.option("--status", type=click.Choice(STATUS_CHOICES),
               help="Only messages in this state (failed includes 状态未知: failed/unknown).")
 @click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True,

@@ -10,9 +10,9 @@ from flask.cli import AppGroup, with_appcontext
 from .. import clock
 from .. import scheduler as scheduler_module
 from ..domain import periods
+from ..domain.periods import MAX_YEAR, MIN_YEAR
 from ..services import audit, jobruns, maintenance
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 def parse_day(ctx, param, value):

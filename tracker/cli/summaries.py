@@ -11,7 +11,7 @@ from ..domain.weeks import parse_week
 summaries_cli = AppGroup("summaries", help="Weekly emailed summaries (周报) and their outbox.")
 
 
-def _week(ctx, param, value):
+def week_option(ctx, param, value):
     if value is None:
         return None
     try:
@@ -32,7 +32,7 @@ def _settings():
 
 
 @summaries_cli.command("build")
-@click.option("--week", callback=_week, metavar="YYYY-Www",
+@click.option("--week", callback=week_option, metavar="YYYY-Www",
               help="ISO week, e.g. 2026-W26 (default: last week).")
 def build(week):
     """Render the week's summaries into the outbox (existing rows stay untouched)."""
@@ -87,7 +87,7 @@ def send(limit, retry_now):
 
 @summaries_cli.command("preview")
 @click.option("--user", "username", required=True, help="Username of the recipient.")
-@click.option("--week", callback=_week, metavar="YYYY-Www",
+@click.option("--week", callback=week_option, metavar="YYYY-Www",
               help="ISO week, e.g. 2026-W26 (default: last week).")
 @click.option("--html", "as_html", is_flag=True, help="Print the HTML part instead of the text.")
 def preview(username, week, as_html):

@@ -8,11 +8,11 @@ targets_cli = AppGroup("targets", help="Annual targets (年度目标) of the tas
 
 def _year(value):
     from .. import clock
-    from ..services.targets import annual
+    from ..services.targets.inputs import check_year
     if value is None:
         return clock.today().year
     errors = {}
-    year = annual.check_year(value, errors)
+    year = check_year(value, errors)
     if year is None:
         raise click.BadParameter(errors["year"], param_hint="--year")
     return year

@@ -21,6 +21,7 @@ import secrets
 
 from tracker.config import Defaults, instance_secret
 from tracker.domain import pipeline
+from tracker.services import tx
 from tracker.demo.data import (COUNTIES, DEMO_USERS, TASK_FORCES)
 from tracker.demo.plan import (build_plan)
 
@@ -123,7 +124,6 @@ def run(if_empty=False, echo=print):
     from flask import current_app
 
     from .. import clock
-    from tracker.db import database
     from tracker.models import Project
 
     app = current_app._get_current_object()
@@ -134,7 +134,7 @@ def run(if_empty=False, echo=print):
         return {"skipped": True, "created": 0}
     today = clock.today()
     created = 0
-    with database.atomic():
+    with tx.write():
         counties, teams, users = _ensure_base(password)
         owners = {}
         for username, _, _, codes in DEMO_USERS:

@@ -8,6 +8,11 @@ import datetime
 import functools
 from decimal import ROUND_HALF_UP, Decimal
 
+from .errors import ValidationError
+
+# Years the app accepts anywhere (targets, reports, weeks, exports): outside them a year is a
+# typo, and at the ends of the date range a week or quarter around it would overflow.
+MIN_YEAR, MAX_YEAR = 2000, 2100
 PCT = Decimal("0.01")
 HUNDRED = Decimal(100)
 QUARTERS = (1, 2, 3, 4)
@@ -150,3 +155,25 @@ def month_bounds(year, as_of):
         end = min(month_end(year, month), last)
         out.append((month, datetime.date(year, month, 1), end))
     return out
+
+
+def check_year(value, field):
+    """``value`` (text or int) as a year in [MIN_YEAR, MAX_YEAR]; ValidationError on
+    ``field`` otherwise (CLI options, export filters)."""
+    text = str(value).strip()
+    if not (text.isdigit() and MIN_YEAR <= int(text) <= MAX_YEAR):
+        raise ValidationError({field: f"年份无效：{text[:20]}（应为 {MIN_YEAR}–{MAX_YEAR} 之间的四位数字）。"})
+    return int(text)
+
+
+def check_date(value, field):
+    """``value`` (YYYY-MM-DD) as a date in the accepted years; ValidationError on ``field``
+    otherwise."""
+    text = str(value).strip()
+    try:
+        day = datetime.date.fromisoformat(text)
+        if len(text) != 10 or not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise ValueError(text)
+    except ValueError:
+        raise ValidationError({field: f"日期无效：{text[:20]}（格式应为 YYYY-MM-DD）。"}) from None
+    return day

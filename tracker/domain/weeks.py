@@ -7,10 +7,9 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from .periods import MAX_YEAR, MIN_YEAR
+
 _KEY = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
-# Weeks outside these years are typos; at the ends of the date range they would also
-# overflow datetime.date when a summary looks at the week before or after.
-MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 @dataclass(frozen=True, order=True)

@@ -22,6 +22,14 @@ def write():
         yield txn
 
 
+@contextmanager
+def snapshot():
+    """One REPEATABLE READ transaction for a consistent read of many tables (a backup's
+    dump on PostgreSQL/MariaDB); it writes nothing."""
+    with database.atomic(isolation_level="REPEATABLE READ") as txn:
+        yield txn
+
+
 def _for_update(query):
     return query if backend_name() == "sqlite" else query.for_update()
 

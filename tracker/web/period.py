@@ -3,8 +3,7 @@ import datetime
 from dataclasses import dataclass
 
 from .. import clock
-
-MIN_YEAR, MAX_YEAR = 2000, 2100
+from ..domain.periods import MAX_YEAR, MIN_YEAR
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ def listing(filters, page=1, per_page=PER_PAGE):
     message."""
     kept, messages = _check(filters)
     found = paginate(_query(kept), page, per_page)
-    names = project_history._reference_names(found.rows)
+    names = project_history.reference_names(found.rows)
     projects = _projects_of(found.rows)
     rows = [_row(log, names, projects) for log in found.rows]
     return Listing(page=found.__class__(rows=rows, page=found.page, pages=found.pages,
@@ -150,11 +150,11 @@ def _show(entity, key, value, names):
             return ROLES.get(value, value)
         if key == "metric":
             return metrics.label(value)
-    return project_history._show(key, value, names)
+    return project_history.shown(key, value, names)
 
 
 def _changes(log, names):
-    before, after = project_history._load(log.before), project_history._load(log.after)
+    before, after = project_history.load_values(log.before), project_history.load_values(log.after)
     ours = log.entity in project_history.ENTITIES
     labels = project_history.FIELD_LABELS if ours else OTHER_LABELS
     hidden = project_history.HIDDEN if ours else {"id"}

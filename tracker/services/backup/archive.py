@@ -25,6 +25,7 @@ from ... import migrate
 from ...db import backend_name, database
 from ...domain.errors import ValidationError
 from ...models import all_models
+from .. import tx
 from . import files
 from .restore import restore_from
 
@@ -135,7 +136,7 @@ def _server_rows(model):
 def _dump_server(path):
     """Portable dump of PostgreSQL / MariaDB in one REPEATABLE READ transaction."""
     models = all_models()
-    with database.atomic(isolation_level="REPEATABLE READ"):
+    with tx.snapshot():
         migrations = applied_migrations()
         counts = [(m._meta.table_name, m.select().count()) for m in models]
         head = header(backend_name(), migrations, counts)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from peewee import AutoField, ForeignKeyField
 
 from ...db import backend_name, database
+from .. import tx
 from ...domain.errors import ValidationError
 from ...models import all_models
 from . import files
@@ -188,7 +189,7 @@ def restore_from(path, applied, order):
     try:
         _check_migrations(source, applied)
         plan = _plan(source)
-        with database.atomic():
+        with tx.write():
             _check_empty(all_models())
             _load(source, plan)
     finally:

@@ -23,6 +23,7 @@ from ...domain import periods
 from ...domain import progress as P
 from ...domain import staleness as S
 from ..progress import report as progress, snapshots
+from ..progress.options import current_options
 from ..staleness import flags as stale_service
 
 # key -> (quarter, title part, milestone flag of domain.milestones, what "reached" means)
@@ -211,7 +212,7 @@ def build_bulletin(year, checkpoint, today=None, options=None):
     """The Bulletin of ``year`` at ``checkpoint`` (a key of CHECKPOINTS)."""
     if checkpoint not in CHECKPOINTS:
         raise ValueError(f"unknown checkpoint {checkpoint!r}")
-    options = options or progress.current_options()
+    options = options or current_options()
     today = today or clock.today()
     quarter, _name, flag, _text = CHECKPOINTS[checkpoint]
     figures = snapshots.frozen_figures(year, quarter) if checkpoint_date(

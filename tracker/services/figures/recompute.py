@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 from peewee import fn
 
 from ... import clock
-from ...db import database
 from ...domain import pipeline
 from ...models import CapitalIncrease, FundReceipt, Project, StageEvent, utcnow
-from .. import audit
+from .. import audit, tx
 from . import monthly as maintained
 from . import years as project_years
 
@@ -158,7 +157,7 @@ def recompute(as_of):
             fixes.setdefault(pid, {})["last_progress_on"] = (stored, day)
             result.last_progress += 1
 
-    with database.atomic():
+    with tx.write():
         for pid, changes in sorted(fixes.items()):
             values = {getattr(Project, name): new for name, (old, new) in changes.items()}
             values[Project.updated_at] = utcnow()

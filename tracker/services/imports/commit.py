@@ -106,7 +106,7 @@ def commit(user, preview, *, choices=None, on_duplicate=SKIP):
                if r.status == UPDATE and _choice(r, choices, on_duplicate) == "update"]
     with tx.write():
         bulk.lock(new, [r.duplicate_of.id for r in updates])
-        batch = ImportBatch.create(user=_user(user), file_name=(preview.file_name or "")[:255])
+        batch = ImportBatch.create(user=audit.actor(user), file_name=(preview.file_name or "")[:255])
         counts = _write_rows(user, preview, batch, new, updates)
         for key, value in counts.items():
             setattr(batch, key, value)
@@ -114,10 +114,6 @@ def commit(user, preview, *, choices=None, on_duplicate=SKIP):
         audit.record(user, "import_batch", batch.id, "create", None,
                      dict(counts, file_name=batch.file_name))
     return batch
-
-
-def _user(user):
-    return audit.actor(user)
 
 
 # --- listing ----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from ...models import CapitalIncrease, FundReceipt, StageEvent, utcnow
 from .. import audit, tx
 from ..figures import monthly, years, recompute
 from ..staleness import project as project_stale
-from .projects import _lock, _save, _user
+from .projects import lock_project, save_locked
 
 REASON_MAX = 500
 # kind -> (model, date column, label)
@@ -77,7 +77,7 @@ def void(user, project, kind, item_id, reason):
     item_id, reason = _clean(kind, item_id, reason)
     model, date_name, label = KINDS[kind]
     with tx.write():
-        row = _lock(project)
+        row = lock_project(project)
         if user is not None and not user.can_edit_task_force(row.task_force_id):
             raise ValidationError({"__all__": NOT_ALLOWED})
         item = tx.lock(model, (model.id == item_id) & (model.project == row.id),
@@ -86,10 +86,10 @@ def void(user, project, kind, item_id, reason):
         before = audit.snapshot(row)
         counted = monthly.contribution_of(row)
         columns = _restore_stage(row, item) if kind == "stage" else []
-        item.voided_at, item.voided_by, item.void_reason = utcnow(), _user(user), reason
+        item.voided_at, item.voided_by, item.void_reason = utcnow(), audit.actor(user), reason
         item.save(only=[model.voided_at, model.voided_by, model.void_reason])
         columns += _rebuild(row, kind == "stage")
-        _save(row, columns)
+        save_locked(row, columns)
         monthly.settle(row, counted)
         years.sync(row.id)
         project_stale.refresh(row, clock.today())

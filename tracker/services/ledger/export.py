@@ -2,22 +2,20 @@
 the export time, the header with an auto-filter, one numbered row per project with every
 ledger column, its 责任人 and its 到位资金合计 (non-void receipts, one grouped query).
 
-The cell rules (formula-safe text, typed numbers and dates) are in services.xlsx and
-re-exported here: every cell goes through ``safe_value``.
+The cell rules (formula-safe text, typed numbers and dates) are services.xlsx's: every
+cell goes through ``safe_value``.
 """
-import datetime
 
 from peewee import JOIN, fn
 
 from ... import clock
-from ...domain import money, pipeline
+from ...domain import money, periods, pipeline
 from ...domain.errors import ValidationError
 from ...models import County, FundReceipt, Project, TaskForce, User
 from . import listing
 from .. import xlsx
 from ..xlsx import XlsxFile, append_row, workbook_bytes
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 def _amount(value):
@@ -152,25 +150,5 @@ def cli_filters(task_force=None, stage=None, year=None):
                                             f"{'、'.join(pipeline.STAGES)}）。"})
         filters["stage"] = key
     if year is not None:
-        filters["year"] = check_year(year, "year")
+        filters["year"] = periods.check_year(year, "year")
     return filters
-
-
-def check_year(value, field):
-    """``value`` as a year in [MIN_YEAR, MAX_YEAR]; ValidationError on ``field`` otherwise."""
-    text = str(value).strip()
-    if not (text.isdigit() and MIN_YEAR <= int(text) <= MAX_YEAR):
-        raise ValidationError({field: f"年份无效：{text[:20]}（应为 {MIN_YEAR}–{MAX_YEAR} 之间的四位数字）。"})
-    return int(text)
-
-
-def check_date(value, field):
-    """``value`` (YYYY-MM-DD) as a date; ValidationError on ``field`` otherwise."""
-    text = str(value).strip()
-    try:
-        day = datetime.date.fromisoformat(text)
-        if len(text) != 10 or not MIN_YEAR <= day.year <= MAX_YEAR:
-            raise ValueError(text)
-    except ValueError:
-        raise ValidationError({field: f"日期无效：{text[:20]}（格式应为 YYYY-MM-DD）。"}) from None
-    return day

@@ -48,7 +48,7 @@ class Entry:
     changes: list
 
 
-def _load(raw):
+def load_values(raw):
     try:
         data = json.loads(raw) if raw else {}
     except ValueError:
@@ -63,7 +63,7 @@ def _names(model, ids):
     return {row.id: str(row) for row in model.select().where(model.id.in_(ids))}
 
 
-def _show(key, value, names):
+def shown(key, value, names):
     if value is None or value == "":
         return "—"
     if key == "stage":
@@ -85,21 +85,21 @@ def _show(key, value, names):
 
 
 def _entry(log, names):
-    before, after = _load(log.before), _load(log.after)
+    before, after = load_values(log.before), load_values(log.after)
     keys = [k for k in list(after) + [k for k in before if k not in after] if k not in HIDDEN]
     if log.action == "create":  # a whole new row: only what was filled in
         keys = [k for k in keys if after.get(k) not in (None, "", 0, "0", "0.00")]
-    changes = [Change(FIELD_LABELS.get(k, k), _show(k, before.get(k), names),
-                      _show(k, after.get(k), names)) for k in keys]
+    changes = [Change(FIELD_LABELS.get(k, k), shown(k, before.get(k), names),
+                      shown(k, after.get(k), names)) for k in keys]
     return Entry(at=log.at, user=log.user, origin=log.origin or "",
                  action=ACTIONS.get(log.action, log.action),
                  entity=ENTITIES.get(log.entity, log.entity), changes=changes)
 
 
-def _reference_names(logs):
+def reference_names(logs):
     wanted = {"task_force": set(), "county": set(), "owner": set(), "user": set()}
     for log in logs:
-        for data in (_load(log.before), _load(log.after)):
+        for data in (load_values(log.before), load_values(log.after)):
             for key in wanted:
                 if data.get(key) is not None:
                     wanted[key].add(data[key])
@@ -120,6 +120,6 @@ def history(project, page=1, per_page=20):
                         .where(CapitalIncrease.project == pid))))
              .order_by(AuditLog.at.desc(), AuditLog.id.desc()))
     result = paginate(query, page, per_page)
-    names = _reference_names(result.rows)
+    names = reference_names(result.rows)
     return result.__class__(rows=[_entry(log, names) for log in result.rows], page=result.page,
                             pages=result.pages, total=result.total, per_page=result.per_page)

@@ -41,15 +41,13 @@ def _id(project):
     return getattr(project, "id", project)
 
 
-def _user(user):
-    return audit.actor(user)
-
-
-def _lock(project_id):
+def lock_project(project_id):
+    """The project row locked for update, first in a ledger write (NotFound when none);
+    every write to a project (here, corrections) takes it this way."""
     return tx.lock(Project, Project.id == _id(project_id), missing=MISSING)
 
 
-def _save(project, columns):
+def save_locked(project, columns):
     """Write ``columns`` of the locked row, with the next version and updated_at."""
     project.version += 1
     project.updated_at = utcnow()
@@ -141,7 +139,7 @@ def _insert_project(user, fields, stage, day, note):
             setattr(project, pipeline.FIRST_REACHED_FIELD[st], first)
         project.save()
         StageEvent.create(project=project, from_stage=None, stage=stage, occurred_on=day,
-                          user=_user(user), note=note or "新建项目")
+                          user=audit.actor(user), note=note or "新建项目")
         monthly.settle(project, {})
         years.sync(project.id)
         audit.record(user, "project", project.id, "create", None, audit.snapshot(project))
@@ -170,7 +168,7 @@ def update_project(user, project, *, version=None, change_kind=None, change_on=N
 
 def _update(user, project_id, version, cleaned, change=None):
     with tx.write():
-        row = _lock(project_id)
+        row = lock_project(project_id)
         if version is not None and str(version).strip() != str(row.version):
             raise ValidationError({"version": STALE_VERSION})
         errors = {}
@@ -190,7 +188,7 @@ def _update(user, project_id, version, cleaned, change=None):
         if {"task_force", "name", "investor"} & set(new):
             row.dedupe_key = text.duplicate_key(row.name, row.investor)
             columns.append("dedupe_key")
-        _save(row, columns)
+        save_locked(row, columns)
         monthly.settle(row, counted)
         years.sync(row.id)
         new.update(amounts.record(user, row, changed_amounts, change))
@@ -231,7 +229,7 @@ def change_stage(user, project, stage, *, on, note="", contract_value=None, sign
     if errors:
         raise ValidationError(errors)
     with tx.write():
-        row = _lock(project)
+        row = lock_project(project)
         _check_stage(row, stage, expected_stage, note, reason, value)
         return _move(user, row, stage, day, note, reason, value, signing_grade)
 
@@ -269,9 +267,9 @@ def _move(user, row, stage, day, note, reason, value, signing_grade):
         columns.append(pipeline.FIRST_REACHED_FIELD[st])
     columns += _progress(row, day)
     _unwatched(row)
-    _save(row, columns)
+    save_locked(row, columns)
     event = StageEvent.create(project=row, from_stage=from_stage, stage=stage, occurred_on=day,
-                              user=_user(user), note=event_note)
+                              user=audit.actor(user), note=event_note)
     monthly.settle(row, counted)
     years.sync(row.id)
     old, new = audit.changed(before, audit.snapshot(row))
@@ -317,13 +315,13 @@ def record_funds(user, project, *, received_on, amount=None, currency="CNY", ori
     if errors:
         raise ValidationError(errors)
     with tx.write():
-        row = _lock(project)
+        row = lock_project(project)
         counted = monthly.contribution_of(row)
         receipt = FundReceipt.create(
             project=row, received_on=day, amount=amount, currency=currency,
             original_amount=original, exchange_rate=rate, source_layer=source_layer,
-            evidence=evidence, user=_user(user))
-        _save(row, _progress(row, day))
+            evidence=evidence, user=audit.actor(user))
+        save_locked(row, _progress(row, day))
         monthly.settle(row, counted)
         years.sync(row.id)
         audit.record(user, "fund_receipt", receipt.id, "create", None, audit.snapshot(receipt))
@@ -340,12 +338,12 @@ def add_capital_increase(user, project, *, on, amount, note=""):
     if errors:
         raise ValidationError(errors)
     with tx.write():
-        row = _lock(project)
+        row = lock_project(project)
         _check_increase(row, day)
         counted = monthly.contribution_of(row)
         increase = CapitalIncrease.create(project=row, occurred_on=day, amount=amount,
-                                          note=note, user=_user(user))
-        _save(row, _progress(row, day))
+                                          note=note, user=audit.actor(user))
+        save_locked(row, _progress(row, day))
         monthly.settle(row, counted)
         years.sync(row.id)
         audit.record(user, "capital_increase", increase.id, "create", None,

@@ -16,7 +16,7 @@ from ...domain import periods
 from ...domain import progress as P
 from ...models import County
 from ..figures import metrics as Q
-from ..targets import annual as T
+from ..targets.counties import current_county_targets
 
 ZERO = Decimal("0.00")
 
@@ -54,7 +54,7 @@ def county_progress(year, as_of, options, county_ids=None):
     counties = list(q.order_by(County.code))
     ids = [c.id for c in counties]
     funds = _funds(year, as_of, ids)
-    goals = T.current_county_targets(year, ids)
+    goals = current_county_targets(year, ids)
     tp = periods.time_progress(year, as_of, options.precision)
     return tuple(_county_row(c, goals.get(c.id), funds, tp, options) for c in counties)
 

@@ -25,7 +25,6 @@ from ...domain.errors import ValidationError
 from ...domain.money import WAN_PER_YI
 from . import report as progress, snapshots
 from .. import xlsx
-from ..ledger.export import check_date, check_year
 from ..xlsx import XlsxFile, append_row, export_time
 
 MILESTONE_KEYS = ("kaimenhong", "shuangguoban", "q3", "full_year")
@@ -215,10 +214,10 @@ def default_as_of(year, today=None):
 
 def parse_period(year, as_of=None):
     """(year, as_of) from command-line text; ValidationError naming the bad option."""
-    year = check_year(year, "year")
+    year = periods.check_year(year, "year")
     if as_of is None or not str(as_of).strip():
         return year, default_as_of(year)
-    day = check_date(as_of, "as_of")
+    day = periods.check_date(as_of, "as_of")
     if day.year < year:
         raise ValidationError({"as_of": f"统计日期 {day.isoformat()} 早于所选年份 {year} 年。"})
     return year, day

@@ -80,6 +80,7 @@ from ...models import TaskForce
 from . import county_growth
 from ..figures import metrics as Q
 from ..targets import annual as T
+from ..targets.shares import shares_for
 from .options import ProgressOptions, current_options
 
 ZERO = Decimal("0.00")
@@ -347,7 +348,7 @@ def _rows_for(teams, year, as_of, options, cap=P.DEFAULT_RANKING_CAP, every=Fals
     actuals = Q.monthly_actuals(year, as_of, ids)
     pipeline = Q.pipeline_amounts(year, ids, as_of=as_of, contract_share=options.contract_share)
     targets = T.targets_in_force(year, as_of, ids)   # the version in force at as_of
-    shares = T.shares_for(year)
+    shares = shares_for(year)
     rows = [_team_row(t, year, as_of, Q.team_monthly(actuals, t.id), targets, shares,
                       pipeline.get(t.id, {}), options, cap) for t in teams]
     return rows, shares

@@ -10,12 +10,13 @@ The numbers come from the same progress service as the dashboard
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 
-from ...db import database
 from ...domain import periods
 from ...domain import progress as P
 from ...models import QuarterSnapshot, TaskForce, utcnow
+from .. import tx
 from . import report
-from ..targets import annual
+from .options import current_options
+from ..targets.shares import shares_for
 
 CENT = Decimal("0.01")
 
@@ -79,7 +80,7 @@ def _progress_rows(year, quarter, options):
     service's numbers at the quarter's last day, plus the checkpoint share and
     the catch-up target set at this close (the remaining annual target spread
     evenly over the remaining quarters; none after Q4)."""
-    shares = annual.shares_for(year)
+    shares = shares_for(year)
     open_qs = periods.open_quarters(year, periods.quarter_end(year, quarter))
     rows = []
     for r in report.quarter_results(year, quarter, options):
@@ -105,13 +106,13 @@ def freeze_quarter(year, quarter, rows=None, frozen_at=None, options=None):
     if quarter not in periods.QUARTERS:
         raise ValueError(f"quarter must be 1..4, not {quarter!r}")
     if rows is None:
-        rows = _progress_rows(year, quarter, options or report.current_options())
+        rows = _progress_rows(year, quarter, options or current_options())
     rows = list(rows)
     frozen_at = frozen_at or utcnow()
     names = [f.name for f in fields(SnapshotRow)]
     created = kept = 0
     new_teams, kept_teams = set(), set()
-    with database.atomic():
+    with tx.write():
         existing = set(QuarterSnapshot
                        .select(QuarterSnapshot.task_force, QuarterSnapshot.metric)
                        .where((QuarterSnapshot.year == year)

@@ -33,6 +33,7 @@ from ...domain.weeks import week_of
 from ...models import Project, StageEvent, StaleFlag, TaskForce
 from ..figures import metrics
 from ..targets import annual
+from ..targets.shares import shares_for
 # The weekly summary's reading of a stage change (new, advance, back, dropped).
 
 DEAL_STAGES = (pipeline.SIGNED, pipeline.STARTED)
@@ -181,7 +182,7 @@ def milestones_at(report, day):
            for row in report.rows}
     actuals = metrics.earlier_actuals(now, year, report.as_of, day)
     in_force = annual.targets_in_force(year, day)
-    shares = annual.shares_for(year)
+    shares = shares_for(year)
     out = {}
     for row in report.rows:
         monthly = metrics.team_monthly(actuals, row.task_force_id)

@@ -22,9 +22,9 @@ from peewee import JOIN, fn
 
 from ... import clock
 from ...config import setting
-from ...db import database
 from ...domain import staleness
 from ...models import Project, StaleFlag, TaskForce, User
+from .. import tx
 from ..pagination import page_of
 
 ESCALATED = "escalated"
@@ -123,7 +123,7 @@ def scan(as_of, options=None):
     the same silences, then grouped UPDATEs and a bulk INSERT in one transaction.
     """
     options = options or current_options()
-    with database.atomic():
+    with tx.write():
         wanted = _candidates(as_of, options)
         open_now = {pid: (fid, level, clock.as_date(last)) for fid, pid, level, last in (
             StaleFlag.select(StaleFlag.id, StaleFlag.project, StaleFlag.level,

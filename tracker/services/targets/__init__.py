@@ -5,5 +5,5 @@ Entry modules:
     entry     the target page's form handling (confirmation of low targets)
     shares    the quarterly checkpoint shares
     counties  the counties' funds goals and bases
-Internal: inputs (amounts, years and reasons cleaned for every target write).
+    inputs    years, amounts and reasons checked for every target write (forms and CLI)
 """

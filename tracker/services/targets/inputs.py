@@ -8,9 +8,9 @@ value (or None); the caller raises one ValidationError with every message at onc
 from ...domain import money
 from ...domain import targets as D
 from ...domain import text
+from ...domain.periods import MAX_YEAR, MIN_YEAR
 from .. import audit
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
 REASON_MAX = 500
 STALE_TARGET = "目标刚被他人修改，请刷新后重试。"
 

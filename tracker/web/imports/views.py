@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ...domain.errors import NotFound, ValidationError
 from ...services.imports import uploads as service
-from ...services.ledger import listing as ledger_service
+from ...services.ledger.choices import task_forces
 from ...services.imports import preview as import_preview
 from ...services.imports import template as import_template
 from ...services.ledger import choices as ledger_choices
@@ -153,4 +153,4 @@ def batch():
     if not current_user.sees_all and found.user_id != current_user.id:
         abort(403)
     return render_template("imports/batch.html", batch=found, rows=rows,
-                           teams=ledger_service.task_forces(), tf=team)
+                           teams=task_forces(), tf=team)

@@ -16,6 +16,9 @@ from ...domain.errors import ValidationError
 from ...domain.targets import NeedsConfirmation, yi_text
 from ...services.targets import entry as E
 from ...services.targets import annual as T
+from ...services.targets.shares import shares_for
+from ...services.targets.counties import DEFAULT_GROWTH_PCT
+from ...services.targets.inputs import check_year
 from ...services.targets import counties as county_targets
 from ...services.targets import shares as target_shares
 from ..forms import apply_errors
@@ -30,7 +33,7 @@ def _year_arg():
     if raw in (None, ""):
         return clock.today().year
     errors = {}
-    year = T.check_year(raw, errors)
+    year = check_year(raw, errors)
     if year is None:
         flash(errors["year"] + "已显示本年度。", "warning")
         return clock.today().year
@@ -38,7 +41,7 @@ def _year_arg():
 
 
 def _check_year(year):
-    if T.check_year(year) is None:
+    if check_year(year) is None:
         abort(404)
     return year
 
@@ -59,7 +62,7 @@ def index():
     return render_template(
         "targets/index.html", year=year, years=range(year - 3, year + 2),
         metrics=list(M.METRICS.values()), defaults_form=DefaultsForm(),
-        default_growth=T.DEFAULT_GROWTH_PCT, **T.page_data(year))
+        default_growth=DEFAULT_GROWTH_PCT, **T.page_data(year))
 
 
 @bp.route("/<int:year>/team/<code>", methods=["GET", "POST"])
@@ -121,7 +124,7 @@ def shares(year):
     _check_year(year)
     form = SharesForm()
     if not form.is_submitted():
-        form.fill(T.shares_for(year))
+        form.fill(shares_for(year))
     if form.validate_on_submit():
         try:
             changed = target_shares.set_all_shares(_user(), year, form.values())
@@ -142,7 +145,7 @@ def edit_county(year, code):
     form = CountyTargetForm()
     if not form.is_submitted():
         form.base.data = yi_text(None if current is None else current.base)
-        form.growth_pct.data = str(current.growth_pct if current else T.DEFAULT_GROWTH_PCT)
+        form.growth_pct.data = str(current.growth_pct if current else DEFAULT_GROWTH_PCT)
     asking = False
     if form.validate_on_submit():
         try:
