@@ -108,3 +108,46 @@ def test_bands_from_a_read_only_mapping():
     from types import MappingProxyType
     bands = P.StatusBands.from_config(MappingProxyType({"green": 0, "yellow": -10, "orange": -30}))
     assert bands == P.DEFAULT_BANDS
+
+
+# --- score (综合完成率): the capped mean of the completions that exist -------------------
+
+def test_score_caps_each_completion_before_the_mean():
+    # 150 counts as 120: (120 + 90) / 2; capping the mean instead would give 120
+    assert P.score([D("150"), D("90")], cap=D(120)) == D("105.00")
+    assert P.score([D("208000.00"), D("10.00")]) == D("65.00")   # default cap 120
+    assert P.DEFAULT_RANKING_CAP == D(120)
+
+
+@pytest.mark.parametrize("cap, expected", [
+    (D(100), D("75.00")),    # (100 + 50) / 2
+    (D(120), D("85.00")),    # (120 + 50) / 2
+    (D(200), D("100.00")),   # under the cap: counted as it is
+    (D(50), D("50.00")),     # a completion equal to the cap is kept
+])
+def test_score_cap_is_the_most_one_completion_counts(cap, expected):
+    assert P.score([D("150"), D("50")], cap=cap) == expected
+
+
+def test_score_leaves_skipped_metrics_out_of_the_mean():
+    # None = no target for that metric: not a 0 % (which would give 50.00)
+    assert P.score([D("100"), None, D("50")]) == D("75.00")
+    assert P.score([None, D("80"), None]) == D("80.00")
+    assert P.score([D("0"), None]) == D("0.00")     # a real 0 % still counts
+
+
+@pytest.mark.parametrize("completions", [[None], [None, None, None], [], ()])
+def test_score_without_any_completion_is_none(completions):
+    assert P.score(completions) is None
+
+
+@pytest.mark.parametrize("completions, expected", [
+    ([D("1"), D("2"), D("2")], "1.67"),                 # 5/3 = 1.666...
+    ([D("10.005")], "10.01"),                           # half up (half even would give 10.00)
+    ([D("33.33"), D("33.34"), D("33.34")], "33.34"),    # 33.3366...
+    ([D("100")], "100.00"),                             # always two places
+])
+def test_score_is_rounded_like_every_percentage(completions, expected):
+    result = P.score(completions)
+    assert result == D(expected)
+    assert str(result) == expected

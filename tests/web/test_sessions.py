@@ -6,6 +6,7 @@ import datetime
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tracker.models import User, UserSession, utcnow
 from tracker.services.accounts import sessions
+from tracker.services.accounts import users as accounts
 
 REMEMBER = "remember_token"
 
@@ -101,10 +102,6 @@ def test_remember_cookie_refused_after_deactivation(app):
 
 
 def test_deactivation_and_password_changes_end_every_session(app):
-    from tracker.services.accounts import users as accounts
-    if not hasattr(accounts, "set_active"):
-        import pytest
-        pytest.skip("accounts.set_active is not there yet")
     with app.app_context():
         admin = make_user("root", role="admin")
         user = make_user("alice")
