@@ -545,9 +545,9 @@ def measure(runs):
     """Time baseline / actuals / report in the current app context; print a table."""
     from tracker.services.figures import metrics
     from tracker.services.progress import report as progress
-    from tracker.services.progress import options as progress_options
+    from tracker import settings
     database.connect(reuse_if_open=True)
-    cfg = progress_options.settings()
+    cfg = settings.progress()
     ids = [t.id for t in progress._teams()]
 
     def report(as_of):

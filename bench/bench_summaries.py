@@ -174,8 +174,8 @@ def main():
 
         with app.app_context():
             from tracker.services.mail import mime, delivery, summaries
-            from tracker.services.mail.settings import MailSettings
-            settings = MailSettings.from_app(app)
+            from tracker import settings as web_settings
+            settings = web_settings.mail(app)
             t0 = time.perf_counter()
             built = summaries.build_week(WEEK, settings)
             t1 = time.perf_counter()

@@ -15,7 +15,7 @@ from tests.services import summary_ledger as L
 from tracker.db import database, make_database
 from tracker.models import AuditLog, FundReceipt, Project, all_models
 from tracker.services.mail import summaries
-from tracker.services.mail.settings import MailSettings
+from tracker import settings as web_settings
 
 LONG_TEXT = ("专班推进：签约、开工、投产全流程跟踪。“引号”、『括号』、emoji 🚀、换行\n第二行。" * 30)[:2000]
 
@@ -23,7 +23,7 @@ LONG_TEXT = ("专班推进：签约、开工、投产全流程跟踪。“引号
 def fill():
     """The summary ledger, a built week of mail, and values that are easy to get wrong."""
     L.build()
-    summaries.build_week(L.WEEK, MailSettings.from_app(current_app))
+    summaries.build_week(L.WEEK, web_settings.mail(current_app))
     project = Project.select().order_by(Project.id).first()
     Project.update(next_step=LONG_TEXT, contract_value=Decimal("99999999.99"),
                    expected_sign_date=datetime.date(2027, 12, 31)).where(

@@ -119,7 +119,7 @@ JOBS = [
     # Weekly summaries (issue 4): a run that leaves mail waiting for a retry is
     # recorded as failed, so the hourly catch-up re-runs it (sending is idempotent).
     JobSpec(name="weekly-summary", description="每周一 08:00 生成并发送上周周报",
-            func="tracker.services.mail.summaries:weekly_job",
+            func=jobs.weekly_summaries,
             trigger={"day_of_week": "mon", "hour": 8, "minute": 0},
             period_key=previous_week_key, catch_up=datetime.timedelta(days=3),
             max_attempts=12),

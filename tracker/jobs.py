@@ -31,9 +31,11 @@ def quarter_close(app, as_of):
     """Freeze the quarter that ended before ``as_of`` (fired on 1 Jan/Apr/Jul/Oct): every
     active task force without a snapshot for it; frozen ones are left as they are."""
     from .services.progress import snapshots
+    from . import settings
     year, quarter = snapshots.closed_quarter_before(as_of)
     with job_context(app):
-        return snapshots.freeze_quarter(year, quarter).summary()
+        return snapshots.freeze_quarter(year, quarter,
+                                        options=settings.progress(app)).summary()
 
 
 def quarter_close_incomplete(as_of):
@@ -47,5 +49,16 @@ def quarter_close_incomplete(as_of):
 def staleness_scan(app, as_of):
     """Raise, escalate and clear stale-project flags as of ``as_of``."""
     from .services.staleness import flags
+    from . import settings
     with job_context(app):
-        return flags.scan(as_of).summary()
+        return flags.scan(as_of, settings.stale(app)).summary()
+
+
+def weekly_summaries(app, as_of):
+    """Build and send the summaries of the ISO week before ``as_of`` with the app's mail
+    settings (services.mail.summaries.weekly_job: no one transaction, each row commits on
+    its own), in an app context: the mails' templates render in it."""
+    from .services.mail import summaries
+    from . import settings
+    with app.app_context():
+        return summaries.weekly_job(as_of, settings.mail(app))

@@ -131,7 +131,7 @@ def test_weights_change_the_ranking(ledger):
 
 def test_weights_from_config(app, ledger):
     app.config["AWARD_WEIGHTS"] = {"funds": 1}
-    result = awards.ranking(YEAR, AS_OF)
+    result = awards.ranking(YEAR, AS_OF, awards.weights_from(app.config))
     assert [r.facts.code for r in result.rows] == ["B1", "A1", "C1"]
     assert result.weights["funds"] == Decimal(1) and result.weights["performance"] == 0
     assert _by_code(result)["A1"].score == Decimal("18.50")

@@ -18,7 +18,7 @@ from tracker.models import OutboxBody, OutboxMessage, utcnow
 from tracker.models.mail import RECIPIENT_MARK, UNSUBSCRIBE_MARK
 from tracker.services.mail import (mime, transport as mail_transport,
     delivery, decisions)
-from tracker.services.mail.settings import MailSettings
+from tracker import settings as web_settings
 
 LATER = datetime.timedelta(days=1)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -27,7 +27,7 @@ FROM = "zhaoshang@example.test"
 
 def settings():
     """The mail settings of the app of the current context (as an entry point builds them)."""
-    return MailSettings.from_app(current_app)
+    return web_settings.mail(current_app)
 
 
 def make_row(user, week="2026-W26", scope="city", kind="bureau", body_text=None,
@@ -378,14 +378,14 @@ def test_row_whose_user_was_removed_is_cancelled(sqlite_app, smtp):
 
 def test_mail_settings_come_from_config_defaults_and_overrides(sqlite_app):
     from tracker.config import Defaults
-    s = MailSettings.from_app(sqlite_app)
+    s = web_settings.mail(sqlite_app)
     assert (s.max_attempts, s.retry_base, s.retry_max, s.sending_lease, s.timeout, s.batch) == (
         Defaults.MAIL_MAX_ATTEMPTS, Defaults.MAIL_RETRY_BASE, Defaults.MAIL_RETRY_MAX,
         Defaults.MAIL_SENDING_LEASE, Defaults.MAIL_TIMEOUT, Defaults.MAIL_BATCH)
     assert s.server is None and s.eml_dir == os.path.join(sqlite_app.instance_path, "outbox")
     sqlite_app.config.update(MAIL_RETRY_BASE="60", MAIL_RETRY_MAX=200, MAIL_BATCH=0,
                              MAIL_FROM="a@mail.example.test", MAIL_USE_SSL="yes", MAIL_PORT=None)
-    s = MailSettings.from_app(sqlite_app)
+    s = web_settings.mail(sqlite_app)
     assert [s.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [60, 120, 200, 200]
     assert s.batch == 1 and s.port == 465 and s.use_ssl
     assert s.message_domain == "mail.example.test"

@@ -169,10 +169,10 @@ def test_settings_from_config(app):
     app.config.update(PROGRESS_PRECISION="day", PROGRESS_STATUS_BANDS=[5, -5, -20],
                       FORECAST_PROBABILITIES={"reserve": "0"}, COUNTY_GROWTH_GOAL=15)
     with app.app_context():
-        cfg = progress_options.settings()
+        cfg = progress_options.options_from(app.config)
         assert cfg.precision == "day" and cfg.bands.green == 5
         assert cfg.probabilities["reserve"] == 0 and cfg.county_growth_goal == 15
-        report = PR.build_report(2026, D(2026, 6, 30))
+        report = PR.build_report(2026, D(2026, 6, 30), cfg)
         assert report.time_progress == Dec("49.59") and report.rows == ()
 
 
@@ -190,11 +190,13 @@ def test_options_from_config_mapping():
 
 
 def test_given_options_win_over_the_app_config(app):
+    """The services judge with the options they are given (the defaults without any),
+    never with the app's config."""
     app.config.update(PROGRESS_PRECISION="day")
     with app.app_context():
-        opts = progress_options.options_from({"PROGRESS_PRECISION": "month"})
-        assert PR.build_report(2026, D(2026, 6, 30), opts).time_progress == Dec(50)
-        assert PR.build_report(2026, D(2026, 6, 30)).time_progress == Dec("49.59")
+        opts = progress_options.options_from({"PROGRESS_PRECISION": "day"})
+        assert PR.build_report(2026, D(2026, 6, 30), opts).time_progress == Dec("49.59")
+        assert PR.build_report(2026, D(2026, 6, 30)).time_progress == Dec(50)
         assert PR.county_progress(2026, D(2026, 6, 30), opts) == ()
 
 

@@ -205,8 +205,9 @@ def test_thresholds_from_config(sqlite_url, tmp_path):
     with app.app_context():
         try:
             p = make_project(make_task_force("TF9"), "甲", on=ago(45))
-            assert flags.thresholds() == Thresholds(30, 45, 100)
-            flags.scan(AS_OF)
+            options = flags.options_from(app.config)
+            assert options.thresholds == Thresholds(30, 45, 100)
+            flags.scan(AS_OF, options)
             assert open_levels() == {p.id: "red"}
         finally:
             clean_tables()

@@ -15,7 +15,7 @@ from tracker.services.mail import (delivery, summaries, data as summary_data,
     render)
 from tracker.services.mail.data import collect
 from tracker.services.progress import report as progress
-from tracker.services.mail.settings import MailSettings
+from tracker import settings as web_settings
 from tracker.services.mail.unsubscribe import unsubscribe_url
 
 from . import summary_ledger as L
@@ -26,7 +26,7 @@ TF1_SUBJECT = "【招商专班周报】2026年第26周 · 精细化工专班"
 
 def settings():
     """The mail settings of the app of the current context (as an entry point builds them)."""
-    return MailSettings.from_app(current_app)
+    return web_settings.mail(current_app)
 
 
 def rows_by_user():
@@ -83,7 +83,9 @@ def test_recipients_of_a_summary_share_one_stored_body(app):
         assert lead1.unsubscribe_url in lead1.body_text
         assert lead1.unsubscribe_url in lead1.body_html
         assert lead1.unsubscribe_url != mem1.unsubscribe_url
-        assert lead1.unsubscribe_url == unsubscribe_url(User.get(User.username == "lead1"))
+        mail = settings()
+        assert lead1.unsubscribe_url == unsubscribe_url(User.get(User.username == "lead1"),
+                                                        mail.signer, mail.links)
         assert mem1.unsubscribe_url not in lead1.body_text
         # a recipient who joins later gets a row on the same body (same content)
         L.make_user("late", role="member", task_forces=[lead1.task_force])
@@ -205,7 +207,7 @@ def test_sent_summaries_arrive_with_the_reported_numbers(sqlite_app, smtp):
 def test_preview_matches_what_build_stores(sqlite_app):
     with sqlite_app.app_context():
         people = L.build()
-        data = summary_data.collect(parse_week(L.WEEK))
+        data = summary_data.collect(parse_week(L.WEEK), settings())
         [msg] = render.messages_for(data, people["lead1"])
         summaries.build_week(L.WEEK, settings())
         row = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test")
@@ -213,11 +215,11 @@ def test_preview_matches_what_build_stores(sqlite_app):
 
 
 def test_a_week_in_progress_is_judged_up_to_its_day(sqlite_app):
-    """collect(week, until=day): the changes from Monday to ``day``, the progress as of
+    """collect(week, settings, until=day): the changes from Monday to ``day``, the progress as of
     ``day``, the subject marked as a preview; nothing is stored."""
     with sqlite_app.app_context():
         people = L.build()
-        data = summary_data.collect(parse_week(L.WEEK), until=D(2026, 6, 24))
+        data = summary_data.collect(parse_week(L.WEEK), settings(), until=D(2026, 6, 24))
         assert data.in_progress and data.as_of == D(2026, 6, 24)
         [tf1] = people["lead1"].task_force_ids()
         assert [(c.day, c.kind) for c in data.changes[tf1]] == [
@@ -227,8 +229,9 @@ def test_a_week_in_progress_is_judged_up_to_its_day(sqlite_app):
         assert "A 新材料：推进：洽谈 → 签约" in msg.text and "C 催化剂" not in msg.text
         assert "数据截至 2026-06-24" in msg.text and msg.numbers["as_of"] == "2026-06-24"
         # a day outside the week is clamped to it; a complete week has no mark
-        assert summary_data.collect(parse_week(L.WEEK), until=D(2026, 7, 9)).as_of == L.SUNDAY
-        full = summary_data.collect(parse_week(L.WEEK))
+        assert summary_data.collect(parse_week(L.WEEK), settings(),
+                                    until=D(2026, 7, 9)).as_of == L.SUNDAY
+        full = summary_data.collect(parse_week(L.WEEK), settings())
         assert not full.in_progress and full.as_of == L.SUNDAY
         assert not OutboxMessage.select().exists() and not OutboxBody.select().exists()
 
@@ -311,8 +314,8 @@ def test_concurrent_build_of_the_same_week_adds_no_duplicate(app, monkeypatch):
     the ones that exist (on every backend, inside savepoints)."""
     real_collect = collect
 
-    def racing_collect(week):
-        data = real_collect(week)
+    def racing_collect(week, mail):
+        data = real_collect(week, mail)
         lead1 = User.get(User.username == "lead1")
         rendered = render.render_task_force(data, data.report.row("TF1"), lead1)
         OutboxMessage.create(**summaries.row_fields(week, lead1, rendered, settings()))

@@ -208,7 +208,8 @@ def test_enter_targets_floor_is_configurable(app):
             "packaged_value": "目标 0.50 亿元 低于下限 1.00 亿元，请核对单位（亿元）。"}
         assert E.enter_targets(boss, team, 2026, {"negotiations": "1"}, "个数无下限") == 1
         app.config["TARGET_FLOOR_YI"] = "0.1"
-        assert E.enter_targets(boss, team, 2026, {"packaged_value": "0.5"}, "试") == 1
+        assert E.enter_targets(boss, team, 2026, {"packaged_value": "0.5"}, "试",
+                               floor=E.floor_from(app.config)) == 1
         assert T.current_target(team, 2026, "packaged_value").value == Decimal("5000.00")
 
 

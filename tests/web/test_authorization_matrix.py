@@ -41,7 +41,7 @@ from tracker.services.mail import summaries, unsubscribe
 from tracker.services.targets import annual
 from tracker.services.imports import template as import_template
 from tracker.services.ledger import projects as P
-from tracker.services.mail.settings import MailSettings
+from tracker import settings as web_settings
 
 from ..factories import DEFAULT_PASSWORD, make_county, make_task_force, make_user
 
@@ -198,7 +198,7 @@ def _build_world():
     # a token of each user for that user's revoke request
     own_tokens = {role: ApiToken.issue(user, "to revoke")[0].id for role, user in users.items()}
     snapshots.freeze_quarter(year - 1, 4)
-    summaries.build_week(week_of(datetime.date(year, 3, 4)), MailSettings.from_app(current_app))
+    summaries.build_week(week_of(datetime.date(year, 3, 4)), web_settings.mail(current_app))
     message = OutboxMessage.select().first()
     assert message is not None, "the outbox build made no message"
     batch = ImportBatch.create(user=users["member_own"], file_name="a.xlsx")
@@ -206,7 +206,8 @@ def _build_world():
                 message=message.id, batch=batch.id, api_token=api_token, dead_token=dead_token,
                 own_tokens=own_tokens,
                 users={k: u.id for k, u in users.items()},
-                unsub=unsubscribe.make_token(users["member_own"]),
+                unsub=unsubscribe.make_token(users["member_own"],
+                                             web_settings.unsubscribe_signer()),
                 xlsx=import_template.template_xlsx())
 
 

@@ -401,6 +401,7 @@ def test_compact_ranking_comes_first_and_says_why(client, auth, built):
 def test_ranking_caps_each_metric_at_120(app, built):
     from tracker.domain import progress as P
     from tracker.services.progress import report as progress
+    from tracker.services.progress.options import options_from
     assert P.score([Decimal("208000.00"), Decimal("10.00")]) == Decimal("65.00")
     assert P.score([None]) is None
     with app.app_context():
@@ -411,13 +412,14 @@ def test_ranking_caps_each_metric_at_120(app, built):
         annual.set_target(built["boss"], built["chem"], 2026, M.PACKAGED_VALUE, "264", "笔误")
         TaskForceTarget.update(set_at=datetime.datetime(2026, 1, 6, 2)).where(
             TaskForceTarget.version == 2).execute()
-        report = progress.build_report(2026, L.AS_OF)
+        report = progress.build_report(2026, L.AS_OF, options_from(app.config))
         chem = report.row("CHEM")
         assert chem.metrics[M.PACKAGED_VALUE].completion > 200000
         # min(208,333 %, 120) + 10 + 40 over 3: the big metric contributes 120 at most
         assert chem.score == Decimal("56.67")
         app.config["RANKING_CAP_PCT"] = 100
-        assert progress.build_report(2026, L.AS_OF).row("CHEM").score == Decimal("50.00")
+        assert progress.build_report(2026, L.AS_OF,
+                                     options_from(app.config)).row("CHEM").score == Decimal("50.00")
 
 
 def test_week_news_lists_this_weeks_signing_and_milestones(client, auth, built):

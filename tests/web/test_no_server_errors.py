@@ -24,7 +24,7 @@ from tracker.models import ApiToken, OutboxMessage, TaskForceCounty, all_models
 from tracker.services.ledger import projects as P
 from tracker.services.mail import summaries, unsubscribe
 from tracker.services.targets import annual
-from tracker.services.mail.settings import MailSettings
+from tracker import settings as web_settings
 
 from ..factories import make_county, make_task_force, make_user
 
@@ -100,12 +100,12 @@ def _seed():
     projects.append(dropped)
     annual.apply_defaults(year, admin)
     _, api_token = ApiToken.issue(users["bureau"], "crawl")
-    summaries.build_week(week_of(d(3, 4)), MailSettings.from_app(current_app))
+    summaries.build_week(week_of(d(3, 4)), web_settings.mail(current_app))
     message_ids = [m.id for m in OutboxMessage.select(OutboxMessage.id).limit(1)]
     assert message_ids, "the outbox build made no message to crawl"
     return dict(year=year, counties=counties, teams=teams, users=users, projects=projects,
                 api_token=api_token, message_ids=message_ids,
-                unsub=unsubscribe.make_token(users["member"]))
+                unsub=unsubscribe.make_token(users["member"], web_settings.unsubscribe_signer()))
 
 
 def _arg_values(ledger):

@@ -10,14 +10,14 @@ from tests.mail_server import SMTPServer, parts
 from tests.services import summary_ledger as L
 from tracker.models import AuditLog, OutboxMessage
 from tracker.services.mail import summaries
-from tracker.services.mail.settings import MailSettings
+from tracker import settings as web_settings
 
 
 @pytest.fixture
 def built(sqlite_app):
     with sqlite_app.app_context():
         people = L.build()
-        summaries.build_week(L.WEEK, MailSettings.from_app(current_app))
+        summaries.build_week(L.WEEK, web_settings.mail(current_app))
         return {name: u.id for name, u in people.items() if hasattr(u, "username")}
 
 
@@ -169,7 +169,7 @@ def _in_doubt(app, to_addr, reaped=True):
         old = utcnow() - datetime.timedelta(hours=1)
         assert delivery._claim(row, old, "smtp", claimed_at=old)
         if reaped:
-            delivery.reap_stale_sending(MailSettings.from_app(current_app))
+            delivery.reap_stale_sending(web_settings.mail(current_app))
         return row.id
 
 
@@ -178,7 +178,7 @@ def test_retry_now_button_delivers_the_waiting_mail_after_an_outage(sqlite_app, 
     sqlite_app.config.update(server.config())
     with sqlite_app.app_context():
         from tracker.services.mail import delivery
-        assert delivery.send_pending(MailSettings.from_app(current_app)).retry == 1
+        assert delivery.send_pending(web_settings.mail(current_app)).retry == 1
     boss = login(sqlite_app, "boss")
     html = boss.get("/outbox/").get_data(as_text=True)
     assert "立即重试待发邮件" in html and 'action="/outbox/retry-now"' in html

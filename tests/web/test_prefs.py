@@ -6,7 +6,7 @@ from tests.conftest import AuthActions
 from tests.factories import make_user
 from tracker.models import AuditLog, OutboxMessage, User
 from tracker.services.mail import summaries
-from tracker.services.mail.settings import MailSettings
+from tracker import settings as web_settings
 from tracker.services.mail.unsubscribe import make_token, unsubscribe_url
 
 
@@ -24,7 +24,7 @@ def wants(app, user_id):
 
 def token_for(app, user_id):
     with app.app_context():
-        return make_token(User.get_by_id(user_id))
+        return make_token(User.get_by_id(user_id), web_settings.unsubscribe_signer())
 
 
 def test_prefs_page_turns_the_summary_off_and_on(sqlite_app, people):
@@ -51,7 +51,7 @@ def test_prefs_page_needs_login(sqlite_app):
 def test_unsubscribe_link_confirms_then_unsubscribes_without_login(csrf_app):
     with csrf_app.app_context():
         user = make_user("carol", role="member")
-        url = unsubscribe_url(user)
+        url = unsubscribe_url(user, web_settings.unsubscribe_signer(), web_settings.links())
         uid = user.id
     path = url.replace("http://127.0.0.1:5000", "")
     client = csrf_app.test_client()
@@ -96,14 +96,14 @@ def test_list_unsubscribe_url_of_a_built_mail_unsubscribes_and_stops_the_next_bu
     from tests.services import summary_ledger as L
     with sqlite_app.app_context():
         L.build()
-        summaries.build_week(L.WEEK, MailSettings.from_app(current_app))
+        summaries.build_week(L.WEEK, web_settings.mail(current_app))
         row = OutboxMessage.get(OutboxMessage.to_addr == "lead1@example.test")
         path = row.unsubscribe_url.replace("http://127.0.0.1:5000", "")
         uid = row.user_id
     response = sqlite_app.test_client().post(path, data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200 and wants(sqlite_app, uid) is False
     with sqlite_app.app_context():
-        week27 = summaries.build_week("2026-W27", MailSettings.from_app(current_app))
+        week27 = summaries.build_week("2026-W27", web_settings.mail(current_app))
         assert week27.created == 4           # lead1 no longer gets one (5 in W26)
         assert not OutboxMessage.select().where((OutboxMessage.week == "2026-W27")
                                                 & (OutboxMessage.user == uid)).exists()
@@ -150,7 +150,8 @@ def test_a_link_works_for_a_year_from_its_issue_date_then_shows_the_expired_page
     from tracker import clock
     issued = datetime.date(2026, 11, 28)
     with sqlite_app.app_context():
-        token = make_token(User.get_by_id(people["alice"]), today=issued)
+        token = make_token(User.get_by_id(people["alice"]), web_settings.unsubscribe_signer(),
+                           today=issued)
     client = sqlite_app.test_client()
     monkeypatch.setattr(clock, "today", lambda tz=None: issued + datetime.timedelta(days=365))
     assert client.get(f"/unsubscribe/{token}").status_code == 200          # last good day
@@ -196,15 +197,16 @@ def test_each_built_mail_gets_a_link_issued_on_its_build_date(sqlite_app, monkey
     with sqlite_app.app_context():
         L.build()
         monkeypatch.setattr(clock, "today", lambda tz=None: datetime.date(2026, 6, 29))
-        summaries.build_week(L.WEEK, MailSettings.from_app(current_app))
+        summaries.build_week(L.WEEK, web_settings.mail(current_app))
         monkeypatch.setattr(clock, "today", lambda tz=None: datetime.date(2026, 7, 6))
-        summaries.build_week("2026-W27", MailSettings.from_app(current_app))
+        summaries.build_week("2026-W27", web_settings.mail(current_app))
         links = {row.week: row.unsubscribe_url for row in OutboxMessage.select().where(
             OutboxMessage.to_addr == "lead1@example.test")}
         tokens = {week: url.rsplit("/", 1)[1] for week, url in links.items()}
         assert tokens[L.WEEK] != tokens["2026-W27"]
-        assert decode_token(tokens[L.WEEK]).issued_on == datetime.date(2026, 6, 29)
-        assert decode_token(tokens["2026-W27"]).issued_on == datetime.date(2026, 7, 6)
+        signer = web_settings.unsubscribe_signer()
+        assert decode_token(tokens[L.WEEK], signer).issued_on == datetime.date(2026, 6, 29)
+        assert decode_token(tokens["2026-W27"], signer).issued_on == datetime.date(2026, 7, 6)
     assert sqlite_app.test_client().get(_path(links[L.WEEK])).status_code == 200
 
 

@@ -56,11 +56,12 @@ def progress(year, as_of, output):
     """Write the progress report of a year (the dashboard's numbers) to an .xlsx file."""
     from ..domain.errors import ValidationError
     from ..services.progress import export as progress_export
+    from .. import settings
     try:
         year, as_of = progress_export.parse_period(year, as_of)
     except ValidationError as exc:
         raise _bad_option(exc) from exc
-    exported = progress_export.export_progress(year, as_of)
+    exported = progress_export.export_progress(year, as_of, options=settings.progress())
     _write(exported, output)
     click.echo(f"已导出 {year} 年进度（截至 {as_of.isoformat()}，{exported.rows} 个专班）"
                f"到 {output}（{exported.filename}）。")

@@ -219,10 +219,12 @@ def catch_up_command():
 def recompute_command(as_of):
     """Run the nightly recompute by hand (one transaction); on today's date the
     staleness scan runs too."""
+    from .. import settings as web_settings
     as_of = as_of or clock.today()
     _not_future(as_of)
     with audit.origin("cli"):
-        result, scan = maintenance.recompute_now(as_of, scan_staleness=as_of == clock.today())
+        result, scan = maintenance.recompute_now(as_of, scan_staleness=as_of == clock.today(),
+                                                 stale=web_settings.stale())
     click.echo(result.summary())
     if scan is not None:
         click.echo("长期无进展项目：" + scan.summary())

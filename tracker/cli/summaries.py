@@ -3,7 +3,6 @@
 import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from ..domain.weeks import parse_week
@@ -27,8 +26,8 @@ def _default_week(week):
 
 
 def _settings():
-    from ..services.mail.settings import MailSettings
-    return MailSettings.from_app(current_app)
+    from .. import settings
+    return settings.mail()
 
 
 @summaries_cli.command("build")
@@ -95,7 +94,7 @@ def preview(username, week, as_html):
     from ..domain.errors import NotFound
     from ..services.mail import summaries
     try:
-        found = summaries.preview(username, _default_week(week))
+        found = summaries.preview(username, _default_week(week), _settings())
     except NotFound:
         raise click.UsageError(f"unknown user: {username!r}") from None
     user = found.user

@@ -5,9 +5,10 @@ from .staleness import flags
 from . import tx
 
 
-def recompute_now(as_of, scan_staleness=False):
-    """``(recompute result, staleness scan result or None)``, written in one transaction."""
+def recompute_now(as_of, scan_staleness=False, stale=None):
+    """``(recompute result, staleness scan result or None)``, written in one transaction;
+    ``stale``: the scan's StaleOptions (the defaults when left out)."""
     with tx.write():
         result = recompute.recompute(as_of)
-        scan = flags.scan(as_of) if scan_staleness else None
+        scan = flags.scan(as_of, stale) if scan_staleness else None
     return result, scan

@@ -34,7 +34,8 @@ class IdConverter(IntegerConverter):
 def load_user(cookie_id):
     """The user of a live session named "<user id>:<session key>" (sessions.load), or None."""
     from ..services.accounts import sessions
-    return sessions.load(cookie_id)
+    from ..settings import session_policy
+    return sessions.load(cookie_id, session_policy())
 
 
 def index():

@@ -8,6 +8,7 @@ from werkzeug.datastructures import iter_multi_items
 
 from .. import clock
 from ..domain import money, pipeline, staleness
+from ..domain import progress as P
 
 # (endpoint, label, roles or None for everyone logged in)
 NAV = [
@@ -99,9 +100,27 @@ def localtime(dt, fmt="%Y-%m-%d %H:%M"):
     return clock.to_local(dt).strftime(fmt) if dt else ""
 
 
+def status_colour_map():
+    """{status: "#rrggbb"} from the one definition (the mail's macros use it)."""
+    return {status: P.css_colour(status) for status in P.STATUSES}
+
+
+def status_label_map():
+    return dict(P.STATUS_LABELS)
+
+
+def stale_mark(level):
+    """The mark of a stale level (◔ ◕ ⊘), for every page that lists stale projects."""
+    return staleness.mark(level)
+
+
 def init_app(app):
+    """Filters and globals of every template, the mails' included (they render outside
+    any blueprint: the weekly job, the CLI)."""
     app.jinja_env.filters.update(wan=money.fmt_wan, yi=money.fmt_yi,
                                  stage_label=pipeline.label, localtime=localtime,
                                  stale_label=staleness.label)
     app.jinja_env.globals.update(stage_choices=pipeline.choices, today=clock.today,
-                                 nav_items=nav_items, nav_html=nav_html)
+                                 nav_items=nav_items, nav_html=nav_html,
+                                 status_colour_map=status_colour_map,
+                                 status_label_map=status_label_map, stale_mark=stale_mark)

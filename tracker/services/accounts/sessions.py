@@ -5,14 +5,13 @@ for a user loaded or logged in here that is "<user id>:<session key>", so both c
 one row of ``user_session``. :func:`load` (the user_loader) accepts only a live row of an
 active user: not ended (logout, "sign out everywhere", deactivation, password change), not
 idle for longer than SESSION_IDLE_MINUTES, not older than REMEMBER_COOKIE_DURATION (at most
-30 days). ``last_seen_at`` is written at most once a minute.
+30 days). ``last_seen_at`` is written at most once a minute. The limits come as a
+:class:`Policy` (``policy_from(config)``, built by the edge from the app's config).
 """
 import datetime
 import re
 import secrets
 from dataclasses import dataclass
-
-from flask import current_app, has_app_context
 
 from ...models import User, UserSession, utcnow
 from ...models.security import hash_key
@@ -40,8 +39,7 @@ def policy_from(config):
     return Policy(datetime.timedelta(minutes=float(idle)), min(age, MAX_AGE))
 
 
-def _policy():
-    return policy_from(current_app.config if has_app_context() else {})
+DEFAULT_POLICY = policy_from({})
 
 
 def cookie_id(user_id, key):
@@ -93,7 +91,7 @@ def load(cookie_value, policy=None, now=None):
     row = _LIVE.first(hash_key(key), user_id)
     if row is None:
         return None
-    policy, now = policy or _policy(), now or utcnow()
+    policy, now = policy or DEFAULT_POLICY, now or utcnow()
     if now - row.last_seen_at > policy.idle or now - row.created_at > policy.max_age:
         _end(UserSession.id == row.id, "idle" if now - row.last_seen_at > policy.idle
              else "expired", now)
@@ -144,7 +142,7 @@ class SessionInfo:
 def live(user_id, current_key=None, policy=None, now=None):
     """The user's live sessions, the latest used first (``current``: the one of
     ``current_key``)."""
-    policy, now = policy or _policy(), now or utcnow()
+    policy, now = policy or DEFAULT_POLICY, now or utcnow()
     rows = (UserSession.select()
             .where((UserSession.user == int(user_id)) & UserSession.ended_at.is_null()
                    & (UserSession.last_seen_at >= now - policy.idle)

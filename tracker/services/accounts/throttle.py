@@ -9,12 +9,12 @@ lockout tells nothing about which names are real.
 
 A try is recorded *before* the password is checked ("pending", counted like a failure) and
 then given its outcome: simultaneous tries in several workers see each other, so no burst
-gets past the limit.
+gets past the limit. The limits come as :class:`Limits` (``limits_from(config)``, built by the
+edge from the app's config).
 """
 import datetime
 from dataclasses import dataclass
 
-from flask import current_app, has_app_context
 from peewee import fn
 
 from ...config import setting
@@ -91,17 +91,19 @@ class LoginResult:
     error: str    # the message to show when refused
 
 
-def log_in(username, password, address="", user_agent="", remember=False, limits=None):
+def log_in(username, password, address="", user_agent="", remember=False, limits=None,
+           hash_method=None):
     """One try at the login form: refused while the name or the address is locked out, else
-    the password is checked (the same cost for unknown names) and, when right, a new session
-    starts. Every try is recorded with its outcome."""
-    limits = limits or limits_from(current_app.config if has_app_context() else {})
+    the password is checked (the same cost for unknown names, PASSWORD_HASH_METHOD
+    ``hash_method``) and, when right, a new session starts. Every try is recorded with its
+    outcome. ``limits``: Limits (the defaults when left out)."""
+    limits = limits or limits_from({})
     name, _ = rules.clean_username(username)
     name, address, user_agent = (name or "")[:64], (address or "")[:64], (user_agent or "")[:255]
     attempt = LoginAttempt.create(username=name, address=address, user_agent=user_agent,
                                   outcome="pending", at=utcnow())
     refusal = lock_message(name, address, attempt.id, limits, utcnow())
-    user = None if refusal else users.authenticate(username, password)
+    user = None if refusal else users.authenticate(username, password, hash_method=hash_method)
     outcome = "locked" if refusal else "success" if user else "failure"
     known = user.id if user else User.select(User.id).where(User.username == name).scalar()
     (LoginAttempt.update(outcome=outcome, user=known)

@@ -8,9 +8,8 @@ A user is named by id (``int``, the pages) or by username (``str``, the commands
 import secrets
 from dataclasses import dataclass
 
-from flask import current_app, has_app_context
 from peewee import IntegrityError
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ...domain import accounts as rules, text
 from ...domain.errors import NotFound, ValidationError
@@ -28,18 +27,25 @@ def active_user(user_id):
         return None
 
 
-def authenticate(username, password):
+def hash_method_from(config):
+    """PASSWORD_HASH_METHOD of a config mapping (None: werkzeug's default, scrypt)."""
+    return config.get("PASSWORD_HASH_METHOD") or None
+
+
+def authenticate(username, password, *, hash_method=None):
     """The active user with this username and password, or None.
 
     ``username`` is normalised like every stored text (NFKC, spaces trimmed); one that could
     never be stored (NUL, over 64 characters) matches no one without asking the database.
+    ``hash_method``: the configured PASSWORD_HASH_METHOD (``hash_method_from``), which an
+    unknown name's check costs too.
     """
     username, error = rules.clean_username(username)
     if error or text.has_nul(password):
         return None
     user = User.get_or_none(User.username == username)
     if user is None:  # the same hash time as a known name: timing tells no names
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(hash_method), password)
         return None
     if not user.check_password(password) or not user.active:
         return None
@@ -49,14 +55,13 @@ def authenticate(username, password):
 _DUMMY_HASHES = {}
 
 
-def _dummy_hash():
-    """A hash of a random password made with the configured PASSWORD_HASH_METHOD (once per
-    method), checked for unknown names so they cost what a known name costs."""
-    method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+def _dummy_hash(method):
+    """A hash of a random password made with PASSWORD_HASH_METHOD ``method`` (once per
+    method, as User.set_password hashes), checked for unknown names so they cost what a
+    known name costs."""
     if method not in _DUMMY_HASHES:
-        dummy = User(username="")
-        dummy.set_password(secrets.token_urlsafe(16))
-        _DUMMY_HASHES[method] = dummy.password_hash
+        _DUMMY_HASHES[method] = generate_password_hash(
+            secrets.token_urlsafe(16), **({"method": method} if method else {}))
     return _DUMMY_HASHES[method]
 
 

@@ -24,13 +24,16 @@ Which projects count, for ``year`` judged at ``as_of`` (a local date):
 
 Every figure comes from two grouped aggregates (projects; receipts), per task force. The
 teams listed are the active task forces plus any other with a cohort project.
+
+Weights: AWARD_WEIGHTS (``weights_from(config)``, checked when used); the edge builds them from the
+app's config (tracker.settings.award_weights) and passes them as ``weights`` (the
+defaults of domain.awards when left out).
 """
 import datetime
 import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import current_app, has_app_context
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from peewee import JOIN, Case, IntegrityError, fn
@@ -76,11 +79,15 @@ class Ranking:
         return A.FORMULA
 
 
-def current_weights():
-    """AWARD_WEIGHTS of the current app (the defaults outside one), checked."""
-    raw = setting(current_app.config, "AWARD_WEIGHTS") if has_app_context() \
-        else A.DEFAULT_WEIGHTS
-    return A.clean_weights(raw)
+def weights_from(config):
+    """AWARD_WEIGHTS of a config mapping (tracker.config.Defaults when missing), as given:
+    a ranking checks them when it uses them (ValueError for a bad one)."""
+    return setting(config, "AWARD_WEIGHTS")
+
+
+def _weights(weights):
+    """``weights`` checked, or the defaults of domain.awards."""
+    return A.clean_weights(A.DEFAULT_WEIGHTS if weights is None else weights)
 
 
 # --- what is counted ----------------------------------------------------------------
@@ -178,10 +185,10 @@ def _visible(rows, task_force_ids):
 
 
 def ranking(year, as_of, weights=None, task_force_ids=None):
-    """The live Ranking of ``year`` at ``as_of`` with ``weights`` (default AWARD_WEIGHTS).
+    """The live Ranking of ``year`` at ``as_of`` with ``weights`` (default: the defaults).
     Scores are normalised over every task force; ``task_force_ids`` only limits the rows
     returned (None: all)."""
-    weights = A.clean_weights(weights) if weights is not None else current_weights()
+    weights = _weights(weights)
     facts = team_facts(year, as_of)
     rows = A.score_all(facts, weights)
     return Ranking(year=year, as_of=as_of, weights=weights, maxima=A.maxima(facts),
@@ -229,12 +236,12 @@ def _row_values(head, scored):
 
 
 def freeze(user, year, as_of, weights=None):
-    """Freeze the ranking of ``year`` judged at ``as_of`` (weights default AWARD_WEIGHTS):
+    """Freeze the ranking of ``year`` judged at ``as_of`` (weights default: the defaults):
     one AwardFreeze row (UNIQUE year: taken first, it is the write lock) and one
     AwardRanking row per task force, plus an audit row, in one transaction. A year is
     frozen once: a second freeze raises ValidationError and writes nothing. Returns the
     frozen Ranking."""
-    weights = A.clean_weights(weights) if weights is not None else current_weights()
+    weights = _weights(weights)
     if periods.clamp(as_of, year) is None:
         raise ValidationError({"as_of": f"统计日期 {as_of.isoformat()} 早于 {year} 年，"
                                         "没有可冻结的排名。"})
@@ -347,10 +354,11 @@ def export_xlsx(result):
     return workbook_bytes(book)
 
 
-def page_data(year, as_of, task_force_ids=None, use_frozen=False):
+def page_data(year, as_of, task_force_ids=None, use_frozen=False, weights=None):
     """What the award pages show: ``ranking`` (the frozen one when ``use_frozen`` and the
-    year is frozen, else the live one at ``as_of``) and ``frozen_info`` of the year (or None)."""
+    year is frozen, else the live one at ``as_of`` with ``weights``) and ``frozen_info`` of
+    the year (or None)."""
     info = frozen_info(year)
     result = use_frozen and info is not None and frozen(year, task_force_ids)
-    return {"ranking": result or ranking(year, as_of, task_force_ids=task_force_ids),
+    return {"ranking": result or ranking(year, as_of, weights, task_force_ids=task_force_ids),
             "frozen_info": info}

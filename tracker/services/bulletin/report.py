@@ -1,6 +1,6 @@
 """通报 (progress bulletin) of the commerce bureau at a checkpoint of the year.
 
-``build_bulletin(year, checkpoint, today=None) -> Bulletin`` gathers the numbers of the
+``build_bulletin(year, checkpoint, today=None, options=None, stale=None) -> Bulletin`` gathers the numbers of the
 city's usual four sections: 一、总体情况 (city totals vs targets, time progress, how many
 task forces reached the checkpoint's milestone), 二、专班排名 (completion and 超/欠进度 per
 metric), 三、红黄预警 (task forces in red/orange, open 建议退库 projects), 四、下步要求 (a
@@ -23,8 +23,9 @@ from ...domain import periods
 from ...domain import progress as P
 from ...domain import staleness as S
 from ..progress import report as progress, snapshots
-from ..progress.options import current_options
+from ..progress.options import ProgressOptions
 from ..staleness import flags as stale_service
+from ..staleness.flags import StaleOptions
 
 # key -> (quarter, title part, milestone flag of domain.milestones, what "reached" means)
 CHECKPOINTS = {
@@ -208,11 +209,14 @@ def default_checkpoint(year, today):
     return next((k for k, v in CHECKPOINTS.items() if v[0] == max(ended, 1)), "q1")
 
 
-def build_bulletin(year, checkpoint, today=None, options=None):
-    """The Bulletin of ``year`` at ``checkpoint`` (a key of CHECKPOINTS)."""
+def build_bulletin(year, checkpoint, today=None, options=None, stale=None):
+    """The Bulletin of ``year`` at ``checkpoint`` (a key of CHECKPOINTS), judged with
+    ``options`` (progress ProgressOptions) and ``stale`` (StaleOptions: the 建议退库 days);
+    the defaults when left out."""
     if checkpoint not in CHECKPOINTS:
         raise ValueError(f"unknown checkpoint {checkpoint!r}")
-    options = options or current_options()
+    options = options or ProgressOptions()
+    stale = stale or StaleOptions()
     today = today or clock.today()
     quarter, _name, flag, _text = CHECKPOINTS[checkpoint]
     figures = snapshots.frozen_figures(year, quarter) if checkpoint_date(
@@ -226,7 +230,7 @@ def build_bulletin(year, checkpoint, today=None, options=None):
                  for r in parts["rows"])
     return Bulletin(year=year, checkpoint=checkpoint, today=today, rows=rows,
                     propose_drop=sum(drops.values()),
-                    propose_drop_days=stale_service.thresholds().propose_drop,
+                    propose_drop_days=stale.thresholds.propose_drop,
                     **{k: v for k, v in parts.items() if k != "rows"})
 
 
@@ -263,7 +267,7 @@ def _frozen_parts(year, quarter, figures, options):
             _met(quarter, f.cumulative_actual, f.target, f.checkpoint_target))
     tp = next((f.time_progress for f in figures if f.time_progress is not None),
               periods.time_progress(year, as_of, options.precision))
-    rows = _ranked([_team_line(code, name, kind, metrics)
+    rows = _ranked([_team_line(code, name, kind, metrics, options.ranking_cap)
                     for (code, name, kind), metrics in teams.items()])
     totals = {key: _city_figure(key, quarter, [r.figures[key] for r in rows
                                                if key in r.figures], figures, tp, options)
@@ -272,22 +276,15 @@ def _frozen_parts(year, quarter, figures, options):
                 time_progress=tp, totals=totals, rows=rows)
 
 
-def _team_line(code, name, kind, metrics):
+def _team_line(code, name, kind, metrics, cap):
+    """A task force's line from frozen figures, scored as the progress report scores
+    (domain.progress.score, each completion capped at ``cap``)."""
     for key in M.KEYS:   # a metric missing from the snapshot: nothing to judge
         metrics.setdefault(key, Figure(key, None, Decimal("0.00"), None, None, P.GREY, None))
     judged = [f for f in metrics.values() if f.completion is not None]
-    score = _score([f.completion for f in judged])
+    score = P.score((f.completion for f in judged), cap)
     worst = min((f.status for f in judged), key=STATUS_ORDER.get, default=P.GREY)
     return TeamLine(code, name, kind, 0, score, worst, metrics)
-
-
-def _score(completions):
-    """The ranking score the progress report gives (its own rule when it has one: e.g.
-    domain.progress.score with the app's cap), else the plain mean of the completions."""
-    rule = getattr(P, "score", None)
-    if rule is not None and hasattr(progress, "ranking_cap"):
-        return rule(completions, progress.ranking_cap())
-    return periods.pct(sum(completions, Decimal(0)) / len(completions)) if completions else None
 
 
 def _ranked(lines):

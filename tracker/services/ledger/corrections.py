@@ -70,10 +70,12 @@ def _clean(kind, item_id, reason):
     return item_id, reason
 
 
-def void(user, project, kind, item_id, reason):
+def void(user, project, kind, item_id, reason, *, stale=None):
     """Void row ``item_id`` of ``kind`` (funds / increase / stage) of ``project`` (an id)
     with ``reason`` (required, ≤ 500). Returns the voided row; ValidationError (nothing
-    written) when the reason is missing, the user may not, or the row cannot be voided."""
+    written) when the reason is missing, the user may not, or the row cannot be voided.
+    ``stale``: the StaleOptions the project's stale flag is judged with (the defaults
+    when left out)."""
     item_id, reason = _clean(kind, item_id, reason)
     model, date_name, label = KINDS[kind]
     with tx.write():
@@ -92,7 +94,7 @@ def void(user, project, kind, item_id, reason):
         save_locked(row, columns)
         monthly.settle(row, counted)
         years.sync(row.id)
-        project_stale.refresh(row, clock.today())
+        project_stale.refresh(row, clock.today(), stale)
         old, new = audit.changed(before, audit.snapshot(row))
         old.update(voided=None)
         new.update(voided=f"{label} #{item.id}（{getattr(item, date_name)}）", void_reason=reason)

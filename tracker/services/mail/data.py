@@ -4,8 +4,9 @@ Numbers come from ``tracker.services.progress.report.build_report`` judged at th
 Sunday (the same report as the dashboard); the week's changes from StageEvent,
 FundReceipt and CapitalIncrease dated in the week; stale projects from the open
 StaleFlags of the daily staleness scan. A preview of the week in progress
-(``collect(week, until=today)``) judges everything at ``until`` instead: the changes
-from Monday to that day, the progress as of that day.
+(``collect(week, settings, until=today)``) judges everything at ``until`` instead: the
+changes from Monday to that day, the progress as of that day. ``settings`` (the
+MailSettings) give how progress is judged, the links and the unsubscribe signer.
 """
 import datetime
 from collections import defaultdict
@@ -19,7 +20,7 @@ from ...domain.weeks import Week
 from ...models import CapitalIncrease, FundReceipt, Membership, Project, StageEvent, User
 from ..progress import report as progress
 from ..staleness import flags as staleness
-from .unsubscribe import absolute_url
+from .unsubscribe import unsubscribe_url
 
 CITY_ROLES = ("bureau", "admin")
 
@@ -209,6 +210,7 @@ class WeekData:
     stale: dict            # task_force_id -> [StaleProject], most severe first
     links: dict = field(default_factory=dict)
     until: datetime.date | None = None   # a week in progress, judged at this day
+    settings: object = None              # the MailSettings it was collected with
 
     @property
     def as_of(self):
@@ -222,19 +224,26 @@ class WeekData:
     def all_stale(self):
         return [s for flags in self.stale.values() for s in flags]
 
+    def url(self, endpoint, **values):
+        """The absolute URL of a page (BASE_URL + its path)."""
+        return self.settings.links.url(endpoint, **values)
 
-def collect(week, until=None):
-    """What ``week``'s mails report; with ``until`` (a day of the week, clamped to it)
-    the week in progress up to that day: its changes from Monday to ``until`` and the
-    progress and stale projects as of ``until``."""
+    def unsubscribe_url(self, user):
+        return unsubscribe_url(user, self.settings.signer, self.settings.links)
+
+
+def collect(week, settings, until=None):
+    """What ``week``'s mails report (``settings``: the MailSettings); with ``until`` (a day
+    of the week, clamped to it) the week in progress up to that day: its changes from
+    Monday to ``until`` and the progress and stale projects as of ``until``."""
     if until is not None:
         until = max(week.monday, min(week.sunday, until))
     as_of = until or week.as_of
-    report = progress.build_report(as_of.year, as_of)
+    report = progress.build_report(as_of.year, as_of, settings.progress)
     changes = week_changes(week, until=until)
     stale = defaultdict(list)
     for flag in staleness.open_flags(as_of=as_of):
         stale[flag.task_force_id].append(flag)
-    links = {"prefs": absolute_url("prefs.summary"),
-             "dashboard": absolute_url("dashboard.index")}
-    return WeekData(week, report, changes, dict(stale), links, until)
+    links = {"prefs": settings.links.url("prefs.summary"),
+             "dashboard": settings.links.url("dashboard.index")}
+    return WeekData(week, report, changes, dict(stale), links, until, settings)

@@ -205,12 +205,12 @@ def week_choice(value):
     return WeekChoice("last", BAD_TEST_WEEK if value else "")
 
 
-def chosen_week_data(which, today):
+def chosen_week_data(which, today, settings):
     """WeekData of the test week: the week in progress up to ``today`` for "current",
-    else the complete week before ``today``'s."""
+    else the complete week before ``today``'s (``settings``: the MailSettings)."""
     if which == "current":
-        return collect(week_of(today), until=today)
-    return collect(last_week(today))
+        return collect(week_of(today), settings, until=today)
+    return collect(last_week(today), settings)
 
 
 @dataclass(frozen=True)
@@ -222,20 +222,20 @@ class MailPreview:
     messages: list       # [summary_render.Rendered], what the test would send first
 
 
-def preview_test(user_id, which, today=None):
+def preview_test(user_id, which, settings, today=None):
     """The summaries a test mail of the chosen week would hold for the user (nothing is
     stored or sent). NotFound for an unknown user."""
     user = User.get_or_none(User.id == int(user_id))
     if user is None:
         raise NotFound("用户不存在。")
-    data = chosen_week_data(which, today or clock.today())
+    data = chosen_week_data(which, today or clock.today(), settings)
     return MailPreview(which, data.week, data.as_of, data.in_progress,
                        messages_for(data, user))
 
 
 def _test_fields(user, settings, today, which="last"):
     """Fields of a test row: the first summary ``user`` would get for the chosen week."""
-    data = chosen_week_data(which, today)
+    data = chosen_week_data(which, today, settings)
     week = data.week
     messages = messages_for(data, user)
     if not messages:

@@ -1,5 +1,6 @@
 """Whether a user gets the weekly summary: the preferences page and the signed
-one-click unsubscribe link (tokens in ``tracker.services.mail.unsubscribe``)."""
+one-click unsubscribe link (tokens in ``tracker.services.mail.unsubscribe``; ``signer``: its
+Signer, built by the edge from the app's config)."""
 from ...domain.errors import NotFound, ValidationError
 from ...models import User
 from .. import audit, tx
@@ -37,9 +38,9 @@ def set_wants_summary(user_id, wants, action="summary_prefs"):
         return _set(user, bool(wants), user, action)
 
 
-def _decoded(token):
+def _decoded(token, signer):
     """The Decoded token; ValidationError (INVALID_LINK, or EXPIRED_LINK under EXPIRED)."""
-    decoded = decode_token(token)
+    decoded = decode_token(token, signer)
     if decoded is None:
         raise ValidationError(INVALID_LINK)
     if decoded.expired:
@@ -47,22 +48,22 @@ def _decoded(token):
     return decoded
 
 
-def token_user(token):
+def token_user(token, signer):
     """The user an unsubscribe link was issued for; ValidationError: INVALID_LINK when it
     is tampered, unknown or for an address the user no longer has, EXPIRED_LINK (key
     EXPIRED) when it is too old."""
-    decoded = _decoded(token)
+    decoded = _decoded(token, signer)
     user = User.get_or_none(User.id == decoded.user_id)
     if not issued_for(user, decoded.tag):
         raise ValidationError(INVALID_LINK)
     return user
 
 
-def unsubscribe(token):
+def unsubscribe(token, signer):
     """The one-click unsubscribe of a signed link (no login): the user it was issued
     for stops getting the summary. ValidationError as ``token_user`` when the link is
     not valid; nothing is written then."""
-    decoded = _decoded(token)
+    decoded = _decoded(token, signer)
     with tx.write():
         try:
             user = tx.lock_id(User, decoded.user_id)

@@ -15,7 +15,6 @@ from ...models.mail import RECIPIENT_MARK, UNSUBSCRIBE_MARK, personalise
 from .mime import compact_html
 from .data import (CITY_ROLES, as_text, bar, change_counts, metric_numbers, metric_rows,
     next_milestone)
-from .unsubscribe import absolute_url, unsubscribe_url
 
 SUBJECT_PREFIX = "【招商专班周报】"
 CITY_NAME = "全市汇总"
@@ -69,8 +68,8 @@ class Draft:
             self.body_id = OutboxBody.store(*self.content())
         return self.body_id
 
-    def for_user(self, user):
-        unsub = unsubscribe_url(user)
+    def for_user(self, user, unsub):
+        """The draft for ``user``, with their unsubscribe link ``unsub``."""
         name = recipient_name(user)
         return Rendered(
             self.kind, self.scope, self.subject,
@@ -114,7 +113,7 @@ def task_force_draft(data, row):
                changes=changes[:MAX_CHANGES], more_changes=max(0, len(changes) - MAX_CHANGES),
                counts=change_counts(changes), stale=stale[:MAX_STALE],
                more_stale=max(0, len(stale) - MAX_STALE),
-               team_url=absolute_url("taskforces.detail", code=row.code))
+               team_url=data.url("taskforces.detail", code=row.code))
     numbers = {"week": data.week.key, "as_of": data.as_of.isoformat(), "task_force": row.code,
                "rank": row.rank, "score": as_text(row.score), "status": row.status,
                "metrics": metric_numbers(row.metrics), "changes": ctx["counts"],
@@ -125,7 +124,7 @@ def task_force_draft(data, row):
 
 
 def render_task_force(data, row, user):
-    return task_force_draft(data, row).for_user(user)
+    return task_force_draft(data, row).for_user(user, data.unsubscribe_url(user))
 
 
 def _at_risk(data):
@@ -176,7 +175,7 @@ def city_draft(data):
 
 
 def render_city(data, user):
-    return city_draft(data).for_user(user)
+    return city_draft(data).for_user(user, data.unsubscribe_url(user))
 
 
 def messages_for(data, user):

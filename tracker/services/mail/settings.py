@@ -1,19 +1,42 @@
 """The mail settings, read once from the app's config at the entry point (CLI command,
-scheduler job, view) and handed to the mail services, which never read ``current_app``.
+scheduler job, view: tracker.settings.mail) and handed to the mail services, which
+never read the app's config.
+
+Besides the SMTP settings they carry what a summary's content needs: ``links`` (the
+absolute URLs, services.links.Links, made by the edge from the app), ``signer`` (a
+:class:`Signer`: SECRET_KEY and UNSUBSCRIBE_MAX_AGE_DAYS, for the unsubscribe tokens of
+services.mail.unsubscribe; the unsubscribe page gets one alone) and ``progress`` (how the
+numbers are judged, services.progress.options).
 
 The defaults live in ``tracker.config.Defaults`` (MAIL_*).
 """
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from ...config import setting
+from ...config import Defaults, setting
+from ..links import Links
+from ..progress.options import ProgressOptions, options_from
 
 
 def _truthy(value):
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return bool(value)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """What signs and judges the unsubscribe links (services.mail.unsubscribe): the app's
+    SECRET_KEY and UNSUBSCRIBE_MAX_AGE_DAYS."""
+    secret: str
+    max_age_days: int = Defaults.UNSUBSCRIBE_MAX_AGE_DAYS
+
+
+def signer_from(config):
+    """The Signer of a config mapping (SECRET_KEY required; the age: tracker.config.Defaults
+    when missing)."""
+    return Signer(config["SECRET_KEY"], int(setting(config, "UNSUBSCRIBE_MAX_AGE_DAYS")))
 
 
 @dataclass(frozen=True)
@@ -32,9 +55,13 @@ class MailSettings:
     sending_lease: int          # seconds a claimed row may stay 'sending'
     batch: int                  # rows claimed per commit (each result has its own)
     eml_dir: str                # instance/outbox
+    links: Links | None = None  # absolute URLs of the mails' links
+    signer: Signer | None = None    # unsubscribe tokens
+    progress: ProgressOptions = field(default_factory=ProgressOptions)
 
     @classmethod
-    def from_config(cls, config, instance_path):
+    def from_config(cls, config, instance_path, links=None):
+        """The settings of a config mapping; ``links`` as the edge made them."""
         def get(name):
             return setting(config, name)
 
@@ -54,11 +81,8 @@ class MailSettings:
             sending_lease=int(get("MAIL_SENDING_LEASE")),
             batch=max(1, int(get("MAIL_BATCH"))),
             eml_dir=os.path.join(instance_path, "outbox"),
+            links=links, signer=signer_from(config), progress=options_from(config),
         )
-
-    @classmethod
-    def from_app(cls, app):
-        return cls.from_config(app.config, app.instance_path)
 
     @property
     def message_domain(self):

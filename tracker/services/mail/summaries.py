@@ -17,9 +17,9 @@ from ...db import database
 from ...domain.errors import NotFound
 from ...domain.weeks import last_week, parse_week
 from ...models import OutboxMessage, User
+from .. import tx
 from . import delivery
 from .mime import new_message_id
-from .settings import MailSettings
 from .data import city_recipients, collect, task_force_recipients
 from .render import city_draft, messages_for, recipient_name, store_drafts, task_force_draft
 from .unsubscribe import unsubscribe_links
@@ -96,7 +96,7 @@ def _insert_rows(rows, chunk, result):
     for start in range(0, len(rows), chunk):
         batch = rows[start:start + chunk]
         try:
-            with database.atomic():
+            with tx.write():
                 OutboxMessage.insert_many(values[start:start + chunk], fields=columns).execute()
             result.created += len(batch)
             continue
@@ -104,7 +104,7 @@ def _insert_rows(rows, chunk, result):
             pass   # another build stored some of these meanwhile: go row by row
         for fields in batch:
             try:
-                with database.atomic():
+                with tx.write():
                     OutboxMessage.insert(**fields).execute()
                 result.created += 1
             except IntegrityError:
@@ -116,8 +116,8 @@ def build_week(week, settings, chunk=200):
     if isinstance(week, str):
         week = parse_week(week)
     result = BuildResult(week.key)
-    todo = _missing(week, collect(week), result)
-    link = unsubscribe_links()
+    todo = _missing(week, collect(week, settings), result)
+    link = unsubscribe_links(settings.signer, settings.links)
     rows = [_row_fields(week, user, d, link(user), settings) for user, d in todo]
     _insert_rows(rows, chunk, result)
     return result
@@ -143,12 +143,12 @@ class MailStillPending(RuntimeError):
     scheduler records the run as failed and its hourly catch-up runs it again."""
 
 
-def weekly_job(app, as_of):
-    """Scheduler job (Mondays 08:00): build and send the summaries of the ISO week
-    before ``as_of``. Building is idempotent and sending claims rows one by one,
-    so re-running it (catch-up, retries, a second process) never duplicates mail."""
-    settings = MailSettings.from_app(app)
-    with app.app_context(), database.connection_context():
+def weekly_job(as_of, settings):
+    """The scheduler's weekly job (Mondays 08:00; tracker.jobs.weekly_summaries runs it in
+    the app's context): build and send the summaries of the ISO week before ``as_of``
+    with ``settings`` (MailSettings). Building is idempotent and sending claims rows one
+    by one, so re-running it (catch-up, retries, a second process) never duplicates mail."""
+    with database.connection_context():
         week = last_week(as_of)
         built = build_week(week, settings)
         sent = delivery.send_pending(settings)
@@ -167,13 +167,13 @@ class Preview:
     messages: list       # [Rendered]
 
 
-def preview(username, week):
+def preview(username, week, settings):
     """The summaries user ``username`` would get for ``week`` (nothing is stored or
     sent; the opt-out is ignored). Raises NotFound for an unknown user."""
     user = User.get_or_none(User.username == (username or "").strip())
     if user is None:
         raise NotFound(f"unknown user: {username!r}")
-    return Preview(user, messages_for(collect(week), user))
+    return Preview(user, messages_for(collect(week, settings), user))
 
 
 def default_week(week, today):

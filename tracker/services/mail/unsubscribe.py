@@ -5,6 +5,9 @@ it was issued on, signed with the app's SECRET_KEY under its own salt. It works 
 UNSUBSCRIBE_MAX_AGE_DAYS (365) days after that date; each mail built gets a link issued on
 its build date. A token for an address the user no longer has is refused.
 
+Both settings come in a services.mail.settings.Signer (built at the edge) and the link's URL
+from a services.links.Links; nothing here reads the app's config.
+
 Tokens issued before links carried a date (two fields, the old salt) are accepted until
 LEGACY_ACCEPTED_UNTIL, one year after the release that added the date, and are expired
 after it (README, Weekly summaries).
@@ -13,11 +16,9 @@ import datetime
 import hashlib
 from dataclasses import dataclass
 
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ... import clock
-from ...config import setting
 
 SALT = "tracker.summary-unsubscribe.v2"       # [user id, address digest, issued on]
 LEGACY_SALT = "tracker.summary-unsubscribe"   # [user id, address digest]: no date
@@ -32,17 +33,17 @@ class Decoded:
     expired: bool
 
 
-def _serializer(salt=SALT):
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
+def _serializer(signer, salt=SALT):
+    return URLSafeSerializer(signer.secret, salt=salt)
 
 
 def _payload(user, today=None):
     return [user.id, _email_tag(user.email), (today or clock.today()).isoformat()]
 
 
-def make_token(user, today=None):
+def make_token(user, signer, today=None):
     """A fresh token for the user's current address, issued ``today`` (local date)."""
-    return _serializer().dumps(_payload(user, today))
+    return _serializer(signer).dumps(_payload(user, today))
 
 
 def _email_tag(email):
@@ -50,35 +51,26 @@ def _email_tag(email):
     return hashlib.sha256((email or "").strip().lower().encode("utf-8")).hexdigest()[:8]
 
 
-def unsubscribe_url(user):
-    return absolute_url("prefs.unsubscribe", token=make_token(user))
+def unsubscribe_url(user, signer, links):
+    """The user's unsubscribe link (``links``: services.links.Links)."""
+    return links.url("prefs.unsubscribe", token=make_token(user, signer))
 
 
-def unsubscribe_links():
-    """unsubscribe_url for many users (one serializer and one URL adapter for all)."""
-    serializer = _serializer()
-    base = current_app.config.get("BASE_URL", "").rstrip("/")
-    adapter = current_app.url_map.bind("localhost")
+def unsubscribe_links(signer, links):
+    """unsubscribe_url for many users (one serializer and one day for all)."""
+    serializer = _serializer(signer)
     today = clock.today()
 
     def link(user):
-        token = serializer.dumps(_payload(user, today))
-        return base + adapter.build("prefs.unsubscribe", {"token": token})
+        return links.url("prefs.unsubscribe", token=serializer.dumps(_payload(user, today)))
     return link
 
 
-def absolute_url(endpoint, **values):
-    """BASE_URL + the endpoint's path; works outside requests (CLI, scheduler)."""
-    base = current_app.config.get("BASE_URL", "").rstrip("/")
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return base + path
-
-
-def _loads(token):
+def _loads(token, signer):
     """(payload, dated) of a token signed by us, or None."""
     for salt, dated in ((SALT, True), (LEGACY_SALT, False)):
         try:
-            return _serializer(salt).loads(token), dated
+            return _serializer(signer, salt).loads(token), dated
         except (BadSignature, ValueError, TypeError):
             continue
     return None
@@ -91,11 +83,11 @@ def _issued_on(value):
         return None
 
 
-def decode_token(token, today=None):
+def decode_token(token, signer, today=None):
     """The Decoded token when it was signed by us (``expired`` when its date is more than
     UNSUBSCRIBE_MAX_AGE_DAYS ago, or it has no date and LEGACY_ACCEPTED_UNTIL has passed),
     or None when it is tampered or malformed."""
-    loaded = _loads(token)
+    loaded = _loads(token, signer)
     if loaded is None or not isinstance(loaded[0], list):
         return None
     payload, dated = loaded
@@ -110,8 +102,7 @@ def decode_token(token, today=None):
     issued = _issued_on(payload[2])
     if issued is None:
         return None
-    days = int(setting(current_app.config, "UNSUBSCRIBE_MAX_AGE_DAYS"))
-    return Decoded(user_id, tag, issued, (today - issued).days > days)
+    return Decoded(user_id, tag, issued, (today - issued).days > signer.max_age_days)
 
 
 def issued_for(user, tag):

@@ -7,5 +7,6 @@ Entry modules:
     snapshots  the frozen quarter snapshots
     export     the progress report as .xlsx
     week       本周动态 on the dashboard
-Internal: options (the settings that judge progress), county_growth (funds growth per county).
+    options    the settings that judge progress (built by the edge from the app's config)
+Internal: county_growth (funds growth per county).
 """

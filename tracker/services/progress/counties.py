@@ -7,7 +7,7 @@ from ...domain import periods
 from ...models import FundReceipt, Project, TaskForce
 from ..figures import metrics as metric_service
 from . import report as progress_service
-from . import options as progress_options
+from .options import ProgressOptions
 
 RECEIPTS_SHOWN = 50
 
@@ -20,9 +20,10 @@ class CountyDetail:
     counted_to: object      # last day counted (date) or None before the year starts
 
 
-def overview(year, as_of):
-    """(settings, every county's progress) for the county list."""
-    cfg = progress_options.settings()
+def overview(year, as_of, options=None):
+    """(options, every county's progress) for the county list, judged with ``options``
+    (ProgressOptions; the defaults when left out)."""
+    cfg = options or ProgressOptions()
     return cfg, progress_service.county_progress(year, as_of, cfg)
 
 
@@ -35,10 +36,11 @@ def recent_receipts(county_id, start, end, limit=RECEIPTS_SHOWN):
                 .limit(limit))
 
 
-def detail(county, year, as_of):
-    """Progress, monthly funds this year against last year and the latest receipts."""
-    cfg = progress_options.settings()
-    (progress,) = progress_service.county_progress(year, as_of, cfg, county_ids=[county.id])
+def detail(county, year, as_of, options=None):
+    """Progress (judged with ``options``), monthly funds this year against last year and
+    the latest receipts."""
+    (progress,) = progress_service.county_progress(year, as_of, options or ProgressOptions(),
+                                                   county_ids=[county.id])
     this_year = metric_service.county_monthly_funds(year, as_of, [county.id])
     last = periods.clamp(as_of, year)
     prev_as_of = metric_service.same_day_last_year(last) if last else None

@@ -1,13 +1,11 @@
 """How progress is judged: ProgressOptions from the app config (tracker.config.Defaults).
 
-``options_from(config)`` turns a config mapping into a frozen ProgressOptions;
-``current_options()`` reads the current app's config. services.progress.report re-exports
-both; only its entry points call ``current_options``, when no options are given.
+``options_from(config)`` turns a config mapping into a frozen ProgressOptions; the edge
+(tracker.settings.progress) builds it from the app's config and hands it to the
+entry points of services.progress.report, which judge with the defaults when given none.
 """
 from dataclasses import dataclass, field
 from decimal import Decimal
-
-from flask import current_app, has_app_context
 
 from ...config import setting
 from ...domain import forecast as F
@@ -25,6 +23,7 @@ class ProgressOptions:
     probabilities: dict = field(default_factory=lambda: dict(F.DEFAULT_PROBABILITIES))
     county_growth_goal: Decimal = DEFAULT_GROWTH_PCT
     contract_share: Decimal = DEFAULT_CONTRACT_SHARE
+    ranking_cap: Decimal = P.DEFAULT_RANKING_CAP    # RANKING_CAP_PCT: the score's cap per metric
 
 
 Settings = ProgressOptions  # former name
@@ -37,13 +36,5 @@ def options_from(config):
         bands=P.StatusBands.from_config(setting(config, "PROGRESS_STATUS_BANDS")),
         probabilities=F.probabilities(setting(config, "FORECAST_PROBABILITIES")),
         county_growth_goal=Decimal(str(setting(config, "COUNTY_GROWTH_GOAL"))),
-        contract_share=Decimal(str(setting(config, "FORECAST_CONTRACT_SHARE"))))
-
-
-def current_options():
-    """Options of the current app (the defaults outside an app context); only the
-    entry points call this, when no options are given."""
-    return options_from(current_app.config) if has_app_context() else ProgressOptions()
-
-
-settings = current_options  # former name
+        contract_share=Decimal(str(setting(config, "FORECAST_CONTRACT_SHARE"))),
+        ranking_cap=Decimal(str(setting(config, "RANKING_CAP_PCT"))))

@@ -54,11 +54,11 @@ quarter snapshots; services.targets.annual.targets_in_force).
 Settings (defaults in tracker.config.Defaults): PROGRESS_PRECISION,
 PROGRESS_STATUS_BANDS, FORECAST_PROBABILITIES, COUNTY_GROWTH_GOAL (percent; a
 county target version overrides it), FORECAST_CONTRACT_SHARE (expected contract
-value of an unsigned project without one = planned investment x share).
-``options_from(config)`` (services.progress.options, re-exported here) turns a
-config mapping into a frozen ProgressOptions;
-the entry points take it as ``options``, built from the current app's config
-(``current_options()``) when left out. Nothing below them reads the app config.
+value of an unsigned project without one = planned investment x share), RANKING_CAP_PCT
+(the score's cap per metric). ``options_from(config)`` (services.progress.options) turns a
+config mapping into a frozen ProgressOptions; the edge builds it from the app's config
+(tracker.settings.progress) and the entry points take it as ``options`` (the
+defaults when left out). Nothing here reads the app config.
 
 Forecast: actual + sum over open projects whose expected signing date lies
 after ``as_of`` within the year of probability(stage) x amount (see
@@ -68,9 +68,6 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask import current_app, has_app_context
-
-from ...config import setting
 from ...domain import forecast as F
 from ...domain import metrics as M
 from ...domain import milestones as MS
@@ -81,7 +78,7 @@ from . import county_growth
 from ..figures import metrics as Q
 from ..targets import annual as T
 from ..targets.shares import shares_for
-from .options import ProgressOptions, current_options
+from .options import ProgressOptions
 
 ZERO = Decimal("0.00")
 
@@ -258,13 +255,6 @@ def _quarters(year, as_of, target, cps, monthly, running, catch, options):
 _STATUS_ORDER = P.STATUS_ORDER
 
 
-def ranking_cap():
-    """RANKING_CAP_PCT of the current app (the default outside an app context)."""
-    if not has_app_context():
-        return P.DEFAULT_RANKING_CAP
-    return Decimal(str(setting(current_app.config, "RANKING_CAP_PCT")))
-
-
 def _team_row(team, year, as_of, monthly, targets, shares, pipeline, options,
               cap=P.DEFAULT_RANKING_CAP):
     metrics = {}
@@ -356,9 +346,9 @@ def _rows_for(teams, year, as_of, options, cap=P.DEFAULT_RANKING_CAP, every=Fals
 
 def build_report(year, as_of, options=None):
     """The city progress report for ``year`` judged at ``as_of``."""
-    options = options or current_options()
+    options = options or ProgressOptions()
     year = int(year)
-    rows, shares = _rows_for(_teams(), year, as_of, options, ranking_cap(), every=True)
+    rows, shares = _rows_for(_teams(), year, as_of, options, options.ranking_cap, every=True)
     ranked = _ranked(rows)
     counties = county_growth.county_progress(year, as_of, options)
     return CityReport(year=year, as_of=as_of, precision=options.precision,
@@ -369,15 +359,15 @@ def build_report(year, as_of, options=None):
 
 def task_force_report(task_force, year, as_of, options=None):
     """TaskForceProgress of one task force (active or not), rank 0."""
-    options = options or current_options()
+    options = options or ProgressOptions()
     team = task_force if isinstance(task_force, TaskForce) else TaskForce.get_by_id(task_force)
-    rows, _ = _rows_for([team], int(year), as_of, options, ranking_cap())
+    rows, _ = _rows_for([team], int(year), as_of, options, options.ranking_cap)
     return rows[0]
 
 
 def quarter_results(year, quarter, options=None, task_force_ids=None):
     """Per active task force and metric: the quarter's result judged at its last day."""
-    options = options or current_options()
+    options = options or ProgressOptions()
     as_of = periods.quarter_end(year, quarter)
     rows, _ = _rows_for(_teams(task_force_ids), year, as_of, options)
     out = []
@@ -393,4 +383,4 @@ def quarter_results(year, quarter, options=None, task_force_ids=None):
 
 def county_progress(year, as_of, options=None, county_ids=None):
     """CountyProgress for the active counties/zones (or ``county_ids``)."""
-    return county_growth.county_progress(year, as_of, options or current_options(), county_ids)
+    return county_growth.county_progress(year, as_of, options or ProgressOptions(), county_ids)

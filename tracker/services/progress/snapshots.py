@@ -15,7 +15,7 @@ from ...domain import progress as P
 from ...models import QuarterSnapshot, TaskForce, utcnow
 from .. import tx
 from . import report
-from .options import current_options
+from .options import ProgressOptions
 from ..targets.shares import shares_for
 
 CENT = Decimal("0.01")
@@ -102,11 +102,12 @@ def _progress_rows(year, quarter, options):
 def freeze_quarter(year, quarter, rows=None, frozen_at=None, options=None):
     """Freeze ``year``/``quarter``; ``rows`` (SnapshotRows) default to the
     progress service's numbers at the quarter's last day, judged with
-    ``options`` (progress.ProgressOptions, default: the current app's). Idempotent."""
+    ``options`` (progress.ProgressOptions; the defaults when left out, the quarter-close
+    job passes the app's). Idempotent."""
     if quarter not in periods.QUARTERS:
         raise ValueError(f"quarter must be 1..4, not {quarter!r}")
     if rows is None:
-        rows = _progress_rows(year, quarter, options or current_options())
+        rows = _progress_rows(year, quarter, options or ProgressOptions())
     rows = list(rows)
     frozen_at = frozen_at or utcnow()
     names = [f.name for f in fields(SnapshotRow)]

@@ -10,14 +10,14 @@ A project's silence starts at its last_progress_on, or at the (local) day it
 was created when it has never logged progress.
 
 Settings: STALE_DAYS and TIMEZONE (defaults in tracker.config.Defaults).
-``options_from(config)`` gives a frozen StaleOptions; ``scan`` takes it as
-``options``, built from the current app's config when left out.
+``options_from(config)`` gives a frozen StaleOptions; the edge builds it from the app's
+config (tracker.settings.stale) and ``scan`` takes it as ``options`` (the defaults
+when left out).
 """
 import datetime
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from peewee import JOIN, fn
 
 from ... import clock
@@ -46,14 +46,9 @@ def options_from(config):
                         zone=clock.zone_from(config))
 
 
-def current_options():
-    """Options of the current app (the defaults outside an app context)."""
-    return options_from(current_app.config) if has_app_context() else StaleOptions()
-
-
-def thresholds(config=None):
-    """Thresholds of ``config`` (default: the current app's config)."""
-    return (current_options() if config is None else options_from(config)).thresholds
+def thresholds(config):
+    """Thresholds of a config mapping."""
+    return options_from(config).thresholds
 
 
 @dataclass(frozen=True)
@@ -115,14 +110,14 @@ def _chunks(items, size=CHUNK):
 
 def scan(as_of, options=None):
     """Bring the open stale flags in line with ``as_of``; returns a ScanResult.
-    ``options``: StaleOptions (default: from the current app's config).
+    ``options``: StaleOptions (default: the defaults).
 
     A fixed number of statements whatever the ledger size (up to chunking):
     one query of candidate projects, one of open flags, one for the stage of
     flagged projects that are no longer candidates, one for earlier flags of
     the same silences, then grouped UPDATEs and a bulk INSERT in one transaction.
     """
-    options = options or current_options()
+    options = options or StaleOptions()
     with tx.write():
         wanted = _candidates(as_of, options)
         open_now = {pid: (fid, level, clock.as_date(last)) for fid, pid, level, last in (

@@ -6,14 +6,15 @@ are right before the next scan runs."""
 from ... import clock
 from ...domain import staleness as rules
 from ...models import StaleFlag
-from .flags import current_options
+from .flags import StaleOptions
 
 CORRECTED = "corrected"
 
 
 def wanted(project, as_of, options=None):
-    """(level, silence start, since) the project should be flagged with, or None."""
-    options = options or current_options()
+    """(level, silence start, since) the project should be flagged with, or None
+    (``options``: StaleOptions, the defaults when left out)."""
+    options = options or StaleOptions()
     if not rules.is_watched(project.stage):
         return None
     reference = project.last_progress_on

@@ -7,9 +7,8 @@ moves a target by more than ×10 or ÷10, or sets a money target below the floor
 (config TARGET_FLOOR_YI, 亿元), is judged under the lock against the current version and
 refused with domain.targets.NeedsConfirmation until the user confirms it: ``confirm`` is
 the token the refusal carried, so only the very revision that was shown is saved.
+The floor comes as ``floor`` (万元, ``floor_from(config)``, built by the edge).
 """
-from flask import current_app, has_app_context
-
 from ...config import setting
 from ...domain import metrics as M
 from ...domain import targets as D
@@ -19,10 +18,12 @@ from .inputs import check_year, number, row_id, yi_number
 from .inputs import reason as clean_reason
 
 
-def floor_wan():
-    """The money-target floor in 万元 (config TARGET_FLOOR_YI, in 亿元)."""
-    config = current_app.config if has_app_context() else {}
+def floor_from(config):
+    """The money-target floor in 万元 of a config mapping (TARGET_FLOOR_YI, in 亿元)."""
     return D.floor_wan(setting(config, "TARGET_FLOOR_YI"))
+
+
+DEFAULT_FLOOR = floor_from({})
 
 
 def parse_values(errors, values):
@@ -56,8 +57,10 @@ def _review(parsed, confirm, floor):
     return review
 
 
-def enter_targets(user, task_force, year, values, reason, *, confirm=None):
-    """Save what the task-force target form sent (money in 亿元; empty = unchanged).
+def enter_targets(user, task_force, year, values, reason, *, confirm=None,
+                  floor=DEFAULT_FLOOR):
+    """Save what the task-force target form sent (money in 亿元; empty = unchanged);
+    ``floor``: the money-target floor in 万元.
 
     Every value and the (required) reason are checked first; then one transaction locks
     the task force, re-reads the current versions, refuses a suspicious revision that was
@@ -71,4 +74,4 @@ def enter_targets(user, task_force, year, values, reason, *, confirm=None):
     if errors:
         raise ValidationError(errors)
     return T.write_parsed(user, team_id, year, parsed, reason,
-                          review=_review(parsed, confirm, floor_wan()))
+                          review=_review(parsed, confirm, floor))

@@ -16,6 +16,7 @@ from ...services.accounts import tokens
 from ...extensions import csrf
 from ..permissions import public
 from ..period import parse_period
+from ... import settings
 from . import award_json
 from .snapshot_json import parse_quarter_query, snapshots_json
 
@@ -57,7 +58,7 @@ def progress():
     if period.errors:
         return error_response(400, "bad_request", "；".join(period.errors.values()),
                       fields=period.errors)
-    report = progress_service.build_report(period.year, period.as_of)
+    report = progress_service.build_report(period.year, period.as_of, settings.progress())
     return jsonify(report_json(report))
 
 
@@ -86,7 +87,8 @@ def awards():
     user = g.api_user
     data = award_service.page_data(period.year, period.as_of,
                                    None if user.sees_all else user.task_force_ids(),
-                                   use_frozen=request.args.get("frozen") in ("1", "true"))
+                                   use_frozen=request.args.get("frozen") in ("1", "true"),
+                                   weights=settings.award_weights())
     return jsonify(award_json.ranking_json(data["ranking"], data["frozen_info"]))
 
 

@@ -12,6 +12,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ...services.accounts import sessions, throttle
+from ... import settings
 from .forms import EndSessionForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -40,7 +41,9 @@ def login():
         result = throttle.log_in(form.username.data, form.password.data,
                                  address=request.remote_addr or "",
                                  user_agent=request.user_agent.string,
-                                 remember=form.remember.data)
+                                 remember=form.remember.data,
+                                 limits=settings.login_limits(),
+                                 hash_method=settings.hash_method())
         if result.user is None:
             form.password.errors.append(result.error)
         else:
@@ -64,7 +67,8 @@ def logout():
 @bp.route("/account/sessions")
 @login_required
 def my_sessions():
-    rows = sessions.live(current_user.id, getattr(current_user, "session_key", None))
+    rows = sessions.live(current_user.id, getattr(current_user, "session_key", None),
+                         policy=settings.session_policy())
     return render_template("auth/sessions.html", rows=rows)
 
 

@@ -13,6 +13,7 @@ from ...domain.errors import ValidationError
 from ...services.awards import ranking as award_service
 from ..period import parse_period
 from ..permissions import bureau_required
+from ... import settings
 from .forms import FreezeForm
 
 bp = Blueprint("awards", __name__, url_prefix="/awards")
@@ -32,7 +33,8 @@ def _wants_frozen():
 def index():
     period = parse_period(request.args)
     data = award_service.page_data(period.year, period.as_of, _visible_ids(),
-                                   use_frozen=_wants_frozen())
+                                   use_frozen=_wants_frozen(),
+                                   weights=settings.award_weights())
     form = FreezeForm(formdata=None, year=str(period.year), as_of=period.as_of.isoformat())
     return render_template("awards/index.html", period=period, form=form, labels=A.LABELS,
                            keys=A.KEYS, rate_keys=A.RATE_KEYS, bureau=current_user.sees_all,
@@ -44,7 +46,8 @@ def index():
 def export():
     period = parse_period(request.args)
     result = award_service.page_data(period.year, period.as_of, None,
-                                     use_frozen=_wants_frozen())["ranking"]
+                                     use_frozen=_wants_frozen(),
+                                     weights=settings.award_weights())["ranking"]
     kind = "frozen" if result.frozen else result.as_of.isoformat()
     return Response(award_service.export_xlsx(result), mimetype=XLSX, headers={
         "Content-Disposition": f"attachment; filename=awards-{result.year}-{kind}.xlsx"})
@@ -64,7 +67,7 @@ def freeze():
         return redirect(url_for("awards.index", year=period.year))
     try:
         result = award_service.freeze(current_user._get_current_object(), period.year,
-                                      period.as_of)
+                                      period.as_of, settings.award_weights())
     except ValidationError as exc:
         for message in exc.errors.values():
             flash(message, "danger")
@@ -82,6 +85,7 @@ def print_view():
     (unless ``frozen=0``), else the live ranking at ``as_of``."""
     period = parse_period(request.args)  # bad values fall back to the defaults
     data = award_service.page_data(period.year, period.as_of, None,
-                                   use_frozen=request.args.get("frozen") != "0")
+                                   use_frozen=request.args.get("frozen") != "0",
+                                   weights=settings.award_weights())
     return render_template("awards/print.html", period=period, labels=A.LABELS, keys=A.KEYS,
                            rate_keys=A.RATE_KEYS, **data)

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from ...services.bulletin import report as bulletin_service
 from ...services.bulletin import word
 from ..permissions import bureau_required
+from ... import settings
 from .forms import parse_bulletin_query
 
 bp = Blueprint("bulletin", __name__, url_prefix="/bulletin")
@@ -18,7 +19,8 @@ def _bulletin():
     query = parse_bulletin_query(request.args)
     if query.errors:
         abort(400, description="；".join(query.errors.values()))
-    return bulletin_service.build_bulletin(query.year, query.checkpoint)
+    return bulletin_service.build_bulletin(query.year, query.checkpoint,
+                                           options=settings.progress(), stale=settings.stale())
 
 
 @bp.route("/")

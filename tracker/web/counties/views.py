@@ -8,6 +8,7 @@ from ...domain import periods
 from ...services.progress import counties as service
 from ...services.targets import counties as county_targets
 from ..period import parse_period
+from ... import settings
 
 bp = Blueprint("counties", __name__, url_prefix="/counties")
 
@@ -23,7 +24,7 @@ def growth_chart(counties, goal):
 @bp.route("/")
 def index():
     period = parse_period(request.args)
-    cfg, counties = service.overview(period.year, period.as_of)
+    cfg, counties = service.overview(period.year, period.as_of, settings.progress())
     return render_template("counties/index.html", period=period, counties=counties,
                            chart=growth_chart(counties, cfg.county_growth_goal)
                            if counties else None,
@@ -34,7 +35,7 @@ def index():
 def detail(code):
     county = county_targets.get_county(code)
     period = parse_period(request.args)
-    data = service.detail(county, period.year, period.as_of)
+    data = service.detail(county, period.year, period.as_of, settings.progress())
     chart = _monthly_chart(data.progress, data.months, data.counted_to)
     return render_template("counties/detail.html", county=county, period=period,
                            progress=data.progress, months=data.months, chart=chart,

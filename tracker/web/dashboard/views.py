@@ -15,6 +15,7 @@ from ...services.progress import week
 from ...services.pagination import page_number
 from ..progress_helpers import STALE_LIMIT, rank_rows, stale_legend, template_helpers
 from ..period import parse_period
+from ... import settings
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -27,23 +28,6 @@ SORTS = {
     "status": ("状态", lambda row: (_STATUS_ORDER.get(row.status, 9), row.rank)),
 }
 _STATUS_ORDER = P.STATUS_ORDER
-
-
-@bp.app_template_global("status_colour_map")
-def status_colour_map():
-    """{status: "#rrggbb"} from the one definition (mail macros use it)."""
-    return {status: P.css_colour(status) for status in P.STATUSES}
-
-
-@bp.app_template_global("stale_mark")
-def stale_mark(level):
-    """The mark of a stale level (◔ ◕ ⊘), for every page that lists stale projects."""
-    return staleness.mark(level)
-
-
-@bp.app_template_global("status_label_map")
-def status_label_map():
-    return dict(P.STATUS_LABELS)
 
 
 def _metric_sort(key, field):
@@ -70,7 +54,8 @@ def index():
     sort = request.args.get("sort", "rank")
     if sort not in SORTS:
         sort = "rank"
-    report = progress_service.build_report(period.year, period.as_of)
+    options = settings.progress()
+    report = progress_service.build_report(period.year, period.as_of, options)
     stale = stale_service.worst_flags(as_of=period.as_of, limit=STALE_LIMIT)
     red_teams = [row for row in report.rows if row.status == P.RED]
     older_targets = any(m.target_superseded or m.target_before_set
@@ -85,7 +70,7 @@ def index():
         rows=rows, ranking=rank_rows(rows, report), stale=stale, red_teams=red_teams,
         older_targets=older_targets, all_before_set=all_before_set,
         news=week.dashboard_week(report),
-        cap=progress_service.ranking_cap(), score_formula=P.SCORE_FORMULA,
+        cap=options.ranking_cap, score_formula=P.SCORE_FORMULA,
         stale_legend=stale_legend(), **template_helpers())
 
 
@@ -96,7 +81,7 @@ def team(code):
     (static/app.js), so the dashboard itself carries the ranking, not 50 × 4 rows."""
     period = parse_period(request.args)
     row = progress_service.task_force_report(taskforce_service.get_task_force(code),
-                                             period.year, period.as_of)
+                                             period.year, period.as_of, settings.progress())
     return render_template("dashboard/_team_detail.html", row=row, as_of=period.as_of,
                            all_before_set=target_service.all_set_after(period.year,
                                                                        period.as_of),
@@ -109,7 +94,8 @@ def export():
     period = parse_period(request.args)
     if period.errors:
         abort(400, description="；".join(period.errors.values()))
-    exported = progress_export.export_progress(period.year, period.as_of)
+    exported = progress_export.export_progress(period.year, period.as_of,
+                                               options=settings.progress())
     return Response(exported.data, mimetype=exported.mimetype,
                     headers={"Content-Disposition": exported.content_disposition()})
 

@@ -2,14 +2,14 @@
 "send a test to me" (of last week or of the week in progress up to today) and its
 preview, resend of a failed or in-doubt message, 已确认送达 of an
 in-doubt one, and 立即重试待发邮件 after an outage."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...domain.errors import ValidationError
 from ...services.mail import outbox
-from ...services.mail.settings import MailSettings
 from ...services.pagination import page_number
 from ..permissions import bureau_required
+from ... import settings
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 
@@ -21,7 +21,7 @@ def guard():
 
 
 def _settings():
-    return MailSettings.from_app(current_app)
+    return settings.mail()
 
 
 @bp.route("/")
@@ -96,7 +96,7 @@ def _week_choice(value):
 @bp.route("/preview")
 def preview():
     which = _week_choice(request.args.get("week"))
-    found = outbox.preview_test(current_user.id, which)
+    found = outbox.preview_test(current_user.id, which, _settings())
     return render_template("outbox/preview.html", found=found, which=which,
                            choices=outbox.TEST_WEEKS)
 

@@ -14,6 +14,7 @@ from ...domain.errors import ValidationError
 from ...extensions import csrf
 from ...services.mail import prefs
 from ..permissions import public
+from ... import settings
 from .forms import SummaryPrefsForm
 
 bp = Blueprint("prefs", __name__)
@@ -41,7 +42,7 @@ def _refused(exc):
 @public
 def unsubscribe(token):
     try:
-        user = prefs.token_user(token)
+        user = prefs.token_user(token, settings.unsubscribe_signer())
     except ValidationError as exc:
         return _refused(exc)
     return render_template("prefs/unsubscribe.html", user=user, token=token, done=False)
@@ -52,7 +53,7 @@ def unsubscribe(token):
 @csrf.exempt
 def unsubscribe_post(token):
     try:
-        user = prefs.unsubscribe(token)
+        user = prefs.unsubscribe(token, settings.unsubscribe_signer())
     except ValidationError as exc:
         return _refused(exc)
     return render_template("prefs/unsubscribe.html", user=user, token=token, done=True)

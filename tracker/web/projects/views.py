@@ -20,6 +20,7 @@ from ...services.pagination import cursor_args, page_number
 from ..forms import apply_errors
 from ..helpers import Fragments, IdUrl, QueryUrl
 from ..permissions import require_edit
+from ... import settings
 from . import forms, rows
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -288,7 +289,7 @@ def void(project_id):
     if form.validate_on_submit():
         try:
             corrections.void(_user(), project.id, form.kind.data, form.item_id.data,
-                             form.reason.data)
+                             form.reason.data, stale=settings.stale())
         except ValidationError as exc:
             for message in exc.errors.values():
                 flash(f"作废未成功：{message}", "danger")

@@ -23,6 +23,7 @@ from ...services.targets import counties as county_targets
 from ...services.targets import shares as target_shares
 from ..forms import apply_errors
 from ..permissions import bureau_required
+from ... import settings
 from .forms import CountyTargetForm, DefaultsForm, SharesForm, TeamTargetForm
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
@@ -77,7 +78,8 @@ def edit_team(year, code):
     if form.validate_on_submit():
         try:
             changed = E.enter_targets(_user(), team.id, year, form.values(), form.reason.data,
-                                      confirm=form.confirmation())
+                                      confirm=form.confirmation(),
+                                      floor=settings.target_floor())
         except NeedsConfirmation as exc:
             apply_errors(form, exc.errors, flash_rest=True)
             form.ask(exc.token)

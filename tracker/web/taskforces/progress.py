@@ -16,6 +16,7 @@ from ...services.progress import report as progress_service
 from ...services.progress import snapshots as snapshot_service
 from ...services.staleness import flags as stale_service
 from ..period import parse_period
+from ... import settings
 from ..progress_helpers import STALE_LIMIT, template_helpers
 
 
@@ -60,7 +61,8 @@ def funnel_chart(funnel):
 
 def progress_context(team, funnel):
     period = parse_period(request.args)
-    progress = progress_service.task_force_report(team, period.year, period.as_of)
+    progress = progress_service.task_force_report(team, period.year, period.as_of,
+                                                  settings.progress())
     frozen = snapshot_service.snapshots(period.year, [team.id])
     lines = {key: [QuarterLine(q, frozen.get((team.id, key, q.quarter)) if q.closed else None,
                                period.as_of >= periods.quarter_start(period.year, q.quarter))
