@@ -32,7 +32,7 @@ class Defaults:
     REQUEST_LOG = True  # one line per request on stdout (method, path, status, ms, user id)
     REQUEST_LOG_HEALTHZ = False  # log successful /healthz probes too
     PROXY_COUNT = 0  # proxies in front of the app whose X-Forwarded-For is trusted (nginx: 1)
-    # Progress (tracker.services.progress.report.options_from): how progress is judged.
+    # Progress (tracker.services.progress.options.options_from): how progress is judged.
     PROGRESS_PRECISION = "month"  # time progress counts whole months ("month") or days ("day")
     PROGRESS_STATUS_BANDS = MappingProxyType(  # gap points at which each colour starts
         {"green": 0, "yellow": -10, "orange": -30})
