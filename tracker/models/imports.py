@@ -1,6 +1,6 @@
 """Excel import batches (issue "Excel in and out"): one row per committed file, and the
 projects it created or updated (a link table, so a batch's projects can be listed)."""
-from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, IntegerField
+from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from .base import BaseModel, utcnow
 from .core import Project, User
@@ -15,6 +15,11 @@ class ImportBatch(BaseModel):
     updated = IntegerField(default=0)     # duplicates updated
     skipped = IntegerField(default=0)     # duplicates skipped (in the file or the ledger)
     unchanged = IntegerField(default=0)   # duplicates identical to the ledger
+    # 撤销本批导入: when, by whom, why; the batch's new projects are removed then
+    undone_at = DateTimeField(null=True)
+    undone_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    undo_reason = TextField(default="")
+    undone_projects = IntegerField(default=0)
 
 
 class ImportBatchProject(BaseModel):

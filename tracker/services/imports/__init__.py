@@ -6,6 +6,7 @@ Entry modules:
     preview   the judgement of each row and its status labels
     commit    the batches written and their projects
     template  the .xlsx template to fill in
+    undo      撤销本批导入: what undoing a batch would do, and the undo itself
 Internal: parse (a file into rows), plan (one row as the write path would write it),
 bulk (the planned rows written in chunks), store (the upload kept server-side).
 """
