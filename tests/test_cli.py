@@ -181,7 +181,7 @@ def test_create_user_writes_one_audit_row(app, runner):
                                  "--password-stdin"], input=GOOD + "\n")
     assert result.exit_code == 0, result.output
     with app.app_context():
-        user = User.get(User.username == "wang")  # normalised: NFKC, trimmed
+        user = User.get(User.username == "wang")  # an identifier: NFKC, trimmed
         assert user.display_name == "王组长"
         rows = list(AuditLog.select().where(AuditLog.entity == "user"))
         assert [(r.entity_id, r.action, r.origin) for r in rows] == [(user.id, "create", "cli")]

@@ -1,4 +1,5 @@
-"""Text normalisation and the look-alike duplicate key (tracker.domain.text)."""
+"""Text cleaning (the user's characters kept), identifiers, search terms and the look-alike
+duplicate key (tracker.domain.text)."""
 import re
 import string
 import unicodedata
@@ -13,11 +14,16 @@ from tracker.domain import text as T
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u200f",
              "\u202a", "\u202e", "\u2066", "\u2069", "\x01", "\x7f", "\x9f"]
 
+# Chinese punctuation and full-width forms a user types: stored exactly as typed.
+PUNCTUATION = "，。、：；“”‘’（）《》【】—…"
+FULL_WIDTH_TEXT = "ＡＢＣ１２３ａｂｃ！＃％＆＋－．／＝？＠［］｛｝～￥"
+
 fast = settings(max_examples=200, deadline=None)
 # Any text, including lone surrogates, controls and line breaks of every kind.
 any_text = st.text(st.characters(codec=None), max_size=40) | st.text(
     st.sampled_from(list("ab é\u0301\n\r\t\x0b\u2028\u00a0\u3000\u200b\u200d\ufeff\x00"
-                         "\u1100\u1161ＡＢ１,.有限公司")), max_size=30) | st.text(
+                         "\u1100\u1161ＡＢ１,.有限公司（）：，\u00a8ﬁ㈱\ufdd0\uffff\ue000")),
+    max_size=30) | st.text(
     # Bases, combining marks, jamo and invisibles: removing an invisible can join a pair
     # NFKC composes.
     st.sampled_from(list("ae\u0301\u0308\u0316\u1100\u1161\u11a8ｶﾞ\u200b\u00ad\x01 ")),
@@ -32,7 +38,9 @@ any_text = st.text(st.characters(codec=None), max_size=40) | st.text(
     ("  abc  ", "abc"),
     ("a   b\t\tc", "a b c"),
     ("a\nb\r\nc\rd", "a b c d"),
-    ("ＡＢＣ１２３", "ABC123"),                      # full-width letters/digits
+    ("ＡＢＣ１２３", "ＡＢＣ１２３"),                  # full-width letters/digits: as typed
+    (PUNCTUATION, PUNCTUATION),                       # Chinese punctuation: as typed
+    ("抚顺（新材料）有限公司：一期，二期", "抚顺（新材料）有限公司：一期，二期"),
     ("抚顺\u00a0石化", "抚顺 石化"),                  # NBSP is a space
     ("抚顺\u3000\u3000石化", "抚顺 石化"),            # ideographic space too
     ("\u3000抚顺石化\u00a0", "抚顺石化"),
@@ -43,7 +51,10 @@ any_text = st.text(st.characters(codec=None), max_size=40) | st.text(
     ("a\u2028b\u2029c", "a b c"),                     # line/paragraph separators separate
     ("a\x0bb\x0cc\x85d", "a b c d"),                  # VT, FF, NEL separate words too
     ("\u200b\u200b\u200b", ""),
-    ("ﬁ ㈱ ①", "fi (株) 1"),                          # compatibility forms fold
+    ("ﬁ ㈱ ①", "ﬁ ㈱ ①"),                             # compatibility forms are kept
+    ("\ue000\U00031350", "\ue000\U00031350"),      # private use, newer CJK: kept
+    ("a\ufdd0b\uffffc\U0001fffe", "abc"),           # noncharacters are not characters
+    ("a\ud800b", "ab"),                               # a lone surrogate cannot be stored
     (12, "12"),
 ])
 def test_normalize(raw, expected):
@@ -61,6 +72,7 @@ def test_normalize(raw, expected):
     ("a\tb\u00a0\u00a0c", "a b c"),
     ("a\u2028b", "a\nb"),
     ("a\x0bb", "a\nb"),
+    ("第一行：（甲）\n\n第二行，“乙”……", "第一行：（甲）\n\n第二行，“乙”……"),
 ])
 def test_normalize_multiline(raw, expected):
     assert T.normalize(raw, multiline=True) == expected
@@ -75,7 +87,33 @@ def test_normalize_recomposes_across_a_removed_character():
 
 def _allowed(ch, multiline):
     return not (ch == "\x00" or unicodedata.category(ch) in ("Cf", "Cs")
-                or (unicodedata.category(ch) == "Cc" and not (multiline and ch == "\n")))
+                or (unicodedata.category(ch) == "Cc" and not (multiline and ch == "\n"))
+                or _noncharacter(ch))
+
+
+def _noncharacter(ch):
+    return 0xFDD0 <= ord(ch) <= 0xFDEF or ord(ch) & 0xFFFE == 0xFFFE
+
+
+def _visible(value):
+    """What cleaning may not change, up to canonical equivalence: every character but
+    whitespace, controls, format characters, lone surrogates and noncharacters (in NFD,
+    reordered again once those are gone)."""
+    kept = "".join(ch for ch in unicodedata.normalize("NFD", value)
+                   if not (ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs")
+                           or _noncharacter(ch)))
+    return unicodedata.normalize("NFD", kept)
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+@pytest.mark.parametrize("value", [PUNCTUATION, FULL_WIDTH_TEXT, PUNCTUATION + FULL_WIDTH_TEXT,
+                                   "“抚顺（新材料）”：《方案》【一期】—二期…",
+                                   "ﬁ㈱①½™Ⅳ㎡", "ｶﾞｷﾞ", "\u3131\uffa1"])
+def test_normalize_and_clean_keep_the_users_characters(value, multiline):
+    assert T.normalize(value, multiline=multiline) == value
+    assert T.clean(value, label="名称", max_length=100, multiline=multiline) == (value, None)
+    assert T.clean(f" \u200b{value}\ufeff ", label="名称", max_length=100,
+                   multiline=multiline) == (value, None)
 
 
 @fast
@@ -91,13 +129,84 @@ def test_normalize_output_has_no_control_or_format_characters(value, multiline):
     out = T.normalize(value, multiline=multiline)
     assert all(_allowed(ch, multiline) for ch in out), ascii(out)
     assert out == out.strip()
-    assert unicodedata.normalize("NFKC", out) == out
+    assert unicodedata.normalize("NFC", out) == out
     assert "  " not in out and "\u00a0" not in out and "\u3000" not in out
     if multiline:
         assert "\n\n\n" not in out
         assert all(line == line.strip() for line in out.split("\n"))
     else:
         assert "\n" not in out
+
+
+@fast
+@given(any_text, st.booleans())
+def test_normalize_changes_no_visible_character(value, multiline):
+    # Only whitespace, Cc/Cf, lone surrogates and noncharacters go; everything else stays,
+    # up to canonical equivalence (NFC): no width or compatibility folding.
+    out = T.normalize(value, multiline=multiline)
+    assert _visible(out) == _visible(value), (ascii(value), ascii(out))
+    assert unicodedata.normalize("NFC", out) == out
+
+
+@fast
+@given(st.text(st.sampled_from(list(PUNCTUATION + FULL_WIDTH_TEXT + "抚顺石化ab ")),
+               max_size=30), st.booleans())
+def test_normalize_keeps_chinese_punctuation_and_full_width_forms(value, multiline):
+    # Nothing in the text is whitespace but " ": the text is only trimmed and collapsed.
+    expected = " ".join(value.split())
+    assert T.normalize(value, multiline=multiline) == expected
+
+
+# --- identifier (user names, e-mail addresses, codes, tags) -----------------------------
+
+@pytest.mark.parametrize("raw, expected", [
+    (None, ""),
+    (" ｗａｎｇ\u200b ", "wang"),
+    ("ＮＥＷ１", "NEW1"),
+    ("ＵＳＤ", "USD"),
+    ("世界５００强", "世界500强"),
+    ("ｗａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ", "wang@example.com"),
+    ("ﬁ ㈱ ①", "fi (株) 1"),
+    ("a\nb", "a b"),
+    ("\u00a8x", "\u0308x"),       # NFKC gives " \u0308": the space is trimmed
+])
+def test_identifier_folds_width_and_compatibility_forms(raw, expected):
+    assert T.identifier(raw) == expected
+
+
+@fast
+@given(any_text)
+def test_identifier_is_idempotent_and_nfkc(value):
+    once = T.identifier(value)
+    assert T.identifier(once) == once
+    assert unicodedata.normalize("NFKC", once) == once
+    assert all(_allowed(ch, False) for ch in once), ascii(once)
+    assert once == T.normalize(once)
+
+
+def test_clean_identifier():
+    assert T.clean_identifier(" ｗａｎｇ ", label="用户名", max_length=64) == ("wang", None)
+    assert T.clean_identifier("a\x00", label="用户名", max_length=64) \
+        == ("", "用户名包含无效字符（NUL），请删除后重试。")
+    assert T.clean_identifier("\u200b", label="用户名", max_length=64, required=True) \
+        == ("", "请填写用户名。")
+    # NFKC can lengthen: "㈱" is "(株)", 3 characters.
+    assert T.clean_identifier("㈱", label="编码", max_length=2) \
+        == ("(株)", "编码不能超过 2 个字（现为 3 个字）。")
+
+
+# --- search_terms -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, expected", [
+    (None, ()),
+    (" \u200b ", ()),
+    ("抚顺石化", ("抚顺石化",)),
+    (" 抚顺\u200b石化 ", ("抚顺石化",)),
+    ("（B）", ("（B）", "(B)")),
+    ("ＡＢＣ：一期", ("ＡＢＣ：一期", "ABC:一期")),
+])
+def test_search_terms(raw, expected):
+    assert T.search_terms(raw) == expected
 
 
 # --- clean / clean_into -----------------------------------------------------------------
@@ -129,12 +238,18 @@ def test_clean_length_is_counted_after_normalisation():
     # 10 characters and lots of invisible/space padding: fits.
     padded = "  " + "\u200b".join("abcdefghij") + "\u3000\n"
     assert T.clean(padded, label="名称", max_length=10) == ("abcdefghij", None)
-    # NFKC can lengthen: "㈱" is "(株)", 3 characters.
-    assert T.clean("㈱", label="名称", max_length=2) \
-        == ("(株)", "名称不能超过 2 个字（现为 3 个字）。")
+    # Stored as typed: "㈱" is one character (an identifier folds it to "(株)", three).
+    assert T.clean("㈱", label="名称", max_length=1) == ("㈱", None)
     assert T.clean("a" * 11, label="名称", max_length=10) \
         == ("a" * 11, "名称不能超过 10 个字（现为 11 个字）。")
     assert T.clean("a" * 10, label="名称", max_length=10) == ("a" * 10, None)
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+def test_clean_still_removes_control_and_format_characters(multiline):
+    raw = f"\ufeff{PUNCTUATION[:5]}\u200b\u200c\u200d\u2060\u00ad\u200e\u200f\u202a\u202e" \
+          f"\u2066\u2069\x01\x7f\x9f{PUNCTUATION[5:]}\u00ad"
+    assert T.clean(raw, label="备注", max_length=100, multiline=multiline) == (PUNCTUATION, None)
 
 
 def test_clean_multiline():
@@ -176,6 +291,10 @@ def test_clean_never_passes_long_text_or_nul(value, max_length, required, multil
 @pytest.mark.parametrize("a, b", [
     ("ABC", "abc"),
     ("ＡＢＣ", "abc"),
+    ("ＡＢＣ１２３", "abc123"),
+    ("抚顺（新材料）：一期，二期", "抚顺(新材料):一期,二期"),
+    ("“甲”‘乙’《丙》【丁】—…", "\"甲\"'乙'<丙>[丁]-..."),
+    ("ﬁ㈱", "fi(株)"),
     ("A B C", "abc"),
     ("A.B-C！", "abc"),
     ("Straße", "STRASSE"),
@@ -320,3 +439,23 @@ def test_duplicate_key_sets_company_suffix_aside(investor, suffix):
 def test_duplicate_key_is_a_function_of_company_keys(name, other, investor):
     same = T.company_key(name) == T.company_key(other)
     assert (T.duplicate_key(name, investor) == T.duplicate_key(other, investor)) == same
+
+
+@pytest.mark.parametrize("a, b", [
+    (("抚顺（新材料）项目", "抚顺（新材料）有限公司"), ("抚顺(新材料)项目", "抚顺(新材料)")),
+    (("ＡＢＣ１２３：一期，二期", "Ａｃｍｅ（中国）有限公司"), ("abc123:一期,二期", "ACME(中国)")),
+    (("“抚顺”《石化》【炼油】—改造…", "抚顺石化"), ('"抚顺"<石化>[炼油]-改造...', "抚顺石化公司")),
+])
+def test_duplicate_key_collides_for_punctuation_and_width_variants(a, b):
+    # The stored texts differ (each is kept as typed); their key does not.
+    assert T.normalize(a[0]) != T.normalize(b[0])
+    assert T.duplicate_key(*a) == T.duplicate_key(*b)
+
+
+@fast
+@given(any_text)
+def test_fold_is_the_same_before_and_after_cleaning(value):
+    # Keys are made from stored (cleaned) texts: cleaning may not move a text's key.
+    assert T.fold(T.normalize(value)) == T.fold(value)
+    assert T.fold(T.identifier(value)) == T.fold(value)
+    assert T.company_key(T.normalize(value, multiline=True)) == T.company_key(value)

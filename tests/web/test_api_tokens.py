@@ -93,7 +93,8 @@ def test_token_label_is_normalised_and_bounded(app, runner):
         result = runner.invoke(args=["api-token", "create", "api", "--name", bad])
         assert result.exit_code == 2 and message in result.output and "--name" in result.output
     with app.app_context():
-        assert [r.name for r in ApiToken.select()] == ["大屏 1号"]
+        # A label is stored as typed: the full-width "１" stays, the ideographic space is a space.
+        assert [r.name for r in ApiToken.select()] == ["大屏 １号"]
         assert AuditLog.select().where(AuditLog.entity == "api_token").count() == 1
 
 

@@ -211,7 +211,8 @@ def test_reason_is_normalised_and_nul_refused(app, client, auth, setup):
     data["reason"] = "  市政府\u200b下达　（年初） "
     client.post("/targets/2026/team/TF1", data=data)
     with app.app_context():
-        assert TaskForceTarget.get().reason == "市政府下达 (年初)"
+        # Invisibles gone, spaces collapsed; the full-width brackets stay as typed.
+        assert TaskForceTarget.get().reason == "市政府下达 （年初）"
     data["reason"] = "长" * 501
     html = client.post("/targets/2026/team/TF1", data=dict(data, signed_value="200")) \
         .get_data(as_text=True)
@@ -336,4 +337,4 @@ def test_overwrite_lists_the_replaced_targets_and_writes_only_when_confirmed(app
     with app.app_context():
         row = T.current_target(setup["tf"], 2026, "signed_value")
         assert (row.version, row.value) == (3, Decimal("200000.00"))
-        assert row.reason == "应用默认目标(覆盖)"       # NFKC
+        assert row.reason == "应用默认目标（覆盖）"     # stored as written, never NFKC-folded

@@ -1,6 +1,12 @@
 """Account rules: bounds and syntax of user names, display names, e-mail addresses and API
 token labels (pure functions returning ``(value, error)`` like :func:`text.clean`), the
-password policy and the expiry date of an API token."""
+password policy and the expiry date of an API token.
+
+A user name and an e-mail address are identifiers, matched as keys (the login, the commands'
+``USERNAME`` argument, the import's 责任人, the unique column): they are cleaned with
+:func:`text.clean_identifier`, so full-width letters and digits typed with a Chinese IME
+fold to ASCII ("ｗａｎｇ" logs in as "wang") and no two accounts differ only in width. A
+display name and a token label are prose, stored as typed (:func:`text.clean`)."""
 import datetime
 import functools
 import re
@@ -31,7 +37,7 @@ _EMAIL = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@(?:{_LABEL}\.)+(?:[A-Za-z]{{2,63}
 
 
 def clean_username(value):
-    return text.clean(value, label="用户名", max_length=USERNAME_MAX, required=True)
+    return text.clean_identifier(value, label="用户名", max_length=USERNAME_MAX, required=True)
 
 
 def clean_display_name(value):
@@ -47,7 +53,7 @@ def clean_email(value):
     (a header injection), never folded into a space."""
     if isinstance(value, str) and ("\r" in value or "\n" in value):
         return "", "邮箱地址不能包含换行符（invalid email address: contains CR/LF）。"
-    address, error = text.clean(value, label="邮箱", max_length=EMAIL_MAX)
+    address, error = text.clean_identifier(value, label="邮箱", max_length=EMAIL_MAX)
     if error or not address:
         if error and len(address) > EMAIL_MAX:
             error = f"邮箱地址过长（invalid email address: over {EMAIL_MAX} characters）。"
@@ -80,9 +86,9 @@ def password_error(password, username="", common=None):
     folded = password.casefold()
     if folded in (common_passwords() if common is None else common):
         return "该密码过于常见，容易被猜中，请换一个（password is too common）。"
-    name = text.normalize(username).casefold()
+    name = text.identifier(username).casefold()
     if len(name) >= USERNAME_IN_PASSWORD_MIN and (
-            name in folded or name in text.normalize(password).casefold()):
+            name in folded or name in text.identifier(password).casefold()):
         return "密码不能包含用户名（password must not contain the username）。"
     return None
 

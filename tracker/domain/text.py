@@ -1,10 +1,20 @@
-"""Text normalisation for everything a user types, and the look-alike duplicate key.
+"""Text cleaning for everything a user types, and the look-alike duplicate key.
 
-Every stored text goes through :func:`clean` first: Unicode NFKC (full-width letters and
-digits become ASCII, compatibility forms fold), control and format characters removed
-(zero-width space/joiner, bidi marks, BOM, soft hyphen...), whitespace collapsed and
-trimmed. A NUL byte is refused outright: it is never a typing mistake, and PostgreSQL
-cannot store it.
+Every stored text goes through :func:`clean` first. It keeps the user's own characters:
+full-width Chinese punctuation （），：；“”《》 and full-width letters and digits are stored as
+typed, never folded to ASCII. Cleaning only removes what nobody sees or means: control and
+format characters (zero-width space/joiner, bidi marks, BOM, soft hyphen...), lone surrogates
+and noncharacters; it collapses and trims whitespace and applies canonical composition (NFC,
+which changes no visible character: "e" + U+0301 is stored as "é"). A NUL byte is refused
+outright: it is never a typing mistake, and PostgreSQL cannot store it.
+
+Compatibility folding (NFKC: full-width to ASCII, "㈱" to "(株)") belongs only where texts are
+compared, never in what is stored and shown: :func:`fold`, :func:`company_key` and
+:func:`duplicate_key` (the duplicate rule), :func:`search_terms` (the ledger search) and number
+parsing (domain.money). Identifiers that are matched as keys rather than read as prose (user
+names, e-mail addresses, task-force codes, currency codes, tags) are cleaned with
+:func:`clean_identifier`, which does fold them: "ｗａｎｇ" typed with a full-width IME is the
+user "wang", as it always was.
 """
 import hashlib
 import re
@@ -40,16 +50,22 @@ def has_nul(value):
     return isinstance(value, str) and "\x00" in value
 
 
-def normalize(value, *, multiline=False):
-    """NFKC, Cc/Cf characters removed, whitespace collapsed and trimmed.
+def _removed(ch):
+    """Characters cleaning drops: controls and format characters (Cc, Cf), lone surrogates
+    (Cs: no encoding can store them) and noncharacters (U+FDD0-U+FDEF, U+xFFFE/U+xFFFF: never
+    characters by definition, and not allowed in the XML of an .xlsx). Private-use (Co) and,
+    for this Python, unassigned (Cn) code points are kept: rare ideographs of newer CJK
+    extensions and of older GB18030 mappings are among them."""
+    if unicodedata.category(ch) in ("Cc", "Cf", "Cs"):
+        return True
+    code = ord(ch)
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
 
-    ``multiline`` keeps line breaks (notes), collapsing runs of blank lines. The caller
-    refuses NUL first (:func:`clean`); here it is simply dropped like any control
-    character. ``None`` becomes ``""``.
-    """
+
+def _normalize(value, multiline, form):
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
+    text = unicodedata.normalize(form, str(value))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     kept = []
     for ch in text:
@@ -57,29 +73,55 @@ def normalize(value, *, multiline=False):
             kept.append("\n" if multiline else " ")
         elif ch == "\t":
             kept.append(" ")
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            continue
-        else:
+        elif not _removed(ch):
             kept.append(ch)
-    # NFKC again: a removed character may have stood between a pair NFKC composes
+    # Once more: a removed character may have stood between a pair that composes
     # ("e", U+200B, U+0301 -> "e\u0301" -> "é"); without this normalize() is not idempotent.
-    text = unicodedata.normalize("NFKC", "".join(kept))
+    text = unicodedata.normalize(form, "".join(kept))
     if multiline:
         lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
         return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
     return _SPACES.sub(" ", text).strip()
 
 
-def clean(value, *, label, max_length, required=False, multiline=False):
-    """Normalised text and an error message (or None): ``(text, error)``."""
+def normalize(value, *, multiline=False):
+    """The stored form of a text: NFC, control/format characters removed, whitespace
+    collapsed and trimmed. No width or compatibility folding: "（B）：，" stays "（B）：，".
+
+    ``multiline`` keeps line breaks (notes), collapsing runs of blank lines. The caller
+    refuses NUL first (:func:`clean`); here it is simply dropped like any control
+    character. ``None`` becomes ``""``.
+    """
+    return _normalize(value, multiline, "NFC")
+
+
+def identifier(value):
+    """The stored form of an identifier matched as a key (user name, e-mail address,
+    task-force code, currency code, tag): :func:`normalize` after NFKC, so full-width
+    letters and digits typed with a Chinese IME are the ASCII ones ("ｗａｎｇ" is "wang")."""
+    return _normalize(value, False, "NFKC")
+
+
+def _checked(text, value, label, max_length, required):
+    """``(text, error)``: NUL refused (judged on the raw ``value``), required, bounded."""
     if has_nul(value):
         return "", NUL_MESSAGE.format(label=label)
-    text = normalize(value, multiline=multiline)
     if required and not text:
         return text, f"请填写{label}。"
     if len(text) > max_length:
         return text, f"{label}不能超过 {max_length} 个字（现为 {len(text)} 个字）。"
     return text, None
+
+
+def clean(value, *, label, max_length, required=False, multiline=False):
+    """The text as stored (:func:`normalize`: the user's characters, no folding) and an
+    error message (or None): ``(text, error)``."""
+    return _checked(normalize(value, multiline=multiline), value, label, max_length, required)
+
+
+def clean_identifier(value, *, label, max_length, required=False):
+    """:func:`clean` for an identifier (:func:`identifier`: NFKC-folded, one line)."""
+    return _checked(identifier(value), value, label, max_length, required)
 
 
 def clean_into(errors, field, value, *, label, max_length, required=False, multiline=False):
@@ -92,12 +134,25 @@ def clean_into(errors, field, value, *, label, max_length, required=False, multi
 
 
 def fold(value):
-    """Comparison form of a text: normalised, case-folded, punctuation, symbols, spaces and
-    invisible variation selectors/fillers removed."""
-    text = _IGNORABLE.sub("", unicodedata.normalize("NFKC", normalize(value).casefold()))
+    """Comparison form of a text: NFKC (width and compatibility forms folded), case-folded,
+    control/format characters, punctuation, symbols, spaces and invisible variation
+    selectors/fillers removed: the form the duplicate keys have always been made with (only
+    private-use and unassigned code points, which cleaning now keeps, now count)."""
+    text = _IGNORABLE.sub("", unicodedata.normalize("NFKC", identifier(value).casefold()))
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] not in _PUNCT_CATEGORIES)
     # NFKC once more: what was removed may have stood between a pair NFKC composes.
     return unicodedata.normalize("NFKC", text)
+
+
+def search_terms(value):
+    """The texts a ledger search looks for, as substrings: what was typed (cleaned, as
+    stored texts are) and, when it differs, its NFKC form, so "ＡＢＣ（一期）" also finds the
+    "ABC(一期)" of rows typed in ASCII or stored before texts were kept as typed. Empty for
+    a blank search."""
+    typed = normalize(value)
+    if not typed:
+        return ()
+    return tuple(dict.fromkeys((typed, identifier(typed))))
 
 
 def company_key(value):

@@ -35,8 +35,9 @@ def hash_method_from(config):
 def authenticate(username, password, *, hash_method=None):
     """The active user with this username and password, or None.
 
-    ``username`` is normalised like every stored text (NFKC, spaces trimmed); one that could
-    never be stored (NUL, over 64 characters) matches no one without asking the database.
+    ``username`` is cleaned like a stored user name (an identifier: NFKC, spaces trimmed;
+    domain.accounts); one that could never be stored (NUL, over 64 characters) matches no
+    one without asking the database.
     ``hash_method``: the configured PASSWORD_HASH_METHOD (``hash_method_from``), which an
     unknown name's check costs too.
     """

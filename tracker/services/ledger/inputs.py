@@ -1,8 +1,8 @@
 """Checking what a person typed for a project, before anything is written.
 
 Each function takes the raw values of a form or command and an ``errors`` dict; it
-returns normalised values (text through domain.text, amounts rounded to 0.01 万元,
-dates as dates) and records a zh-CN message per bad field. The use-cases in
+returns normalised values (text through domain.text, the user's characters kept; amounts
+rounded to 0.01 万元, dates as dates) and records a zh-CN message per bad field. The use-cases in
 services.ledger.projects raise ValidationError when ``errors`` is not empty.
 """
 import datetime
@@ -127,12 +127,17 @@ def _task_force(errors, value):
 
 
 def _tags(errors, value):
+    """Tags are labels matched as keys (the awards' 世界500强/央企/民营500强, the import's
+    tags): each one is cleaned as an identifier, so "世界５００强" is "世界500强"."""
     if value is None:
         return ""
     items = value.replace("，", ",").split(",") if isinstance(value, str) else list(value)
     seen = []
     for item in items:
-        item = clean_text(errors, "tags", item, "企业标签", Project.tags.max_length, False)
+        item, error = text.clean_identifier(item, label="企业标签",
+                                            max_length=Project.tags.max_length)
+        if error:
+            errors.setdefault("tags", error)
         if item and item not in seen:
             seen.append(item)
     joined = ",".join(seen)

@@ -10,7 +10,7 @@ from peewee import JOIN, Case, fn
 
 from ... import clock
 from ...db import backend_name, database
-from ...domain import money, pipeline
+from ...domain import money, pipeline, text
 from ...models import (CapitalIncrease, County, FundReceipt, Project, ProjectYear, StageEvent,
     TaskForce, User)
 from . import cursor as cursors
@@ -118,9 +118,14 @@ def _in_year(query, year, join=False):
 
 
 def _where(query, filters, join_year=False):
-    q = (filters.get("q") or "").strip()
-    if q:  # contains() is case-insensitive and escapes LIKE wildcards
-        query = query.where(Project.name.contains(q) | Project.investor.contains(q))
+    # contains() is case-insensitive and escapes LIKE wildcards; the typed text and its NFKC
+    # form (domain.text.search_terms): stored names keep full-width punctuation as typed.
+    found = None
+    for term in text.search_terms(filters.get("q")):
+        cond = Project.name.contains(term) | Project.investor.contains(term)
+        found = cond if found is None else found | cond
+    if found is not None:
+        query = query.where(found)
     if filters.get("tf"):
         query = query.where(Project.task_force == filters["tf"])
     if filters.get("stage"):

@@ -298,7 +298,7 @@ def record_funds(user, project, *, received_on, amount=None, currency="CNY", ori
     amount is computed when not given."""
     errors = {}
     day = clean.day(errors, "received_on", received_on, label="到位日期")
-    currency = text.normalize(currency or "CNY").upper()
+    currency = text.identifier(currency or "CNY").upper()  # a code: "ＵＳＤ" is "USD"
     if currency not in CURRENCIES:
         errors["currency"] = "币种只能是人民币或美元。"
     if source_layer not in FundReceipt.SOURCE_LAYERS:

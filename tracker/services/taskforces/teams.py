@@ -75,22 +75,37 @@ def _state(team):
     return data
 
 
+def _name_key(name):
+    """Two task-force names are one when they differ only in case or width: names are
+    stored as typed, so "专班（一）" and "专班(一)" are compared by their NFKC form (on
+    every backend alike: MariaDB's unique index would refuse them, the others would not)."""
+    return text.identifier(name).casefold()
+
+
 def find_duplicate(code, name, exclude_id=None):
-    """(field, message) when another task force already has this code or name."""
-    query = TaskForce.select(TaskForce.id, TaskForce.code, TaskForce.name)
+    """(field, message) when another task force already has this code or name (a name
+    that differs only in case or width counts: :func:`_name_key`). Reads every task force:
+    a city has a few dozen."""
+    query = TaskForce.select(TaskForce.id, TaskForce.code, TaskForce.name).order_by(TaskForce.id)
     if exclude_id is not None:
         query = query.where(TaskForce.id != exclude_id)
-    for other in query.where((TaskForce.code == code) | (TaskForce.name == name)):
+    key = _name_key(name) if name is not None else None
+    rows = list(query)
+    for other in rows:
         if code is not None and other.code.casefold() == code.casefold():
             return "code", f"专班编码「{code}」已被使用（{other.name}）。"
-        return "name", f"专班名称「{name}」已存在。"
+    for other in rows:
+        if key is not None and _name_key(other.name) == key:
+            return "name", f"专班名称「{other.name}」已存在。"
     return None
 
 
 # --- create / edit ------------------------------------------------------------------------
 
 def _clean_code(errors, raw):
-    code, error = text.clean(raw, label="专班编码", max_length=10 * CODE_MAX, required=True)
+    # An identifier (URLs, imports, commands): full-width "ＮＥＷ１" is "NEW1".
+    code, error = text.clean_identifier(raw, label="专班编码", max_length=10 * CODE_MAX,
+                                        required=True)
     if error:
         errors["code"] = error
     elif len(code) > CODE_MAX:

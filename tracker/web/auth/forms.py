@@ -12,8 +12,8 @@ class LoginForm(FlaskForm):
     remember = BooleanField("记住我")
 
     def validate_username(self, field):
-        """Normalised like every stored name (NFKC, spaces trimmed); NUL or over 64
-        characters is a message next to the field, never a database error."""
+        """Cleaned like a stored user name (an identifier: NFKC, spaces trimmed); NUL or
+        over 64 characters is a message next to the field, never a database error."""
         name, error = rules.clean_username(field.data)
         if error:
             raise ValidationError(error)
