@@ -3,6 +3,7 @@ files. Runs on every backend (the ``db`` fixture)."""
 import datetime
 import io
 import zipfile
+from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -296,7 +297,8 @@ def _zip(members, types=None):
 
 def test_hostile_files_are_refused_with_a_clear_message(world):
     assert ".xls" in _refused(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
-    assert "CSV" in _refused("项目名称,所属专班\n甲,TF1\n".encode("utf-8"))
+    # a .csv is read (whatever its name): here it lacks a required column
+    assert "缺少列：计划投资额" in _refused("项目名称,所属专班\n甲,TF1\n".encode("utf-8"))
     assert "不是 Excel" in _refused(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     assert "过大" in _refused(book_bytes([row()]), limit=1000)
     assert "压缩炸弹" in _refused(_zip({"xl/big.xml": b"\x00" * (300 * 1024 * 1024)}))
@@ -340,3 +342,267 @@ def test_template_has_notes_lists_and_validations(world):
     assert any("取值列表" in f for f in formulas)
     result = uploads.preview_bytes(None, import_template.template_xlsx(), "t.xlsx", LIMIT)
     assert result.rows == []
+
+
+# --- a clerk's own 台账 (issue 18) -----------------------------------------------------
+
+CLERK_HEADER = ["序号", "项目名称", "投资主体", "所属专班", "计划投资额（亿元）", "项目进展",
+                "签约额（亿元）", "洽谈时间", "签约时间", "开工时间", "所属区县", "责任人", "备注"]
+
+
+def clerk_book(rows, header=CLERK_HEADER, above=()):
+    """A 台账 as a clerk keeps it: a merged title row, a 填报单位 row (and ``above``), the
+    header, 序号, amounts in 亿元, blank lines, a 合计 row with =SUM and a 注 row."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "精细化工"
+    width = len(header)
+    sheet.append(["2026年精细化工专班招商项目台账"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    sheet.append(["填报单位：精细化工专班（盖章）", None, None, None, None, None, None, None,
+                  "填报时间：2026年12月"])
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=6)
+    for line in above:
+        sheet.append(list(line))
+    sheet.append(list(header))
+    first = sheet.max_row + 1
+    for number, values in enumerate(rows, start=1):
+        if values is None:
+            sheet.append([])      # a blank line between projects
+            continue
+        sheet.append([number] + [values.get(t) for t in header[1:]])
+    last = sheet.max_row
+    amount = get_letter(header, "计划投资额")
+    sheet.append(["合计", None, None, None, f"=SUM({amount}{first}:{amount}{last})"])
+    sheet.append([])
+    sheet.append(["注：金额单位为亿元；签约时间、开工时间只填到月份。"])
+    sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row,
+                      end_column=width)
+    sheet.append(["填报人：王五", None, None, None, None, "审核人：赵六"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def get_letter(header, prefix):
+    from openpyxl.utils import get_column_letter
+    return next(get_column_letter(i) for i, t in enumerate(header, start=1)
+                if t.startswith(prefix))
+
+
+@pytest.fixture
+def clerk(world):
+    """The 精细化工 team's clerk and its 责任人 张专员 (display name with a bracket)."""
+    world["team"].name = "精细化工专班"
+    world["team"].save()
+    zhang = make_user("zhang", display_name="张专员（精细化工）", task_forces=[world["team"]])
+    li = make_user("li", display_name="李专员（新材料）", task_forces=[world["other"]])
+    return dict(world, zhang=zhang, li=li)
+
+
+def _clerk_rows():
+    y = last_year(1, 1).year
+    return [
+        {"项目名称": "年产3万吨精细化学品项目", "投资主体": "某某化工有限公司", "所属专班": "精细化工专班",
+         "计划投资额（亿元）": 12, "项目进展": "已签约", "签约额（亿元）": 10,
+         "签约时间": f"{y}年3月", "所属区县": "新抚区", "责任人": "张专员", "备注": "已报市政府"},
+        {"项目名称": "新材料中试基地", "投资主体": "某新材料股份公司", "所属专班": "精细化工专班",
+         "计划投资额（亿元）": "0.35", "项目进展": "在建", "签约额（亿元）": 0.3,
+         "签约时间": f"{y}.3", "开工时间": f"{y}年5月", "所属区县": "C1", "责任人": "zhang"},
+        None,
+        {"项目名称": "催化剂项目", "投资主体": "某催化科技公司", "所属专班": "精细化工专班",
+         "计划投资额（亿元）": 2.5, "项目进展": "在谈", "洽谈时间": f"{y}-06",
+         "责任人": "张专员（精细化工）"},
+        {"项目名称": "储能材料项目", "所属专班": "精细化工专班", "计划投资额（亿元）": 8,
+         "项目进展": "谋划中", "备注": "待对接"},
+    ]
+
+
+def _shown(row):
+    return {label: (value, source) for label, value, source in row.shown}
+
+
+def test_a_clerks_ledger_previews_every_value_and_commits_what_it_showed(clerk):
+    y = last_year(1, 1).year
+    data = clerk_book(_clerk_rows())
+    result = uploads.preview_bytes(clerk["member"], data, "精细化工台账.xlsx", LIMIT)
+    assert result.errors == []
+    assert [(r.number, r.status) for r in result.rows] == [
+        (4, "new"), (5, "new"), (7, "new"), (8, "new")]
+    # skipped, with their row numbers and why: the blank line, 合计 (a =SUM is no error),
+    # the blank line after it, the 注 row, the 填报人 row
+    assert result.skipped == [(6, 6, "空行，已跳过"), (9, 9, "合计行，已跳过"),
+                              (10, 10, "空行，已跳过"), (11, 11, "注释、说明行，已跳过"),
+                              (12, 12, "注释、说明行，已跳过")]
+    columns = {heading: (letter, label, how) for letter, heading, label, how in result.columns}
+    assert columns["计划投资额（亿元）"] == ("E", "计划投资额", "按亿元读取，×10000 换算为万元")
+    assert columns["签约额（亿元）"][1:] == ("签约额", "按亿元读取，×10000 换算为万元")
+    assert columns["项目进展"][1] == "当前阶段" and columns["签约时间"][1] == "签约日期"
+    assert columns["所属区县"][1] == "区县/开发区" and columns["责任人"][1] == "责任人"
+    assert columns["备注"][:2] == ("M", "不导入") and "序号" not in columns
+    assert result.ignored == ["备注"]
+
+    signed, started, talks, reserve = result.rows
+    shown = _shown(signed)
+    assert shown["计划投资额"] == ("120,000.00 万元", "12 亿元")
+    assert shown["签约额"] == ("100,000.00 万元", "10 亿元")
+    assert shown["当前阶段"] == ("签约", "已签约")
+    assert shown["签约日期"] == (f"{y}-03-01", f"{y}年3月（仅到月份，按当月1日）")
+    assert shown["区县/开发区"] == ("新抚区", "")
+    assert shown["责任人"] == ("张专员（精细化工）", "张专员")
+    assert shown["投资方"] == ("某某化工有限公司", "")
+    assert signed.ignored == [("备注", "已报市政府")]
+    assert signed.timeline == [f"签约 {y}-03-01"]
+    shown = _shown(started)
+    assert shown["计划投资额"] == ("3,500.00 万元", "0.35 亿元")
+    assert shown["签约额"] == ("3,000.00 万元", "0.3 亿元")
+    assert shown["当前阶段"] == ("开工", "在建") and shown["区县/开发区"] == ("新抚区", "C1")
+    assert started.timeline == [f"签约 {y}-03-01", f"开工 {y}-05-01"]
+    assert _shown(talks)["当前阶段"] == ("洽谈", "在谈")
+    assert talks.timeline == [f"洽谈 {y}-06-01"]
+    assert _shown(reserve)["当前阶段"] == ("储备/谋划", "谋划中")
+    assert reserve.timeline == [f"储备/谋划 {clock.today().isoformat()}"]
+
+    batch = import_commit.commit(clerk["member"], result)
+    assert batch.created == 4
+    got = {p.name: p for p in Project.select()}
+    plant = got["年产3万吨精细化学品项目"]
+    assert (plant.planned_investment, plant.contract_value) == (Decimal("120000.00"),
+                                                               Decimal("100000.00"))
+    assert (plant.stage, plant.signed_on, plant.owner_id, plant.county_id) == (
+        "signed", datetime.date(y, 3, 1), clerk["zhang"].id, clerk["county"].id)
+    base = got["新材料中试基地"]
+    assert (base.planned_investment, base.contract_value, base.stage) == (
+        Decimal("3500.00"), Decimal("3000.00"), "started")
+    assert [(e.stage, e.occurred_on) for e in base.stage_events.order_by(StageEvent.id)] == [
+        ("signed", datetime.date(y, 3, 1)), ("started", datetime.date(y, 5, 1))]
+    assert (got["催化剂项目"].stage, got["催化剂项目"].negotiating_on) == (
+        "negotiating", datetime.date(y, 6, 1))
+    assert got["储能材料项目"].stage == "reserve"
+    assert got["储能材料项目"].planned_investment == Decimal("80000.00")
+    # committed equals shown: every shown value is the project's, as the export writes it
+    for row in result.rows:
+        project = got[row.name]
+        for label, value, _ in row.shown:
+            assert value == _ledger_value(project, label), (row.name, label)
+        assert [(e.stage, e.occurred_on) for e in project.stage_events.order_by(
+            StageEvent.id)] == row.events
+    assert monthly.check_now().rows == []
+
+
+def _ledger_value(project, label):
+    from tracker.domain import money, pipeline as stages
+    key = {v: k for k, v in import_rules.LABELS.items()}[label]
+    value = getattr(project, key)
+    if key in import_rules.AMOUNT_KEYS:
+        return f"{money.fmt_wan(value)} 万元"
+    if key == "stage":
+        return stages.label(value)
+    if key in ("county", "owner", "task_force"):
+        return value.name if key != "owner" else str(value)
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def test_a_unit_line_above_the_header_and_units_in_cells(clerk):
+    header = ["序号", "项目名称", "所属专班", "计划投资额", "签约额（万元）", "项目进展", "签约时间"]
+    rows = [{"项目名称": "甲", "所属专班": "精细化工专班", "计划投资额": 3},
+            {"项目名称": "乙", "所属专班": "精细化工专班", "计划投资额": "5000万",
+             "签约额（万元）": "1.5亿", "项目进展": "签约",
+             "签约时间": f"{last_year(1, 1).year}年2月"}]
+    data = clerk_book(rows, header=header, above=[[None, None, None, None, "单位：亿元"]])
+    result = uploads.preview_bytes(clerk["admin"], data, "t.xlsx", LIMIT)
+    assert result.errors == []
+    assert _shown(result.rows[0])["计划投资额"] == ("30,000.00 万元", "3 亿元")
+    assert _shown(result.rows[1])["计划投资额"] == ("5,000.00 万元", "5000 万元")
+    assert _shown(result.rows[1])["签约额"] == ("15,000.00 万元", "1.5 亿元")
+    columns = {heading: how for _, heading, _, how in result.columns}
+    assert columns["计划投资额"] == "按亿元读取，×10000 换算为万元"
+    assert columns["签约额（万元）"] == "按万元读取"
+
+
+def test_clerk_words_that_are_errors(clerk):
+    y = last_year(1, 1).year
+    soon = clock.today() + datetime.timedelta(days=40)
+    rows = [{"项目名称": "落地项目", "所属专班": "精细化工专班", "计划投资额（亿元）": 1,
+             "项目进展": "已落地", "签约时间": f"{y}年3月"},
+            {"项目名称": "未来项目", "所属专班": "精细化工专班", "计划投资额（亿元）": 1,
+             "项目进展": "在建", "签约额（亿元）": 1, "签约时间": f"{y}年3月",
+             "开工时间": f"{soon.year}年{soon.month}月"},
+            {"项目名称": "无人项目", "所属专班": "精细化工专班", "计划投资额（亿元）": 1,
+             "责任人": "王专员"},
+            {"项目名称": "在建无日期", "所属专班": "精细化工专班", "计划投资额（亿元）": 1,
+             "项目进展": "在建", "签约额（亿元）": 1, "签约时间": f"{y}年3月"}]
+    result = uploads.preview_bytes(clerk["admin"], clerk_book(rows), "t.xlsx", LIMIT)
+    found = {(n, title): message for n, _, title, message in result.errors}
+    assert "签约、开工或投产" in found[(4, "项目进展")]
+    assert "不能晚于今天" in found[(5, "开工时间")] and "按当月1日" in found[(5, "开工时间")]
+    assert "不存在" in found[(6, "责任人")] and "张专员（精细化工）（zhang）" in found[(6, "责任人")]
+    assert found[(7, "开工时间")] == "当前阶段为开工，请填写开工日期。"
+    assert [r.status for r in result.rows] == ["error"] * 4
+    assert [(n, why) for n, _, why in result.skipped] == [
+        (8, "合计行，已跳过"), (9, "空行，已跳过"), (10, "注释、说明行，已跳过"),
+        (11, "注释、说明行，已跳过")]
+
+
+def test_owner_matching(clerk):
+    twin = make_user("zhang2", display_name="张专员（新材料）", task_forces=[clerk["other"]])
+    make_user("gone", display_name="离职专员", active=False)
+    rows = [{"项目名称": f"p{i}", "所属专班": team, "计划投资额（亿元）": 1, "责任人": owner}
+            for i, (team, owner) in enumerate([
+                ("精细化工专班", "张专员"),        # two 张专员: the team's own one
+                ("TF2专班", "张专员"),             # TF2 has zhang2 only
+                ("TF3专班", "张专员"),             # neither is a member: asked
+                ("精细化工专班", "离职专员"),
+                ("精细化工专班", "zhang2"),        # a user name is exact, any team
+            ])]
+    make_task_force("TF3")
+    result = uploads.preview_bytes(clerk["admin"], clerk_book(rows), "t.xlsx", LIMIT)
+    owners = [r.fields.get("owner") for r in result.rows]
+    assert owners[0].id == clerk["zhang"].id and owners[1].id == twin.id
+    assert owners[4].id == twin.id
+    found = {n: message for n, _, title, message in result.errors if title == "责任人"}
+    assert set(found) == {6, 7}
+    assert "对应多个用户" in found[6] and "张专员（精细化工）（zhang）" in found[6] \
+        and "张专员（新材料）（zhang2）" in found[6]
+    assert "已停用" in found[7]
+
+
+def test_a_foreign_currency_header_is_refused(clerk):
+    header = ["序号", "项目名称", "所属专班", "计划投资额（万美元）"]
+    data = clerk_book([{"项目名称": "外资", "所属专班": "精细化工专班"}], header=header)
+    assert "美元" in _refused(data)
+
+
+def test_an_exported_ledger_reimports_unchanged_with_the_clerks_owner(clerk):
+    admin = clerk["admin"]
+    make_project(clerk["team"], "甲", user=admin, owner=clerk["zhang"].id,
+                 planned_investment="120000", stage="signed", contract_value="100000",
+                 on=last_year(3, 1))
+    gone = make_user("gone", display_name="离职专员", task_forces=[clerk["team"]])
+    make_project(clerk["team"], "乙", user=admin, owner=gone.id, on=last_year(3, 1))
+    gone.active = False
+    gone.save()
+    data = export.export_xlsx(Project.select().order_by(Project.id))
+    result = uploads.preview_bytes(admin, data, "e.xlsx", LIMIT)
+    assert [(r.status, r.errors) for r in result.rows] == [("unchanged", [])] * 2
+    assert result.skipped == [] and result.ignored == []
+    # a deactivated 责任人 stays where the ledger has them, never on a new project
+    rows = [row(项目名称="丙", 所属专班="精细化工专班", 责任人="离职专员"),
+            row(项目名称="乙", 所属专班="精细化工专班", 责任人="离职专员")]
+    result = preview(admin, rows)
+    assert [r.status for r in result.rows] == ["error", "unchanged"]
+    assert "已停用" in result.rows[0].errors[0][2]
+
+
+def test_two_columns_for_one_field_and_formulas_in_columns_not_imported(clerk):
+    header = ["序号", "项目名称", "所属专班", "计划投资额（亿元）", "总投资"]
+    message = _refused(clerk_book([{"项目名称": "甲"}], header=header))
+    assert "计划投资额（亿元）" in message and "总投资" in message and "D 列和 E 列" in message
+
+    def numbered(book, sheet):
+        sheet["A2"], sheet["C2"] = "=ROW()-1", "=B2"   # 序号 and 备注 as formulas
+    header = ["序号", "项目名称", "备注", "计划投资额（万元）", "所属专班"]
+    data = book_bytes([{"项目名称": "甲", "计划投资额（万元）": 5, "所属专班": "TF1"}],
+                      header=header, edit=numbered)
+    result = uploads.preview_bytes(clerk["admin"], data, "t.xlsx", LIMIT)
+    assert result.errors == [] and [r.status for r in result.rows] == ["new"]

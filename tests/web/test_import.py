@@ -94,7 +94,7 @@ def test_hostile_upload_and_permissions(app, client, auth):
     auth.logout()
     auth.login("member")
     response = _upload(client, "名称,专班\n甲,TF1\n".encode("utf-8"), "renamed.xlsx")
-    assert response.status_code == 400 and "CSV" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "缺少列" in response.get_data(as_text=True)
     response = _upload(client, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old.xlsx")
     assert ".xls" in response.get_data(as_text=True)
     app.config["IMPORT_MAX_BYTES"] = 1000
@@ -121,3 +121,37 @@ def test_cli_import(app, tmp_path):
     assert "无变化 1" in result.output
     with app.app_context():
         assert Project.select().count() == 1
+
+
+def test_preview_page_shows_values_units_and_skipped_rows(app, client, auth):
+    from tests.services.test_import import clerk_book, last_year
+    _setup(app)
+    with app.app_context():
+        from tracker.models import TaskForce
+        TaskForce.update(name="精细化工专班").where(TaskForce.code == "TF1").execute()
+        make_user("zhang", display_name="张专员（精细化工）",
+                  task_forces=[TaskForce.get(TaskForce.code == "TF1")])
+    auth.login("member")
+    y = last_year(1, 1).year
+    rows = [{"项目名称": "年产3万吨精细化学品项目", "所属专班": "精细化工专班",
+             "计划投资额（亿元）": 12, "项目进展": "已签约", "签约额（亿元）": 10,
+             "签约时间": f"{y}年3月", "责任人": "张专员", "备注": "已报市政府"}]
+    response = _upload(client, clerk_book(rows))
+    assert response.status_code == 302
+    page = client.get("/imports/preview").get_data(as_text=True)
+    assert "新增 1 行" in page and "确认导入" in page
+    assert "计划投资额（亿元）" in page and "按亿元读取，×10000 换算为万元" in page
+    assert "120,000.00 万元" in page and "（表格：12 亿元）" in page
+    assert "100,000.00 万元" in page and "（表格：已签约）" in page
+    assert f"{y}-03-01" in page and f"（表格：{y}年3月（仅到月份，按当月1日））" in page
+    assert "（表格：张专员）" in page and "张专员（精细化工）" in page
+    assert f"阶段记录：签约 {y}-03-01" in page
+    assert "不导入：备注「已报市政府」" in page
+    assert "第 5 行：合计行，已跳过" in page and "第 7 行：注释、说明行，已跳过" in page
+    with client.session_transaction() as session:
+        token = session["import_token"]
+    assert client.post("/imports/commit", data={"token": token}).status_code == 302
+    with app.app_context():
+        project = Project.get()
+        assert (project.planned_investment, project.contract_value, project.stage) == (
+            120000, 100000, "signed")

@@ -40,7 +40,8 @@ def _read(path, limit):
 @click.option("--on-duplicate", type=click.Choice(["skip", "update"]), default="skip",
               show_default=True, help="A project already in the ledger with other values.")
 def import_projects(file, task_force, dry_run, on_duplicate):
-    """Import projects from an .xlsx ledger (the template's or the export's columns)."""
+    """Import projects from a ledger file: .xlsx, .xls, .ods or .csv (UTF-8 or GBK), told
+    apart by its content (the template's or the export's columns, or a clerk's 台账)."""
     from flask import current_app
 
     from ..services.imports import uploads

@@ -3,6 +3,7 @@ from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from ..domain.errors import NotFound
+from ..extensions import view_body_limit
 
 ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                413: "too_large", 500: "server_error"}
@@ -51,7 +52,8 @@ def init_app(app):
 
     @app.errorhandler(413)
     def too_large(exc):
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        own = view_body_limit()  # the import upload: IMPORT_MAX_BYTES
+        limit = own[0] if own else current_app.config.get("MAX_CONTENT_LENGTH")
         if not limit:
             return error_page(413)
         return error_page(413, f"提交的内容超过了允许的大小（上限 {limit / 1024 / 1024:g} MB），"

@@ -7,6 +7,10 @@ Entry modules:
     commit    the batches written and their projects
     template  the .xlsx template to fill in
     undo      撤销本批导入: what undoing a batch would do, and the undo itself
-Internal: parse (a file into rows), plan (one row as the write path would write it),
-bulk (the planned rows written in chunks), store (the upload kept server-side).
+Internal: parse (a file into rows: its header, cells, refusals) reading through sheets (any
+format into one sheet: .xlsx, .xls, .ods, .csv) with zipped (zip and XML checks), ole2 (the
+.xls container and records) and delimited (.csv); lookups (task forces, counties and users
+by name), shown (what the preview shows of a row),
+plan (one row as the write path would write it), bulk (the planned rows written in chunks),
+store (the upload kept server-side).
 """

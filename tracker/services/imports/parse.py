@@ -1,25 +1,27 @@
-"""Reading an uploaded ledger workbook safely (issue "Excel in and out").
+"""Reading an uploaded ledger file safely into rows (issues "Excel in and out", 18).
 
-A file is refused as a whole, with a zh-CN message and nothing written, when it is not an
-.xlsx (an .xls or a .csv renamed: the message says so, from the magic bytes and the zip's
-[Content_Types].xml), too large, a zip bomb (the uncompressed sizes in the zip directory
-are checked before openpyxl opens anything), its data sheet is hidden, its header row has
-merged cells or a required column is missing, or it has more than MAX_ROWS data rows.
-A formula where a value is expected is an error of that cell."""
-import io
-import re
-import zipfile
+The file is read by sheets.read (.xlsx, .xls, .ods or .csv, told apart by its bytes). It is
+refused as a whole, with a zh-CN message and nothing written, when it is too large, none
+of these formats (a Word file, a picture: the message says what it is), password-protected,
+damaged (a truncated zip or stream, malformed XML anywhere in it, an entity or DTD), a zip
+bomb or a sheet larger than sheets.MAX_CELLS (both judged before the reader opens it), its
+data sheet is hidden, its header row has merged cells or a required column is missing, or
+it has more than MAX_ROWS data rows. Any other failure while reading is refused as a
+damaged file, never an error page. A formula where a value is expected is an error of
+that cell (in a .csv: a field starting with "=")."""
+import logging
 from dataclasses import dataclass, field
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from ...domain import import_rules as rules
 from ..xlsx import FORMULA_STARTS
+from . import sheets
+from .zipped import BROKEN, Refused
 
 DATA_SHEET = "项目台账"
-XLSX_TYPE = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_SPECIAL = ("=", "'")   # the first characters _cell judges: a formula, the export's quote
+log = logging.getLogger(__name__)
 
 
 class FileRefused(Exception):
@@ -29,158 +31,151 @@ class FileRefused(Exception):
 @dataclass
 class ParsedFile:
     sheet: str
-    columns: dict            # field key -> column letter
-    rows: list               # [(row number, {key: value}, {key: error})]
+    columns: dict            # field key -> column letter (a rules.Column: its heading, unit)
+    rows: list               # [(row number, {key: value}, {key: error})], keys in column order
     ignored: list = field(default_factory=list)  # header titles that name no column
+    # field key -> (the file's heading, the unit of an amount column or None): from columns
+    headings: dict = field(default_factory=dict)
 
-
-def _magic_message(data):
-    head = data[:8]
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "这是旧版 Excel 97-2003（.xls）文件（可能改了扩展名）。请在 Excel 中“另存为”.xlsx 后再上传。"
-    sample = data[:4096]
-    try:
-        sample.decode("utf-8")
-        text = True
-    except UnicodeDecodeError:
-        text = sample.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" not in sample
-    if text and (b"," in sample or b"\t" in sample or b"\n" in sample):
-        return "这是文本或 CSV 文件（可能改了扩展名），不是 .xlsx。请在 Excel 中“另存为”.xlsx 后再上传。"
-    return "文件不是 Excel 工作簿（.xlsx）。请上传由 Excel 或 WPS 保存的 .xlsx 文件。"
-
-
-def check_archive(data, max_bytes):
-    """Refuse what is not a plain, reasonably sized .xlsx before openpyxl sees it."""
-    if len(data) > max_bytes:
-        raise FileRefused(f"文件过大（{len(data) / 1048576:.1f} MB），上限为 "
-                          f"{max_bytes / 1048576:.0f} MB。请分成几个文件导入。")
-    if not data.startswith(b"PK\x03\x04"):
-        raise FileRefused(_magic_message(data))
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise FileRefused("文件已损坏，无法作为 .xlsx 打开。") from None
-    total = sum(m.file_size for m in members)
-    bomb = any(m.file_size > 1048576 and m.file_size > rules.MAX_RATIO * max(m.compress_size, 1)
-               for m in members)
-    if total > rules.MAX_UNZIPPED or bomb or len(members) > 10_000:
-        raise FileRefused("文件解压后异常巨大（疑似“压缩炸弹”），已拒绝，未读取任何内容。")
-    names = {m.filename for m in members}
-    if "[Content_Types].xml" not in names:
-        raise FileRefused("文件不是 Excel 工作簿（.xlsx）：缺少内容类型说明。")
-    types = archive.read("[Content_Types].xml")
-    if XLSX_TYPE not in types:
-        if b"macroEnabled" in types:
-            raise FileRefused("这是含宏的工作簿（.xlsm），请另存为普通 .xlsx 后再上传。")
-        if b"wordprocessingml" in types or b"presentationml" in types:
-            raise FileRefused("这是 Word 或 PowerPoint 文件，不是 Excel 工作簿（.xlsx）。")
-        raise FileRefused("文件不是 Excel 工作簿（.xlsx）。")
-    return archive
-
-
-def _data_sheet(book):
-    sheet = book[DATA_SHEET] if DATA_SHEET in book.sheetnames else book.worksheets[0] \
-        if book.worksheets else None
-    if sheet is None:
-        raise FileRefused("工作簿中没有工作表。")
-    if sheet.sheet_state != "visible":
-        raise FileRefused(f"数据所在的工作表「{sheet.title}」是隐藏的。请取消隐藏、核对内容后再导入"
-                          "（不从隐藏工作表导入数据）。")
-    return sheet
-
-
-def _merged_in(archive, sheet, header_row):
-    """The first merged range of the sheet that touches ``header_row``, or None."""
-    path = getattr(sheet, "_worksheet_path", None)
-    if not path:
-        return None
-    xml = archive.read(path.lstrip("/"))
-    start = xml.rfind(b"<mergeCells")
-    if start < 0:
-        start = xml.rfind(b":mergeCells")
-    for m in _MERGE.finditer(xml, start) if start >= 0 else ():
-        first, last = int(m.group(2)), int(m.group(4) or m.group(2))
-        if first <= header_row <= last:
-            return m.group(0).split(b'"')[1].decode()
-    return None
+    def __post_init__(self):
+        if not self.headings:
+            self.headings = {key: (getattr(letter, "heading", ""), getattr(letter, "unit", None))
+                             for key, letter in self.columns.items()}
 
 
 def _header_row(sheet):
-    """``(row number, values)`` of the header: the first of the top rows naming 项目名称
-    (a title row above it, as in the export, is allowed)."""
+    """``(row number, values)`` of the header: the first of the top rows naming 项目名称 (or
+    a synonym, 项目); a merged title row and a 填报单位 row above it are allowed, and a
+    "单位：亿元" above it is the unit of the amount columns whose title names none
+    (``values`` is a rules.HeaderRow carrying it)."""
     top = sheet.iter_rows(min_row=1, max_row=rules.HEADER_ROWS, values_only=True)
+    above = []
     for number, values in enumerate(top, start=1):
         if any(rules.header_key(v) == "name" for v in values):
-            return number, values
+            # "单位：亿元" in a line above: the unit of the amount columns naming none
+            return number, rules.HeaderRow(values, rules.sheet_unit(above))
+        above.extend(values)
     return 1, next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
 
 
 def _headers(header_row):
+    """``(columns, index, ignored)`` of the header row: ``columns`` maps a field key to its
+    rules.Column (the letter, with the file's heading and an amount's unit), ``index`` maps
+    every column position to its key (the columns that name no field to rules.extra_key, so
+    a 合计 or 注 row is told by its first non-empty cell), ``ignored`` lists the headings that
+    name no field (序号 and the export's 到位资金合计 left out; 备注 listed)."""
     columns, index, ignored = {}, {}, []
-    for i, title in enumerate(header_row):
-        key = rules.header_key(title)
-        if key is None:
+    titled = [i for i, title in enumerate(header_row) if title not in (None, "")]
+    for i, title in enumerate(header_row[:titled[-1] + 1] if titled else ()):
+        letter = get_column_letter(i + 1)
+        found = rules.header_field(title)
+        if found is None:
+            if rules.is_seq(title):
+                index[i] = rules.SEQ_KEY
+                continue
+            index[i] = rules.extra_key(letter, title)
             if title not in (None, "") and not rules.is_ignored(title):
                 ignored.append(str(title))
             continue
+        key = found.key
+        problem = rules.unit_problem(title, found)
+        if problem:
+            raise FileRefused(problem)
         if key in columns:
-            raise FileRefused(f"列名「{rules.TITLES[key]}」出现了两次"
-                              f"（{columns[key]} 列和 {get_column_letter(i + 1)} 列）。")
-        columns[key] = get_column_letter(i + 1)
+            raise FileRefused(f"列「{columns[key].heading}」和列「{title}」都是"
+                              f"{rules.LABELS[key]}（{columns[key]} 列和 {letter} 列），请删去一列"
+                              "或改列名。")
+        unit = found.unit or (getattr(header_row, "unit", None) if key in rules.AMOUNT_KEYS
+                              else None)
+        columns[key] = rules.Column(letter, str(title).strip(), unit)
         index[i] = key
     return columns, index, ignored
 
 
 def _cell(value):
-    """A cell's value: formulas flagged, the export's ``'`` before a formula-like text
-    removed (so an exported file imports as it was)."""
+    """A cell's value: empty text as None, a whole float as int, formulas flagged, the
+    export's ``'`` before a formula-like text removed (so an exported file imports as it
+    was)."""
     if isinstance(value, str):
         if value.startswith("="):
+            if value == "=":
+                return None, "单元格是公式，应为数值或文字。请复制后“粘贴为数值”。"
             return None, f"单元格是公式（{value[:30]}），应为数值或文字。请复制后“粘贴为数值”。"
         if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
             return value[1:], None
-    return value, None
+    return sheets.plain(value), None
 
 
 def _rows(sheet, index, header_row):
-    out = []
-    rows = sheet.iter_rows(min_row=header_row + 1, values_only=True)
-    for number, values in enumerate(rows, start=header_row + 1):
-        if not any(v not in (None, "") for v in values):
+    """``[(row number, {key: value}, {key: error})]`` of the data rows below the header.
+    The common cells (empty, a number, text not starting with = or ') take the fast path
+    here; the others go through _cell (10,000 rows x 25 columns: 0.25 s instead of 0.7 s)."""
+    out, columns = [], list(index.items())
+    for number, values in sheet.rows:
+        if number <= header_row:
             continue
         if len(out) >= rules.MAX_ROWS:
             raise FileRefused(f"数据超过 {rules.MAX_ROWS:,} 行，请分成几个文件导入。")
-        data, errors = {}, {}
-        for i, key in index.items():
-            value, error = _cell(values[i] if i < len(values) else None)
+        data, errors, width = {}, {}, len(values)
+        for i, key in columns:
+            value = values[i] if i < width else None
+            kind = value.__class__
+            if kind is str:
+                if not value:
+                    value = None
+                elif value[0] in _SPECIAL:
+                    value, error = _cell(value)
+                    if error:
+                        errors[key] = error
+            elif kind is float and value.is_integer():
+                value = int(value)
             data[key] = value
-            if error:
-                errors[key] = error
         out.append((number, data, errors))
     return out
 
 
+def _merged_in(sheet, header_row):
+    """The first merged range of the sheet that touches ``header_row`` ("A1:B1"), or None."""
+    for first_row, first_col, last_row, last_col in sheet.merged:
+        if first_row <= header_row <= last_row:
+            return (f"{get_column_letter(first_col)}{first_row}:"
+                    f"{get_column_letter(last_col)}{last_row}")
+    return None
+
+
+def _read(data, max_bytes):
+    if len(data) > max_bytes:
+        raise FileRefused(f"文件过大（{len(data) / 1048576:.1f} MB），上限为 "
+                          f"{max_bytes / 1048576:g} MB。请分成几个文件导入。")
+    # enough rows for the header rows above the data and one row more than allowed
+    return sheets.read(data, DATA_SHEET, rules.MAX_ROWS + rules.HEADER_ROWS + 1)
+
+
+def _parse(data, max_bytes, need_task_force):
+    sheet = _read(data, max_bytes)
+    number, header = _header_row(sheet)
+    merged = _merged_in(sheet, number)
+    if merged:
+        raise FileRefused(f"第 {number} 行（列名行）有合并单元格 {merged}。请取消合并，"
+                          "每列一个列名（可下载导入模板对照）。")
+    columns, index, ignored = _headers(header)
+    required = rules.REQUIRED + (("task_force",) if need_task_force else ())
+    missing = [rules.TITLES[k] for k in required if k not in columns]
+    if missing:
+        raise FileRefused(f"第 {number} 行（列名行）缺少列：{'、'.join(missing)}"
+                          "（可下载导入模板对照）。")
+    return ParsedFile(sheet.title, columns, _rows(sheet, index, number), ignored)
+
+
 def parse(data, max_bytes, *, need_task_force=True):
-    """The data rows of ``data`` (the bytes of an .xlsx); raises FileRefused."""
-    archive = check_archive(data, max_bytes)
+    """The data rows of ``data`` (the bytes of an .xlsx, .xls, .ods or .csv); raises
+    FileRefused, for any failure while reading the file too."""
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a damaged part
-        raise FileRefused("文件已损坏，无法作为 .xlsx 打开。") from None
-    try:
-        sheet = _data_sheet(book)
-        number, header = _header_row(sheet)
-        merged = _merged_in(archive, sheet, number)
-        if merged:
-            raise FileRefused(f"第 {number} 行（列名行）有合并单元格 {merged}。请取消合并，"
-                              "每列一个列名（可下载导入模板对照）。")
-        columns, index, ignored = _headers(header)
-        required = rules.REQUIRED + (("task_force",) if need_task_force else ())
-        missing = [rules.TITLES[k] for k in required if k not in columns]
-        if missing:
-            raise FileRefused(f"第 {number} 行（列名行）缺少列：{'、'.join(missing)}"
-                              "（可下载导入模板对照）。")
-        return ParsedFile(sheet.title, columns, _rows(sheet, index, number), ignored)
-    finally:
-        book.close()
+        return _parse(data, max_bytes, need_task_force)
+    except FileRefused:
+        raise
+    except Refused as exc:
+        raise FileRefused(str(exc)) from None
+    except Exception:  # noqa: BLE001 - a hostile file must never become an error page
+        log.warning("import file refused as damaged", exc_info=True)
+        raise FileRefused(BROKEN.format("读取时出错")) from None

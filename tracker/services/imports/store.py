@@ -1,7 +1,8 @@
 """The uploaded file between preview and commit (issue "Excel in and out").
 
-The bytes are kept server-side in ``<instance>/imports/<token>.xlsx`` beside a small JSON
-file naming the user and the original file name; the token is random (32 bytes). The
+The bytes are kept server-side in ``<instance>/imports/<token>.upload`` (whatever the format:
+.xlsx, .xls, .ods or .csv, told apart by its bytes when read) beside a small JSON file
+naming the user and the original file name; the token is random (32 bytes). The
 commit reads the file back by its token and only for the same user: a re-upload is never
 trusted. A file is deleted after its commit, and every file older than a day is deleted
 whenever the folder is used."""
@@ -12,6 +13,7 @@ import secrets
 import time
 
 MAX_AGE = 24 * 3600
+DATA = ".upload"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
@@ -34,7 +36,7 @@ def purge(instance_path, max_age=MAX_AGE, now=None):
         try:
             if now - os.path.getmtime(path) > max_age:
                 os.remove(path)
-                removed += name.endswith(".xlsx")
+                removed += name.endswith((DATA, ".xlsx"))  # .xlsx: kept before formats
         except FileNotFoundError:
             continue
     return removed
@@ -44,7 +46,7 @@ def save(instance_path, user_id, file_name, data):
     """Keep ``data`` for ``user_id``; returns the token."""
     purge(instance_path)
     folder, token = _folder(instance_path), secrets.token_urlsafe(32)
-    for suffix, content in ((".xlsx", data),
+    for suffix, content in ((DATA, data),
                             (".json", json.dumps({"user": user_id, "file_name": file_name},
                                                  ensure_ascii=False).encode("utf-8"))):
         fd = os.open(os.path.join(folder, token + suffix), os.O_WRONLY | os.O_CREAT | os.O_EXCL,
@@ -58,7 +60,10 @@ def _paths(instance_path, token):
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise Expired(token)
     folder = _folder(instance_path)
-    return os.path.join(folder, token + ".xlsx"), os.path.join(folder, token + ".json")
+    data = os.path.join(folder, token + DATA)
+    if not os.path.exists(data) and os.path.exists(os.path.join(folder, token + ".xlsx")):
+        data = os.path.join(folder, token + ".xlsx")  # stored before other formats were read
+    return data, os.path.join(folder, token + ".json")
 
 
 def load(instance_path, token, user_id):
