@@ -131,6 +131,8 @@ EXPECTED = {
     ("imports.commit", "POST"): LOGGED_IN,
     ("imports.cancel", "POST"): LOGGED_IN,
     ("imports.batch", "GET"): OWN_TEAM,       # the batch of member_own
+    ("imports.undo", "GET"): OWN_TEAM,        # its 撤销 confirmation page
+    ("imports.undo", "POST"): OWN_TEAM,       # (the batch has no new project: nothing undone)
     # awards: everyone sees their rows; export, print and freeze are the bureau's
     ("awards.index", "GET"): LOGGED_IN,
     ("awards.export", "GET"): BUREAU,
@@ -213,6 +215,7 @@ def _build_world():
 
 def _url_args(world, rule):
     values = {"project_id": world["project"], "message_id": world["message"],
+              "batch_id": world["batch"],
               "year": world["year"], "token": world["unsub"],
               "code": world["county"] if rule.endpoint in COUNTY_CODE else world["team"]}
     missing = [a for a in rule.arguments if a not in values]

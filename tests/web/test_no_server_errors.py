@@ -21,6 +21,7 @@ from tracker.db import database
 from tracker.domain import pipeline
 from tracker.domain.weeks import week_of
 from tracker.models import ApiToken, OutboxMessage, TaskForceCounty, all_models
+from tracker.services.imports import uploads
 from tracker.services.ledger import projects as P
 from tracker.services.mail import summaries, unsubscribe
 from tracker.services.targets import annual
@@ -103,8 +104,11 @@ def _seed():
     summaries.build_week(week_of(d(3, 4)), web_settings.mail(current_app))
     message_ids = [m.id for m in OutboxMessage.select(OutboxMessage.id).limit(1)]
     assert message_ids, "the outbox build made no message to crawl"
+    batch, _preview = uploads.import_file(   # a batch with a new project (its 撤销 page)
+        users["member"], "项目名称,计划投资额（万元）\n导入项目,100\n".encode("utf-8-sig"),
+        "batch.csv", 1 << 20, task_force=teams[0].code)
     return dict(year=year, counties=counties, teams=teams, users=users, projects=projects,
-                api_token=api_token, message_ids=message_ids,
+                api_token=api_token, message_ids=message_ids, batch_ids=[batch.id],
                 unsub=unsubscribe.make_token(users["member"], web_settings.unsubscribe_signer()))
 
 
@@ -119,6 +123,7 @@ def _arg_values(ledger):
         "token": [ledger["unsub"], "garbage.token"],
         "filename": ["style.css", "nope.css"],
         "session_id": [1, UNKNOWN_ID, HUGE_ID],
+        "batch_id": ledger["batch_ids"] + [UNKNOWN_ID, HUGE_ID],
     }
 
 

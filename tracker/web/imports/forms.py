@@ -2,7 +2,7 @@
 token, the choice for every duplicate and the choice per duplicate row)."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField, SelectChoice
+from wtforms import HiddenField, RadioField, SelectChoice, TextAreaField
 
 from ...services.imports.commit import CHOICES, SKIP
 
@@ -10,7 +10,7 @@ ROW_PREFIX = "row-"
 
 
 class UploadForm(FlaskForm):
-    file = FileField("Excel 文件（.xlsx）")
+    file = FileField("表格文件（.xlsx、.xls、.ods 或 .csv）")
 
 
 class CommitForm(FlaskForm):
@@ -28,3 +28,8 @@ class CommitForm(FlaskForm):
                     and value in CHOICES:
                 out[int(number)] = value
         return out
+
+
+class UndoForm(FlaskForm):
+    """撤销本批导入: the reason (the service cleans and bounds it)."""
+    reason = TextAreaField("撤销原因")

@@ -12,6 +12,8 @@ from ...services.imports import preview as import_preview
 from ...services.imports import template as import_template
 from ...services.ledger import choices as ledger_choices
 from ...services.imports import commit as import_commit
+from ...services.imports import undo as import_undo
+from ..forms import apply_errors
 from . import forms
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -57,13 +59,12 @@ def template():
 @bp.route("/upload", methods=["POST"])
 def upload():
     _require_import()
-    request.max_content_length = _limit() + SLACK  # before the body is read
     form = forms.UploadForm()
     if not form.validate_on_submit():
         return _index(form, 400)
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
-        form.file.errors = ["请选择要导入的 .xlsx 文件。"]
+        form.file.errors = ["请选择要导入的文件（.xlsx、.xls、.ods 或 .csv）。"]
         return _index(form, 400)
     data = upload.read(_limit() + 1)
     try:
@@ -74,6 +75,11 @@ def upload():
         return _index(form, 400)
     session[SESSION_KEY] = token
     return redirect(url_for("imports.preview"))
+
+
+# this view's body may be IMPORT_MAX_BYTES (+ multipart overhead), every other one's
+# MAX_CONTENT_LENGTH: applied before the CSRF check reads the form (extensions._body_limit)
+upload.body_limit = ("IMPORT_MAX_BYTES", SLACK)
 
 
 def _token():
@@ -154,3 +160,32 @@ def batch():
         abort(403)
     return render_template("imports/batch.html", batch=found, rows=rows,
                            teams=task_forces(), tf=team)
+
+
+def _undo_check(batch_id):
+    try:
+        return import_undo.check(_user(), batch_id)
+    except NotFound:
+        abort(404)
+    except ValidationError:
+        abort(403)
+
+
+@bp.route("/batch/<int:batch_id>/undo", methods=["GET", "POST"])
+def undo(batch_id):
+    """撤销本批导入: a confirmation page that says what will be removed and what cannot be
+    undone, then one POST with the reason."""
+    _require_import()
+    form = forms.UndoForm()
+    found = _undo_check(batch_id)
+    others = []
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            import_undo.undo(_user(), batch_id, form.reason.data)
+        except ValidationError as exc:
+            others = apply_errors(form, exc.errors)
+            found = _undo_check(batch_id)
+        else:
+            flash(f"已撤销导入批次 #{batch_id}，移除了 {len(found.created)} 个新建项目。", "success")
+            return redirect(url_for("imports.batch", id=batch_id))
+    return render_template("imports/undo.html", found=found, form=form, others=others)
