@@ -34,8 +34,6 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from peewee import JOIN, Case, IntegrityError, fn
 
 from ... import clock
@@ -46,7 +44,7 @@ from ...domain.errors import ValidationError
 from ...models import (AwardFreeze, AwardRanking, CapitalIncrease, FundReceipt, Project,
     StageEvent, TaskForce, User, utcnow)
 from .. import audit, tx
-from ..xlsx import append_row, workbook_bytes
+from ..xlsx import new_book, workbook_bytes, write_rows
 from ..figures.in_force import value_in_force
 
 
@@ -330,27 +328,19 @@ EXPORT_COLUMNS = (
 
 def export_xlsx(result):
     """A Ranking as an .xlsx workbook (bytes): the ranking sheet, then the weights and the
-    formula. Cells follow tracker/services/ledger/export.py (text never a formula)."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "落地成效排名"
+    formula, streamed by services.xlsx (text never a formula)."""
+    book = new_book()
     state = (f"已冻结（{_local(result.frozen.frozen_at)}，{result.frozen.frozen_by}）"
              if result.frozen else "实时计算，未冻结")
-    append_row(sheet, [f"{result.year} 年落地成效排名", f"统计截至 {result.as_of.isoformat()}",
-                       state])
-    append_row(sheet, [title for title, _ in EXPORT_COLUMNS])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in result.rows:
-        append_row(sheet, [get(row) for _, get in EXPORT_COLUMNS])
-    sheet.freeze_panes = "D3"
-    weights = book.create_sheet("权重与公式")
-    append_row(weights, ["分项", "权重", "当年最大数量"])
-    for key in A.KEYS:
-        append_row(weights, [A.LABELS[key], float(result.weights[key]),
-                             result.maxima.get(key) if key in A.COUNT_KEYS else None])
-    append_row(weights, ["权重合计", float(result.weight_total), None])
-    append_row(weights, [A.FORMULA])
+    write_rows(book, "落地成效排名", [
+        [f"{result.year} 年落地成效排名", f"统计截至 {result.as_of.isoformat()}", state],
+        [title for title, _ in EXPORT_COLUMNS],
+    ] + [[get(row) for _, get in EXPORT_COLUMNS] for row in result.rows], bold={2},
+        freeze="D3")
+    write_rows(book, "权重与公式", [["分项", "权重", "当年最大数量"]] + [
+        [A.LABELS[key], float(result.weights[key]),
+         result.maxima.get(key) if key in A.COUNT_KEYS else None] for key in A.KEYS
+    ] + [["权重合计", float(result.weight_total), None], [A.FORMULA]])
     return workbook_bytes(book)
 
 

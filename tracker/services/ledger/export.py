@@ -2,11 +2,16 @@
 the export time, the header with an auto-filter, one numbered row per project with every
 ledger column, its 责任人 and its 到位资金合计 (non-void receipts, one grouped query).
 
-The cell rules (formula-safe text, typed numbers and dates) are services.xlsx's: every
-cell goes through ``safe_value``.
+The cell rules (formula-safe text, typed numbers and dates) and the layout are
+services.xlsx's: the rows stream from the query into a write-only sheet (linear time, one
+chunk of rows in memory; bench/bench_export.py).
 """
 
-from peewee import JOIN, fn
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from peewee import fn
 
 from ... import clock
 from ...domain import money, periods, pipeline
@@ -14,19 +19,64 @@ from ...domain.errors import ValidationError
 from ...models import County, FundReceipt, Project, TaskForce, User
 from . import listing
 from .. import xlsx
-from ..xlsx import XlsxFile, append_row, workbook_bytes
+from ..xlsx import XlsxFile, workbook_bytes
 
+
+@dataclass(slots=True)
+class ExportRow:
+    """One project as the export reads it: ROW_FIELDS as a tuple (no model per project),
+    then the names of its task force, county and 责任人 and its 到位资金合计."""
+    id: int
+    name: str
+    task_force_id: int
+    county_id: int
+    investor: str
+    investor_region: str
+    capital_type: str
+    industry: str
+    tags: str
+    planned_investment: Decimal
+    contract_value: Decimal
+    signing_grade: str
+    stage: str
+    expected_sign_date: datetime.date
+    owner_id: int
+    packaged_on: datetime.date
+    negotiating_on: datetime.date
+    signed_on: datetime.date
+    started_on: datetime.date
+    producing_on: datetime.date
+    at_capacity_on: datetime.date
+    last_progress_on: datetime.date
+    drop_reason: str
+    contact: str
+    next_step: str
+    problems: str
+    task_force_name: str = ""
+    county_name: str = ""
+    owner_name: str = ""
+    funds_total: Decimal = None
+
+    tag_list = property(Project.tag_list.fget)
+
+
+ROW_FIELDS = tuple(getattr(Project, name) for name in (
+    "id", "name", "task_force", "county", "investor", "investor_region", "capital_type",
+    "industry", "tags", "planned_investment", "contract_value", "signing_grade", "stage",
+    "expected_sign_date", "owner", "packaged_on", "negotiating_on", "signed_on", "started_on",
+    "producing_on", "at_capacity_on", "last_progress_on", "drop_reason", "contact",
+    "next_step", "problems"))
 
 
 def _amount(value):
     return None if value is None else float(value)
 
 
-# (title, value of a project, number format)
+# (title, value of an ExportRow, number format)
 EXPORT_COLUMNS = (
     ("项目名称", lambda p: p.name, None),
-    ("所属专班", lambda p: p.task_force.name, None),
-    ("区县/开发区", lambda p: p.county.name if p.county_id else "", None),
+    ("所属专班", lambda p: p.task_force_name, None),
+    ("区县/开发区", lambda p: p.county_name, None),
     ("投资方", lambda p: p.investor, None),
     ("投资方来源地", lambda p: p.investor_region, None),
     ("内外资", lambda p: Project.CAPITAL_TYPES.get(p.capital_type, p.capital_type), None),
@@ -37,7 +87,7 @@ EXPORT_COLUMNS = (
     ("签约等级", lambda p: pipeline.SIGNING_GRADES.get(p.signing_grade or "", ""), None),
     ("当前阶段", lambda p: pipeline.label(p.stage), None),
     ("预计签约日期", lambda p: p.expected_sign_date, xlsx.DATE),
-    ("责任人", lambda p: str(p.owner) if p.owner_id else "", None),
+    ("责任人", lambda p: p.owner_name, None),
     ("到位资金合计（万元）", lambda p: _amount(p.funds_total), xlsx.MONEY),
     ("策划包装日期", lambda p: p.packaged_on, xlsx.DATE),
     ("洽谈日期", lambda p: p.negotiating_on, xlsx.DATE),
@@ -65,8 +115,22 @@ def funds_totals(query):
     return {project_id: money.to_decimal(total) for project_id, total in rows}
 
 
-def _with_owner(query):
-    return query.select_extend(User).switch(Project).join(User, JOIN.LEFT_OUTER)
+class _Names(dict):
+    """{id: name} of a small table read once; a row added since is read when asked for."""
+
+    def __init__(self, model, rows, name):
+        super().__init__((row.id, name(row)) for row in rows)
+        self.model, self.name = model, name
+
+    def __missing__(self, row_id):
+        row = self.model.get_or_none(self.model.id == row_id)
+        self[row_id] = self.name(row) if row else ""
+        return self[row_id]
+
+
+def _owners(query):
+    ids = query.clone().order_by().select(Project.owner)
+    return _Names(User, User.select().where(User.id.in_(ids)), str)
 
 
 def export_xlsx(query, title="招商项目台账"):
@@ -75,20 +139,31 @@ def export_xlsx(query, title="招商项目台账"):
     return workbook_bytes(book)
 
 
-def _ledger_book(query, title):
-    from openpyxl import Workbook
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "项目台账"
-    xlsx.write_title(sheet, title, len(HEADER))
-    xlsx.write_header(sheet, HEADER)
+def _rows(query):
+    """The numbered rows of ``query``'s projects, streamed: one tuple per project (no list
+    of every project), the names from one read of each small table."""
     funds = funds_totals(query)
-    count = 0
-    for count, project in enumerate(_with_owner(query), start=1):
-        project.funds_total = funds.get(project.id, money.to_decimal(0))
-        row = append_row(sheet, [count] + [get(project) for _, get, _ in EXPORT_COLUMNS])
-        xlsx.format_row(sheet, row, FORMATS)
-    xlsx.finish(sheet, len(HEADER), freeze="C3")
+    teams = _Names(TaskForce, TaskForce.select(), lambda t: t.name)
+    counties = _Names(County, County.select(), lambda c: c.name)
+    owners = _owners(query)
+    zero = money.to_decimal(0)
+    getters = [get for _, get, _ in EXPORT_COLUMNS]
+    for number, values in enumerate(query.clone().select(*ROW_FIELDS).tuples().iterator(),
+                                    start=1):
+        project = ExportRow(*values)
+        project.task_force_name = teams[project.task_force_id]
+        if project.county_id:
+            project.county_name = counties[project.county_id]
+        if project.owner_id:
+            project.owner_name = owners[project.owner_id]
+        project.funds_total = funds.get(project.id, zero)
+        yield [number] + [get(project) for get in getters]
+
+
+def _ledger_book(query, title):
+    book = xlsx.new_book()
+    count = xlsx.write_table(book, "项目台账", title, HEADER, _rows(query), FORMATS,
+                             freeze="C3")
     return book, count
 
 

@@ -10,11 +10,10 @@ close, never recomputed — else the ledger's numbers, marked as not frozen; the
 quarter shows the numbers at the as-of date; a later quarter only its targets.
 
 Money is in 亿元 (the dashboard's unit; stored in 万元), counts in 个; percentages are real
-percentages (0.55 shown as 55.00%), gaps are points. Cells go through services.xlsx.
+percentages (0.55 shown as 55.00%), gaps are points. Cells and layout are services.xlsx's
+(a write-only workbook, rows streamed).
 """
 from decimal import Decimal
-
-from openpyxl import Workbook
 
 from ... import clock
 from ...domain import metrics as M
@@ -25,7 +24,7 @@ from ...domain.errors import ValidationError
 from ...domain.money import WAN_PER_YI
 from . import report as progress, snapshots
 from .. import xlsx
-from ..xlsx import XlsxFile, append_row, export_time
+from ..xlsx import Row, XlsxFile, export_time
 
 MILESTONE_KEYS = ("kaimenhong", "shuangguoban", "q3", "full_year")
 SUMMARY_HEADER = (
@@ -101,10 +100,8 @@ def _summary_formats(metric):
     return formats
 
 
-def _summary_row(sheet, values, m):
-    row = append_row(sheet, values)
-    xlsx.format_row(sheet, row, _summary_formats(M.get(m.key)))
-    xlsx.fill_status(sheet.cell(row=row, column=STATUS_COLUMN), m.status)
+def _summary_row(values, m):
+    return Row(values, _summary_formats(M.get(m.key)), (STATUS_COLUMN, m.status))
 
 
 def _report_title(report, what):
@@ -113,21 +110,21 @@ def _report_title(report, what):
             f"时序进度 {report.time_progress}%，{precision}）")
 
 
-def summary_sheet(sheet, report, now):
-    sheet.title = "进度汇总"
-    xlsx.write_title(sheet, f"{_report_title(report, '进度汇总')}　金额单位：亿元；"
-                            f"洽谈项目单位：个　导出时间：{export_time(now)}",
-                     len(SUMMARY_HEADER))
-    xlsx.write_header(sheet, SUMMARY_HEADER)
+def _summary_rows(report):
     for team in report.rows:
         for key in M.KEYS:
             m = team.metrics[key]
-            _summary_row(sheet, _summary_values(team.rank, team.code, team.name, team.score, m),
-                         m)
+            yield _summary_row(_summary_values(team.rank, team.code, team.name, team.score, m), m)
     for key in M.KEYS:
         m = report.totals[key]
-        _summary_row(sheet, _summary_values(None, "", CITY, None, m), m)
-    xlsx.finish(sheet, len(SUMMARY_HEADER), freeze="D3")
+        yield _summary_row(_summary_values(None, "", CITY, None, m), m)
+
+
+def summary_sheet(book, report, now):
+    xlsx.write_table(book, "进度汇总",
+                     f"{_report_title(report, '进度汇总')}　金额单位：亿元；"
+                     f"洽谈项目单位：个　导出时间：{export_time(now)}",
+                     SUMMARY_HEADER, _summary_rows(report), freeze="D3")
 
 
 # --- one sheet per metric, by quarter ----------------------------------------------------
@@ -163,27 +160,27 @@ def _quarter_formats(metric):
     return formats
 
 
-def quarter_sheet(sheet, report, key, frozen):
-    """Sheet of metric ``key``: each task force (by code) × quarter; ``frozen`` is
-    services.progress.snapshots.snapshots() of the year."""
+def _quarter_rows(report, key, frozen):
     metric = M.get(key)
-    sheet.title = metric.label
-    xlsx.write_title(sheet, f"{metric.label}（{unit(metric)}）· "
-                            f"{_report_title(report, '分季度进度')}　已结束的季度取季末冻结快照",
-                     len(QUARTER_HEADER))
-    xlsx.write_header(sheet, QUARTER_HEADER)
-    formats = _quarter_formats(metric)
     for team in sorted(report.rows, key=lambda r: r.code):
         m = team.metrics[key]
         for qp in m.quarters:
             snap = frozen.get((team.task_force_id, key, qp.quarter)) if qp.closed else None
             values, status = _frozen_values(metric, snap) if snap else \
                 _live_values(metric, m, qp, report.year, report.as_of)
-            row = append_row(sheet, [team.code, team.name, qp.key] + values)
-            xlsx.format_row(sheet, row, formats)
-            if status:
-                xlsx.fill_status(sheet.cell(row=row, column=QUARTER_STATUS_COLUMN), status)
-    xlsx.finish(sheet, len(QUARTER_HEADER), freeze="D3")
+            yield Row([team.code, team.name, qp.key] + values,
+                      status=(QUARTER_STATUS_COLUMN, status) if status else None)
+
+
+def quarter_sheet(book, report, key, frozen):
+    """Sheet of metric ``key``: each task force (by code) × quarter; ``frozen`` is
+    services.progress.snapshots.snapshots() of the year."""
+    metric = M.get(key)
+    xlsx.write_table(book, metric.label,
+                     f"{metric.label}（{unit(metric)}）· "
+                     f"{_report_title(report, '分季度进度')}　已结束的季度取季末冻结快照",
+                     QUARTER_HEADER, _quarter_rows(report, key, frozen),
+                     _quarter_formats(metric), freeze="D3")
 
 
 # --- the file ---------------------------------------------------------------------------
@@ -194,10 +191,10 @@ def export_progress(year, as_of, now=None, options=None):
     now = (now or clock.now()).astimezone(clock.zone())
     report = progress.build_report(year, as_of, options)
     frozen = snapshots.snapshots(report.year, [r.task_force_id for r in report.rows])
-    book = Workbook()
-    summary_sheet(book.active, report, now)
+    book = xlsx.new_book()
+    summary_sheet(book, report, now)
     for key in M.KEYS:
-        quarter_sheet(book.create_sheet(), report, key, frozen)
+        quarter_sheet(book, report, key, frozen)
     day = as_of.strftime("%Y%m%d")
     return XlsxFile(xlsx.workbook_bytes(book), f"招商专班进度_{report.year}年_截至{day}.xlsx",
                     f"progress_{report.year}_{day}.xlsx", len(report.rows))
