@@ -66,4 +66,39 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   openLinked();
   window.addEventListener("hashchange", openLinked);
+  // An import job's page (templates/imports/job.html): follow its progress every second,
+  // open the batch page once it is done; a failure shows its message. Without script the
+  // page's 刷新 link does the same by hand.
+  var job = document.querySelector(".import-job[data-status]");
+  function followJob() {
+    fetch(job.getAttribute("data-status"), { credentials: "same-origin" })
+      .then(function (response) {
+        if (response.redirected || !response.ok) { throw new Error(response.status); }
+        return response.json();
+      })
+      .then(function (s) {
+        var bar = job.querySelector(".job-progress");
+        bar.max = s.total || 1;
+        bar.value = s.done;
+        bar.textContent = s.percent + "%";
+        job.querySelector(".job-count").textContent =
+          s.done + " / " + s.total + " 行（" + s.percent + "%）";
+        job.querySelector(".job-label").textContent = s.label;
+        job.setAttribute("data-state", s.state);
+        if (s.state === "done" && s.url) { window.location.assign(s.url); return; }
+        if (s.state === "failed") {
+          var box = job.querySelector(".job-error");
+          box.textContent = s.error;
+          box.hidden = false;
+          var again = job.querySelector(".job-refresh");
+          if (again) { again.hidden = true; }
+          return;
+        }
+        window.setTimeout(followJob, 1000);
+      })
+      .catch(function () { window.setTimeout(followJob, 3000); });
+  }
+  if (job && /^(queued|running)$/.test(job.getAttribute("data-state"))) {
+    window.setTimeout(followJob, 1000);
+  }
 });

@@ -297,7 +297,7 @@ def test_build_registers_every_job_without_starting(sqlite_app):
     scheduler = S.build(sqlite_app, BackgroundScheduler)
     assert not scheduler.running
     ids = {job.id for job in scheduler.get_jobs()}
-    assert ids == {spec.name for spec in S.JOBS} | {"catch-up"}
+    assert ids == {spec.name for spec in S.JOBS} | {"catch-up", "import-queue"}
     close = scheduler.get_job("quarter-close")
     assert str(close.trigger.timezone) == "Asia/Shanghai"
     first = close.trigger.get_next_fire_time(

@@ -126,6 +126,11 @@ JOBS = [
 ]
 
 
+# Not a job per period: the import queue (services.imports.jobs) is looked at this often by
+# the scheduler process; a job found there runs in a worker thread of that process.
+IMPORT_QUEUE_EVERY = datetime.timedelta(seconds=2)
+
+
 def jobs_by_name():
     return {spec.name: spec for spec in JOBS}
 

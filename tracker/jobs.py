@@ -62,3 +62,12 @@ def weekly_summaries(app, as_of):
     from . import settings
     with app.app_context():
         return summaries.weekly_job(as_of, settings.mail(app))
+
+
+def import_queue(app, limit=None):
+    """Run the queued import jobs (services.imports.jobs.work: each claimed by one process,
+    each written in its own transaction); returns the jobs this call ran."""
+    from .services.imports import jobs as import_jobs
+    with app.app_context():
+        with database.connection_context():
+            return import_jobs.work(app, limit=limit)

@@ -30,6 +30,11 @@ Catch-up
     the last year; daily jobs only the latest day; the weekly summary
     (tracker/services/mail/summaries.py) the latest week within 3 days.
 
+Import queue
+    Every IMPORT_QUEUE_EVERY (2 s) ``poll_imports`` starts a worker thread (unless one is
+    still at work) that runs the queued import jobs (services.imports.jobs: claimed by a
+    conditional UPDATE, so two scheduler processes never run one job twice).
+
 Processes
     ``run_forever(app)`` (``flask --app tracker scheduler``): BlockingScheduler,
     production, one process beside gunicorn. ``start_background(app)``:
@@ -48,10 +53,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from . import job_owner
+from . import job_owner, jobs
 from .config import setting
 from .job_registry import (  # noqa: F401 - the registry is part of this module's interface
-    JOBS, JobSpec, closed_quarter_key, day_key, get_spec, jobs_by_name, previous_week_key,
+    IMPORT_QUEUE_EVERY, JOBS, JobSpec, closed_quarter_key, day_key, get_spec, jobs_by_name, previous_week_key,
     quarter_label,
 )
 from .services import audit, jobruns
@@ -266,6 +271,32 @@ def _safe_catch_up(app):
         log.exception("catch-up failed")
 
 
+_import_worker = None
+_import_lock = threading.Lock()
+
+
+def _run_import_queue(app):
+    try:
+        for job in jobs.import_queue(app):
+            log.info("import job %s: %s (%s/%s rows)", job.id, job.state, job.rows_done,
+                     job.rows_total)
+    except Exception:  # noqa: BLE001 - e.g. database down: the next tick tries again
+        log.exception("import queue failed")
+
+
+def poll_imports(app):
+    """The import-queue tick: start the worker thread unless it is still running (it works
+    until the queue is empty), so the tick itself returns at once."""
+    global _import_worker
+    with _import_lock:
+        if _import_worker is not None and _import_worker.is_alive():
+            return False
+        _import_worker = threading.Thread(target=_run_import_queue, args=(app,), daemon=True,
+                                          name="import-queue")
+        _import_worker.start()
+        return True
+
+
 def build(app, scheduler_class):
     """A configured (not started) scheduler with every job and the catch-up sweep."""
     from apscheduler.triggers.interval import IntervalTrigger
@@ -285,6 +316,9 @@ def build(app, scheduler_class):
         CATCH_UP_EVERY.total_seconds()), timezone=tz), args=(app,), id="catch-up",
         name="补跑错过或失败的任务", next_run_time=datetime.datetime.now(tz),
         replace_existing=True)
+    scheduler.add_job(poll_imports, IntervalTrigger(seconds=int(
+        IMPORT_QUEUE_EVERY.total_seconds()), timezone=tz), args=(app,), id="import-queue",
+        name="执行排队的导入任务", replace_existing=True)
     return scheduler
 
 

@@ -6,7 +6,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from tracker import clock
 from tracker.domain import import_rules
@@ -15,7 +15,6 @@ from tracker.models import AmountChange, AuditLog, ImportBatchProject, Project, 
 from tracker.services.figures import monthly
 from tracker.services.imports import (commit as import_commit, plan,
     uploads)
-from tracker.services.imports import template as import_template
 from tracker.services.ledger import export
 from tracker.services.imports import bulk as project_bulk
 from tracker.services.ledger import projects as P
@@ -329,19 +328,6 @@ def test_formulas_and_text_dates(world):
     for text in (f"{year}年3月5日", f"{year}.3.5", f"{year}/3/5", f"{year}-03-05"):
         assert import_rules.parse_date(text) == (datetime.date(year, 3, 5), None)
     assert import_rules.parse_date("3/5")[1]
-
-
-def test_template_has_notes_lists_and_validations(world):
-    book = load_workbook(io.BytesIO(import_template.template_xlsx()))
-    assert book.sheetnames == ["项目台账", "填写说明", "取值列表"]
-    assert [c.value for c in book["项目台账"][1]] == TITLES
-    assert all(s.sheet_state == "visible" for s in book.worksheets)
-    notes = [r[0].value for r in book["填写说明"].iter_rows()]
-    assert "当前阶段" in notes and "TF1" in notes
-    formulas = {dv.formula1 for dv in book["项目台账"].data_validations.dataValidation}
-    assert any("取值列表" in f for f in formulas)
-    result = uploads.preview_bytes(None, import_template.template_xlsx(), "t.xlsx", LIMIT)
-    assert result.rows == []
 
 
 # --- a clerk's own 台账 (issue 18) -----------------------------------------------------

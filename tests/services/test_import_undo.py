@@ -42,7 +42,7 @@ def world(db):
 def _import(user, rows, **kw):
     result = uploads.preview_bytes(user, book_bytes(rows), "台账.xlsx", LIMIT)
     assert all(not r.errors for r in result.rows), [r.errors for r in result.rows]
-    return import_commit.commit(user, result, **kw)
+    return import_commit.commit(user, result, acknowledged=True, **kw)
 
 
 def _ledger():

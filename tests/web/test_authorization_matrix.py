@@ -33,7 +33,7 @@ from tracker.db import database
 from tracker.domain import pipeline
 from tracker.domain.weeks import week_of
 from tracker.models import (
-    ApiToken, ImportBatch, Membership, OutboxMessage, Project, TaskForce, TaskForceCounty, User,
+    ApiToken, ImportBatch, ImportJob, Membership, OutboxMessage, Project, TaskForce, TaskForceCounty, User,
 )
 from tracker.services.accounts import users as accounts
 from tracker.services.progress import snapshots
@@ -128,11 +128,15 @@ EXPECTED = {
     ("imports.template", "GET"): LOGGED_IN,
     ("imports.upload", "POST"): LOGGED_IN,
     ("imports.preview", "GET"): LOGGED_IN,
+    ("imports.mapping", "GET"): LOGGED_IN,    # 列的对应 of the session's upload
+    ("imports.mapping", "POST"): LOGGED_IN,
     ("imports.commit", "POST"): LOGGED_IN,
     ("imports.cancel", "POST"): LOGGED_IN,
     ("imports.batch", "GET"): OWN_TEAM,       # the batch of member_own
     ("imports.undo", "GET"): OWN_TEAM,        # its 撤销 confirmation page
     ("imports.undo", "POST"): OWN_TEAM,       # (the batch has no new project: nothing undone)
+    ("imports.job", "GET"): OWN_TEAM,         # an import job of member_own (issue 18)
+    ("imports.job_status", "GET"): OWN_TEAM,  # its progress (JSON)
     # awards: everyone sees their rows; export, print and freeze are the bureau's
     ("awards.index", "GET"): LOGGED_IN,
     ("awards.export", "GET"): BUREAU,
@@ -204,7 +208,9 @@ def _build_world():
     message = OutboxMessage.select().first()
     assert message is not None, "the outbox build made no message"
     batch = ImportBatch.create(user=users["member_own"], file_name="a.xlsx")
-    return dict(year=year, county=county_a.code, team=team_a.code, project=project.id,
+    job = ImportJob.create(user=users["member_own"], token="t" * 43, file_name="big.xlsx",
+                           state="failed", error="导入中断", rows_total=3000)
+    return dict(job=job.id, year=year, county=county_a.code, team=team_a.code, project=project.id,
                 message=message.id, batch=batch.id, api_token=api_token, dead_token=dead_token,
                 own_tokens=own_tokens,
                 users={k: u.id for k, u in users.items()},
@@ -215,7 +221,7 @@ def _build_world():
 
 def _url_args(world, rule):
     values = {"project_id": world["project"], "message_id": world["message"],
-              "batch_id": world["batch"],
+              "batch_id": world["batch"], "job_id": world["job"],
               "year": world["year"], "token": world["unsub"],
               "code": world["county"] if rule.endpoint in COUNTY_CODE else world["team"]}
     missing = [a for a in rule.arguments if a not in values]

@@ -38,7 +38,7 @@ def test_upload_preview_commit_and_batch(app, client, auth):
     assert "新增 2 行" in page and "确认导入" in page
     with client.session_transaction() as session:
         token = session["import_token"]
-    assert len(_stored(app)) == 2
+    assert len(_stored(app)) == 3   # the bytes, who uploaded them, the parsed rows (issue 18)
     response = client.post("/imports/commit", data={"token": token, "on_duplicate": "skip"})
     assert response.status_code == 302
     with app.app_context():
@@ -93,8 +93,13 @@ def test_hostile_upload_and_permissions(app, client, auth):
     assert _upload(client, book_bytes([row()])).status_code == 403
     auth.logout()
     auth.login("member")
-    response = _upload(client, "名称,专班\n甲,TF1\n".encode("utf-8"), "renamed.xlsx")
+    response = _upload(client, "项目名称,专班\n甲,TF1\n".encode("utf-8"), "renamed.xlsx")
     assert response.status_code == 400 and "缺少列" in response.get_data(as_text=True)
+    # a column named unlike any field is not a refusal: the person maps it (列的对应)
+    response = _upload(client, "名称,专班\n甲,TF1\n".encode("utf-8"), "renamed.xlsx")
+    assert response.status_code == 302
+    assert client.get("/imports/preview").location.endswith("/imports/mapping")
+    client.post("/imports/cancel")
     response = _upload(client, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old.xlsx")
     assert ".xls" in response.get_data(as_text=True)
     app.config["IMPORT_MAX_BYTES"] = 1000

@@ -20,7 +20,7 @@ from werkzeug.routing import BuildError
 from tracker.db import database
 from tracker.domain import pipeline
 from tracker.domain.weeks import week_of
-from tracker.models import ApiToken, OutboxMessage, TaskForceCounty, all_models
+from tracker.models import ApiToken, ImportJob, OutboxMessage, TaskForceCounty, all_models
 from tracker.services.imports import uploads
 from tracker.services.ledger import projects as P
 from tracker.services.mail import summaries, unsubscribe
@@ -62,7 +62,7 @@ FIELD_GARBAGE = {
 GENERIC_FIELDS = ["name", "code", "task_force", "county", "planned_investment", "amount",
                   "contract_value", "on", "received_on", "stage", "reason", "note", "year",
                   "currency", "original_amount", "exchange_rate", "username", "password",
-                  "value", "email"]
+                  "value", "email", "acknowledge", "col-A", "unit-A", "col-C", "unit-C"]
 
 
 # --- ledger ---------------------------------------------------------------------
@@ -107,7 +107,9 @@ def _seed():
     batch, _preview = uploads.import_file(   # a batch with a new project (its 撤销 page)
         users["member"], "项目名称,计划投资额（万元）\n导入项目,100\n".encode("utf-8-sig"),
         "batch.csv", 1 << 20, task_force=teams[0].code)
-    return dict(year=year, counties=counties, teams=teams, users=users, projects=projects,
+    job = ImportJob.create(user=users["member"], token="t" * 43, file_name="big.csv",
+                           state="failed", error="导入中断", rows_total=3000)   # issue 18
+    return dict(job_ids=[job.id], year=year, counties=counties, teams=teams, users=users, projects=projects,
                 api_token=api_token, message_ids=message_ids, batch_ids=[batch.id],
                 unsub=unsubscribe.make_token(users["member"], web_settings.unsubscribe_signer()))
 
@@ -124,6 +126,7 @@ def _arg_values(ledger):
         "filename": ["style.css", "nope.css"],
         "session_id": [1, UNKNOWN_ID, HUGE_ID],
         "batch_id": ledger["batch_ids"] + [UNKNOWN_ID, HUGE_ID],
+        "job_id": ledger["job_ids"] + [UNKNOWN_ID, HUGE_ID],
     }
 
 

@@ -21,6 +21,8 @@ def _echo_preview(preview):
         click.echo(f"第 {number} 行 {column} 列（{title}）：{message}", err=True)
     if len(preview.errors) > SHOWN_ERRORS:
         click.echo(f"……共 {len(preview.errors)} 条错误。", err=True)
+    for number, message in preview.warnings[:SHOWN_ERRORS]:
+        click.echo(f"提示：第 {number} 行：{message}", err=True)
 
 
 def _read(path, limit):
@@ -64,5 +66,33 @@ def import_projects(file, task_force, dry_run, on_duplicate):
                f"跳过 {batch.skipped}，无变化 {batch.unchanged}。")
 
 
+@click.group("imports")
+def imports_group():
+    """Import jobs (large files committed outside the web workers)."""
+
+
+@imports_group.command("work")
+@with_appcontext
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Run at most this many queued jobs (default: until the queue is empty).")
+def work(limit):
+    """Run the queued import jobs now, oldest first (what the scheduler process does every
+    2 seconds); a job another process already runs is left to it."""
+    from flask import current_app
+
+    from ..jobs import import_queue
+    done = import_queue(current_app._get_current_object(), limit=limit)
+    for job in done:
+        click.echo(f"导入任务 #{job.id}（{job.file_name}）：{job.state_label}，"
+                   f"{job.rows_done}/{job.rows_total} 行"
+                   + (f"，批次 #{job.batch_id}" if job.batch_id else "")
+                   + (f"：{job.error}" if job.error else ""))
+    if not done:
+        click.echo("没有排队的导入任务。")
+    if any(job.state == "failed" for job in done):
+        raise SystemExit(1)
+
+
 def init_app(app):
     app.cli.add_command(import_projects)
+    app.cli.add_command(imports_group)

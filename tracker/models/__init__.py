@@ -11,8 +11,9 @@ from .scheduling import JobRun, QuarterSnapshot, StaleFlag  # noqa: F401
 from .security import LoginAttempt, UserSession  # noqa: F401
 from .figures import MonthlyFigure  # noqa: F401
 from .awards import AwardFreeze, AwardRanking  # noqa: F401
-from .imports import ImportBatch, ImportBatchProject  # noqa: F401
+from .imports import ImportBatch, ImportBatchProject, ImportJob  # noqa: F401
 from .project_years import ProjectYear  # noqa: F401
+from .import_mappings import ImportMapping  # noqa: F401
 
 
 def all_models():

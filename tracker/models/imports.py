@@ -1,6 +1,6 @@
 """Excel import batches (issue "Excel in and out"): one row per committed file, and the
 projects it created or updated (a link table, so a batch's projects can be listed)."""
-from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from .base import BaseModel, utcnow
 from .core import Project, User
@@ -31,3 +31,41 @@ class ImportBatchProject(BaseModel):
 
     class Meta:
         indexes = ((("batch", "project"), True),)
+
+
+class ImportJob(BaseModel):
+    """A large import committed outside the web workers (issue 18, "Long work"): the commit
+    page queues one row, the scheduler process (or ``flask imports work``) claims it with a
+    conditional UPDATE (queued -> running, naming its owner) and writes the batch in one
+    transaction whose last statement marks the row done, so the batch and "done" commit
+    together. Progress (rows_done) and the heartbeat are written from a second connection
+    (services.imports.jobs)."""
+    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+    STATES = {QUEUED: "排队中", RUNNING: "导入中", DONE: "已完成", FAILED: "失败"}
+
+    id = AutoField()
+    user = ForeignKeyField(User, on_delete="CASCADE", backref="+")
+    token = CharField(max_length=64)          # the stored upload (services.imports.store)
+    file_name = CharField(max_length=255, default="")
+    choices = TextField(default="{}")         # JSON: {row number: "skip"|"update"}
+    on_duplicate = CharField(max_length=16, default="skip")
+    acknowledged = BooleanField(default=False)   # the preview's warnings, checked by the person
+    state = CharField(max_length=16, default=QUEUED, index=True)
+    rows_total = IntegerField(default=0)
+    rows_done = IntegerField(default=0)
+    batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL", backref="+")
+    error = TextField(default="")
+    created_at = DateTimeField(default=utcnow)   # UTC
+    started_at = DateTimeField(null=True)
+    finished_at = DateTimeField(null=True)
+    heartbeat_at = DateTimeField(null=True)
+    host = CharField(max_length=255, default="")  # the claiming process
+    pid = IntegerField(null=True)
+
+    @property
+    def state_label(self):
+        return self.STATES.get(self.state, self.state)
+
+    @property
+    def in_flight(self):
+        return self.state in (self.QUEUED, self.RUNNING)

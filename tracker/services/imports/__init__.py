@@ -7,10 +7,13 @@ Entry modules:
     commit    the batches written and their projects
     template  the .xlsx template to fill in
     undo      撤销本批导入: what undoing a batch would do, and the undo itself
+    jobs      a large commit queued, claimed and run outside the web workers, its progress
+    mapping   列的对应: each column imported as a field or not, remembered per user and task force
 Internal: parse (a file into rows: its header, cells, refusals) reading through sheets (any
 format into one sheet: .xlsx, .xls, .ods, .csv) with zipped (zip and XML checks), ole2 (the
 .xls container and records) and delimited (.csv); lookups (task forces, counties and users
 by name), shown (what the preview shows of a row),
 plan (one row as the write path would write it), bulk (the planned rows written in chunks),
-store (the upload kept server-side).
+store (the upload kept server-side), checks (the plausibility warnings and their
+acknowledgment).
 """

@@ -18,12 +18,13 @@ from ...domain import pipeline
 from ...domain.errors import ValidationError
 from ...models import ImportBatch, ImportBatchProject, Project, User
 from .. import audit, tx
-from . import plan as import_plan, bulk
+from . import plan as import_plan, bulk, checks
 from ..ledger import projects
 from .plan import back_note, fail, moved_back
 from .preview import ERROR, NEW, UNCHANGED, UPDATE
 
 SKIP = "skip"
+PROGRESS_CHUNK = 1000   # new rows written between two progress reports (a job's bar)
 CHOICES = {SKIP: "跳过", "update": "更新"}
 IMPORT_NOTE = "Excel导入"
 
@@ -62,26 +63,35 @@ def _update(user, row, note):
     return project
 
 
-def _create_all(user, rows, note, batch):
+def _create_all(user, rows, note, batch, progress):
+    """Plan and write the new rows; with ``progress`` (a job's bar) in chunks of
+    PROGRESS_CHUNK, each reported (bulk.create's writes add up: the same result)."""
     notes, plans = import_plan.Notes(note), []
     for row in rows:
         try:
             plans.append(import_plan.plan(row, notes))
         except ValidationError as exc:
             fail(row, exc)
-    bulk.create(user, plans, batch.id)
+    size = PROGRESS_CHUNK if progress else max(len(plans), 1)
+    for start in range(0, len(plans), size):
+        bulk.create(user, plans[start:start + size], batch.id)
+        if progress:
+            progress(min(start + size, len(plans)))
     return [(p.row, p.project) for p in plans]
 
 
-def _write_rows(user, preview, batch, new, updates):
+def _write_rows(user, preview, batch, new, updates, progress=None):
     counts = {"created": len(new), "updated": len(updates), "skipped": 0, "unchanged": 0}
     note = f"{IMPORT_NOTE}（批次 {batch.id}：{preview.file_name}）"
-    written = [(row, project, "created") for row, project in _create_all(user, new, note, batch)]
-    for row in updates:
+    written = [(row, project, "created")
+               for row, project in _create_all(user, new, note, batch, progress)]
+    for done, row in enumerate(updates, start=len(new) + 1):
         try:
             written.append((row, _update(user, row, note), "updated"))
         except ValidationError as exc:
             fail(row, exc)
+        if progress and (done % 100 == 0 or done == len(new) + len(updates)):
+            progress(done)
     chosen = {row.number for row in updates}
     for row in preview.rows:
         if row.status != NEW and row.number not in chosen:
@@ -92,27 +102,41 @@ def _write_rows(user, preview, batch, new, updates):
     return counts
 
 
-def commit(user, preview, *, choices=None, on_duplicate=SKIP):
+def chosen(preview, choices=None, on_duplicate=SKIP):
+    """``(new rows, duplicates to update)``: the rows a commit writes."""
+    new = [r for r in preview.rows if r.status == NEW]
+    updates = [r for r in preview.rows
+               if r.status == UPDATE and _choice(r, choices, on_duplicate) == "update"]
+    return new, updates
+
+
+def commit(user, preview, *, choices=None, on_duplicate=SKIP, progress=None, on_written=None,
+           acknowledged=False):
     """Write ``preview`` (project_import.preview) as one batch, all or nothing.
 
     ``choices`` maps a row number to "skip" or "update" for a duplicate that differs from
     the ledger; ``on_duplicate`` is the choice for the others. Raises ValidationError
-    (nothing written) when the file has errors or a row fails. Returns the ImportBatch."""
+    (nothing written) when the file has errors or a row fails. Returns the ImportBatch.
+    An import job's hooks: ``progress(rows written so far)`` while the rows are written,
+    ``on_written(batch)`` last inside the transaction (what it writes commits with the
+    batch, and what it raises rolls the batch back). A preview with plausibility warnings
+    is refused (ValidationError of ``acknowledge``) unless ``acknowledged``."""
     bad = preview.count(ERROR)
     if bad:
         raise ValidationError({"__all__": f"文件有 {bad} 行错误，未导入。请修改后重新上传。"})
-    new = [r for r in preview.rows if r.status == NEW]
-    updates = [r for r in preview.rows
-               if r.status == UPDATE and _choice(r, choices, on_duplicate) == "update"]
+    checks.refuse_unacknowledged(preview, acknowledged)
+    new, updates = chosen(preview, choices, on_duplicate)
     with tx.write():
         bulk.lock(new, [r.duplicate_of.id for r in updates])
         batch = ImportBatch.create(user=audit.actor(user), file_name=(preview.file_name or "")[:255])
-        counts = _write_rows(user, preview, batch, new, updates)
+        counts = _write_rows(user, preview, batch, new, updates, progress)
         for key, value in counts.items():
             setattr(batch, key, value)
         batch.save()
         audit.record(user, "import_batch", batch.id, "create", None,
                      dict(counts, file_name=batch.file_name))
+        if on_written:
+            on_written(batch)
     return batch
 
 

@@ -41,6 +41,11 @@ class Lookups:
         return self._names[team_id]
 
 
+def teams_index():
+    """Task forces by folded code and name (what a 所属专班 cell may say)."""
+    return _index(TaskForce.select())
+
+
 def fold(value):
     """The comparison form of a name typed in a cell (rules.match_key)."""
     return rules.match_key(value) if value is not None else ""

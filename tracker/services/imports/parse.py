@@ -36,6 +36,7 @@ class ParsedFile:
     ignored: list = field(default_factory=list)  # header titles that name no column
     # field key -> (the file's heading, the unit of an amount column or None): from columns
     headings: dict = field(default_factory=dict)
+    header_row: int = 0      # the row number of the header (0: unknown)
 
     def __post_init__(self):
         if not self.headings:
@@ -82,9 +83,11 @@ def _headers(header_row):
         if problem:
             raise FileRefused(problem)
         if key in columns:
-            raise FileRefused(f"列「{columns[key].heading}」和列「{title}」都是"
-                              f"{rules.LABELS[key]}（{columns[key]} 列和 {letter} 列），请删去一列"
-                              "或改列名。")
+            # a second column naming a taken field: not imported unless the person maps it
+            # (services.imports.mapping); a command refuses the file (require_columns)
+            index[i] = rules.extra_key(letter, title)
+            ignored.append(str(title))
+            continue
         unit = found.unit or (getattr(header_row, "unit", None) if key in rules.AMOUNT_KEYS
                               else None)
         columns[key] = rules.Column(letter, str(title).strip(), unit)
@@ -159,12 +162,37 @@ def _parse(data, max_bytes, need_task_force):
         raise FileRefused(f"第 {number} 行（列名行）有合并单元格 {merged}。请取消合并，"
                           "每列一个列名（可下载导入模板对照）。")
     columns, index, ignored = _headers(header)
+    # the required columns are checked once the person has mapped the columns (the
+    # preview: require_columns), so a column named unlike any field can still be mapped
+    return ParsedFile(sheet.title, columns, _rows(sheet, index, number), ignored,
+                      header_row=number)
+
+
+def _twins(parsed):
+    """``[(field key, letter, title)]`` of the columns naming a field an earlier one names."""
+    first = parsed.rows[0][1] if parsed.rows else {}
+    out = []
+    for key in first:
+        if isinstance(key, str) and rules.is_extra(key) and key != rules.SEQ_KEY:
+            found = rules.header_field(rules.extra_title(key))
+            if found is not None and found.key in parsed.columns:
+                out.append((found.key, rules.extra_letter(key), rules.extra_title(key)))
+    return out
+
+
+def require_columns(parsed, need_task_force=True, *, twins=True):
+    """Refuse a file (FileRefused) that lacks a required column or, when ``twins``, has two
+    columns naming one field (a command; the pages let the person map them instead)."""
+    where = f"第 {parsed.header_row} 行（列名行）" if parsed.header_row else "列名行"
+    for key, letter, title in _twins(parsed) if twins else ():
+        other = parsed.columns[key]
+        raise FileRefused(f"列「{parsed.headings.get(key, ('', None))[0]}」和列「{title}」都是"
+                          f"{rules.LABELS[key]}（{other} 列和 {letter} 列），请删去一列"
+                          "或改列名。")
     required = rules.REQUIRED + (("task_force",) if need_task_force else ())
-    missing = [rules.TITLES[k] for k in required if k not in columns]
+    missing = [rules.TITLES[k] for k in required if k not in parsed.columns]
     if missing:
-        raise FileRefused(f"第 {number} 行（列名行）缺少列：{'、'.join(missing)}"
-                          "（可下载导入模板对照）。")
-    return ParsedFile(sheet.title, columns, _rows(sheet, index, number), ignored)
+        raise FileRefused(f"{where}缺少列：{'、'.join(missing)}（可下载导入模板对照）。")
 
 
 def parse(data, max_bytes, *, need_task_force=True):

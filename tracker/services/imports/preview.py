@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from ... import clock
 from ...domain import import_rules as rules
 from ...domain import pipeline, text
+from ...domain.errors import ValidationError
 from ...models import Project
 from ..ledger import inputs as clean
-from . import shown
+from . import checks, mapping, shown
+from .parse import FileRefused, require_columns
 from .lookups import Lookups, fold as _fold
 
 NEW, UPDATE, UNCHANGED, DUPLICATE, ERROR = "new", "update", "unchanged", "duplicate", "error"
@@ -55,6 +57,9 @@ class Row:
     ignored: list = field(default_factory=list)    # [(heading, value)] of columns not imported
     sources: dict = field(default_factory=dict)    # field -> the cell as typed, when it differs
     inactive_owner: object = None  # a 责任人 whose account is deactivated (see _settle)
+    warnings: list = field(default_factory=list)   # plausibility warnings (checks.warn)
+    stage: str = None
+    dates: dict = field(default_factory=dict)      # the stage dates read
 
     @property
     def status_label(self):
@@ -74,6 +79,13 @@ class Preview:
     ignored: list = field(default_factory=list)
     skipped: list = field(default_factory=list)    # [(first row, last row, why)]
     columns: list = field(default_factory=list)    # [(letter, heading, imported as, how)]
+    blocked: list = field(default_factory=list)    # columns awaiting the person's mapping
+
+    @property
+    def warnings(self):
+        """[(row number, message)] the person acknowledges before 确认导入."""
+        return [(r.number, w) for r in self.rows if r.status in checks.WRITTEN
+                for w in r.warnings]
 
     def count(self, status):
         return sum(1 for r in self.rows if r.status == status)
@@ -266,6 +278,7 @@ def _judge(row, data, columns, lookups, shape=((), ())):
             _error(row, columns, "contract_value", "签约及之后的阶段必须填写签约额（万元）。")
     if row.team is not None and row.fields.get("name"):
         row.key = text.duplicate_key(row.fields["name"], row.fields.get("investor", ""))
+    row.stage, row.dates = stage, dates
     shown.show(row, data, shape, stage, dates)
     if row.errors:
         row.status = ERROR
@@ -336,6 +349,13 @@ def preview(user, parsed, *, task_force=None, file_name=""):
     command, every task force). ``task_force`` is a code every row goes into. Writes
     nothing. Raises LookupError for an unknown ``task_force``."""
     lookups = Lookups(user, task_force)
+    parsed, left = mapping.settle(user, parsed, lookups.teams)
+    if left:
+        return _blocked(parsed, left, file_name)
+    try:
+        require_columns(parsed, not task_force, twins=user is None)
+    except FileRefused as exc:
+        raise ValidationError({"file": str(exc)}) from None
     rows, skipped, previous = [], [], None
     # each column with the file's heading and an amount's unit (kept in parsed.headings too,
     # so a ParsedFile stored and read back as plain data keeps its units)
@@ -356,5 +376,16 @@ def preview(user, parsed, *, task_force=None, file_name=""):
         rows.append(row)
     _classify(rows)
     _settle(rows, columns)
+    checks.warn(rows)
     return Preview(rows, file_name=file_name, sheet=parsed.sheet, ignored=parsed.ignored,
                    skipped=skipped, columns=shown.column_list(parsed))
+
+
+def _blocked(parsed, left, file_name):
+    """The preview of a file whose columns ``left`` await the person's mapping: no row is
+    judged, and each such column is an error of the header row (nothing can be committed)."""
+    row = Row(getattr(parsed, "header_row", 0) or 1, status=ERROR)
+    row.errors = [(c.letter, c.heading, "请先在“列的对应”中选择此列导入为哪个字段，或选择不导入。")
+                  for c in left]
+    return Preview([row], file_name=file_name, sheet=parsed.sheet, ignored=parsed.ignored,
+                   blocked=left)

@@ -5,7 +5,16 @@ The bytes are kept server-side in ``<instance>/imports/<token>.upload`` (whateve
 naming the user and the original file name; the token is random (32 bytes). The
 commit reads the file back by its token and only for the same user: a re-upload is never
 trusted. A file is deleted after its commit, and every file older than a day is deleted
-whenever the folder is used."""
+whenever the folder is used.
+
+The file is parsed once, at its upload (issue 18): the parsed rows are kept beside it in
+``<token>.parsed`` (plain JSON, never pickle: :func:`save_parsed`), so a preview view or the
+commit reads them back instead of reading the sheet again. An import job running outside
+the web workers writes its progress to ``<token>.progress`` (:func:`write_progress`): the
+job page reads it while the job's one write transaction is still open (on SQLite no other
+connection may write then)."""
+import dataclasses
+import datetime
 import json
 import os
 import re
@@ -14,6 +23,8 @@ import time
 
 MAX_AGE = 24 * 3600
 DATA = ".upload"
+PARSED = ".parsed"
+PROGRESS = ".progress"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
@@ -66,6 +77,20 @@ def _paths(instance_path, token):
     return data, os.path.join(folder, token + ".json")
 
 
+def _side(instance_path, token, suffix):
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        raise Expired(token)
+    return os.path.join(_folder(instance_path), token + suffix)
+
+
+def _write_atomic(path, content):
+    temp = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content)
+    os.replace(temp, path)
+
+
 def load(instance_path, token, user_id):
     """``(file name, bytes)`` stored under ``token`` for ``user_id``; raises Expired."""
     purge(instance_path)
@@ -82,8 +107,109 @@ def load(instance_path, token, user_id):
 
 
 def delete(instance_path, token):
-    for path in _paths(instance_path, token):
+    sides = tuple(_side(instance_path, token, suffix) for suffix in (PARSED, PROGRESS))
+    for path in _paths(instance_path, token) + sides:
         try:
             os.remove(path)
         except FileNotFoundError:
             pass
+
+
+# --- the parsed rows, kept once --------------------------------------------------------
+
+_TAGS = {"d": datetime.date, "dt": datetime.datetime, "t": datetime.time}
+
+
+def _encode(value):
+    if isinstance(value, datetime.datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"d": value.isoformat()}
+    if isinstance(value, datetime.time):
+        return {"t": value.isoformat()}
+    if isinstance(value, datetime.timedelta):
+        return {"s": value.total_seconds()}
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        (tag, text), = value.items()
+        if tag == "s":
+            return datetime.timedelta(seconds=text)
+        return _TAGS[tag].fromisoformat(text)
+    return value
+
+
+def parsed_dump(parsed):
+    """``parsed`` (parse.ParsedFile) as JSON bytes: the row keys once, then each row as
+    [number, [values], {key: error}]; dates and times tagged."""
+    keys = list(parsed.rows[0][1]) if parsed.rows else []
+    rest = {f.name: getattr(parsed, f.name) for f in dataclasses.fields(parsed)
+            if f.name not in ("rows", "columns")}
+    out = {"columns": {k: str(v) for k, v in parsed.columns.items()}, "keys": keys,
+           "rows": [[n, [_encode(data.get(k)) for k in keys], errors]
+                    for n, data, errors in parsed.rows], "rest": rest}
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def parsed_load(content, parsed_class):
+    """The ``parsed_class`` (parse.ParsedFile) that :func:`parsed_dump` wrote."""
+    raw = json.loads(content)
+    keys = raw["keys"]
+    rows = [(n, dict(zip(keys, map(_decode, values))), errors)
+            for n, values, errors in raw["rows"]]
+    rest = raw["rest"]
+    if "headings" in rest:
+        rest["headings"] = {k: tuple(v) for k, v in rest["headings"].items()}
+    names = {f.name for f in dataclasses.fields(parsed_class)}
+    return parsed_class(columns=raw["columns"], rows=rows,
+                        **{k: v for k, v in rest.items() if k in names})
+
+
+def save_parsed(instance_path, token, parsed):
+    _write_atomic(_side(instance_path, token, PARSED), parsed_dump(parsed))
+
+
+def load_parsed(instance_path, token, user_id, parsed_class):
+    """``(file name, parsed file)`` kept under ``token`` for ``user_id``, or ``(file name,
+    None)`` for an upload kept before the parsed rows were (read its bytes then)."""
+    file_name, _ = describe(instance_path, token, user_id)
+    try:
+        with open(_side(instance_path, token, PARSED), "rb") as fh:
+            return file_name, parsed_load(fh.read(), parsed_class)
+    except FileNotFoundError:
+        return file_name, None
+
+
+def describe(instance_path, token, user_id):
+    """``(file name, size of the stored bytes)`` of the upload; raises Expired."""
+    data_path, meta_path = _paths(instance_path, token)
+    try:
+        with open(meta_path, encoding="utf-8") as fh:
+            found = json.load(fh)
+        if found.get("user") != user_id:
+            raise Expired(token)
+        return found.get("file_name", ""), os.path.getsize(data_path)
+    except (FileNotFoundError, ValueError):
+        raise Expired(token) from None
+
+
+# --- a running job's progress ------------------------------------------------------------
+
+def write_progress(instance_path, token, done, total):
+    """Record ``done`` of ``total`` rows now (read by :func:`read_progress`)."""
+    body = json.dumps({"done": done, "total": total, "at": time.time()}).encode()
+    _write_atomic(_side(instance_path, token, PROGRESS), body)
+
+
+def read_progress(instance_path, token):
+    """``(done, total, unix time written)`` or None."""
+    try:
+        with open(_side(instance_path, token, PROGRESS), encoding="utf-8") as fh:
+            found = json.load(fh)
+        return int(found["done"]), int(found["total"]), float(found["at"])
+    except (FileNotFoundError, ValueError, KeyError, TypeError, Expired):
+        return None

@@ -2,11 +2,15 @@
 token, the choice for every duplicate and the choice per duplicate row)."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField, SelectChoice, TextAreaField
+import re
+
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, TextAreaField
 
 from ...services.imports.commit import CHOICES, SKIP
 
 ROW_PREFIX = "row-"
+COLUMN_PREFIX, UNIT_PREFIX = "col-", "unit-"
+_LETTER = re.compile(r"[A-Z]{1,3}")
 
 
 class UploadForm(FlaskForm):
@@ -17,6 +21,8 @@ class CommitForm(FlaskForm):
     token = HiddenField()
     on_duplicate = RadioField("重复且有变化的项目", default=SKIP,
                               choices=[SelectChoice(k, v) for k, v in CHOICES.items()])
+    # required by the service when the preview lists plausibility warnings
+    acknowledge = BooleanField("我已核对以上提示")
 
     def row_choices(self, formdata):
         """{row number: "skip" | "update"} chosen per duplicate row (``row-<n>`` fields);
@@ -33,3 +39,18 @@ class CommitForm(FlaskForm):
 class UndoForm(FlaskForm):
     """撤销本批导入: the reason (the service cleans and bounds it)."""
     reason = TextAreaField("撤销原因")
+
+
+class MappingForm(FlaskForm):
+    """列的对应: per column ``col-<letter>`` (a field key, "" 不导入, "?" undecided) and
+    ``unit-<letter>`` (万元/亿元/元 for an amount); the service judges the values."""
+
+    def decisions(self, formdata):
+        """{letter: (field key or "", unit or None)} of the submitted columns."""
+        out = {}
+        for name, value in formdata.items():
+            letter = name[len(COLUMN_PREFIX):]
+            if name.startswith(COLUMN_PREFIX) and _LETTER.fullmatch(letter):
+                unit = formdata.get(UNIT_PREFIX + letter) or None
+                out[letter] = (value[:40], unit[:8] if unit else None)
+        return out

@@ -1,8 +1,8 @@
 """Excel import pages (issue "Excel in and out"): the template, the upload with its preview,
 the commit of the previewed file (kept server-side under a token bound to the user and the
 session: never a re-upload), and the list of batches with their projects."""
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, \
-    request, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, \
+    render_template, request, session, url_for
 from flask_login import current_user
 
 from ...domain.errors import NotFound, ValidationError
@@ -13,6 +13,8 @@ from ...services.imports import template as import_template
 from ...services.ledger import choices as ledger_choices
 from ...services.imports import commit as import_commit
 from ...services.imports import undo as import_undo
+from ...services.imports import jobs as import_jobs
+from ...services.imports import mapping as import_mapping
 from ..forms import apply_errors
 from . import forms
 
@@ -51,7 +53,7 @@ def index():
 @bp.route("/template.xlsx")
 def template():
     _require_import()
-    return Response(import_template.template_xlsx(), mimetype=XLSX, headers={
+    return Response(import_template.template_xlsx(_user()), mimetype=XLSX, headers={
         "Content-Disposition": "attachment; filename=project-import-template.xlsx; "
                                "filename*=UTF-8''%E9%A1%B9%E7%9B%AE%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"})
 
@@ -89,7 +91,13 @@ def _token():
     return token
 
 
+def _page_number():
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and len(page) < 7 else 1
+
+
 def _render_preview(preview, form, token, status=200, message=None):
+    preview = service.Page(preview, _page_number())   # issue 18: the preview is paged
     return render_template("imports/preview.html", preview=preview, form=form, token=token,
                            statuses=import_preview.STATUS_LABELS, choices=import_commit.CHOICES,
                            message=message), status
@@ -107,6 +115,8 @@ def preview():
         session.pop(SESSION_KEY, None)
         flash("；".join(exc.errors.values()), "danger")
         return redirect(url_for("imports.index"))
+    if result.blocked:   # columns await the person's decision (issue 18, 列的对应)
+        return redirect(url_for("imports.mapping"))
     return _render_preview(result, forms.CommitForm(formdata=None, token=token), token)
 
 
@@ -119,20 +129,67 @@ def commit():
         flash("导入未完成：页面已过期或文件不是本次会话上传的，请重新上传。", "danger")
         return redirect(url_for("imports.index"))
     try:
-        batch, _ = service.commit_stored(
+        batch, job = import_jobs.commit_or_queue(
             current_app.instance_path, token, _user(), _limit(),
-            choices=form.row_choices(request.form), on_duplicate=form.on_duplicate.data)
+            job_rows=int(current_app.config["IMPORT_JOB_ROWS"]),
+            stale_after=import_jobs.stale_after(current_app.config),
+            choices=form.row_choices(request.form), on_duplicate=form.on_duplicate.data,
+            acknowledged=form.acknowledge.data)
     except ValidationError as exc:
         try:
             result = service.stored_preview(current_app.instance_path, token, _user(), _limit())
         except ValidationError:
             flash("；".join(exc.errors.values()), "danger")
             return redirect(url_for("imports.index"))
-        return _render_preview(result, form, token, 400, "；".join(exc.errors.values()))
+        form.acknowledge.errors = [exc.errors.pop("acknowledge")] \
+            if "acknowledge" in exc.errors else []
+        return _render_preview(result, form, token, 400, "；".join(exc.errors.values()) or None)
     session.pop(SESSION_KEY, None)
+    if job is not None:   # a large file: written by the scheduler process (issue 18)
+        return redirect(url_for("imports.job", job_id=job.id))
     flash(f"已导入：新增 {batch.created} 个，更新 {batch.updated} 个，跳过 {batch.skipped} 个，"
           f"无变化 {batch.unchanged} 个。", "success")
     return redirect(url_for("imports.batch", id=batch.id))
+
+
+def _stored_parsed():
+    """``(token, parsed file)`` of this session's upload, or ``(None, None)`` (flashed)."""
+    token = _token()
+    if not token:
+        return None, None
+    try:
+        return token, service.stored_parsed(current_app.instance_path, token, _user().id,
+                                            _limit())[1]
+    except ValidationError as exc:
+        session.pop(SESSION_KEY, None)
+        flash("；".join(exc.errors.values()), "danger")
+        return None, None
+
+
+@bp.route("/mapping", methods=["GET", "POST"])
+def mapping():
+    """列的对应: every column imported as a field or set to 不导入 before the preview; the
+    decisions are remembered for the next file with the same headings."""
+    _require_import()
+    token, parsed = _stored_parsed()
+    if parsed is None:
+        return redirect(url_for("imports.index"))
+    form, problems = forms.MappingForm(), {}
+    if request.method == "POST" and form.validate_on_submit():
+        submitted = form.decisions(request.form)
+        try:
+            import_mapping.choose(_user(), parsed, submitted)
+        except ValidationError as exc:
+            problems = exc.errors
+            columns = import_mapping.decide(import_mapping.columns(parsed), submitted)
+        else:
+            return redirect(url_for("imports.preview"))
+    if not problems:
+        columns = import_mapping.page(_user(), parsed)
+    return render_template("imports/mapping.html", form=form, columns=columns, token=token,
+                           problems=problems, fields=import_mapping.FIELD_CHOICES,
+                           units=import_mapping.UNIT_CHOICES,
+                           amounts=import_mapping.AMOUNT_KEYS), 400 if problems else 200
 
 
 @bp.route("/cancel", methods=["POST"])
@@ -189,3 +246,39 @@ def undo(batch_id):
             flash(f"已撤销导入批次 #{batch_id}，移除了 {len(found.created)} 个新建项目。", "success")
             return redirect(url_for("imports.batch", id=batch_id))
     return render_template("imports/undo.html", found=found, form=form, others=others)
+
+
+# --- import jobs (issue 18: a large commit runs outside the web workers) -------------------
+
+def _job(job_id):
+    """The job, as it is now (a crashed one failed), for its owner or the bureau only."""
+    _require_import()
+    try:
+        found = import_jobs.get(job_id)   # NotFound beyond the column's range too
+    except NotFound:
+        abort(404)
+    if not current_user.sees_all and found.user_id != current_user.id:
+        abort(403)
+    return import_jobs.refresh(found, current_app.instance_path,
+                               import_jobs.stale_after(current_app.config))
+
+
+@bp.route("/job/<int:job_id>")
+def job(job_id):
+    """The job's page: a progress bar (static/app.js follows job_status every second;
+    without script the 刷新 link), then the batch page once it is done."""
+    found = _job(job_id)
+    if found.state == "done" and found.batch_id and request.args.get("stay") != "1":
+        flash(f"导入完成：{found.rows_done} 行已写入（导入任务 #{found.id}）。", "success")
+        return redirect(url_for("imports.batch", id=found.batch_id))
+    return render_template("imports/job.html", job=found,
+                           status=import_jobs.status(found, current_app.instance_path))
+
+
+@bp.route("/job/<int:job_id>/status.json")
+def job_status(job_id):
+    found = _job(job_id)
+    answer = import_jobs.status(found, current_app.instance_path)
+    if found.batch_id:
+        answer["url"] = url_for("imports.batch", id=found.batch_id)
+    return jsonify(answer)

@@ -1,0 +1,309 @@
+"""Large imports as jobs outside the web workers (issue 18; docs/design.md, Long work).
+
+Queue: the commit page of a file with more than IMPORT_JOB_ROWS rows calls
+:func:`commit_or_queue`, which inserts one ``import_job`` row (state queued) instead of
+writing; at most one job per user is queued or running (the user's row is locked first, so
+two tabs cannot both queue one). Smaller files are written at once, as before.
+
+Claim: :func:`work` (the scheduler process every few seconds, ``flask imports work``) takes
+the oldest queued row with ``UPDATE … SET state='running', host, pid … WHERE id=? AND
+state='queued'``: of two processes reading the same row only one UPDATE matches it.
+
+Run: the stored parsed rows are judged again and written by commit.commit in ONE
+transaction; the last statement of that transaction marks the job done (with its batch),
+conditional on the job still being running as claimed, so the batch and "done" commit
+together or not at all. While it writes, a thread records the rows done and a heartbeat
+every second: in the upload's progress file (store.write_progress, readable while the
+transaction is open on every backend) and, on PostgreSQL/MySQL, in the job's row through
+the thread's own connection. A failure rolls everything back and the job is failed with
+its message. A killed worker leaves nothing written: its job is failed by whoever reads it
+next (:func:`refresh`) once its process is gone from this host or its last beat is older
+than IMPORT_JOB_STALE seconds.
+"""
+import datetime
+import json
+import logging
+import threading
+
+from ... import job_owner
+from ...db import backend_name, database
+from ...domain.errors import NotFound, ValidationError
+from ...models import ImportJob, User
+from .. import audit, tx
+from . import checks, commit as import_commit, store, uploads
+
+log = logging.getLogger(__name__)
+QUEUED, RUNNING, DONE, FAILED = (ImportJob.QUEUED, ImportJob.RUNNING, ImportJob.DONE,
+                                 ImportJob.FAILED)
+BUSY = "您已有一个导入正在进行（导入任务 #{id}，{state}），请等它完成后再导入。"
+ERROR_LIMIT = 4000
+
+
+class JobLost(Exception):
+    """The job is no longer ours (failed as stale meanwhile): the batch is rolled back."""
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+# --- queue -----------------------------------------------------------------------------
+
+def get(job_id):
+    if not 0 < int(job_id) < 2 ** 31:
+        raise NotFound("导入任务不存在。")
+    job = ImportJob.get_or_none(ImportJob.id == int(job_id))
+    if job is None:
+        raise NotFound("导入任务不存在。")
+    return job
+
+
+def in_flight(user_id):
+    return list(ImportJob.select().where((ImportJob.user == user_id)
+                                         & ImportJob.state.in_([QUEUED, RUNNING]))
+                .order_by(ImportJob.id))
+
+
+def enqueue(user, token, file_name, rows_total, *, choices=None, on_duplicate="skip",
+            stale_after=None, instance_path=None, now=None, acknowledged=False):
+    """Queue the stored upload ``token`` of ``user``; raises ValidationError when the user
+    already has a job queued or running (a stale running one is failed first)."""
+    now = now or utcnow()
+    with tx.write():
+        tx.lock_id(User, user.id, missing="用户不存在。")
+        for job in in_flight(user.id):
+            if not (stale_after and dead(job, now, stale_after, instance_path)):
+                raise ValidationError({"__all__": BUSY.format(id=job.id,
+                                                              state=job.state_label)})
+            _fail(job, dead(job, now, stale_after, instance_path), now)
+        return ImportJob.create(
+            user=user.id, token=token, file_name=(file_name or "")[:255],
+            choices=json.dumps({str(k): v for k, v in (choices or {}).items()}),
+            on_duplicate=on_duplicate, rows_total=rows_total, created_at=now,
+            acknowledged=bool(acknowledged))
+
+
+def commit_or_queue(instance_path, token, user, max_bytes, *, job_rows, choices=None,
+                    on_duplicate="skip", stale_after=None, acknowledged=False):
+    """The commit page's use-case: ``(batch, None)`` when the file has at most ``job_rows``
+    rows (written now, uploads.commit_stored), else ``(None, job)`` (queued). A file with
+    plausibility warnings the person has not acknowledged is judged here and refused at
+    once (checks.refuse_unacknowledged), not queued to fail later."""
+    file_name, parsed = uploads.stored_parsed(instance_path, token, user.id, max_bytes)
+    if len(parsed.rows) <= job_rows:
+        batch, _ = uploads.commit_stored(instance_path, token, user, max_bytes,
+                                         choices=choices, on_duplicate=on_duplicate,
+                                         acknowledged=acknowledged)
+        return batch, None
+    if not acknowledged:
+        checks.refuse_unacknowledged(
+            uploads.stored_preview(instance_path, token, user, max_bytes), False)
+    return None, enqueue(user, token, file_name, len(parsed.rows), choices=choices,
+                         on_duplicate=on_duplicate, stale_after=stale_after,
+                         instance_path=instance_path, acknowledged=acknowledged)
+
+
+# --- liveness ----------------------------------------------------------------------------
+
+def last_beat(job, instance_path=None):
+    """The latest sign of life of a running job: its row's heartbeat or its progress file."""
+    beat = job.heartbeat_at or job.started_at or job.created_at
+    found = store.read_progress(instance_path, job.token) if instance_path else None
+    if found:
+        at = datetime.datetime.fromtimestamp(found[2], datetime.timezone.utc)
+        beat = max(beat, at.replace(tzinfo=None))
+    return beat
+
+
+def dead(job, now, stale_after, instance_path=None):
+    """Why the running ``job``'s worker is gone (zh-CN), or None while it lives."""
+    if job.state != RUNNING:
+        return None
+    here = job_owner.this_owner()
+    if job.host == here.host and job.pid and not job_owner.pid_alive(job.pid):
+        return f"导入进程 {job.pid} 已不存在"
+    age = (now - last_beat(job, instance_path)).total_seconds()
+    if age > stale_after.total_seconds():
+        return f"导入进程 {job.host or '?'}:{job.pid or '?'} 已 {int(age)} 秒无心跳"
+    return None
+
+
+def _fail(job, message, now):
+    """Mark ``job`` failed unless it changed since it was read; whether it was."""
+    with tx.write():
+        won = (ImportJob.update(state=FAILED, error=(message or "")[:ERROR_LIMIT],
+                                finished_at=now)
+               .where((ImportJob.id == job.id) & (ImportJob.state == job.state)
+                      & _started(job))
+               .execute())
+    return won == 1
+
+
+def _started(job):
+    return (ImportJob.started_at.is_null() if job.started_at is None
+            else ImportJob.started_at == job.started_at)
+
+
+def refresh(job, instance_path, stale_after, now=None):
+    """``job`` as it is now: a running job whose worker is gone is failed first ("中断")."""
+    now = now or utcnow()
+    why = dead(job, now, stale_after, instance_path)
+    if why:
+        _fail(job, f"导入中断（{why}），未写入任何数据。请重新上传后导入。", now)
+        job = get(job.id)
+    return job
+
+
+def progress(job, instance_path):
+    """``(rows done, rows total)`` of ``job``: its row, or its progress file while running."""
+    done, total = job.rows_done, job.rows_total
+    if job.state == RUNNING:
+        found = store.read_progress(instance_path, job.token)
+        if found:
+            done, total = max(done, found[0]), found[1] or total
+    return min(done, total) if total else done, total
+
+
+# --- claim and run -----------------------------------------------------------------------
+
+def claim_next(now=None, tries=5):
+    """The oldest queued job, now running and owned by this process; None when there is
+    none (or other processes won every one tried)."""
+    owner = job_owner.this_owner()
+    for _ in range(tries):
+        job = (ImportJob.select().where(ImportJob.state == QUEUED)
+               .order_by(ImportJob.id).first())
+        if job is None:
+            return None
+        now = now or utcnow()
+        with tx.write():
+            won = (ImportJob.update(state=RUNNING, started_at=now, heartbeat_at=now,
+                                    host=owner.host, pid=owner.pid)
+                   .where((ImportJob.id == job.id) & (ImportJob.state == QUEUED))
+                   .execute())
+        if won == 1:
+            return get(job.id)
+    return None
+
+
+class Beat:
+    """``with Beat(app, job):`` records ``done`` of ``total`` and a heartbeat every
+    ``every`` seconds from its own thread (and connection) until the block ends."""
+
+    def __init__(self, app, job, total, every=1.0):
+        self.app, self.job, self.total, self.every = app, job, total, every
+        self.done = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True,
+                                        name=f"import-job-{job.id}")
+
+    def set(self, done):
+        self.done = done
+
+    def __enter__(self):
+        self.write()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _loop(self):
+        while not self._stop.wait(self.every):
+            try:
+                self.write(in_db=backend_name() != "sqlite")
+            except Exception:  # noqa: BLE001 - a missed beat is tried again next time
+                log.exception("import job %s: progress not recorded", self.job.id)
+
+    def write(self, in_db=False):
+        store.write_progress(self.app.instance_path, self.job.token, self.done, self.total)
+        if in_db:   # SQLite: no second writer while the batch's transaction is open
+            with self.app.app_context(), database.connection_context():
+                (ImportJob.update(rows_done=self.done, heartbeat_at=utcnow())
+                 .where((ImportJob.id == self.job.id) & (ImportJob.state == RUNNING))
+                 .execute())
+
+
+def _mark_done(job, total):
+    def on_written(batch):
+        now = utcnow()
+        won = (ImportJob.update(state=DONE, batch=batch.id, rows_done=total, rows_total=total,
+                                finished_at=now, heartbeat_at=now)
+               .where((ImportJob.id == job.id) & (ImportJob.state == RUNNING) & _started(job))
+               .execute())
+        if won != 1:
+            raise JobLost(job.id)
+    return on_written
+
+
+def _write(app, job, user, every):
+    """Judge the stored rows again and write them as one batch; the job done with it."""
+    max_bytes = int(app.config["IMPORT_MAX_BYTES"])
+    # the same preview as the commit of a small file (uploads.commit_stored)
+    preview = uploads.stored_preview(app.instance_path, job.token, user, max_bytes)
+    choices = {int(k): v for k, v in json.loads(job.choices or "{}").items()}
+    new, updates = import_commit.chosen(preview, choices, job.on_duplicate)
+    total = len(new) + len(updates)
+    with tx.write():
+        ImportJob.update(rows_total=total).where(ImportJob.id == job.id).execute()
+    with Beat(app, job, total, every) as beat, audit.origin("import-job"):
+        import_commit.commit(user, preview, choices=choices, on_duplicate=job.on_duplicate,
+                             acknowledged=job.acknowledged,
+                             progress=beat.set, on_written=_mark_done(job, total))
+
+
+def run(app, job, every=1.0):
+    """Run the claimed ``job`` to its end (done or failed); returns it as it ends. Needs an
+    app context and a connection."""
+    user = User.get_or_none(User.id == job.user_id)
+    try:
+        if user is None or not user.active:
+            raise ValidationError({"__all__": "导入人的账号已停用，未导入。"})
+        _write(app, job, user, every)
+    except ValidationError as exc:
+        _fail(job, "；".join(exc.errors.values()), utcnow())
+    except JobLost:
+        log.warning("import job %s was failed as stale while it ran: rolled back", job.id)
+        _fail(job, "导入中断（任务已被判定为失败），未写入任何数据。请重新上传后导入。", utcnow())
+    except Exception as exc:  # noqa: BLE001 - recorded on the job, the worker goes on
+        log.exception("import job %s failed", job.id)
+        _fail(job, f"导入出错（{type(exc).__name__}），未写入任何数据。请联系管理员。", utcnow())
+    try:
+        store.delete(app.instance_path, job.token)
+    except store.Expired:
+        pass
+    return get(job.id)
+
+
+def sweep(instance_path, stale_after, now=None):
+    """Fail every running job whose worker is gone; returns how many."""
+    running = ImportJob.select().where(ImportJob.state == RUNNING)
+    return sum(refresh(job, instance_path, stale_after, now).state == FAILED
+               for job in list(running))
+
+
+def work(app, limit=None, every=1.0):
+    """Run queued jobs, oldest first, until none is left (or ``limit`` ran); returns them.
+    Needs an app context and a connection."""
+    sweep(app.instance_path, stale_after(app.config))
+    done = []
+    while limit is None or len(done) < limit:
+        job = claim_next()
+        if job is None:
+            break
+        done.append(run(app, job, every))
+    return done
+
+
+def stale_after(config):
+    from ...config import setting
+    return datetime.timedelta(seconds=float(setting(config, "IMPORT_JOB_STALE")))
+
+
+def status(job, instance_path):
+    """What the job page and its JSON show of ``job``."""
+    done, total = progress(job, instance_path)
+    return {"id": job.id, "state": job.state, "label": job.state_label, "done": done,
+            "total": total, "percent": round(100 * done / total) if total else 0,
+            "batch": job.batch_id, "error": job.error or ""}
