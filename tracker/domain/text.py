@@ -66,6 +66,11 @@ def _normalize(value, multiline, form):
     if value is None:
         return ""
     text = unicodedata.normalize(form, str(value))
+    if text.isprintable():
+        # The usual case, checked in C: no character of category Other (control, format,
+        # surrogate, private-use, unassigned) or Separator but the ASCII space, so the loop
+        # below would keep every character as it is.
+        return _SPACES.sub(" ", text).strip()
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     kept = []
     for ch in text:
