@@ -91,18 +91,28 @@ def _write_atomic(path, content):
     os.replace(temp, path)
 
 
-def load(instance_path, token, user_id):
-    """``(file name, bytes)`` stored under ``token`` for ``user_id``; raises Expired."""
-    purge(instance_path)
+def _owned(instance_path, token, user_id):
+    """``(file name, path of the stored bytes)`` of an upload kept for ``user_id``; raises
+    Expired when it is gone, unreadable or someone else's."""
     data_path, meta_path = _paths(instance_path, token)
     try:
         with open(meta_path, encoding="utf-8") as fh:
             meta = json.load(fh)
-        if meta.get("user") != user_id:
-            raise Expired(token)
-        with open(data_path, "rb") as fh:
-            return meta.get("file_name", ""), fh.read()
     except (FileNotFoundError, ValueError):
+        raise Expired(token) from None
+    if meta.get("user") != user_id:
+        raise Expired(token)
+    return meta.get("file_name", ""), data_path
+
+
+def load(instance_path, token, user_id):
+    """``(file name, bytes)`` stored under ``token`` for ``user_id``; raises Expired."""
+    purge(instance_path)
+    file_name, data_path = _owned(instance_path, token, user_id)
+    try:
+        with open(data_path, "rb") as fh:
+            return file_name, fh.read()
+    except FileNotFoundError:
         raise Expired(token) from None
 
 
@@ -186,14 +196,10 @@ def load_parsed(instance_path, token, user_id, parsed_class):
 
 def describe(instance_path, token, user_id):
     """``(file name, size of the stored bytes)`` of the upload; raises Expired."""
-    data_path, meta_path = _paths(instance_path, token)
+    file_name, data_path = _owned(instance_path, token, user_id)
     try:
-        with open(meta_path, encoding="utf-8") as fh:
-            found = json.load(fh)
-        if found.get("user") != user_id:
-            raise Expired(token)
-        return found.get("file_name", ""), os.path.getsize(data_path)
-    except (FileNotFoundError, ValueError):
+        return file_name, os.path.getsize(data_path)
+    except FileNotFoundError:
         raise Expired(token) from None
 
 
