@@ -10,7 +10,7 @@ from tests.factories import make_task_force, make_user
 from tests.races import run_together
 from tests.services.test_import import book_bytes, row
 from tracker.domain.errors import ValidationError
-from tracker.models import ImportBatch, ImportJob, Project, TaskForce
+from tracker.models import AuditLog, ImportBatch, ImportJob, Project, TaskForce
 from tracker.services.imports import bulk, commit as import_commit, jobs, parse, store, uploads
 
 LIMIT = 10 * 1024 * 1024
@@ -66,6 +66,8 @@ def test_queued_job_is_run_by_the_worker(world, monkeypatch):
     app, member = world["app"], world["member"]
     job = _queue(app, member, 5)
     assert Project.select().count() == 0 and jobs.progress(job, app.instance_path) == (0, 5)
+    queued = AuditLog.get((AuditLog.entity == "import_job") & (AuditLog.entity_id == job.id))
+    assert queued.action == "queue" and queued.user_id == member.id
     seen, create = [], bulk.create
 
     def slow_create(user, plans, batch_id):

@@ -76,11 +76,14 @@ def enqueue(user, token, file_name, rows_total, *, choices=None, on_duplicate="s
                 raise ValidationError({"__all__": BUSY.format(id=job.id,
                                                               state=job.state_label)})
             _fail(job, dead(job, now, stale_after, instance_path), now)
-        return ImportJob.create(
+        job = ImportJob.create(
             user=user.id, token=token, file_name=(file_name or "")[:255],
             choices=json.dumps({str(k): v for k, v in (choices or {}).items()}),
             on_duplicate=on_duplicate, rows_total=rows_total, created_at=now,
             acknowledged=bool(acknowledged))
+        audit.record(user, "import_job", job.id, "queue", None,
+                     {"file_name": job.file_name, "rows": rows_total})
+        return job
 
 
 def commit_or_queue(instance_path, token, user, max_bytes, *, job_rows, choices=None,
