@@ -66,7 +66,7 @@ def test_prompt_mismatch_then_end_of_input_aborts(app, runner):
 def test_short_password_is_refused(app, runner, stdin):
     result = runner.invoke(args=["create-user", "li", "--password-stdin"], input=stdin)
     assert result.exit_code == 2
-    assert "at least 10 characters" in result.output
+    assert "至少 10 个字符" in result.output
     with app.app_context():
         assert _users() == []
 
@@ -74,7 +74,7 @@ def test_short_password_is_refused(app, runner, stdin):
 def test_short_password_at_prompt_is_refused(app, runner):
     result = runner.invoke(args=["create-user", "li"], input="abc\nabc\n")
     assert result.exit_code == 2
-    assert "at least 10 characters" in result.output
+    assert "至少 10 个字符" in result.output
     with app.app_context():
         assert _users() == []
 
@@ -85,7 +85,7 @@ def test_duplicate_user_is_refused_and_unchanged(app, runner):
     result = runner.invoke(args=["create-user", "li", "--role", "admin", "--password-stdin"],
                            input=GOOD + "\n")
     assert result.exit_code == 2
-    assert "already exists" in result.output
+    assert "已存在" in result.output
     with app.app_context():
         assert _users() == [("li", "member")]
         assert User.get(User.username == "li").check_password("old-password-1")
@@ -97,7 +97,7 @@ def test_unknown_task_force_is_refused(app, runner):
     result = runner.invoke(args=["create-user", "li", "--task-force", "JXHG",
                                  "--task-force", "NOPE", "--password-stdin"], input=GOOD + "\n")
     assert result.exit_code == 2
-    assert "unknown task force" in result.output and "NOPE" in result.output
+    assert "专班代码不存在" in result.output and "NOPE" in result.output
     with app.app_context():
         assert _users() == []
         assert Membership.select().count() == 0
@@ -105,7 +105,7 @@ def test_unknown_task_force_is_refused(app, runner):
 
 @pytest.mark.parametrize("args,message", [
     (["--role", "king"], "Invalid value for '--role'"),
-    (["--email", "not-an-email"], "invalid email"),
+    (["--email", "not-an-email"], "邮箱地址格式不正确"),
     (["--password", GOOD], "No such option"),  # never on the command line
 ])
 def test_bad_options_are_refused(app, runner, args, message):
@@ -192,8 +192,8 @@ def test_create_user_writes_one_audit_row(app, runner):
 @pytest.mark.parametrize("args,message", [
     (["--email", "li@example.com\r\nBcc: all@example.com"], "换行符"),
     (["--email", "li@example.com\n"], "换行符"),
-    (["--email", "li@exa mple.com"], "invalid email"),
-    (["--email", "li@localhost"], "invalid email"),
+    (["--email", "li@exa mple.com"], "邮箱地址格式不正确"),
+    (["--email", "li@localhost"], "邮箱地址格式不正确"),
     (["--name", "李\x00四"], "NUL"),
     (["--name", "李" * 65], "--name"),
 ])
@@ -223,6 +223,6 @@ def test_look_alike_duplicate_username_is_refused(app, runner):
     with app.app_context():
         make_user("li")
     result = runner.invoke(args=["create-user", "ｌｉ", "--password-stdin"], input=GOOD + "\n")
-    assert result.exit_code == 2 and "already exists" in result.output
+    assert result.exit_code == 2 and "已存在" in result.output
     with app.app_context():
         assert _users() == [("li", "member")]

@@ -10,7 +10,7 @@ from .factories import make_user
     (["api-token", "revoke", "99999999999999999999999"], "TOKEN_ID"),
     (["create-user", "zed", "--name", "x" * 65, "--password-stdin"], "--name"),
     (["create-user", "zed", "--email", "a@b.c" + "x" * 250, "--password-stdin"],
-     "invalid email"),
+     "邮箱地址过长"),
     (["summaries", "build", "--week", "9999-W52"], "2000 至 2100"),
     (["scheduler", "run", "staleness-scan", "--as-of", "0001-01-01"], "超出范围"),
     (["scheduler", "run", "quarter-close", "--as-of", "0001-01-08"], "超出范围"),

@@ -43,7 +43,7 @@ def test_users_edit_with_one_audit_row(app, runner):
 
 def test_users_edit_refusals(app, runner):
     _setup(app)
-    for args, message in [(["nobody", "--name", "x"], "unknown user"),
+    for args, message in [(["nobody", "--name", "x"], "不存在"),
                           (["li", "--email", "x@localhost"], "--email"),
                           (["li", "--task-force", "NOPE"], "NOPE"),
                           (["li", "--task-force", "XCL", "--no-task-forces"], "exclude"),
@@ -88,7 +88,7 @@ def test_users_reset_password_prints_a_temporary_one_once(app, runner):
     result = runner.invoke(args=["users", "reset-password", "li", "--password", "x"])
     assert result.exit_code == 2 and "No such option" in result.output
     result = runner.invoke(args=["users", "reset-password", "nobody"])
-    assert result.exit_code == 2 and "unknown user" in result.output
+    assert result.exit_code == 2 and "不存在" in result.output
 
 
 def test_api_token_create_with_expiry(app, runner):

@@ -291,7 +291,7 @@ def test_cli_build_send_preview(sqlite_app):
 @pytest.mark.parametrize("args, message", [
     (["summaries", "build", "--week", "2026-26"], "YYYY-Www"),
     (["summaries", "build", "--week", "2025-W53"], "没有第 53 周"),
-    (["summaries", "preview", "--user", "nobody"], "unknown user"),
+    (["summaries", "preview", "--user", "nobody"], "不存在"),
 ])
 def test_cli_rejects_bad_input(sqlite_app, args, message):
     result = sqlite_app.test_cli_runner().invoke(args=args)

@@ -180,7 +180,7 @@ def test_accounts_display_names_as_typed_user_names_folded(world):
     assert users.authenticate("ｗａｎｇ", "a-long-Passw0rd!").id == user.id
     with pytest.raises(ValidationError) as exc:  # a width twin of a taken name
         users.create_user(None, "a-long-Passw0rd!", username="ｗａｎｇ")
-    assert "already exists" in exc.value.errors["username"]
+    assert "已存在" in exc.value.errors["username"]
     users.edit_user(boss, "wang", display_name=f"王（{PUNCT}）")
     assert User.get_by_id(user.id).display_name == f"王（{PUNCT}）"
     tokens.create("wang", f"大屏（{WIDE}）：一号")

@@ -72,7 +72,10 @@ def test_my_account_page_links_password_and_tokens(client, people):
 
 def test_admin_creates_a_user_with_a_temporary_password_shown_once(app, client, people):
     _login(client, "admin")
-    assert client.get("/accounts/new").status_code == 200
+    form = client.get("/accounts/new")
+    assert form.status_code == 200
+    # a new account starts with the least role: 专班成员 is the one selected
+    assert '<option selected value="member">' in form.get_data(as_text=True)
     page = client.post("/accounts/new", data={
         "username": "ｗａｎｇ ", "display_name": "王\u200b组长", "email": "wang@example.com",
         "role": "lead", "task_forces": ["JXHG", "XCL"]})
@@ -99,9 +102,9 @@ def test_create_shows_errors_next_to_the_fields(app, client, people):
     page = client.post("/accounts/new", data={"username": "li", "email": "x@localhost",
                                               "role": "member"})
     html = _html(page)
-    assert "invalid email" in _error_next_to(html, "email")
+    assert "邮箱地址格式不正确" in _error_next_to(html, "email")
     page = client.post("/accounts/new", data={"username": "li", "role": "member"})
-    assert "already exists" in _error_next_to(_html(page), "username")
+    assert "已存在" in _error_next_to(_html(page), "username")
     with app.app_context():
         assert User.select().count() == 3
 

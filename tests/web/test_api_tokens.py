@@ -33,9 +33,9 @@ def test_create_unknown_or_inactive_user_fails(app, runner):
     with app.app_context():
         make_user("gone", role="bureau", active=False)
     result = runner.invoke(args=["api-token", "create", "nobody"])
-    assert result.exit_code != 0 and "unknown user" in result.output
+    assert result.exit_code != 0 and "不存在" in result.output
     result = runner.invoke(args=["api-token", "create", "gone"])
-    assert result.exit_code != 0 and "inactive" in result.output
+    assert result.exit_code != 0 and "已停用" in result.output
     with app.app_context():
         assert ApiToken.select().count() == 0
 
@@ -58,7 +58,7 @@ def test_list_and_revoke(app, runner):
     with app.app_context():
         assert ApiToken.lookup(token) is None
     result = runner.invoke(args=["api-token", "revoke", str(token_id)])
-    assert result.exit_code != 0 and "already revoked" in result.output
+    assert result.exit_code != 0 and "已吊销" in result.output
     result = runner.invoke(args=["api-token", "revoke", "9999"])
     assert result.exit_code != 0
     result = runner.invoke(args=["api-token", "list", "api"])

@@ -93,6 +93,17 @@ def test_filters(app, client, auth, world):
     assert "password" not in body and "密码" not in body
 
 
+def test_a_value_that_was_not_set_reads_none_in_words(app, client, auth, world):
+    with app.app_context():
+        AuditLog.create(user=None, entity="user", entity_id=world.boss.id, action="edit",
+                        before='{"role": null, "email": null}',
+                        after='{"role": "bureau", "email": "li@example.com"}', origin="cli")
+    auth.login("boss")
+    page = text(client.get("/audit/?entity=user"))
+    assert "角色：（无） → 商务局" in page and "邮箱：（无） → li@example.com" in page
+    assert "None" not in page[page.index("<tbody>"):]
+
+
 def test_dates_are_local_days(app, client, auth, world):
     with app.app_context():
         # 00:30 on 1 March in Shanghai is still 28 February in UTC
@@ -103,7 +114,7 @@ def test_dates_are_local_days(app, client, auth, world):
     assert rows(client.get("/audit/?start=2025-02-28&end=2025-02-28")) == 0
     assert rows(client.get("/audit/?end=2025-02-28")) == 0
     page = text(client.get("/audit/?start=2025-03-01&end=2025-03-01"))
-    assert "2025-03-01 00:30:00" in page and "专班目标" in page and "年度：— → 2025" in page
+    assert "2025-03-01 00:30:00" in page and "专班目标" in page and "年度：（无） → 2025" in page
 
 
 def test_paging_keeps_the_filters(app, client, auth, world):

@@ -96,7 +96,7 @@ def preview(username, week, as_html):
     try:
         found = summaries.preview(username, _default_week(week), _settings())
     except NotFound:
-        raise click.UsageError(f"unknown user: {username!r}") from None
+        raise click.UsageError(f"用户「{username}」不存在。") from None
     user = found.user
     if not found.messages:
         raise click.UsageError(f"user {username!r} gets no summary (no task force, not bureau).")

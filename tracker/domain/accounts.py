@@ -52,15 +52,15 @@ def clean_email(value):
     """An optional e-mail address: ``("", None)`` when blank. CR and LF are refused outright
     (a header injection), never folded into a space."""
     if isinstance(value, str) and ("\r" in value or "\n" in value):
-        return "", "邮箱地址不能包含换行符（invalid email address: contains CR/LF）。"
+        return "", "邮箱地址不能包含换行符。"
     address, error = text.clean_identifier(value, label="邮箱", max_length=EMAIL_MAX)
     if error or not address:
         if error and len(address) > EMAIL_MAX:
-            error = f"邮箱地址过长（invalid email address: over {EMAIL_MAX} characters）。"
+            error = f"邮箱地址过长（不超过 {EMAIL_MAX} 个字符）。"
         return address, error
     local = address.partition("@")[0]
     if len(local) > 64 or not _EMAIL.fullmatch(address):
-        return address, f"邮箱地址格式不正确（invalid email address: {address!r}）。"
+        return address, f"邮箱地址格式不正确：{address}。"
     return address, None
 
 
@@ -85,16 +85,16 @@ def password_error(password, username="", common=None):
         return f"密码不能超过 {PASSWORD_MAX} 个字符。"
     folded = password.casefold()
     if folded in (common_passwords() if common is None else common):
-        return "该密码过于常见，容易被猜中，请换一个（password is too common）。"
+        return "该密码过于常见，容易被猜中，请换一个。"
     name = text.identifier(username).casefold()
     if len(name) >= USERNAME_IN_PASSWORD_MIN and (
             name in folded or name in text.identifier(password).casefold()):
-        return "密码不能包含用户名（password must not contain the username）。"
+        return "密码不能包含用户名。"
     return None
 
 
 def _too_short():
-    return f"密码至少 {PASSWORD_MIN} 个字符（password must have at least {PASSWORD_MIN} characters）。"
+    return f"密码至少 {PASSWORD_MIN} 个字符。"
 
 
 def token_expiry_error(expires_on, today):

@@ -140,12 +140,17 @@ def _secret(key):
     return any(part in key.lower() for part in SECRET_PARTS)
 
 
+NONE = "（无）"   # a value that was not set, in words (never "None")
+
+
 def _show(entity, key, value, names):
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
         return "、".join(str(v) for v in value) or "—"
     if entity not in project_history.ENTITIES:
+        if value is None:
+            return NONE
         if key == "role":
             return ROLES.get(value, value)
         if key == "metric":

@@ -36,7 +36,7 @@ def authenticate(token):
 
 
 def _user(username, lock=False):
-    missing = f"用户不存在（unknown user: {username!r}）。"
+    missing = f"用户「{username}」不存在。"
     if lock:
         try:
             return tx.lock(User, User.username == username)
@@ -62,7 +62,7 @@ def create(username, label="", expires_at=None, actor=None):
     with tx.write():
         user = _user(username, lock=True)
         if not user.active:
-            raise ValidationError({"username": f"用户已停用（user {username!r} is inactive）。"})
+            raise ValidationError({"username": f"用户「{username}」已停用。"})
         row, token = ApiToken.issue(user, name=label, expires_at=expires_at)
         audit.record(actor, "api_token", row.id, "create", None,
                      {"user": user.username, "name": row.name, "hint": row.hint,
@@ -82,7 +82,7 @@ def revoke(token_id, actor=None, owner_id=None):
     """Revoke token ``token_id`` (refused at once from then on), with one audit row; returns
     the token row with its user. With ``owner_id``, only a token of that user (another
     user's token is "not found", like a missing one)."""
-    missing = f"API 令牌 #{token_id} 不存在（no API token #{token_id}）。"
+    missing = f"API 令牌 #{token_id} 不存在。"
     if not isinstance(token_id, int) or not 0 < token_id < 2**31:
         raise NotFound(missing)
     with tx.write():
@@ -90,8 +90,7 @@ def revoke(token_id, actor=None, owner_id=None):
         if owner_id is not None and row.user_id != owner_id:
             raise NotFound(missing)
         if not row.active:
-            raise ValidationError({"token_id": f"API 令牌 #{token_id} 已吊销"
-                                               f"（API token #{token_id} is already revoked）。"})
+            raise ValidationError({"token_id": f"API 令牌 #{token_id} 已吊销。"})
         now = utcnow()
         ApiToken.update(revoked_at=now).where(ApiToken.id == row.id).execute()
         audit.record(actor, "api_token", row.id, "revoke", {"revoked_at": None},

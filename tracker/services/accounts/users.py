@@ -107,14 +107,13 @@ def _task_forces(new, lock):
     known = {t.code for t in teams}
     missing = [c for c in new.task_force_codes if c not in known]
     if missing:
-        raise ValidationError({"task_forces": f"专班代码不存在：{', '.join(missing)}"
-                                              f"（unknown task force: {missing[0]!r}）。"})
+        raise ValidationError({"task_forces": f"专班代码不存在：{'、'.join(missing)}。"})
     return teams
 
 
 def _refuse_taken(username):
     if User.select().where(User.username == username).exists():
-        raise ValidationError({"username": f"用户名已存在（user {username!r} already exists）。"})
+        raise ValidationError({"username": f"用户名「{username}」已存在，请换一个。"})
 
 
 def create_user(actor, password, must_change_password=False, **fields):
@@ -139,7 +138,7 @@ def create_user(actor, password, must_change_password=False, **fields):
                 "email": user.email, "task_forces": sorted(t.code for t in teams),
                 "must_change": user.must_change_password})
     except IntegrityError as exc:  # a simultaneous create of the same name won the unique key
-        raise ValidationError({"username": f"用户名已存在（user {new.username!r} already exists）。"}) from exc
+        raise ValidationError({"username": f"用户名「{new.username}」已存在，请换一个。"}) from exc
     return user
 
 
@@ -194,7 +193,7 @@ def temporary_password():
 
 
 def _missing(user):
-    return f"用户不存在（unknown user: {user!r}）。"
+    return f"用户「{user}」不存在。"
 
 
 def _where(user):
@@ -229,7 +228,7 @@ def _lock_with_admins(user):
 
 def _keep_an_admin(target, others, field):
     if not (target.role == "admin" and target.active) and not others:
-        raise ValidationError({field: "至少要保留一名启用的管理员（the last active admin）。"})
+        raise ValidationError({field: "至少要保留一名启用的管理员。"})
 
 
 def _state(user):

@@ -172,7 +172,7 @@ def preview(username, week, settings):
     sent; the opt-out is ignored). Raises NotFound for an unknown user."""
     user = User.get_or_none(User.username == (username or "").strip())
     if user is None:
-        raise NotFound(f"unknown user: {username!r}")
+        raise NotFound(f"用户「{username}」不存在。")
     return Preview(user, messages_for(collect(week, settings), user))
 
 

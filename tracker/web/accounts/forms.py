@@ -37,8 +37,9 @@ class UserForm(FlaskForm):
     username = StringField("用户名")
     display_name = StringField("姓名")
     email = StringField("邮箱")
+    # A new account starts with the least role (专班成员); raising it is a deliberate choice.
     role = SelectField("角色", choices=[SelectChoice(k, v) for k, v in ROLES.items()],
-                       invalid_choice_message="请选择有效的角色。")
+                       default="member", invalid_choice_message="请选择有效的角色。")
     task_forces = CheckboxList("所属专班", invalid_choice_message="所选专班不存在：%(value)s。")
 
     def __init__(self, *args, task_force_choices=(), **kwargs):
