@@ -140,6 +140,7 @@ def test_deactivate_ends_the_session_and_blocks_login_until_reactivated(app, peo
     _login(admin, "admin")
     _login(li, "li")
     assert li.get("/projects/").status_code == 200
+    assert 'class="mainnav"' in _html(li.get("/account/password"))   # the menu is back
     assert admin.post("/accounts/deactivate", data={"user_id": people["li"]}).status_code == 302
     assert li.get("/projects/").status_code == 302  # logged out
     assert _login(app.test_client(), "li").status_code == 200  # refused
@@ -182,6 +183,9 @@ def test_reset_password_gives_a_temporary_one_that_must_be_changed_first(app, pe
     assert li.post("/account/tokens", data={"name": "x"}).status_code == 302
     page = li.get("/account/password")
     assert page.status_code == 200 and "临时密码" in _html(page)
+    # only what can be used: no menu (every link would come back here), logout kept
+    assert 'class="mainnav"' not in _html(page) and "/account/sessions" not in _html(page)
+    assert 'action="/logout"' in _html(page)
     response = li.post("/account/password", data={
         "current_password": secret, "new_password": NEW, "confirm": NEW})
     assert response.status_code == 302

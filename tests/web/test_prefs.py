@@ -64,6 +64,9 @@ def test_unsubscribe_link_confirms_then_unsubscribes_without_login(csrf_app):
     assert wants(csrf_app, uid) is False
     with csrf_app.app_context():
         assert AuditLog.get(AuditLog.entity == "user").action == "unsubscribe"
+    # the same link opened again says so instead of asking to confirm once more
+    again = client.get(path).get_data(as_text=True)
+    assert "已退订每周周报邮件，无需再次操作" in again and "确认退订" not in again
 
 
 @pytest.mark.parametrize("mangle", [

@@ -45,7 +45,9 @@ def unsubscribe(token):
         user = prefs.token_user(token, settings.unsubscribe_signer())
     except ValidationError as exc:
         return _refused(exc)
-    return render_template("prefs/unsubscribe.html", user=user, token=token, done=False)
+    # A second visit of the link: already unsubscribed, nothing left to confirm.
+    return render_template("prefs/unsubscribe.html", user=user, token=token,
+                           done=not user.wants_summary, already=not user.wants_summary)
 
 
 @bp.route("/unsubscribe/<token>", methods=["POST"])
