@@ -96,3 +96,17 @@ def test_quarter_views_judge_each_quarter_at_its_end_or_as_of(as_of, precision):
         assert key == periods.quarter_key(2026, q)
         assert closed == (q in periods.closed_quarters(2026, as_of))
         assert tp == periods.time_progress(2026, min(end, as_of), precision)
+
+
+# --- the year a results page opens on (issue 19, the year's turn) -----------------------
+
+@pytest.mark.parametrize("today, year", [
+    (datetime.date(2027, 1, 1), 2026),     # New Year's Day: last year's 全年 is what people need
+    (datetime.date(2027, 1, 5), 2026),
+    (datetime.date(2027, 3, 30), 2026),
+    (datetime.date(2027, 3, 31), 2027),    # the first checkpoint of the new year
+    (datetime.date(2027, 7, 1), 2027),
+    (datetime.date(2026, 12, 31), 2026),
+])
+def test_reporting_year(today, year):
+    assert periods.reporting_year(today) == year

@@ -177,3 +177,10 @@ def check_date(value, field):
     except ValueError:
         raise ValidationError({field: f"日期无效：{text[:20]}（格式应为 YYYY-MM-DD）。"}) from None
     return day
+
+
+def reporting_year(today):
+    """The year whose results a 通报 or a ranking opened without a year is about: last year
+    until this year's first checkpoint (31 March) is reached, then this year. In the first
+    days of January the 通报 everybody needs is last year's 全年, not an empty 开门红."""
+    return today.year - 1 if today < quarter_end(today.year, 1) else today.year

@@ -3,6 +3,7 @@ import datetime
 from dataclasses import dataclass
 
 from .. import clock
+from ..domain import periods
 from ..domain.periods import MAX_YEAR, MIN_YEAR
 
 
@@ -13,10 +14,11 @@ class Period:
     errors: dict  # argument name -> zh-CN message (empty when the arguments were valid)
 
 
-def parse_period(args):
+def parse_period(args, *, reporting=False):
     """``year`` (YYYY) and ``as_of`` (YYYY-MM-DD) from ``args``.
 
-    Defaults: as_of = today; year = the as-of year. A year given without a date is
+    Defaults: as_of = today; year = the as-of year (with ``reporting``, a page about a
+    year's results: domain.periods.reporting_year, last year until 31 March). A year given without a date is
     judged at today when it is the current year, at 31 December for a past year
     and at 1 January for a future one. Invalid values are reported in ``errors``
     and replaced by the defaults."""
@@ -41,7 +43,8 @@ def parse_period(args):
             as_of = None
             errors["as_of"] = f"统计日期无效：{raw_as_of[:20]}（格式应为 YYYY-MM-DD）。"
     if year is None:
-        year = as_of.year if as_of else today.year
+        year = as_of.year if as_of else (periods.reporting_year(today) if reporting
+                                         else today.year)
     elif as_of is not None and as_of.year < year:
         errors["as_of"] = f"统计日期 {as_of.isoformat()} 早于所选年份 {year} 年。"
         as_of = None

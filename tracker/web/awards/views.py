@@ -31,7 +31,7 @@ def _wants_frozen():
 
 @bp.route("/")
 def index():
-    period = parse_period(request.args)
+    period = parse_period(request.args, reporting=True)
     data = award_service.page_data(period.year, period.as_of, _visible_ids(),
                                    use_frozen=_wants_frozen(),
                                    weights=settings.award_weights())
@@ -44,7 +44,7 @@ def index():
 @bp.route("/export.xlsx")
 @bureau_required
 def export():
-    period = parse_period(request.args)
+    period = parse_period(request.args, reporting=True)
     result = award_service.page_data(period.year, period.as_of, None,
                                      use_frozen=_wants_frozen(),
                                      weights=settings.award_weights())["ranking"]
@@ -83,7 +83,7 @@ def freeze():
 def print_view():
     """A4 print page without navigation: the frozen ranking of the year when there is one
     (unless ``frozen=0``), else the live ranking at ``as_of``."""
-    period = parse_period(request.args)  # bad values fall back to the defaults
+    period = parse_period(request.args, reporting=True)  # bad values fall back to the defaults
     data = award_service.page_data(period.year, period.as_of, None,
                                    use_frozen=request.args.get("frozen") != "0",
                                    weights=settings.award_weights())

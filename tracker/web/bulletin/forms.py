@@ -2,8 +2,9 @@
 from dataclasses import dataclass
 
 from ... import clock
+from ...domain import periods
 from ...services.bulletin.report import CHECKPOINTS, default_checkpoint
-from ..period import MAX_YEAR, MIN_YEAR
+from ...domain.periods import MAX_YEAR, MIN_YEAR
 
 
 @dataclass(frozen=True)
@@ -14,15 +15,16 @@ class BulletinQuery:
 
 
 def parse_bulletin_query(args):
-    """``year`` (YYYY, default this year) and ``checkpoint`` (q1 | h1 | q3 | year, default
-    the last checkpoint passed in that year) from ``args``."""
+    """``year`` (YYYY, default domain.periods.reporting_year: last year until 31 March) and
+    ``checkpoint`` (q1 | h1 | q3 | year, default the last checkpoint passed in that year)
+    from ``args``."""
     errors = {}
     today = clock.today()
     raw_year = (args.get("year") or "").strip()
     raw_checkpoint = (args.get("checkpoint") or "").strip()
     year = checkpoint = None
     if not raw_year:
-        year = today.year
+        year = periods.reporting_year(today)
     elif raw_year.isdigit() and MIN_YEAR <= int(raw_year) <= MAX_YEAR:
         year = int(raw_year)
     else:

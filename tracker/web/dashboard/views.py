@@ -2,6 +2,7 @@
 the city totals, each task force's metrics folded, and the stale projects."""
 from flask import Blueprint, Response, abort, render_template, request
 
+from ... import clock
 from ...domain import metrics as M
 from ...domain import progress as P
 from ...domain import staleness
@@ -71,7 +72,15 @@ def index():
         older_targets=older_targets, all_before_set=all_before_set,
         news=week.dashboard_week(report),
         cap=options.ranking_cap, score_formula=P.SCORE_FORMULA,
-        stale_legend=stale_legend(), **template_helpers())
+        stale_legend=stale_legend(), last_year=_last_year_results(period),
+        **template_helpers())
+
+
+def _last_year_results(period):
+    """Last year's year, in January on this year's dashboard: its final ranking and 通报
+    are what everybody asks about then (None otherwise)."""
+    today = clock.today()
+    return today.year - 1 if today.month == 1 and period.year == today.year else None
 
 
 @bp.route("/teams/<code>")
