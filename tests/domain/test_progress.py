@@ -151,3 +151,15 @@ def test_score_is_rounded_like_every_percentage(completions, expected):
     result = P.score(completions)
     assert result == D(expected)
     assert str(result) == expected
+
+
+def test_status_waits_while_no_time_has_passed():
+    """Nothing is judged at time progress 0 (issue 19): 未到考核时点, not 严重滞后; a gap
+    without a target stays grey; from the first counted month the bands judge again."""
+    assert P.status(Decimal("-100"), P.DEFAULT_BANDS, Decimal(0)) == P.WAIT
+    assert P.status(Decimal("-100"), P.DEFAULT_BANDS, Decimal("0.00")) == P.WAIT
+    assert P.status(None, P.DEFAULT_BANDS, Decimal(0)) == P.GREY
+    assert P.status(Decimal("-100"), P.DEFAULT_BANDS, Decimal("8.33")) == P.RED
+    assert P.status(Decimal("-100")) == P.RED                 # no time progress given
+    assert P.STATUS_LABELS[P.WAIT] == "未到考核时点"
+    assert P.STATUS_ORDER[P.RED] < P.STATUS_ORDER[P.WAIT] < P.STATUS_ORDER[P.GREY]

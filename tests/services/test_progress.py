@@ -315,3 +315,23 @@ def test_report_on_the_figures_equals_the_report_on_the_ledger(db, monkeypatch):
     monkeypatch.setattr(metrics, "county_funds_windows", from_ledger.county_funds_windows)
     for day in days:
         assert maintained[day] == view(PR.build_report(day.year, day)), day
+
+
+def test_nothing_is_judged_before_time_has_passed(db):
+    """Issue 19: on 5 January (month-based time progress 0.00%) no metric or county is
+    严重滞后: each says 未到考核时点, and the warnings list nobody as behind. From 31 January
+    (one month counted) the same numbers are judged again."""
+    L = build()
+    _targets(L)
+    set_county_target(L["user"], L["c2"], 2026, base="1000", growth_pct="30")
+    early = PR.build_report(2026, D(2026, 1, 5))
+    assert early.time_progress == Dec(0)
+    tf1 = early.row("TF1")
+    assert {m.status for m in tf1.metrics.values() if m.target is not None} == {"wait"}
+    assert tf1.status == "wait" and tf1.metrics["signed_value"].status_label == "未到考核时点"
+    assert [c.status for c in early.counties] == ["wait", "wait"]   # ledger and manual base
+    assert [w for w in early.warnings if w.level in ("red", "orange")] == []
+    later = PR.build_report(2026, D(2026, 1, 31))
+    assert later.time_progress > 0
+    assert "wait" not in {m.status for m in later.row("TF1").metrics.values()}
+    assert "wait" not in {c.status for c in later.counties}

@@ -168,7 +168,7 @@ def test_status_colours_are_the_pages():
     generated from the same definition)."""
     from tracker.web.colours import stylesheet
     shown = {name: value.upper() for name, value in
-             re.findall(r"--(green|yellow|orange|red|grey):\s*#([0-9a-fA-F]{6})", stylesheet())}
+             re.findall(r"--([a-z]+):\s*#([0-9a-fA-F]{6})", stylesheet())}
     assert shown == P.STATUS_COLOURS
     assert set(P.STATUS_COLOURS) == set(P.STATUSES)
 

@@ -14,13 +14,17 @@ CENT = Decimal("0.01")
 DEFAULT_SHARES = (Decimal(25), Decimal(50), Decimal(75), Decimal(100))
 
 GREEN, YELLOW, ORANGE, RED, GREY = "green", "yellow", "orange", "red", "grey"
-STATUSES = (GREEN, YELLOW, ORANGE, RED, GREY)
+# Not judged yet: the time progress is 0 (the first month of the year, month-based), so a
+# gap says nothing (five days of January against five days of last year is not 严重滞后).
+WAIT = "wait"
+STATUSES = (GREEN, YELLOW, ORANGE, RED, GREY, WAIT)
 STATUS_LABELS = {
     GREEN: "达到进度",
     YELLOW: "略欠进度",
     ORANGE: "欠进度",
     RED: "严重滞后",
     GREY: "未设目标",
+    WAIT: "未到考核时点",
 }
 # The one definition of the status colours (RGB hex). Everything else derives from it:
 # the spreadsheet exports fill status cells with them; tracker.charts and the mail macros
@@ -37,12 +41,13 @@ STATUS_COLOURS = {
     ORANGE: "C2410C",
     RED: "D02020",
     GREY: "616E7C",
+    WAIT: "616E7C",
 }
 STATUS_TEXT = "FFFFFF"
 # The backgrounds the status colours appear on as text (cards, the page).
 PAGE_BACKGROUNDS = ("FFFFFF", "F5F7FA")
 # Worst first: how a task force's status (its worst metric) is chosen and sorted.
-STATUS_ORDER = {RED: 0, ORANGE: 1, YELLOW: 2, GREEN: 3, GREY: 4}
+STATUS_ORDER = {RED: 0, ORANGE: 1, YELLOW: 2, GREEN: 3, WAIT: 4, GREY: 5}
 
 
 def css_colour(status):
@@ -128,10 +133,13 @@ def score(completions, cap=DEFAULT_RANKING_CAP):
     return pct(sum(values, Decimal(0)) / len(values))
 
 
-def status(gap, bands=DEFAULT_BANDS):
-    """Colour for a gap in points; grey when there is none (no target)."""
+def status(gap, bands=DEFAULT_BANDS, time_progress=None):
+    """Colour for a gap in points; grey when there is none (no target); WAIT (未到考核时点)
+    when ``time_progress`` is given and is 0: nothing is judged before time has passed."""
     if gap is None:
         return GREY
+    if time_progress is not None and not time_progress:
+        return WAIT
     if gap >= bands.green:
         return GREEN
     if gap >= bands.yellow:

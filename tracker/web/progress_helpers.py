@@ -78,7 +78,7 @@ class RankRow:
 
 def _worst(row):
     judged = [m for m in row.metrics.values() if m.completion is not None]
-    if row.status in (P.GREEN, P.GREY) or not judged:
+    if row.status in (P.GREEN, P.GREY, P.WAIT) or not judged:
         return None
     return min(judged, key=lambda m: (P.STATUS_ORDER[m.status], m.gap_points))
 

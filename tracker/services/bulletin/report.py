@@ -39,7 +39,7 @@ NEXT_STEPS_PLACEHOLDER = ("【请办公室填写下步工作要求：针对欠�
                           "对建议退库项目逐一核实，确保完成下一阶段目标任务。】")
 DASH = "—"
 # Worst first: how a task force's colour (its worst metric) is chosen, as services.progress.report does.
-STATUS_ORDER = {P.RED: 0, P.ORANGE: 1, P.YELLOW: 2, P.GREEN: 3, P.GREY: 4}
+STATUS_ORDER = P.STATUS_ORDER
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,8 @@ def _county_row(county, goal_row, funds, tp, options):
     colour = P.status(gap, options.bands)
     if base is not None and not same and actual > 0:
         colour = P.GREEN   # nothing by this date last year: any funds beat it
+    if base is not None and not tp:
+        colour = P.WAIT    # no time has passed (month-based, in January): nothing judged
     return CountyProgress(
         county.id, county.code, county.name, county.kind, actual, same, total_prev, base,
         source, growth_goal, target, goal_row.version if goal_row else 0,

@@ -225,7 +225,7 @@ def metric_progress(key, year, as_of, target, target_version, monthly, shares,
     return MetricProgress(
         key=key, label=metric.label, unit=metric.unit, target=target,
         target_version=target_version or 0, actual=actual, completion=comp,
-        time_progress=tp, gap_points=gap, status=P.status(gap, options.bands),
+        time_progress=tp, gap_points=gap, status=P.status(gap, options.bands, tp),
         milestones=MS.judge(year, as_of, target, cps, monthly, running),
         checkpoints=cps, quarters=_quarters(year, as_of, target, cps, monthly, running, catch,
                                             options),
