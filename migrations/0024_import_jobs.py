@@ -1,6 +1,6 @@
 """Import jobs (issue 18, "Long work off the request path"): ``import_job``, one row per
-large import committed by the scheduler process (state, rows done of total, the batch it
-wrote or the error, owner and heartbeat).
+large import judged (kind "preview") or committed (kind "commit") by the scheduler process
+(state, rows done of total, the batch it wrote or the error, owner and heartbeat).
 
 Frozen copy of the model as of this migration; defaults are set in Python."""
 from peewee import *
@@ -19,6 +19,7 @@ def up(migrator, db):
 
     class ImportJob(Model):
         user = ForeignKeyField(User, on_delete='CASCADE')
+        kind = CharField(max_length=16)
         token = CharField(max_length=64)
         file_name = CharField(max_length=255)
         choices = TextField()

@@ -30,6 +30,7 @@ class Defaults:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # bytes of a request body; larger is a 413 page
     IMPORT_MAX_BYTES = 10 * 1024 * 1024  # an uploaded .xlsx (Excel import); its page allows it
     IMPORT_JOB_ROWS = 2000  # a file with more rows is committed as a job (services.imports.jobs)
+    IMPORT_PREVIEW_JOB_BYTES = 1024 * 1024  # a larger upload is judged by a preview job
     IMPORT_JOB_STALE = 60  # seconds without a beat: a running import job's worker is gone
     REQUEST_LOG = True  # one line per request on stdout (method, path, status, ms, user id)
     REQUEST_LOG_HEALTHZ = False  # log successful /healthz probes too

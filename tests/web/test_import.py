@@ -38,7 +38,8 @@ def test_upload_preview_commit_and_batch(app, client, auth):
     assert "新增 2 行" in page and "确认导入" in page
     with client.session_transaction() as session:
         token = session["import_token"]
-    assert len(_stored(app)) == 3   # the bytes, who uploaded them, the parsed rows (issue 18)
+    # the bytes, who uploaded them, the parsed rows, the judged preview (issue 18)
+    assert len(_stored(app)) == 4
     response = client.post("/imports/commit", data={"token": token, "on_duplicate": "skip"})
     assert response.status_code == 302
     with app.app_context():

@@ -38,13 +38,16 @@ class ImportJob(BaseModel):
     page queues one row, the scheduler process (or ``flask imports work``) claims it with a
     conditional UPDATE (queued -> running, naming its owner) and writes the batch in one
     transaction whose last statement marks the row done, so the batch and "done" commit
-    together. Progress (rows_done) and the heartbeat are written from a second connection
-    (services.imports.jobs)."""
+    together. A job of kind "preview" judges a large upload once and keeps its judged
+    preview beside it instead (services.imports.judged). Progress (rows_done) and the
+    heartbeat are written from a second connection (services.imports.jobs)."""
     QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
     STATES = {QUEUED: "排队中", RUNNING: "导入中", DONE: "已完成", FAILED: "失败"}
+    PREVIEW, COMMIT = "preview", "commit"   # judge a large upload once | write the batch
 
     id = AutoField()
     user = ForeignKeyField(User, on_delete="CASCADE", backref="+")
+    kind = CharField(max_length=16, default=COMMIT)
     token = CharField(max_length=64)          # the stored upload (services.imports.store)
     file_name = CharField(max_length=255, default="")
     choices = TextField(default="{}")         # JSON: {row number: "skip"|"update"}

@@ -46,7 +46,7 @@ def count(preview):
 def refuse_unacknowledged(preview, acknowledged):
     """Raise ValidationError ({"acknowledge": message}) when the preview has warnings and
     the person did not acknowledge them."""
-    found = count(preview)
+    found = len(preview.warnings)   # a Preview or a kept judged one (judged.StoredPage)
     if found and not acknowledged:
         raise ValidationError({"acknowledge": f"预览有 {found} 条提示，请逐条核对后勾选"
                                               f"“{ACKNOWLEDGE}”，再确认导入。"})

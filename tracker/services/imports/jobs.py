@@ -1,5 +1,10 @@
 """Large imports as jobs outside the web workers (issue 18; docs/design.md, Long work).
 
+Preview: an upload larger than IMPORT_PREVIEW_JOB_BYTES is only kept, and a job of kind
+"preview" (:func:`upload_or_queue`, :func:`judge_or_queue` after a change of 列的对应) parses
+and judges it once and keeps its judged preview beside it (services.imports.judged); the
+job page then opens the preview. The one-job-per-user rule covers both kinds.
+
 Queue: the commit page of a file with more than IMPORT_JOB_ROWS rows calls
 :func:`commit_or_queue`, which inserts one ``import_job`` row (state queued) instead of
 writing; at most one job per user is queued or running (the user's row is locked first, so
@@ -35,6 +40,7 @@ from . import checks, commit as import_commit, store, uploads
 log = logging.getLogger(__name__)
 QUEUED, RUNNING, DONE, FAILED = (ImportJob.QUEUED, ImportJob.RUNNING, ImportJob.DONE,
                                  ImportJob.FAILED)
+PREVIEW, COMMIT = ImportJob.PREVIEW, ImportJob.COMMIT
 BUSY = "您已有一个导入正在进行（导入任务 #{id}，{state}），请等它完成后再导入。"
 ERROR_LIMIT = 4000
 
@@ -65,7 +71,7 @@ def in_flight(user_id):
 
 
 def enqueue(user, token, file_name, rows_total, *, choices=None, on_duplicate="skip",
-            stale_after=None, instance_path=None, now=None, acknowledged=False):
+            stale_after=None, instance_path=None, now=None, acknowledged=False, kind=None):
     """Queue the stored upload ``token`` of ``user``; raises ValidationError when the user
     already has a job queued or running (a stale running one is failed first)."""
     now = now or utcnow()
@@ -77,12 +83,12 @@ def enqueue(user, token, file_name, rows_total, *, choices=None, on_duplicate="s
                                                               state=job.state_label)})
             _fail(job, dead(job, now, stale_after, instance_path), now)
         job = ImportJob.create(
-            user=user.id, token=token, file_name=(file_name or "")[:255],
+            user=user.id, token=token, kind=kind or COMMIT, file_name=(file_name or "")[:255],
             choices=json.dumps({str(k): v for k, v in (choices or {}).items()}),
             on_duplicate=on_duplicate, rows_total=rows_total, created_at=now,
             acknowledged=bool(acknowledged))
         audit.record(user, "import_job", job.id, "queue", None,
-                     {"file_name": job.file_name, "rows": rows_total})
+                     {"file_name": job.file_name, "rows": rows_total, "kind": job.kind})
         return job
 
 
@@ -98,12 +104,48 @@ def commit_or_queue(instance_path, token, user, max_bytes, *, job_rows, choices=
                                          choices=choices, on_duplicate=on_duplicate,
                                          acknowledged=acknowledged)
         return batch, None
-    if not acknowledged:
+    if not acknowledged:   # the judged preview's warnings, kept (judged.py) or judged now
         checks.refuse_unacknowledged(
-            uploads.stored_preview(instance_path, token, user, max_bytes), False)
+            uploads.judged_page(instance_path, token, user.id, 1)
+            or uploads.stored_preview(instance_path, token, user, max_bytes), False)
     return None, enqueue(user, token, file_name, len(parsed.rows), choices=choices,
                          on_duplicate=on_duplicate, stale_after=stale_after,
                          instance_path=instance_path, acknowledged=acknowledged)
+
+
+def upload_or_queue(instance_path, user, file_name, data, max_bytes, *, job_bytes,
+                    stale_after=None):
+    """The upload page's use-case: ``(token, None)`` for a file of at most ``job_bytes``
+    (judged now, uploads.upload), else ``(token, job)``: the bytes are only kept and a
+    preview job judges them (:func:`run`). A refused queue keeps nothing."""
+    if len(data) <= job_bytes or len(data) > max_bytes:   # the latter: refused at once
+        return uploads.upload(instance_path, user, file_name, data, max_bytes)[0], None
+    token = store.save(instance_path, user.id, file_name, data)
+    try:
+        return token, enqueue(user, token, file_name, 0, kind=PREVIEW,
+                              stale_after=stale_after, instance_path=instance_path)
+    except ValidationError:
+        store.delete(instance_path, token)
+        raise
+
+
+def judge_or_queue(instance_path, token, user, max_bytes, *, job_bytes, stale_after=None):
+    """Judge the kept upload ``token`` again (its judged preview is gone or stale: the
+    mapping changed): now for a file of at most ``job_bytes`` (returns None), else by a
+    preview job (returned; the one already queued or running for it, if any)."""
+    store.drop_judged(instance_path, token)
+    for job in in_flight(user.id):
+        if job.token == token and job.kind == PREVIEW:
+            return job
+    try:
+        file_name, size = store.describe(instance_path, token, user.id)
+    except store.Expired:
+        raise ValidationError({"__all__": uploads.EXPIRED}) from None
+    if size <= job_bytes:
+        uploads.judge_stored(instance_path, token, user, max_bytes)
+        return None
+    return enqueue(user, token, file_name, 0, kind=PREVIEW, stale_after=stale_after,
+                   instance_path=instance_path)
 
 
 # --- liveness ----------------------------------------------------------------------------
@@ -256,14 +298,31 @@ def _write(app, job, user, every):
                              progress=beat.set, on_written=_mark_done(job, total))
 
 
+def _judge(app, job, user, every):
+    """A preview job: parse and judge the kept upload once, keep its judged preview
+    (uploads.judge_stored); the job done with the rows judged."""
+    max_bytes = int(app.config["IMPORT_MAX_BYTES"])
+    with Beat(app, job, 0, every):
+        preview = uploads.judge_stored(app.instance_path, job.token, user, max_bytes)
+    now, total = utcnow(), len(preview.rows)
+    with tx.write():
+        won = (ImportJob.update(state=DONE, rows_done=total, rows_total=total,
+                                finished_at=now, heartbeat_at=now)
+               .where((ImportJob.id == job.id) & (ImportJob.state == RUNNING) & _started(job))
+               .execute())
+    if won != 1:
+        raise JobLost(job.id)
+
+
 def run(app, job, every=1.0):
     """Run the claimed ``job`` to its end (done or failed); returns it as it ends. Needs an
-    app context and a connection."""
+    app context and a connection. A preview job's upload is kept for its preview and
+    commit; a commit job's (and a failed one's) is deleted."""
     user = User.get_or_none(User.id == job.user_id)
     try:
         if user is None or not user.active:
             raise ValidationError({"__all__": "导入人的账号已停用，未导入。"})
-        _write(app, job, user, every)
+        (_judge if job.kind == PREVIEW else _write)(app, job, user, every)
     except ValidationError as exc:
         _fail(job, "；".join(exc.errors.values()), utcnow())
     except JobLost:
@@ -272,11 +331,13 @@ def run(app, job, every=1.0):
     except Exception as exc:  # noqa: BLE001 - recorded on the job, the worker goes on
         log.exception("import job %s failed", job.id)
         _fail(job, f"导入出错（{type(exc).__name__}），未写入任何数据。请联系管理员。", utcnow())
-    try:
-        store.delete(app.instance_path, job.token)
-    except store.Expired:
-        pass
-    return get(job.id)
+    ended = get(job.id)
+    if ended.kind != PREVIEW or ended.state != DONE:
+        try:
+            store.delete(app.instance_path, job.token)
+        except store.Expired:
+            pass
+    return ended
 
 
 def sweep(instance_path, stale_after, now=None):
@@ -307,6 +368,6 @@ def stale_after(config):
 def status(job, instance_path):
     """What the job page and its JSON show of ``job``."""
     done, total = progress(job, instance_path)
-    return {"id": job.id, "state": job.state, "label": job.state_label, "done": done,
+    return {"id": job.id, "kind": job.kind, "state": job.state, "label": job.state_label, "done": done,
             "total": total, "percent": round(100 * done / total) if total else 0,
             "batch": job.batch_id, "error": job.error or ""}

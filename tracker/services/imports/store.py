@@ -9,8 +9,9 @@ whenever the folder is used.
 
 The file is parsed once, at its upload (issue 18): the parsed rows are kept beside it in
 ``<token>.parsed`` (plain JSON, never pickle: :func:`save_parsed`), so a preview view or the
-commit reads them back instead of reading the sheet again. An import job running outside
-the web workers writes its progress to ``<token>.progress`` (:func:`write_progress`): the
+commit reads them back instead of reading the sheet again; the judged preview is kept in
+``<token>.judged`` (services.imports.judged), read by every preview view. An import job
+running outside the web workers writes its progress to ``<token>.progress`` (:func:`write_progress`): the
 job page reads it while the job's one write transaction is still open (on SQLite no other
 connection may write then)."""
 import dataclasses
@@ -25,6 +26,7 @@ MAX_AGE = 24 * 3600
 DATA = ".upload"
 PARSED = ".parsed"
 PROGRESS = ".progress"
+JUDGED = ".judged"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
@@ -117,7 +119,7 @@ def load(instance_path, token, user_id):
 
 
 def delete(instance_path, token):
-    sides = tuple(_side(instance_path, token, suffix) for suffix in (PARSED, PROGRESS))
+    sides = tuple(_side(instance_path, token, suffix) for suffix in (PARSED, PROGRESS, JUDGED))
     for path in _paths(instance_path, token) + sides:
         try:
             os.remove(path)
@@ -201,6 +203,31 @@ def describe(instance_path, token, user_id):
         return file_name, os.path.getsize(data_path)
     except FileNotFoundError:
         raise Expired(token) from None
+
+
+# --- the judged preview, kept once (services.imports.judged) ------------------------------
+
+def save_judged(instance_path, token, content):
+    _write_atomic(_side(instance_path, token, JUDGED), content)
+
+
+def drop_judged(instance_path, token):
+    """Forget the judged preview (its file is judged again: the mapping changed)."""
+    try:
+        os.remove(_side(instance_path, token, JUDGED))
+    except FileNotFoundError:
+        pass
+
+
+def load_judged(instance_path, token, user_id):
+    """The judged preview's bytes kept under ``token`` for ``user_id``, or None when none
+    is kept; raises Expired."""
+    describe(instance_path, token, user_id)
+    try:
+        with open(_side(instance_path, token, JUDGED), "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return None
 
 
 # --- a running job's progress ------------------------------------------------------------

@@ -5,11 +5,13 @@ Every refusal is a ValidationError: ``file`` for the file as a whole, ``task_for
 unknown ``--task-force``, ``__all__`` for an expired upload or a row that failed.
 
 An upload is read once (issue 18): its parsed rows are kept beside the bytes (store.save_parsed)
-and every later preview view and the commit judge those rows again (against the ledger as it
-is then) without reading the sheet again. A large commit runs as a job (services.imports.jobs).
+and the commit judges those rows again (against the ledger as it is then) without reading
+the sheet again; a preview VIEW reads the judged preview kept at the upload
+(services.imports.judged) and judges nothing. A large file is judged by a preview job, a
+large commit runs as a job (services.imports.jobs).
 """
 from ...domain.errors import ValidationError
-from . import (commit as import_commit, parse as import_parse, store,
+from . import (commit as import_commit, judged, parse as import_parse, store,
     preview as project_import)
 from .commit import SKIP
 
@@ -59,13 +61,30 @@ def preview_bytes(user, data, file_name, max_bytes, *, task_force=None):
 
 
 def upload(instance_path, user, file_name, data, max_bytes):
-    """Judge an uploaded file and keep it, with its parsed rows, for its commit:
-    ``(token, preview)``. A refused file is not kept."""
+    """Judge an uploaded file and keep it, with its parsed rows and its judged preview
+    (judged.save), for its commit: ``(token, preview)``. A refused file is not kept."""
     parsed = parse_bytes(data, max_bytes)
     preview = preview_parsed(user, parsed, file_name)
     token = store.save(instance_path, user.id, file_name, data)
     store.save_parsed(instance_path, token, parsed)
+    judged.save(instance_path, token, preview)
     return token, preview
+
+
+def judge_stored(instance_path, token, user, max_bytes):
+    """Judge the file kept under ``token`` (parsed now if it was not yet) and keep its
+    judged preview for the preview views; returns the preview."""
+    preview = stored_preview(instance_path, token, user, max_bytes)
+    judged.save(instance_path, token, preview)
+    return preview
+
+
+def judged_page(instance_path, token, user_id, number):
+    """Page ``number`` of the kept judged preview (judged.page), or None."""
+    try:
+        return judged.page(instance_path, token, user_id, number, PAGE_ROWS)
+    except store.Expired:
+        raise ValidationError({"__all__": EXPIRED}) from None
 
 
 def stored_parsed(instance_path, token, user_id, max_bytes):

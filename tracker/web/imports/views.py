@@ -32,6 +32,10 @@ def _limit():
     return int(current_app.config["IMPORT_MAX_BYTES"])
 
 
+def _job_bytes():
+    return int(current_app.config["IMPORT_PREVIEW_JOB_BYTES"])
+
+
 def _require_import():
     if not ledger_choices.editable_teams(_user()):
         abort(403)
@@ -69,13 +73,16 @@ def upload():
         form.file.errors = ["请选择要导入的文件（.xlsx、.xls、.ods 或 .csv）。"]
         return _index(form, 400)
     data = upload.read(_limit() + 1)
-    try:
-        token, _ = service.upload(current_app.instance_path, _user(),
-                                  upload.filename[:255], data, _limit())
+    try:   # a large file is judged by a preview job (issue 18)
+        token, job = import_jobs.upload_or_queue(
+            current_app.instance_path, _user(), upload.filename[:255], data, _limit(),
+            job_bytes=_job_bytes(), stale_after=import_jobs.stale_after(current_app.config))
     except ValidationError as exc:
         form.file.errors = list(exc.errors.values())
         return _index(form, 400)
     session[SESSION_KEY] = token
+    if job is not None:
+        return redirect(url_for("imports.job", job_id=job.id))
     return redirect(url_for("imports.preview"))
 
 
@@ -97,7 +104,7 @@ def _page_number():
 
 
 def _render_preview(preview, form, token, status=200, message=None):
-    preview = service.Page(preview, _page_number())   # issue 18: the preview is paged
+    """``preview``: a page of the kept judged preview (judged.StoredPage; issue 18)."""
     return render_template("imports/preview.html", preview=preview, form=form, token=token,
                            statuses=import_preview.STATUS_LABELS, choices=import_commit.CHOICES,
                            message=message), status
@@ -110,14 +117,33 @@ def preview():
     if not token:
         return redirect(url_for("imports.index"))
     try:
-        result = service.stored_preview(current_app.instance_path, token, _user(), _limit())
+        result = _judged(token)
     except ValidationError as exc:
         session.pop(SESSION_KEY, None)
         flash("；".join(exc.errors.values()), "danger")
         return redirect(url_for("imports.index"))
+    if not hasattr(result, "blocked"):   # a preview job judges it (issue 18)
+        return redirect(url_for("imports.job", job_id=result.id))
     if result.blocked:   # columns await the person's decision (issue 18, 列的对应)
         return redirect(url_for("imports.mapping"))
     return _render_preview(result, forms.CommitForm(formdata=None, token=token), token)
+
+
+def _rejudge(token):
+    """Judge the upload again (now, or the preview job returned; issue 18)."""
+    return import_jobs.judge_or_queue(
+        current_app.instance_path, token, _user(), _limit(), job_bytes=_job_bytes(),
+        stale_after=import_jobs.stale_after(current_app.config))
+
+
+def _judged(token):
+    """This page of the kept judged preview (judged once, never at a view), or the preview
+    job judging it when none is kept yet."""
+    found = service.judged_page(current_app.instance_path, token, _user().id, _page_number())
+    if found is None:
+        found = _rejudge(token) or service.judged_page(
+            current_app.instance_path, token, _user().id, _page_number())
+    return found
 
 
 @bp.route("/commit", methods=["POST"])
@@ -137,7 +163,9 @@ def commit():
             acknowledged=form.acknowledge.data)
     except ValidationError as exc:
         try:
-            result = service.stored_preview(current_app.instance_path, token, _user(), _limit())
+            result = service.judged_page(current_app.instance_path, token, _user().id, 1)
+            if result is None:
+                raise ValidationError({"__all__": service.EXPIRED})
         except ValidationError:
             flash("；".join(exc.errors.values()), "danger")
             return redirect(url_for("imports.index"))
@@ -179,10 +207,13 @@ def mapping():
         submitted = form.decisions(request.form)
         try:
             import_mapping.choose(_user(), parsed, submitted)
+            job = _rejudge(token)   # the kept judged preview is stale now (issue 18)
         except ValidationError as exc:
             problems = exc.errors
             columns = import_mapping.decide(import_mapping.columns(parsed), submitted)
         else:
+            if job is not None:
+                return redirect(url_for("imports.job", job_id=job.id))
             return redirect(url_for("imports.preview"))
     if not problems:
         columns = import_mapping.page(_user(), parsed)
@@ -268,6 +299,8 @@ def job(job_id):
     """The job's page: a progress bar (static/app.js follows job_status every second;
     without script the 刷新 link), then the batch page once it is done."""
     found = _job(job_id)
+    if found.state == "done" and found.kind == "preview" and request.args.get("stay") != "1":
+        return redirect(url_for("imports.preview"))
     if found.state == "done" and found.batch_id and request.args.get("stay") != "1":
         flash(f"导入完成：{found.rows_done} 行已写入（导入任务 #{found.id}）。", "success")
         return redirect(url_for("imports.batch", id=found.batch_id))
@@ -281,4 +314,6 @@ def job_status(job_id):
     answer = import_jobs.status(found, current_app.instance_path)
     if found.batch_id:
         answer["url"] = url_for("imports.batch", id=found.batch_id)
+    elif found.kind == "preview" and found.state == "done":
+        answer["url"] = url_for("imports.preview")
     return jsonify(answer)
