@@ -12,8 +12,8 @@ Entry modules:
 Internal: parse (a file into rows: its header, cells, refusals) reading through sheets (any
 format into one sheet: .xlsx, .xls, .ods, .csv) with zipped (zip and XML checks), ole2 (the
 .xls container and records) and delimited (.csv); lookups (task forces, counties and users
-by name), shown (what the preview shows of a row),
-plan (one row as the write path would write it), bulk (the planned rows written in chunks),
-store (the upload kept server-side), judged (the preview judged once, kept as JSON), checks (the plausibility warnings and their
+by name), shown (what the preview shows of a row), plan (one row as the write path would
+write it), bulk (the planned rows written in chunks), store (the upload kept server-side),
+judged (the preview judged once, kept as JSON), checks (the plausibility warnings and their
 acknowledgment).
 """
