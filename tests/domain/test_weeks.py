@@ -43,3 +43,15 @@ def test_last_week_and_neighbours():
     assert parse_week("2026-W01").previous().key == "2025-W52"
     assert parse_week("2020-W53").next().key == "2021-W01"
     assert days_into_week(D(2026, 6, 22)) == 0 and days_into_week(D(2026, 6, 28)) == 6
+
+
+def test_a_week_spanning_the_new_year_reports_the_year_that_ended():
+    w53 = parse_week("2026-W53")
+    assert (w53.monday, w53.sunday) == (datetime.date(2026, 12, 28), datetime.date(2027, 1, 3))
+    assert w53.report_day() == datetime.date(2026, 12, 31)
+    assert w53.report_day(datetime.date(2027, 1, 2)) == datetime.date(2026, 12, 31)
+    w1 = parse_week("2026-W01")                       # 29 Dec 2025 - 4 Jan 2026
+    assert w1.report_day() == datetime.date(2025, 12, 31)
+    plain = parse_week("2026-W26")
+    assert plain.report_day() == plain.sunday
+    assert plain.report_day(datetime.date(2026, 6, 24)) == datetime.date(2026, 6, 24)

@@ -329,3 +329,15 @@ def test_concurrent_build_of_the_same_week_adds_no_duplicate(app, monkeypatch):
         assert OutboxMessage.select().count() == 5
         assert OutboxMessage.select().where(OutboxMessage.to_addr == "lead1@example.test") \
             .count() == 1
+
+
+def test_the_week_spanning_the_new_year_reports_the_year_that_ended(sqlite_app):
+    """Issue 19: 2026-W53 (28 Dec 2026 - 3 Jan 2027) reports 2026, judged at 31 December,
+    not three days of 2027; its changes are still the whole week's."""
+    with sqlite_app.app_context():
+        people = L.build()
+        data = summary_data.collect(parse_week("2026-W53"), settings())
+        assert (data.report.year, data.report.as_of) == (2026, D(2026, 12, 31))
+        [msg] = render.messages_for(data, people["lead1"])
+        assert "数据截至 2026-12-31" in msg.text and msg.numbers["as_of"] == "2026-12-31"
+        assert "2027" not in msg.subject

@@ -38,6 +38,13 @@ class Week:
         """Reporting date of the week: its Sunday (year-to-date figures run to it)."""
         return self.sunday
 
+    def report_day(self, day=None):
+        """The day the week's progress is judged at: ``day`` (default its Sunday), but a
+        week that spans the new year (2026-W53: 28 Dec - 3 Jan) reports the year that ended,
+        judged at its 31 December; the days after it belong to the next week's year."""
+        day = day or self.sunday
+        return min(day, datetime.date(self.monday.year, 12, 31))
+
     def next(self):
         return week_of(self.sunday + datetime.timedelta(days=1))
 

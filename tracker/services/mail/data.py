@@ -214,7 +214,9 @@ class WeekData:
 
     @property
     def as_of(self):
-        return self.until or self.week.as_of
+        """The day the numbers are judged at (Week.report_day: a week spanning the new
+        year reports the year that ended)."""
+        return self.week.report_day(self.until)
 
     @property
     def in_progress(self):
@@ -238,7 +240,8 @@ def collect(week, settings, until=None):
     Monday to ``until`` and the progress and stale projects as of ``until``."""
     if until is not None:
         until = max(week.monday, min(week.sunday, until))
-    as_of = until or week.as_of
+    # a week spanning the new year reports the year that ended, judged at its 31 December
+    as_of = week.report_day(until)
     report = progress.build_report(as_of.year, as_of, settings.progress)
     changes = week_changes(week, until=until)
     stale = defaultdict(list)
