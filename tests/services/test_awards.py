@@ -29,12 +29,15 @@ from tests.factories import make_project, make_task_force, make_user
 from tracker.domain import pipeline
 from tracker.domain.errors import ValidationError
 from tracker.models import AuditLog, AwardFreeze, AwardRanking
+from tracker.services.awards import freezing
 from tracker.services.awards import ranking as awards
 from tracker.services.ledger import corrections
 from tracker.services.ledger import projects as P
 
 YEAR = 2026
 AS_OF = datetime.date(2026, 11, 28)
+# 2026 may still be running when the suite runs: a freeze of it states why (issue 19)
+EARLY = {"reason": "年度考核提前", "early": True}
 D = datetime.date
 
 
@@ -169,7 +172,7 @@ def test_team_without_signings_scores_zero(db):
 
 def test_freeze_writes_once_and_keeps_its_numbers(ledger):
     teams, bureau = ledger
-    result = awards.freeze(bureau, YEAR, AS_OF)
+    result = freezing.freeze(bureau, YEAR, AS_OF, **EARLY)
     assert result.frozen.frozen_by == "awardbureau"
     assert [(r.facts.code, r.score) for r in result.rows] == [
         ("B1", Decimal("85.00")), ("A1", Decimal("57.04")), ("C1", Decimal("35.00"))]
@@ -177,7 +180,7 @@ def test_freeze_writes_once_and_keeps_its_numbers(ledger):
     log = AuditLog.get(AuditLog.entity == "award_ranking")
     assert log.action == "freeze" and json.loads(log.after)["task_forces"] == 3
     with pytest.raises(ValidationError) as exc:
-        awards.freeze(bureau, YEAR, AS_OF)
+        freezing.freeze(bureau, YEAR, AS_OF, **EARLY)
     assert "不能再次冻结" in exc.value.errors["__all__"]
     assert AwardFreeze.select().count() == 1 and AwardRanking.select().count() == 3
     # the ledger changes: C1 gets a big receipt; the live ranking moves, the frozen one not
@@ -196,16 +199,16 @@ def test_freeze_writes_once_and_keeps_its_numbers(ledger):
 def test_freeze_refuses_dates_outside_the_year(ledger):
     _teams, bureau = ledger
     with pytest.raises(ValidationError) as exc:
-        awards.freeze(bureau, YEAR, D(2025, 12, 31))
+        freezing.freeze(bureau, YEAR, D(2025, 12, 31), **EARLY)
     assert "as_of" in exc.value.errors
     with pytest.raises(ValidationError):
-        awards.freeze(bureau, YEAR, D(2099, 1, 1))
+        freezing.freeze(bureau, YEAR, D(2099, 1, 1), **EARLY)
     assert AwardFreeze.select().count() == 0
 
 
 def test_frozen_rows_limited_to_visible_teams(ledger):
     teams, bureau = ledger
-    awards.freeze(bureau, YEAR, AS_OF)
+    freezing.freeze(bureau, YEAR, AS_OF, **EARLY)
     result = awards.frozen(YEAR, [teams["C1"].id])
     assert [r.facts.code for r in result.rows] == ["C1"] and result.total_teams == 3
 
@@ -226,10 +229,55 @@ def test_two_freezes_at_once_make_one(app, ledger):
     from tracker.db import database
     _teams, bureau = ledger
     database.close()
-    outcomes = run_together(app, *[lambda: awards.freeze(bureau, YEAR, AS_OF)] * 3)
+    outcomes = run_together(app, *[lambda: freezing.freeze(bureau, YEAR, AS_OF, **EARLY)] * 3)
     errors = [exc for _result, exc in outcomes if exc is not None]
     assert len(errors) == 2, outcomes
     assert all(isinstance(e, ValidationError) and "不能再次冻结" in e.errors["__all__"]
                for e in errors)
     database.connect(reuse_if_open=True)
     assert AwardFreeze.select().count() == 1 and AwardRanking.select().count() == 3
+
+
+def test_a_running_year_freezes_only_with_a_reason_and_a_second_confirmation(ledger,
+                                                                             monkeypatch):
+    """Issue 19: on 8 December 2026 a freeze of 2026 is refused without the reason and the
+    explicit confirmation; after the year ends neither is needed."""
+    from tracker import clock
+    _teams, bureau = ledger
+    monkeypatch.setattr(clock, "today", lambda tz=None: D(2026, 12, 8))
+    with pytest.raises(ValidationError) as exc:
+        freezing.freeze(bureau, YEAR, AS_OF)
+    assert set(exc.value.errors) == {"reason", "early"} and "尚未结束" in exc.value.errors["reason"]
+    with pytest.raises(ValidationError) as exc:
+        freezing.freeze(bureau, YEAR, AS_OF, reason="  ", early=True)
+    assert set(exc.value.errors) == {"reason"}
+    assert AwardFreeze.select().count() == 0
+    assert not AuditLog.select().where(AuditLog.entity == "award_ranking").exists()
+    monkeypatch.setattr(clock, "today", lambda tz=None: D(2027, 1, 5))
+    freezing.freeze(bureau, YEAR, D(2026, 12, 31))
+    after = json.loads(AuditLog.get(AuditLog.action == "freeze").after)
+    assert after["early"] is False and after["reason"] == ""
+
+
+def test_unfreeze_then_freeze_again_leaves_three_audit_rows(ledger):
+    _teams, bureau = ledger
+    admin = make_user("awardadmin", role="admin")
+    freezing.freeze(bureau, YEAR, AS_OF, **EARLY)
+    with pytest.raises(ValidationError) as exc:
+        freezing.unfreeze(bureau, YEAR, "冻结错了")
+    assert exc.value.errors["__all__"] == freezing.ADMIN_ONLY
+    with pytest.raises(ValidationError) as exc:
+        freezing.unfreeze(admin, YEAR, "")
+    assert set(exc.value.errors) == {"reason"} and AwardFreeze.select().count() == 1
+    before = freezing.unfreeze(admin, YEAR, "统计日期选错，应为年末")
+    assert [row[0] for row in before["ranking"]] == ["B1", "A1", "C1"]
+    assert AwardFreeze.select().count() == 0 and AwardRanking.select().count() == 0
+    assert awards.frozen(YEAR) is None
+    freezing.freeze(bureau, YEAR, AS_OF, **EARLY)
+    actions = [log.action for log in AuditLog.select().where(AuditLog.entity == "award_ranking")
+               .order_by(AuditLog.id)]
+    assert actions == ["freeze", "unfreeze", "freeze"]
+    undone = AuditLog.get(AuditLog.action == "unfreeze")
+    assert "B1" in undone.before and "统计日期选错" in undone.after
+    with pytest.raises(ValidationError):
+        freezing.unfreeze(admin, YEAR + 1, "没有冻结")

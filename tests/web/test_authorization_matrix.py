@@ -141,7 +141,10 @@ EXPECTED = {
     ("awards.index", "GET"): LOGGED_IN,
     ("awards.export", "GET"): BUREAU,
     ("awards.print_view", "GET"): BUREAU,
+    ("awards.freeze", "GET"): BUREAU,         # its confirmation page
     ("awards.freeze", "POST"): BUREAU,
+    ("awards.unfreeze", "GET"): ADMIN,
+    ("awards.unfreeze", "POST"): ADMIN,
     # bureau pages
     ("bulletin.index", "GET"): BUREAU,
     ("bulletin.download", "GET"): BUREAU,

@@ -34,16 +34,14 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from peewee import JOIN, Case, IntegrityError, fn
+from peewee import JOIN, Case, fn
 
 from ... import clock
 from ...config import setting
 from ...domain import awards as A
 from ...domain import money, periods, pipeline
-from ...domain.errors import ValidationError
 from ...models import (AwardFreeze, AwardRanking, CapitalIncrease, FundReceipt, Project,
-    StageEvent, TaskForce, User, utcnow)
-from .. import audit, tx
+    StageEvent, TaskForce, User)
 from ..xlsx import new_book, workbook_bytes, write_rows
 from ..figures.in_force import value_in_force
 
@@ -83,7 +81,7 @@ def weights_from(config):
     return setting(config, "AWARD_WEIGHTS")
 
 
-def _weights(weights):
+def checked_weights(weights):
     """``weights`` checked, or the defaults of domain.awards."""
     return A.clean_weights(A.DEFAULT_WEIGHTS if weights is None else weights)
 
@@ -186,17 +184,18 @@ def ranking(year, as_of, weights=None, task_force_ids=None):
     """The live Ranking of ``year`` at ``as_of`` with ``weights`` (default: the defaults).
     Scores are normalised over every task force; ``task_force_ids`` only limits the rows
     returned (None: all)."""
-    weights = _weights(weights)
+    weights = checked_weights(weights)
     facts = team_facts(year, as_of)
     rows = A.score_all(facts, weights)
     return Ranking(year=year, as_of=as_of, weights=weights, maxima=A.maxima(facts),
                    rows=_visible(rows, task_force_ids), total_teams=len(rows))
 
 
-def _already(head):
+def already_frozen(head):
     who = _name(head.frozen_by) if head.frozen_by_id else "系统"
     return (f"{head.year} 年落地成效排名已于 {_local(head.frozen_at)} 由 {who} 冻结"
-            f"（统计截至 {head.as_of.isoformat()}），每年只冻结一次，不能再次冻结。")
+            f"（统计截至 {head.as_of.isoformat()}），每年只冻结一次，不能再次冻结；"
+            "如需更正，请管理员先撤销冻结。")
 
 
 def _name(user):
@@ -212,7 +211,7 @@ def _info(head):
                       frozen_by=_name(head.frozen_by) if head.frozen_by_id else "系统")
 
 
-def _freeze_head(year):
+def freeze_head(year):
     return (AwardFreeze.select(AwardFreeze, User)
             .join(User, on=(AwardFreeze.frozen_by == User.id), join_type=JOIN.LEFT_OUTER)
             .where(AwardFreeze.year == year).first())
@@ -223,7 +222,7 @@ def _dump_part(part):
     return [value, str(part.basis), str(part.weight), str(part.contribution)]
 
 
-def _row_values(head, scored):
+def row_values(head, scored):
     f = scored.facts
     return dict(freeze=head.id, task_force=f.task_force_id, code=f.code, name=f.name,
                 rank=scored.rank, score=scored.score, signed=f.signed, started=f.started,
@@ -231,39 +230,6 @@ def _row_values(head, scored):
                 contract_total=f.contract_total, funds_received=f.funds_received,
                 big_projects=f.big_projects, top_investors=f.top_investors,
                 parts=json.dumps({p.key: _dump_part(p) for p in scored.parts}))
-
-
-def freeze(user, year, as_of, weights=None):
-    """Freeze the ranking of ``year`` judged at ``as_of`` (weights default: the defaults):
-    one AwardFreeze row (UNIQUE year: taken first, it is the write lock) and one
-    AwardRanking row per task force, plus an audit row, in one transaction. A year is
-    frozen once: a second freeze raises ValidationError and writes nothing. Returns the
-    frozen Ranking."""
-    weights = _weights(weights)
-    if periods.clamp(as_of, year) is None:
-        raise ValidationError({"as_of": f"统计日期 {as_of.isoformat()} 早于 {year} 年，"
-                                        "没有可冻结的排名。"})
-    if as_of > clock.today():
-        raise ValidationError({"as_of": f"统计日期 {as_of.isoformat()} 晚于今天，不能冻结。"})
-    existing = _freeze_head(year)
-    if existing is not None:
-        raise ValidationError({"__all__": _already(existing)})
-    try:
-        with tx.write():
-            head = AwardFreeze.create(year=year, as_of=as_of, frozen_at=utcnow(),
-                                      weights=json.dumps({k: str(v) for k, v in weights.items()}),
-                                      frozen_by=user if getattr(user, "id", None) else None)
-            facts = team_facts(year, as_of)
-            rows = A.score_all(facts, weights)
-            head.maxima = json.dumps(A.maxima(facts))
-            head.save(only=[AwardFreeze.maxima])
-            if rows:
-                AwardRanking.insert_many([_row_values(head, r) for r in rows]).execute()
-            audit.record(user, "award_ranking", head.id, "freeze", None, dict(
-                year=year, as_of=as_of, weights=head.weights, task_forces=len(rows)))
-    except IntegrityError:
-        raise ValidationError({"__all__": _already(_freeze_head(year))}) from None
-    return frozen(year)
 
 
 def _load_part(key, raw):
@@ -286,7 +252,7 @@ def _scored(row):
 
 def frozen(year, task_force_ids=None):
     """The frozen Ranking of ``year`` exactly as it was frozen (None when not frozen)."""
-    head = _freeze_head(year)
+    head = freeze_head(year)
     if head is None:
         return None
     weights = {k: Decimal(v) for k, v in json.loads(head.weights or "{}").items()}
@@ -300,7 +266,7 @@ def frozen(year, task_force_ids=None):
 
 def frozen_info(year):
     """FrozenInfo of ``year``'s frozen ranking, or None."""
-    head = _freeze_head(year)
+    head = freeze_head(year)
     return None if head is None else _info(head)
 
 

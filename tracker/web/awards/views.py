@@ -10,11 +10,13 @@ from flask_login import current_user
 
 from ...domain import awards as A
 from ...domain.errors import ValidationError
+from ...services.awards import freezing
 from ...services.awards import ranking as award_service
 from ..period import parse_period
-from ..permissions import bureau_required
+from ..forms import apply_errors
+from ..permissions import admin_required, bureau_required
 from ... import settings
-from .forms import FreezeForm
+from .forms import FreezeForm, UnfreezeForm
 
 bp = Blueprint("awards", __name__, url_prefix="/awards")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,10 +37,9 @@ def index():
     data = award_service.page_data(period.year, period.as_of, _visible_ids(),
                                    use_frozen=_wants_frozen(),
                                    weights=settings.award_weights())
-    form = FreezeForm(formdata=None, year=str(period.year), as_of=period.as_of.isoformat())
-    return render_template("awards/index.html", period=period, form=form, labels=A.LABELS,
+    return render_template("awards/index.html", period=period, labels=A.LABELS,
                            keys=A.KEYS, rate_keys=A.RATE_KEYS, bureau=current_user.sees_all,
-                           **data)
+                           is_admin=current_user.role == "admin", **data)
 
 
 @bp.route("/export.xlsx")
@@ -53,29 +54,70 @@ def export():
         "Content-Disposition": f"attachment; filename=awards-{result.year}-{kind}.xlsx"})
 
 
-@bp.route("/freeze", methods=["POST"])
+def _confirm_page(form, period, others=()):
+    data = award_service.page_data(period.year, period.as_of, None,
+                                   weights=settings.award_weights())
+    return render_template("awards/freeze.html", form=form, period=period, others=others,
+                           running=freezing.year_running(period.year),
+                           teams=data["ranking"].total_teams, frozen_info=data["frozen_info"])
+
+
+@bp.route("/freeze", methods=["GET", "POST"])
 @bureau_required
 def freeze():
+    """冻结排名: a confirmation page that says what freezing does and what cannot be undone;
+    the year is typed again, and a running year needs a reason and a second confirmation."""
+    if request.method == "GET":
+        period = parse_period(request.args, reporting=True)
+        form = FreezeForm(formdata=None, year=str(period.year), as_of=period.as_of.isoformat())
+        return _confirm_page(form, period)
     form = FreezeForm()
-    if not form.validate_on_submit():
-        flash("请求无效，请刷新页面后重试。", "danger")
-        return redirect(url_for("awards.index"))
     period, errors = form.period()
-    if errors:
-        for message in errors.values():
+    if not form.validate_on_submit() or errors:
+        for message in (errors or {"__all__": "请求无效，请刷新页面后重试。"}).values():
             flash(message, "danger")
         return redirect(url_for("awards.index", year=period.year))
+    typed = form.typed_year_error()
+    if typed:
+        apply_errors(form, {"confirm_year": typed})
+        return _confirm_page(form, period)
     try:
-        result = award_service.freeze(current_user._get_current_object(), period.year,
-                                      period.as_of, settings.award_weights())
+        result = freezing.freeze(current_user._get_current_object(), period.year,
+                                 period.as_of, settings.award_weights(),
+                                 reason=form.reason.data, early=form.early.data)
     except ValidationError as exc:
-        for message in exc.errors.values():
-            flash(message, "danger")
-        return redirect(url_for("awards.index", year=period.year,
-                                as_of=period.as_of.isoformat()))
+        return _confirm_page(form, period, apply_errors(form, exc.errors))
     flash(f"已冻结 {result.year} 年落地成效排名（统计截至 {result.as_of.isoformat()}，"
           f"{result.total_teams} 个专班）。", "success")
     return redirect(url_for("awards.index", year=result.year, frozen=1))
+
+
+@bp.route("/unfreeze", methods=["GET", "POST"])
+@admin_required
+def unfreeze():
+    """撤销冻结 (admin): the year typed again and a reason; the audit row keeps the ranking."""
+    form = UnfreezeForm()
+    year = (form.year.data if request.method == "POST" else request.args.get("year")) or ""
+    if not year.isdigit() or len(year) != 4:
+        flash("请求缺少年度，请从排名页进入。", "danger")
+        return redirect(url_for("awards.index"))
+    info = award_service.frozen_info(int(year))
+    others = []
+    if request.method == "POST" and form.validate_on_submit():
+        if (form.confirm_year.data or "").strip() != year:
+            others = apply_errors(form, {"confirm_year": f"请输入 {year} 以确认撤销冻结。"})
+        else:
+            try:
+                freezing.unfreeze(current_user._get_current_object(), int(year),
+                                  form.reason.data)
+            except ValidationError as exc:
+                others = apply_errors(form, exc.errors)
+            else:
+                flash(f"已撤销 {year} 年落地成效排名的冻结；原冻结排名保存在审计日志中。", "success")
+                return redirect(url_for("awards.index", year=year))
+    form.year.data = year
+    return render_template("awards/unfreeze.html", form=form, year=year, info=info,
+                           others=others)
 
 
 @bp.route("/print")
