@@ -140,10 +140,10 @@ def test_deactivate_ends_the_session_and_blocks_login_until_reactivated(app, peo
     _login(admin, "admin")
     _login(li, "li")
     assert li.get("/projects/").status_code == 200
-    assert admin.post("/accounts/deactivate", data={"user_id": people["li"]}).status_code == 302
+    assert admin.post("/accounts/deactivate", data={"user_id": people["li"], "confirmed": "1"}).status_code == 302
     assert li.get("/projects/").status_code == 302  # logged out
     assert _login(app.test_client(), "li").status_code == 200  # refused
-    assert admin.post("/accounts/deactivate", data={"user_id": people["li"]}).status_code == 302
+    assert admin.post("/accounts/deactivate", data={"user_id": people["li"], "confirmed": "1"}).status_code == 302
     assert len(_audit(app, "deactivate")) == 1  # the second was refused
     admin.post("/accounts/reactivate", data={"user_id": people["li"]})
     assert _login(app.test_client(), "li").status_code == 302
@@ -152,7 +152,7 @@ def test_deactivate_ends_the_session_and_blocks_login_until_reactivated(app, peo
 
 def test_admin_cannot_deactivate_or_demote_themself_or_the_last_admin(app, client, people):
     _login(client, "admin")
-    response = client.post("/accounts/deactivate", data={"user_id": people["admin"]},
+    response = client.post("/accounts/deactivate", data={"user_id": people["admin"], "confirmed": "1"},
                            follow_redirects=True)
     assert "不能停用自己的账号" in _html(response)
     page = client.post(f"/accounts/edit?user={people['admin']}",
@@ -167,7 +167,8 @@ def test_admin_cannot_deactivate_or_demote_themself_or_the_last_admin(app, clien
 def test_reset_password_gives_a_temporary_one_that_must_be_changed_first(app, people):
     admin = app.test_client()
     _login(admin, "admin")
-    page = admin.post("/accounts/reset-password", data={"user_id": people["li"]})
+    page = admin.post("/accounts/reset-password", data={"user_id": people["li"],
+                                                       "confirmed": "1"})
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     secret = re.search(r"<code>([A-Za-z0-9]{16})</code>", _html(page)).group(1)
     [(before, after)] = _audit(app, "reset_password")
@@ -364,3 +365,26 @@ def test_account_pages_have_no_inline_script_or_style(app, client, people):
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
         assert "style=" not in html and "<style" not in html, url
         assert not re.search(r"\son[a-z]+=", html), url
+
+
+@pytest.mark.parametrize("url, title", [("/accounts/deactivate", "停用账号"),
+                                        ("/accounts/reset-password", "重置密码")])
+def test_deactivate_and_reset_ask_for_confirmation_first(app, people, url, title):
+    """Issue 19: one click on 停用 or 重置密码 opens a page that says what happens (logged out
+    at once, ...) and changes nothing; only its 确认 button acts."""
+    admin, li = app.test_client(), app.test_client()
+    _login(admin, "admin")
+    _login(li, "li")
+    page = admin.post(url, data={"user_id": people["li"]})
+    html = _html(page)
+    assert page.status_code == 200 and f"确认{title}" in html and "立即退出" in html
+    assert 'name="confirmed" value="1"' in html
+    assert li.get("/projects/").status_code == 200            # still logged in
+    with app.app_context():
+        user = User.get_by_id(people["li"])
+        assert user.active and not user.must_change_password
+        assert not AuditLog.select().where(AuditLog.entity == "user",
+                                           AuditLog.entity_id == people["li"]).exists()
+    done = admin.post(url, data={"user_id": people["li"], "confirmed": "1"})
+    assert done.status_code in (200, 302)
+    assert li.get("/projects/").status_code == 302             # now logged out

@@ -5,7 +5,7 @@ import datetime
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
+    HiddenField, IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, EqualTo, NumberRange
@@ -52,8 +52,10 @@ class UserForm(FlaskForm):
 
 
 class UserActionForm(FlaskForm):
-    """Deactivate, reactivate or reset the password of the user ``user_id``."""
+    """Deactivate, reactivate or reset the password of the user ``user_id``; ``confirmed``
+    is set by the confirmation page of an action that cannot simply be taken back."""
     user_id = _id_field("用户无效。")
+    confirmed = HiddenField()
 
 
 class TokenForm(FlaskForm):

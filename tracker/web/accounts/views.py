@@ -168,10 +168,29 @@ def edit():
                            action_form=UserActionForm())
 
 
-def _action(change, message):
+# What the confirmation page of an action says cannot simply be taken back.
+CONFIRM = {
+    "deactivate": ("停用账号", "停用后该账号立即退出所有登录会话、不能再登录，其 API 令牌同时失效；"
+                   "账号和它的历史记录保留，管理员可以再次启用。"),
+    "reset_password": ("重置密码", "重置后原密码立即失效，该账号在所有设备上立即退出登录；"
+                       "新的临时密码只显示一次，请当面或电话告知本人，本人登录后须立即修改。"),
+}
+
+
+def _confirmation(action, form):
+    """The confirmation page of ``action`` for the user of ``form`` (nothing changed yet)."""
+    title, consequence = CONFIRM[action]
+    user = accounts.get_user(form.user_id.data)
+    return render_template("accounts/confirm.html", user=user, title=title,
+                           consequence=consequence, action=action, form=form)
+
+
+def _action(change, message, confirm=None):
     form = UserActionForm()
     if not form.validate_on_submit():
         abort(400, "用户无效。")
+    if confirm and form.confirmed.data != "1":
+        return _confirmation(confirm, form), None
     try:
         result = change(_actor(), form.user_id.data)
     except ValidationError as exc:
@@ -186,7 +205,7 @@ def _action(change, message):
 @admin_required
 def deactivate():
     return _action(lambda actor, uid: accounts.set_active(actor, uid, False),
-                   "已停用账号「{user.username}」。")[0]
+                   "已停用账号「{user.username}」。", confirm="deactivate")[0]
 
 
 @bp.route("/accounts/reactivate", methods=["POST"])
@@ -199,7 +218,7 @@ def reactivate():
 @bp.route("/accounts/reset-password", methods=["POST"])
 @admin_required
 def reset_password():
-    response, result = _action(accounts.reset_password, None)
+    response, result = _action(accounts.reset_password, None, confirm="reset_password")
     if result is None:
         return response
     user, secret = result
