@@ -221,3 +221,39 @@ def test_two_password_changes_at_once_one_wins(app, db):
     errors = [exc for _, exc in outcomes if exc is not None]
     assert len(errors) == 1 and "current_password" in errors[0].errors, outcomes
     assert AuditLog.select().where(AuditLog.action == "change_password").count() == 1
+
+
+def test_a_request_never_waits_on_a_long_import_to_touch_its_session(sqlite_app):
+    """Measured under load (bench/bench_import_load.py): an import commit holds SQLite's
+    write lock for 30 s; a request that touched its session's last-seen time waited the 15 s
+    busy timeout and failed with a 500. The touch is advisory: skipped while another writer
+    holds the lock, done on the next request."""
+    import sqlite3
+    import time
+    from tests.factories import make_user
+    from tracker.db import database
+    from tracker.models import UserSession
+    from tracker.services.accounts import sessions
+    with sqlite_app.app_context():
+        user = make_user("touchy", role="member")
+        bound = sessions.start(user)
+        cookie = bound.get_id()
+        row = UserSession.get()
+        before = row.last_seen_at - datetime.timedelta(minutes=5)   # due for a touch
+        UserSession.update(last_seen_at=before).execute()
+        path = database.database
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")                   # a long import holds the write lock
+    try:
+        with sqlite_app.app_context():
+            start = time.monotonic()
+            assert sessions.load(cookie).id == user.id  # still logged in
+            assert time.monotonic() - start < 1
+            assert UserSession.get().last_seen_at == before     # the touch was skipped
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with sqlite_app.app_context():
+        sessions.load(cookie)
+        assert UserSession.get().last_seen_at > before          # done once the lock is free
+        assert database.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 15000

@@ -9,10 +9,15 @@ IMMEDIATE transaction already holds the database's only write lock.
 Lock the row first, before any other read of the transaction: on MySQL's REPEATABLE
 READ, the first plain read fixes the snapshot the rest of the transaction sees.
 """
+import logging
 from contextlib import contextmanager
 
-from ..db import backend_name, database
+from peewee import OperationalError
+
+from ..db import SQLITE_PRAGMAS, backend_name, database
 from ..domain.errors import NotFound
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -28,6 +33,24 @@ def snapshot():
     dump on PostgreSQL/MariaDB); it writes nothing."""
     with database.atomic(isolation_level="REPEATABLE READ") as txn:
         yield txn
+
+
+def advisory(query):
+    """Run ``query`` (an UPDATE that only records something, like a session's last-seen
+    time) without waiting for the write lock: on SQLite, while another transaction holds it
+    (a long import), it is skipped instead of making the request wait up to the busy timeout
+    and fail. Returns whether it ran. Elsewhere a plain row update, as before."""
+    if backend_name() != "sqlite" or database.in_transaction():
+        return query.execute() is not None
+    database.execute_sql("PRAGMA busy_timeout = 0")
+    try:
+        query.execute()
+        return True
+    except OperationalError as exc:   # "database is locked": another writer holds it
+        log.info("advisory write skipped: %s", exc)
+        return False
+    finally:
+        database.execute_sql(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
 
 
 def _for_update(query):

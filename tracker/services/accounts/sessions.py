@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ...models import User, UserSession, utcnow
 from ...models.security import hash_key
+from .. import tx
 from ..compiled import Compiled
 
 MAX_AGE = datetime.timedelta(days=30)       # no session (remembered or not) lives longer
@@ -96,9 +97,9 @@ def load(cookie_value, policy=None, now=None):
         _end(UserSession.id == row.id, "idle" if now - row.last_seen_at > policy.idle
              else "expired", now)
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
-        (UserSession.update(last_seen_at=now)
-         .where((UserSession.id == row.id) & UserSession.ended_at.is_null()).execute())
+    if now - row.last_seen_at >= TOUCH_EVERY:   # advisory: never waits on a long import
+        tx.advisory(UserSession.update(last_seen_at=now)
+                    .where((UserSession.id == row.id) & UserSession.ended_at.is_null()))
     return _bind(row.user, key)
 
 
