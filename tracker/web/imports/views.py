@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from ...domain.errors import NotFound, ValidationError
 from ...services.imports import uploads as service
-from ...services.ledger.choices import task_forces
 from ...services.imports import preview as import_preview
 from ...services.imports import template as import_template
 from ...services.ledger import choices as ledger_choices
@@ -247,7 +246,7 @@ def batch():
     if not current_user.sees_all and found.user_id != current_user.id:
         abort(403)
     return render_template("imports/batch.html", batch=found, rows=rows,
-                           teams=task_forces(), tf=team)
+                           teams=ledger_choices.task_forces(), tf=team)
 
 
 def _undo_check(batch_id):

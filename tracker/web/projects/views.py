@@ -10,7 +10,6 @@ from ...domain import pipeline
 from ...domain.errors import ValidationError
 from ...services.ledger import corrections
 from ...services.ledger import listing as ledger_service
-from ...services.ledger.choices import counties
 from ...services.ledger import timeline as project_timeline
 from ...services.ledger import choices as ledger_choices
 from ...services.ledger import export as ledger_export
@@ -123,7 +122,7 @@ def export():
 
 def _choices(include_id=None):
     return {"teams": ledger_choices.editable_teams(_user(), include_id),
-            "counties": counties(active_only=True), "owners": ledger_choices.owners()}
+            "counties": ledger_choices.counties(active_only=True), "owners": ledger_choices.owners()}
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -16,8 +16,6 @@ from ...domain.errors import ValidationError
 from ...domain.targets import NeedsConfirmation, yi_text
 from ...services.targets import entry as E
 from ...services.targets import annual as T
-from ...services.targets.shares import shares_for
-from ...services.targets.counties import DEFAULT_GROWTH_PCT
 from ...services.targets.inputs import check_year
 from ...services.targets import counties as county_targets
 from ...services.targets import shares as target_shares
@@ -63,7 +61,7 @@ def index():
     return render_template(
         "targets/index.html", year=year, years=range(year - 3, year + 2),
         metrics=list(M.METRICS.values()), defaults_form=DefaultsForm(),
-        default_growth=DEFAULT_GROWTH_PCT, **T.page_data(year))
+        default_growth=county_targets.DEFAULT_GROWTH_PCT, **T.page_data(year))
 
 
 @bp.route("/<int:year>/team/<code>", methods=["GET", "POST"])
@@ -126,7 +124,7 @@ def shares(year):
     _check_year(year)
     form = SharesForm()
     if not form.is_submitted():
-        form.fill(shares_for(year))
+        form.fill(target_shares.shares_for(year))
     if form.validate_on_submit():
         try:
             changed = target_shares.set_all_shares(_user(), year, form.values())
@@ -147,7 +145,7 @@ def edit_county(year, code):
     form = CountyTargetForm()
     if not form.is_submitted():
         form.base.data = yi_text(None if current is None else current.base)
-        form.growth_pct.data = str(current.growth_pct if current else DEFAULT_GROWTH_PCT)
+        form.growth_pct.data = str(current.growth_pct if current else county_targets.DEFAULT_GROWTH_PCT)
     asking = False
     if form.validate_on_submit():
         try:
