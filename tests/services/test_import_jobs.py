@@ -10,7 +10,7 @@ from tests.factories import make_task_force, make_user
 from tests.races import run_together
 from tests.services.test_import import book_bytes, row
 from tracker.domain.errors import ValidationError
-from tracker.models import AuditLog, ImportBatch, ImportJob, Project, TaskForce
+from tracker.models import AuditLog, ImportBatch, ImportJob, Project, TaskForce, utcnow
 from tracker.services.imports import bulk, commit as import_commit, jobs, parse, store, uploads
 
 LIMIT = 10 * 1024 * 1024
@@ -162,7 +162,7 @@ def test_a_stale_running_job_is_shown_failed(world):
     stale = jobs.stale_after(app.config)
     job = _queue(app, member)
     claimed = jobs.claim_next()
-    now = jobs.utcnow()
+    now = utcnow()
     assert jobs.refresh(claimed, app.instance_path, stale, now).state == "running"
     # a worker elsewhere that stopped beating
     old = now - stale - datetime.timedelta(seconds=5)

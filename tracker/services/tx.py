@@ -41,7 +41,8 @@ def advisory(query):
     (a long import), it is skipped instead of making the request wait up to the busy timeout
     and fail. Returns whether it ran. Elsewhere a plain row update, as before."""
     if backend_name() != "sqlite" or database.in_transaction():
-        return query.execute() is not None
+        query.execute()
+        return True
     database.execute_sql("PRAGMA busy_timeout = 0")
     try:
         query.execute()

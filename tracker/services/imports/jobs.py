@@ -33,7 +33,7 @@ import threading
 from ... import job_owner
 from ...db import backend_name, database
 from ...domain.errors import NotFound, ValidationError
-from ...models import ImportJob, User
+from ...models import ImportJob, User, utcnow
 from .. import audit, tx
 from . import checks, commit as import_commit, store, uploads
 
@@ -47,10 +47,6 @@ ERROR_LIMIT = 4000
 
 class JobLost(Exception):
     """The job is no longer ours (failed as stale meanwhile): the batch is rolled back."""
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
 # --- queue -----------------------------------------------------------------------------

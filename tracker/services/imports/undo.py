@@ -163,7 +163,6 @@ def undo(user, batch_id, reason):
         batch = _batch(batch_id, lock=True)
         if not may_undo(user, batch):
             raise ValidationError({"__all__": NOT_YOURS})
-        ids = [pid for pid, action in _links(batch) if action == "created"]
         found = _judge(batch, lambda wanted: tx.lock_all(Project.select().where(
             Project.id.in_(wanted))))
         _refuse(user, found)
@@ -171,7 +170,7 @@ def undo(user, batch_id, reason):
                    for p in found.created]
         _remove(found.created)
         batch.undone_at, batch.undone_by = utcnow(), audit.actor(user)
-        batch.undo_reason, batch.undone_projects = reason, len(ids)
+        batch.undo_reason, batch.undone_projects = reason, len(removed)
         batch.save()
         audit.record(user, "import_batch", batch.id, "undo", {"projects": removed},
                      {"reason": reason, "removed": len(removed)})
