@@ -195,6 +195,7 @@ def test_catch_up_after_downtime_runs_the_missed_quarter_close(app, other_app):
     now = datetime.datetime(2026, 7, 3, 10, 0, tzinfo=SHANGHAI)
     done = S.catch_up(app, now=now)
     assert sorted((r.job, r.period_key, r.outcome) for r in done) == [
+        ("account-prune", "2026-07-03", "ok"),
         ("nightly-recompute", "2026-07-03", "ok"),  # daily jobs: the latest night only
         ("quarter-close", "2026Q2", "ok"),
         ("staleness-scan", "2026-07-03", "ok"),
@@ -297,7 +298,7 @@ def test_build_registers_every_job_without_starting(sqlite_app):
     scheduler = S.build(sqlite_app, BackgroundScheduler)
     assert not scheduler.running
     ids = {job.id for job in scheduler.get_jobs()}
-    assert ids == {spec.name for spec in S.JOBS} | {"catch-up", "import-queue"}
+    assert ids == {spec.name for spec in S.JOBS} | {"catch-up", "import-queue", "export-queue"}
     close = scheduler.get_job("quarter-close")
     assert str(close.trigger.timezone) == "Asia/Shanghai"
     first = close.trigger.get_next_fire_time(

@@ -17,24 +17,40 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_DURATION = datetime.timedelta(days=30)  # the most; sessions cap it at 30
-    # Secure cookies: None = decided in create_app (on, unless BASE_URL is plain http on
-    # localhost/127.0.0.1); an explicit True/False wins.
+    # Secure cookies: None = decided in create_app (on exactly when BASE_URL is https, so a
+    # plain-http intranet address keeps the login); an explicit True/False wins.
     SESSION_COOKIE_SECURE = None
     REMEMBER_COOKIE_SECURE = None
     SESSION_IDLE_MINUTES = 480  # a login unused this long is refused (services.accounts.sessions)
-    # Login throttling (services.accounts.throttle): failures counted per user name and per address.
-    LOGIN_ACCOUNT_LIMIT = 5    # failures for one user name within the window lock it
-    LOGIN_ADDRESS_LIMIT = 20   # failures from one address within the window lock it
+    # Login throttling (services.accounts.throttle, issue 23): a lock per (user name, address),
+    # a growing delay per user name, a lock per address high enough for an office behind NAT.
+    LOGIN_ACCOUNT_LIMIT = 5    # failures for one user name from one address within the window lock the pair
+    LOGIN_ADDRESS_LIMIT = 100  # failures from one address (any names) within the window lock it
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_LOCKOUT_MINUTES = 15
+    LOGIN_NAME_DELAY_AFTER = 5        # failures for one user name (any address): then tries are spaced
+    LOGIN_NAME_DELAY_SECONDS = 2      # the first spacing; doubles with every further failure
+    LOGIN_NAME_DELAY_MAX_SECONDS = 60  # the longest spacing
+    LOGIN_TRUSTED_DAYS = 30    # an address this name logged in from since then is not slowed
+    PASSWORD_MIN_SCORE = 3     # least zxcvbn strength (0-4) of a new password (domain.passwords)
+    LOGIN_ATTEMPT_KEEP_DAYS = 90   # the nightly account-prune job deletes older login attempts
+    ENDED_SESSION_KEEP_DAYS = 90   # ... and sessions ended (or dead) longer ago
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # bytes of a request body; larger is a 413 page
     IMPORT_MAX_BYTES = 10 * 1024 * 1024  # an uploaded .xlsx (Excel import); its page allows it
     IMPORT_JOB_ROWS = 2000  # a file with more rows is committed as a job (services.imports.jobs)
     IMPORT_PREVIEW_JOB_BYTES = 1024 * 1024  # a larger upload is judged by a preview job
     IMPORT_JOB_STALE = 60  # seconds without a beat: a running import job's worker is gone
+    # Export jobs (services.exports.jobs): a larger ledger export is written by the scheduler
+    EXPORT_JOB_ROWS = 5000  # rows above which /projects/export.xlsx queues an export job
+    EXPORT_JOB_STALE = 60  # seconds without a beat: a running export job's worker is gone
+    EXPORT_KEEP_DAYS = 3  # days a finished export's file (and its job) is kept for download
     REQUEST_LOG = True  # one line per request on stdout (method, path, status, ms, user id)
     REQUEST_LOG_HEALTHZ = False  # log successful /healthz probes too
     PROXY_COUNT = 0  # proxies in front of the app whose X-Forwarded-For is trusted (nginx: 1)
+    # 通报 (services.bulletin.layout.letterhead_from, issue 20): its 落款 and optional 版头.
+    BULLETIN_ISSUER = "市商务局"  # 落款 (issuing unit over the date) and the .docx author
+    BULLETIN_MASTHEAD = ""  # 版头 in red above the title, e.g. "抚顺市商务局文件"; "" = none
+    BULLETIN_NUMBER_PATTERN = ""  # 文号, e.g. "抚商通〔{year}〕{number}号" ({number}: quarter 1-4); "" = none
     # Progress (tracker.services.progress.options.options_from): how progress is judged.
     PROGRESS_PRECISION = "month"  # time progress counts whole months ("month") or days ("day")
     PROGRESS_STATUS_BANDS = MappingProxyType(  # gap points at which each colour starts
@@ -45,6 +61,12 @@ class Defaults:
     COUNTY_GROWTH_GOAL = 20  # percent over last year; a county target version overrides it
     TARGET_FLOOR_YI = 1  # 亿元: a money target below it is saved only once confirmed
     AWARD_WEIGHTS = MappingProxyType(dict(performance=25, start=15, production=20, funds=20, big=10, top=10))  # awards
+    # the follow-up log's target regions (走出去), in the order the forms offer them
+    # 招商活跃指数: points per activity kind, multipliers, points per ledger outcome of the week
+    ACTIVITY_WEIGHTS = MappingProxyType(dict(
+        visit=3, reception=2, call=1, inspection=2, promotion=3, signing=4, other=1, leader_led=1.5, top_tier=1.5,
+        packaged=2, negotiating=2, signed=5, started=5, funds_yi=2))
+    ACTIVITY_REGIONS = ("京津冀", "长三角", "珠三角", "东北", "中西部", "日韩", "欧洲", "港澳台", "其他境外", "本地")
     RANKING_CAP_PCT = 120  # 综合完成率: each metric counts at most this completion (percent)
     # Staleness (tracker.services.staleness.flags.options_from).
     STALE_DAYS = (60, 90, 180)  # days without progress: yellow, red, proposed 退库
@@ -97,13 +119,13 @@ def instance_secret(instance_path, filename, make=lambda: secrets.token_hex(32))
 
 
 def cookies_secure(config):
-    """Set SESSION_COOKIE_SECURE and REMEMBER_COOKIE_SECURE where they were left None: on,
-    unless BASE_URL is plain http on localhost or 127.0.0.1 (a development server)."""
-    url = urlsplit(str(config.get("BASE_URL") or ""))
-    local_http = url.scheme == "http" and url.hostname in ("localhost", "127.0.0.1")
+    """Set SESSION_COOKIE_SECURE and REMEMBER_COOKIE_SECURE where they were left None: on
+    when BASE_URL is https, off for a plain-http address (a browser never sends a Secure
+    cookie back over http, so the login would silently not hold: issue 23)."""
+    https = urlsplit(str(config.get("BASE_URL") or "")).scheme.lower() == "https"
     for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(name) is None:
-            config[name] = not local_http
+            config[name] = https
 
 
 def load_secret_key(instance_path):

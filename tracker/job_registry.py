@@ -123,6 +123,9 @@ JOBS = [
             trigger={"day_of_week": "mon", "hour": 8, "minute": 0},
             period_key=previous_week_key, catch_up=datetime.timedelta(days=3),
             max_attempts=12),
+    # Issue 23: the login history and ended sessions do not grow without end.
+    JobSpec(name="account-prune", description="每日清理过期的登录记录与已结束的登录会话",
+            func=jobs.account_prune, trigger={"hour": 2, "minute": 40}, period_key=day_key),
 ]
 
 

@@ -21,10 +21,22 @@ def job_context(app):
 
 
 def nightly_recompute(app, as_of):
-    """Repair drifted first-reached / last-progress columns from history."""
+    """Repair drifted first-reached / last-progress columns from history and the 招商活跃指数's
+    weekly counts from the follow-up log; then remove the export jobs and files older than
+    EXPORT_KEEP_DAYS (services.exports.jobs.purge)."""
+    from .config import setting
+    from .services.exports import jobs as export_jobs
     from .services.figures import recompute
+    from .services.activities import index as activity_index
     with job_context(app):
-        return recompute.recompute(as_of).summary()
+        summary = recompute.recompute(as_of).summary()
+    with job_context(app):
+        drift = activity_index.rebuild()    # the 招商活跃指数's weekly counts (issue 21)
+    if drift:
+        summary = f"{summary}；活跃指数修正 {len(drift)} 行"
+    with app.app_context(), database.connection_context():
+        removed = export_jobs.purge(app.instance_path, setting(app.config, "EXPORT_KEEP_DAYS"))
+    return f"{summary}；删除过期导出 {removed} 个" if removed else summary
 
 
 def quarter_close(app, as_of):
@@ -71,3 +83,21 @@ def import_queue(app, limit=None):
     with app.app_context():
         with database.connection_context():
             return import_jobs.work(app, limit=limit)
+
+
+def export_queue(app, limit=None):
+    """Run the queued export jobs (services.exports.jobs.work: each claimed by one process);
+    returns the jobs this call ran."""
+    from .services.exports import jobs as export_jobs
+    with app.app_context():
+        with database.connection_context():
+            return export_jobs.work(app, limit=limit)
+
+
+def account_prune(app, as_of):
+    """Delete login attempts and ended sessions older than LOGIN_ATTEMPT_KEEP_DAYS and
+    ENDED_SESSION_KEEP_DAYS (issue 23); ``as_of`` only names the period."""
+    from .services.accounts import prune
+    from . import settings
+    with job_context(app):
+        return prune.prune(settings.account_retention(app)).summary()

@@ -8,9 +8,10 @@ pure builder (``*_from(config)``) makes of its config; the defaults are tracker.
 """
 from flask import current_app
 
+from .services.accounts.prune import retention_from
 from .services.accounts.sessions import policy_from
 from .services.accounts.throttle import limits_from
-from .services.accounts.users import hash_method_from
+from .services.accounts.users import hash_method_from, password_min_score_from
 from .services.awards.ranking import weights_from
 from .services.links import Links
 from .services.mail.settings import MailSettings, signer_from
@@ -27,6 +28,16 @@ def progress(app=None):
     """ProgressOptions: how progress is judged (PROGRESS_*, FORECAST_*, COUNTY_GROWTH_GOAL,
     RANKING_CAP_PCT)."""
     return progress_from(_app(app).config)
+
+
+def activity_weights(app=None):
+    """The 招商活跃指数 weights: ACTIVITY_WEIGHTS as a plain dict."""
+    return dict(_app(app).config["ACTIVITY_WEIGHTS"])
+
+
+def activity_regions(app=None):
+    """The follow-up log's target regions: ACTIVITY_REGIONS, as a tuple."""
+    return tuple(_app(app).config["ACTIVITY_REGIONS"])
 
 
 def stale(app=None):
@@ -57,6 +68,16 @@ def login_limits(app=None):
 def hash_method(app=None):
     """PASSWORD_HASH_METHOD (None: werkzeug's default)."""
     return hash_method_from(_app(app).config)
+
+
+def password_min_score(app=None):
+    """PASSWORD_MIN_SCORE: the least strength (zxcvbn 0-4) a new password must have."""
+    return password_min_score_from(_app(app).config)
+
+
+def account_retention(app=None):
+    """prune.Retention: LOGIN_ATTEMPT_KEEP_DAYS, ENDED_SESSION_KEEP_DAYS."""
+    return retention_from(_app(app).config)
 
 
 def links(app=None):

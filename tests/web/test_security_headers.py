@@ -103,7 +103,8 @@ def test_static_files_keep_their_caching(sqlite_app):
     ({}, False),  # the default BASE_URL is http://127.0.0.1:5000
     ({"BASE_URL": "http://localhost:8000"}, False),
     ({"BASE_URL": "https://tracker.example.gov.cn"}, True),
-    ({"BASE_URL": "http://tracker.intranet"}, True),  # plain http elsewhere: still secure
+    ({"BASE_URL": "http://10.1.2.3:8000"}, False),  # plain-http intranet: the login must hold
+    ({"BASE_URL": "HTTPS://tracker.intranet"}, True),
     ({"BASE_URL": "https://tracker.example.gov.cn", "SESSION_COOKIE_SECURE": False,
       "REMEMBER_COOKIE_SECURE": False}, False),  # an explicit setting wins
     ({"SESSION_COOKIE_SECURE": True, "REMEMBER_COOKIE_SECURE": True}, True),

@@ -1,5 +1,5 @@
-"""flask commands: ``backup PATH [--portable]`` and ``restore PATH`` (README, Backup and
-restore)."""
+"""flask commands: ``backup PATH [--portable]`` and ``restore PATH [--allow-modified]``
+(README, Backup and restore; docs/operations.md)."""
 import click
 
 from ..services.backup import archive as backup_service
@@ -30,16 +30,27 @@ def backup_command(path, portable):
     click.echo(f"rows: {result.rows}")
 
 
+CHECKSUM = {"verified": "checksum verified",
+            "modified": "WARNING: checksum does not match, restored because of --allow-modified",
+            "missing": "WARNING: no checksum in the file, restored because of --allow-modified"}
+
+
 @click.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def restore_command(path):
+@click.option("--allow-modified", is_flag=True,
+              help="Restore even when the file's checksum does not match (it was changed "
+                   "after the backup) or it has none (an old backup).")
+def restore_command(path, allow_modified):
     """Restore the backup at PATH into this database, which must be empty and migrated
-    (flask db upgrade) to the backup's migrations. Refused otherwise: nothing written."""
+    (flask db upgrade) to the backup's migrations, after verifying the file's checksum.
+    Refused otherwise: nothing written."""
     with service_call(OPTIONS):
-        result = backup_service.restore(path)
+        result = backup_service.restore(path, allow_modified=allow_modified)
     origin = f" from {result.backend}" if result.backend else ""
     made = f", taken {result.created_at}" if result.created_at else ""
     click.echo(f"restored {result.kind} backup{origin}{made}: {path}")
+    click.echo(CHECKSUM.get(result.checksum, result.checksum),
+               err=result.checksum != "verified")
     _tables(result.tables)
     click.echo(f"rows: {result.rows} (row counts verified)")
 

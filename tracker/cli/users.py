@@ -6,7 +6,8 @@ import sys
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from ..services.accounts import users
+from .. import settings
+from ..services.accounts import prune, throttle, users
 from .errors import service_call
 
 OPTIONS = {"username": "USERNAME", "role": "--role", "display_name": "--name",
@@ -38,14 +39,14 @@ def create_user(username, role, display_name, email, task_forces, password_stdin
         users.check_new_user(**fields)  # refuse bad input before asking for a password
     password = _password_from_stdin_or_prompt(password_stdin)
     with service_call(OPTIONS):
-        user = users.create_user(None, password, **fields)
+        user = users.create_user(None, password, min_score=settings.password_min_score(), **fields)
     click.echo(f"created user {user.username} ({user.role}).")
 
 
 
 
 users_cli = AppGroup("users", help="User accounts: list, edit, deactivate, reactivate, "
-                                   "reset-password.")
+                                   "reset-password, unlock, prune-history.")
 USER_OPTIONS = dict(OPTIONS, role="--role", active="USERNAME", task_forces="--task-force")
 
 
@@ -89,7 +90,7 @@ def users_edit(username, display_name, email, role, task_forces, no_task_forces)
 @click.argument("username")
 @with_appcontext
 def users_deactivate(username):
-    """Deactivate USERNAME: no login, sessions and API tokens refused from now on."""
+    """Deactivate USERNAME: no login, sessions ended, API tokens revoked (for good)."""
     with service_call(USER_OPTIONS):
         user = users.set_active(None, username, False)
     click.echo(f"deactivated user {user.username}.")
@@ -115,6 +116,26 @@ def users_reset_password(username):
     click.echo(f"temporary password for {user.username}: {password}")
     click.echo("Pass it on securely: it is not shown again; the user must change it at the "
                "next login.", err=True)
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+@with_appcontext
+def users_unlock(username):
+    """Lift the login lockouts and delays of USERNAME (failed logins counted from zero)."""
+    with service_call(USER_OPTIONS):
+        user = throttle.unlock(None, users.get_user(username).id, settings.login_limits())
+    click.echo(f"unlocked user {user.username}.")
+
+
+@users_cli.command("prune-history")
+@with_appcontext
+def users_prune_history():
+    """Delete login attempts and ended sessions older than LOGIN_ATTEMPT_KEEP_DAYS and
+    ENDED_SESSION_KEEP_DAYS (what the nightly account-prune job does)."""
+    with service_call():
+        result = prune.prune(settings.account_retention())
+    click.echo(f"deleted {result.attempts} login attempts and {result.sessions} ended sessions.")
 
 
 def init_app(app):

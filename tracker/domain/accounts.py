@@ -11,7 +11,7 @@ import datetime
 import functools
 import re
 
-from . import text
+from . import passwords, text
 
 # The roles (account kinds) and their zh-CN names.
 ROLES = {
@@ -26,6 +26,7 @@ EMAIL_MAX = 254
 TOKEN_LABEL_MAX = 64
 PASSWORD_MIN, PASSWORD_MAX = 10, 1024
 COMMON_PASSWORDS_COUNT = 1000
+PASSWORD_MIN_SCORE = 3  # zxcvbn's 0-4 (domain.passwords); PASSWORD_MIN_SCORE in the config
 USERNAME_IN_PASSWORD_MIN = 3  # shorter names would rule out most passwords
 TOKEN_EXPIRY_MAX_DAYS = 3 * 366  # an expiry further away is a typo (or no expiry at all)
 
@@ -72,11 +73,14 @@ def common_passwords():
     return frozenset(p.casefold() for p in FREQUENCY_LISTS["passwords"][:COMMON_PASSWORDS_COUNT])
 
 
-def password_error(password, username="", common=None):
+def password_error(password, username="", common=None, *, user_inputs=(),
+                   min_score=PASSWORD_MIN_SCORE):
     """The message for an unacceptable password, or None: at least PASSWORD_MIN characters,
     not one of the ``common`` passwords (default :func:`common_passwords`), not containing
     the ``username`` (both case-insensitive; a name of one or two characters is only refused
-    as the whole password, which the length already rules out)."""
+    as the whole password, which the length already rules out), and rated at least
+    ``min_score`` by the estimator (domain.passwords) with the user name and ``user_inputs``
+    (display name, e-mail) as the user's own words."""
     if not isinstance(password, str) or text.has_nul(password):
         return "密码包含无效字符（NUL）。" if password else _too_short()
     if len(password) < PASSWORD_MIN:
@@ -90,7 +94,7 @@ def password_error(password, username="", common=None):
     if len(name) >= USERNAME_IN_PASSWORD_MIN and (
             name in folded or name in text.identifier(password).casefold()):
         return "密码不能包含用户名。"
-    return None
+    return passwords.strength_error(password, (username, *user_inputs), min_score)
 
 
 def _too_short():

@@ -11,7 +11,8 @@ from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKey
 from .base import BaseModel, utcnow
 from .core import User
 
-ATTEMPT_OUTCOMES = {"success": "成功", "failure": "失败", "locked": "已锁定（拒绝）"}
+ATTEMPT_OUTCOMES = {"success": "成功", "failure": "失败", "locked": "已锁定（拒绝）",
+                    "delayed": "过于频繁（拒绝）", "unlocked": "管理员解除锁定"}
 
 
 def hash_key(key):
@@ -42,7 +43,7 @@ class LoginAttempt(BaseModel):
     user = ForeignKeyField(User, null=True, backref="login_attempts", on_delete="SET NULL")
     address = CharField(max_length=64, default="")
     user_agent = CharField(max_length=255, default="")
-    outcome = CharField(max_length=16)  # success | failure | locked
+    outcome = CharField(max_length=16)  # success | failure | locked | delayed | unlocked
     at = DateTimeField(default=utcnow)
 
     class Meta:

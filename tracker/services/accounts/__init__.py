@@ -6,4 +6,5 @@ Entry modules:
     throttle   login failures and lockouts
     tokens     API tokens
     audit_log  the audit page and the login history
+    prune      nightly pruning of old login attempts and ended sessions
 """

@@ -23,13 +23,16 @@ OLDEST_YEAR = 2000
 ENTITY_LABELS = dict(
     project_history.ENTITIES, target="专班目标", county_target="区县目标",
     checkpoint_share="节点比例", task_force="招商专班", county="区县/开发区", user="用户",
-    api_token="API 令牌", outbox_message="周报邮件", outbox="周报发件箱", job_run="定时任务",
+    api_token="API 令牌", user_session="登录会话", login_history="登录记录",
+    outbox_message="周报邮件", outbox="周报发件箱", job_run="定时任务",
+    correction_request="更正申请", activity="跟进记录", bulletin_note="通报下步要求",
 )
 ACTION_LABELS = dict(
     project_history.ACTIONS, set="设置", edit="编辑", activate="启用", deactivate="停用",
     reset_password="重置密码", change_password="修改密码", revoke="吊销", take_over="接管",
     test="测试发送", retry_now="立即重试", resend="重新发送", confirm_delivered="确认送达",
-    summary_prefs="周报设置", unsubscribe="退订周报",
+    summary_prefs="周报设置", unsubscribe="退订周报", end="结束", end_sessions="结束全部会话",
+    unlock="解除登录锁定", prune="清理", approve="审核通过", reject="驳回", withdraw="撤回",
 )
 # Labels of the other entities' fields (the project's come from project_history).
 OTHER_LABELS = {
@@ -43,7 +46,10 @@ OTHER_LABELS = {
     "growth_pct": "增长率（%）", "shares": "节点比例", "status": "状态", "outcome": "结果",
     "attempts": "尝试次数", "host": "主机", "pid": "进程", "job": "任务",
     "period_key": "周期", "started_at": "开始时间", "heartbeat_at": "心跳时间",
-    "rows": "条数",
+    "rows": "条数", "sessions_ended": "结束的会话数", "api_revoked": "吊销的 API 令牌数",
+    "ended_at": "结束时间", "live_sessions": "有效会话数", "locked_addresses": "被锁定的地址",
+    "failures": "失败次数", "attempts_before": "清理此前的登录记录",
+    "sessions_before": "清理此前结束的会话",
 }
 # Never shown, whatever an audit row holds.
 SECRET_PARTS = ("password", "hash", "secret", "token")

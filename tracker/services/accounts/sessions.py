@@ -5,7 +5,8 @@ for a user loaded or logged in here that is "<user id>:<session key>", so both c
 one row of ``user_session``. :func:`load` (the user_loader) accepts only a live row of an
 active user: not ended (logout, "sign out everywhere", deactivation, password change), not
 idle for longer than SESSION_IDLE_MINUTES, not older than REMEMBER_COOKIE_DURATION (at most
-30 days). ``last_seen_at`` is written at most once a minute. The limits come as a
+30 days). ``last_seen_at`` is written at most once a minute. Logout, ending one session and
+ending them all (the user's or an admin's) each write one audit row (issue 23). The limits come as a
 :class:`Policy` (``policy_from(config)``, built by the edge from the app's config).
 """
 import datetime
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 
 from ...models import User, UserSession, utcnow
 from ...models.security import hash_key
-from .. import tx
+from ...domain.errors import NotFound
+from .. import audit, tx
 from ..compiled import Compiled
 
 MAX_AGE = datetime.timedelta(days=30)       # no session (remembered or not) lives longer
@@ -108,10 +110,25 @@ def _end(where, reason, now=None):
             .where(where & UserSession.ended_at.is_null()).execute())
 
 
+def _end_audited(actor, where, reason):
+    """End the live session matching ``where`` (locked first), with one audit row; 0 or 1."""
+    with tx.write():
+        try:
+            row = tx.lock(UserSession, where & UserSession.ended_at.is_null())
+        except NotFound:
+            return 0
+        now = utcnow()
+        ended = _end(UserSession.id == row.id, reason, now)
+        audit.record(actor, "user_session", row.id, "end", {"ended_at": None},
+                     {"ended_at": now, "reason": reason[:32], "user": row.user_id})
+    return ended
+
+
 def end(user, reason="logout"):
-    """End the session ``user`` was loaded with (logout). Returns the rows ended (0 or 1)."""
+    """End the session ``user`` was loaded with (logout), with one audit row. Returns the
+    rows ended (0 or 1)."""
     key = getattr(user, "session_key", None)
-    return _end(UserSession.key_hash == hash_key(key), reason) if key else 0
+    return _end_audited(user, UserSession.key_hash == hash_key(key), reason) if key else 0
 
 
 def end_all(user_id, reason, keep=None):
@@ -124,9 +141,24 @@ def end_all(user_id, reason, keep=None):
     return _end(where, reason)
 
 
-def end_one(user_id, session_id, reason="ended_by_user"):
-    """End one session of the user (a row of the sessions page); 0 when it is not theirs."""
-    return _end((UserSession.user == int(user_id)) & (UserSession.id == int(session_id)), reason)
+def end_one(user_id, session_id, reason="ended_by_user", actor=None):
+    """End one session of the user (a row of the sessions page), with one audit row
+    (``actor``: who did it, the user when left out); 0 when it is not theirs."""
+    actor = actor or User.get_or_none(User.id == int(user_id))
+    return _end_audited(actor, (UserSession.user == int(user_id))
+                        & (UserSession.id == int(session_id)), reason)
+
+
+def end_everywhere(actor, user_id, reason):
+    """End every live session of the user (the user's "sign out everywhere", an admin's
+    "end all sessions"), with one audit row, the user row locked first. Returns the number
+    ended; NotFound for no such user."""
+    with tx.write():
+        user = tx.lock(User, User.id == int(user_id), missing=f"用户「{user_id}」不存在。")
+        ended = end_all(user.id, reason)
+        audit.record(actor or user, "user", user.id, "end_sessions", {"live_sessions": ended},
+                     {"live_sessions": 0, "reason": reason[:32]})
+    return ended
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ...domain import accounts as rules, text
 from ...domain.errors import NotFound, ValidationError
 from ...domain.accounts import ROLES
-from ...models import Membership, TaskForce, User
+from ...models import ApiToken, Membership, TaskForce, User, utcnow
 from .. import audit, tx
 from . import sessions
 
@@ -116,11 +116,20 @@ def _refuse_taken(username):
         raise ValidationError({"username": f"用户名「{username}」已存在，请换一个。"})
 
 
-def create_user(actor, password, must_change_password=False, **fields):
+def password_min_score_from(config):
+    """PASSWORD_MIN_SCORE of a config mapping (zxcvbn's 0-4; domain.passwords)."""
+    value = config.get("PASSWORD_MIN_SCORE")
+    return rules.PASSWORD_MIN_SCORE if value is None else min(4, max(0, int(value)))
+
+
+def create_user(actor, password, must_change_password=False, min_score=rules.PASSWORD_MIN_SCORE,
+                **fields):
     """Create a user and its task-force memberships in one transaction, with one audit row.
-    ``fields``: those of :func:`check_new_user`. Raises ValidationError; nothing is written."""
+    ``fields``: those of :func:`check_new_user`; ``min_score``: PASSWORD_MIN_SCORE. Raises
+    ValidationError; nothing is written."""
     new = check_new_user(**fields)
-    error = rules.password_error(password, new.username)
+    error = rules.password_error(password, new.username, min_score=min_score,
+                                 user_inputs=(new.display_name, new.email))
     if error:
         raise ValidationError({"password": error})
     try:
@@ -294,8 +303,9 @@ def _set_memberships(user, teams):
 
 
 def set_active(actor, user, active):
-    """Deactivate (``False``: no login, no session, no API token from now on) or reactivate
-    a user, with one audit row. An admin cannot deactivate themself or the last admin."""
+    """Deactivate (``False``: no login, no session from now on, every API token revoked in
+    the same transaction, for good) or reactivate a user, with one audit row. An admin
+    cannot deactivate themself or the last admin."""
     active = bool(active)
     with tx.write():
         target, others = _lock_with_admins(user)
@@ -306,10 +316,14 @@ def set_active(actor, user, active):
         target.active = active
         _keep_an_admin(target, others, "active")
         target.save(only=[User.active])
-        if not active:
-            sessions.end_all(target.id, "deactivated")
+        after = {"active": active}
+        if not active:  # tokens stay revoked when the user is reactivated
+            after["sessions_ended"] = sessions.end_all(target.id, "deactivated")
+            after["api_revoked"] = (
+                ApiToken.update(revoked_at=utcnow())
+                .where((ApiToken.user == target.id) & ApiToken.revoked_at.is_null()).execute())
         audit.record(actor, "user", target.id, "activate" if active else "deactivate",
-                     {"active": not active}, {"active": active})
+                     {"active": not active}, after)
     return target
 
 
@@ -329,9 +343,11 @@ def reset_password(actor, user):
     return target, password
 
 
-def change_password(user_id, current, new, keep_session=None):
+def change_password(user_id, current, new, keep_session=None,
+                    min_score=rules.PASSWORD_MIN_SCORE):
     """The user ``user_id`` changes their own password: ``current`` must be right, ``new``
-    must pass the policy (domain.accounts.password_error) and differ from it. Clears
+    must pass the policy (domain.accounts.password_error, ``min_score``: PASSWORD_MIN_SCORE)
+    and differ from it. Clears
     ``must_change_password`` and ends the user's other sessions (``keep_session``: the key
     of the session making the change, left alive); one audit row (without either password).
     Returns the user."""
@@ -341,7 +357,8 @@ def change_password(user_id, current, new, keep_session=None):
             raise NotFound(_missing(user_id))
         if text.has_nul(current) or not target.check_password(current or ""):
             raise ValidationError({"current_password": "当前密码不正确。"})
-        error = rules.password_error(new, target.username)
+        error = rules.password_error(new, target.username, min_score=min_score,
+                                     user_inputs=(target.display_name, target.email))
         if error is None and new == current:
             error = "新密码不能与当前密码相同。"
         if error:

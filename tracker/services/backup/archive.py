@@ -10,8 +10,10 @@ migrations applied must be the same as the backup's, every table must be empty. 
 parents first with their ids, in one transaction; PostgreSQL sequences are set past the
 largest id (MySQL's AUTO_INCREMENT and SQLite's rowid follow by themselves) and each
 table's row count is checked against the backup before the commit. Any refusal or damage
-writes nothing.
+writes nothing. Backups are written 0600 and carry a SHA-256 that restore verifies before
+it writes (files; issue 23).
 """
+import dataclasses
 import datetime
 import importlib.metadata
 import os
@@ -83,6 +85,7 @@ def _sqlite_copy(path):
     part = path + ".part"
     if os.path.exists(part):
         os.remove(part)
+    files.private_file(part).close()   # 0600 before SQLite writes (its journal inherits it)
     tables = [m._meta.table_name for m in all_models()]
     source = database.connection()
     target = sqlite3.connect(part)
@@ -92,10 +95,19 @@ def _sqlite_copy(path):
         migrations = files.sqlite_migrations(target)
         counts = [(t, target.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0])
                   for t in tables]
+        files.write_manifest(target, files.sqlite_checksum(target, _checksum_tables(target)))
     finally:
         target.close()
     os.replace(part, path)
     return BackupResult(path, "sqlite", counts, migrations)
+
+
+def _checksum_tables(conn):
+    """[(table, order columns)] of the models' tables in a SQLite file (what its checksum
+    covers)."""
+    names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return [(m._meta.table_name, [f.column_name for f in _order(m)])
+            for m in all_models() if m._meta.table_name in names]
 
 
 def header(backend, migrations, counts):
@@ -165,10 +177,38 @@ def _dump_sqlite_file(source_path, path):
     return BackupResult(path, "portable", counts, migrations)
 
 
-def restore(path):
-    """Restore a backup file into this (empty, migrated) database; a RestoreResult.
-    ValidationError with a zh-CN message when refused; nothing is written then."""
+MODIFIED = ("备份文件在备份之后被改动过（校验和不符），已拒绝恢复，未写入任何数据。"
+            "如确认要恢复这个改动过的文件，请加 --allow-modified。")
+UNVERIFIED = ("备份文件没有校验和（旧版本程序写的备份），无法确认它未被改动，已拒绝恢复。"
+              "如确认文件可信，请加 --allow-modified。")
+
+
+def checksum_state(path):
+    """"verified" (the file's SHA-256 is the one it states), "modified" or "missing" (no
+    checksum in it); BadBackup for a file that is no backup or a damaged one."""
+    if files.kind_of(path) == "portable":
+        stated, actual = files.portable_checksum(path)
+    else:
+        conn = files.sqlite_readonly(path)
+        try:
+            stated = files.read_manifest(conn)
+            actual = files.sqlite_checksum(conn, _checksum_tables(conn)) if stated else None
+        finally:
+            conn.close()
+    return "missing" if stated is None else "verified" if stated == actual else "modified"
+
+
+def restore(path, allow_modified=False):
+    """Restore a backup file into this (empty, migrated) database; a RestoreResult. The
+    file's checksum is verified first: a changed file (or one without a checksum) is refused
+    unless ``allow_modified``. ValidationError with a zh-CN message when refused; nothing is
+    written then."""
+    path = os.path.abspath(path)
     try:
-        return restore_from(os.path.abspath(path), applied_migrations(), _order)
+        state = checksum_state(path)
+        if state != "verified" and not allow_modified:
+            raise ValidationError({"path": MODIFIED if state == "modified" else UNVERIFIED})
+        result = restore_from(path, applied_migrations(), _order)
     except files.BadBackup as exc:
         raise ValidationError({"path": str(exc)}) from None
+    return dataclasses.replace(result, checksum=state)

@@ -6,19 +6,26 @@ Portable dump: gzip'd JSON lines, the same on every backend.
                 "tables": [[table, rows], ...] (parents first), "columns": {table: [...]}}
     then        one line per row: [table, [value, ...]] in the header's table order,
                 each table's rows in primary-key order
-    last line   {"end": true, "rows": total}
+    last line   {"end": true, "rows": total, "sha256": hex SHA-256 of every line above it
+                (their UTF-8 bytes, newlines included)}; format_version 2 (issue 23)
 Values are JSON: Decimal, date, datetime and time as strings (str / ISO 8601), bytes as
 base64; they are turned back into Python values by the current models' field types, so
 they round-trip exactly. A missing end line, a row count that differs from the header, a
 broken gzip stream or a bad line makes the file refused as corrupt.
 
 A SQLite backup file (written by the online backup API) is read with sqlite3, read-only,
-after an integrity check; its values pass through the fields' ``python_value``.
+after an integrity check; its values pass through the fields' ``python_value``. Its table
+``backup_manifest`` holds the SHA-256 of its tables' rows (:func:`sqlite_checksum`).
+
+Both kinds are written with mode 0600 (a backup holds every user's data and password
+hashes). Restore verifies the checksum before it writes anything (:func:`checksum_state`):
+a file changed after the backup is refused unless the caller allows it.
 """
 import base64
 import datetime
 import decimal
 import gzip
+import hashlib
 import json
 import os
 import sqlite3
@@ -28,7 +35,9 @@ import zlib
 from peewee import BlobField, DateField, DateTimeField, DecimalField, ForeignKeyField, TimeField
 
 FORMAT = "tracker-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)   # version 1 has no checksum: it restores only when allowed
+MANIFEST = "backup_manifest"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 GZIP_MAGIC = b"\x1f\x8b"
 CORRUPT = "备份文件已损坏或不完整（{}），已拒绝恢复。"
@@ -83,20 +92,33 @@ def kind_of(path):
     raise BadBackup(NOT_A_BACKUP)
 
 
+def private_file(path):
+    """Create (or empty) ``path`` readable by its owner only (0600, whatever the umask);
+    returns a binary file object."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)   # an existing file keeps its mode through O_CREAT
+    return os.fdopen(fd, "wb")
+
+
 def write_portable(path, header, tables):
     """Write a portable dump: ``tables`` yields (table name, iterable of value rows) in
-    the header's order. Written to PATH.part first, then renamed: PATH is never half
+    the header's order. Written to PATH.part (0600) first, then renamed: PATH is never half
     written. Returns the number of rows written."""
     part = path + ".part"
-    total = 0
+    total, digest = 0, hashlib.sha256()
+
+    def put(fh, line):
+        fh.write(line)
+        digest.update(line.encode("utf-8"))
     try:
-        with gzip.open(part, "wt", encoding="utf-8", newline="\n", compresslevel=6) as fh:
-            fh.write(json.dumps(header, ensure_ascii=False) + "\n")
+        with private_file(part) as raw, gzip.open(raw, "wt", encoding="utf-8", newline="\n",
+                                                  compresslevel=6) as fh:
+            put(fh, json.dumps(header, ensure_ascii=False) + "\n")
             for name, rows in tables:
                 for row in rows:
-                    fh.write(json.dumps([name, [to_json(v) for v in row]]) + "\n")
+                    put(fh, json.dumps([name, [to_json(v) for v in row]]) + "\n")
                     total += 1
-            fh.write(json.dumps({"end": True, "rows": total}) + "\n")
+            fh.write(json.dumps({"end": True, "rows": total, "sha256": digest.hexdigest()}) + "\n")
         os.replace(part, path)
     finally:
         if os.path.exists(part):
@@ -120,7 +142,7 @@ class PortableReader:
         if not isinstance(header, dict) or header.get("format") != FORMAT:
             self.close()
             raise BadBackup(NOT_A_BACKUP)
-        if header.get("format_version") != FORMAT_VERSION:
+        if header.get("format_version") not in READABLE_VERSIONS:
             self.close()
             raise BadBackup(f"不支持的备份格式版本 {header.get('format_version')!r}。")
         self.header = header
@@ -167,6 +189,56 @@ class PortableReader:
 
     def close(self):
         self._fh.close()
+
+
+def portable_checksum(path):
+    """(the SHA-256 the end line states or None, the SHA-256 of the lines above it)."""
+    digest, stated = hashlib.sha256(), None
+    try:
+        with gzip.open(path, "rb") as fh:
+            for line in fh:
+                if line.startswith(b'{"end"'):
+                    try:
+                        stated = json.loads(line).get("sha256")
+                    except ValueError:
+                        raise BadBackup(CORRUPT.format("无法解析的结束行")) from None
+                    fh.read()   # to the end: gzip checks its CRC there (damage, not a change)
+                    break
+                digest.update(line)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise BadBackup(CORRUPT.format(type(exc).__name__)) from None
+    return stated, digest.hexdigest()
+
+
+def sqlite_checksum(conn, tables):
+    """SHA-256 of the rows of ``tables`` ([(table, [order columns])]) of a SQLite file,
+    read raw in that order, and of its applied migrations."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(sqlite_migrations(conn)).encode("utf-8") + b"\n")
+    try:
+        for table, order in tables:
+            by = ", ".join(f'"{c}"' for c in order)
+            for raw in conn.execute(f'SELECT * FROM "{table}" ORDER BY {by}'):
+                line = json.dumps([table, [to_json(v) for v in raw]], ensure_ascii=False)
+                digest.update(line.encode("utf-8") + b"\n")
+    except sqlite3.DatabaseError as exc:
+        raise BadBackup(CORRUPT.format(str(exc))) from None
+    return digest.hexdigest()
+
+
+def write_manifest(conn, checksum):
+    conn.execute(f'CREATE TABLE "{MANIFEST}" (name TEXT PRIMARY KEY, value TEXT NOT NULL)')
+    conn.execute(f'INSERT INTO "{MANIFEST}" VALUES (?, ?)', ("sha256", checksum))
+    conn.commit()
+
+
+def read_manifest(conn):
+    """The SHA-256 a SQLite backup file states, or None (none there)."""
+    try:
+        row = conn.execute(f'SELECT value FROM "{MANIFEST}" WHERE name = ?', ("sha256",)).fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return row[0] if row else None
 
 
 def sqlite_readonly(path):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from peewee import AutoField, ForeignKeyField
 
 from ...db import backend_name, database
-from .. import tx
+from .. import dataversion, tx
 from ...domain.errors import ValidationError
 from ...models import all_models
 from . import files
@@ -27,6 +27,7 @@ class RestoreResult:
     backend: str            # of the database the backup was taken from ("" = unknown)
     app_version: str
     created_at: str
+    checksum: str = ""      # "verified" | "modified" | "missing" (the last two only if allowed)
 
     @property
     def rows(self):
@@ -192,6 +193,7 @@ def restore_from(path, applied, order):
         with tx.write():
             _check_empty(all_models())
             _load(source, plan)
+            dataversion.changed(reset=True)   # a new token: these rows may repeat a counter
     finally:
         source.close()
     head = source.header

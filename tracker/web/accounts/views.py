@@ -4,7 +4,8 @@
 /account/password            every user changes their own password (current one required)
 /account/tokens              my API tokens (admin: everyone's): create (shown once), revoke
 /accounts/                   users (admin; bureau may view): create, edit, deactivate,
-/accounts/new, /accounts/edit?user=ID, /accounts/{deactivate,reactivate,reset-password}
+/accounts/new, /accounts/edit?user=ID, /accounts/{deactivate,reactivate,reset-password,
+                             unlock,end-sessions}   (the last two: issue 23)
 
 A user whose ``must_change_password`` is set (a temporary password from an admin) is sent to
 /account/password from every other page but logout until they have chosen a password.
@@ -15,8 +16,9 @@ from flask import (
 )
 from flask_login import current_user
 
+from ... import settings
 from ...domain.errors import NotFound, ValidationError
-from ...services.accounts import users as accounts, tokens
+from ...services.accounts import sessions, throttle, users as accounts, tokens
 from ..forms import apply_errors
 from ..permissions import admin_required, bureau_required
 from .forms import PasswordForm, RevokeTokenForm, TokenForm, UserActionForm, UserForm
@@ -67,7 +69,8 @@ def password():
         try:
             accounts.change_password(current_user.id, form.current_password.data,
                                      form.new_password.data,
-                                     keep_session=getattr(current_user, "session_key", None))
+                                     keep_session=getattr(current_user, "session_key", None),
+                                     min_score=settings.password_min_score())
         except ValidationError as exc:
             apply_errors(form, exc.errors, flash_rest=True)
         else:
@@ -165,13 +168,18 @@ def edit():
             flash(f"已保存账号「{saved.username}」。", "success")
             return redirect(url_for("accounts.index"))
     return render_template("accounts/form.html", form=form, user=user,
-                           action_form=UserActionForm())
+                           action_form=UserActionForm(),
+                           lock=throttle.lock_state(user.username, settings.login_limits()))
 
 
 # What the confirmation page of an action says cannot simply be taken back.
 CONFIRM = {
-    "deactivate": ("停用账号", "停用后该账号立即退出所有登录会话、不能再登录，其 API 令牌同时失效；"
-                   "账号和它的历史记录保留，管理员可以再次启用。"),
+    "deactivate": ("停用账号", "停用后该账号立即退出所有登录会话、不能再登录，其 API 令牌同时吊销"
+                   "（再次启用后也不会恢复，须重新创建）；账号和它的历史记录保留，管理员可以再次启用。"),
+    "unlock": ("解除登录锁定", "解除后该账号因登录失败而产生的锁定和等待立即取消，失败次数从零算起；"
+               "若是有人在猜测密码，对方也能立即继续尝试。请先与本人核实。"),
+    "end_sessions": ("结束全部会话", "结束后该账号在所有设备上立即退出登录（记住我也失效），"
+                     "本人需要重新登录；账号和密码不变。"),
     "reset_password": ("重置密码", "重置后原密码立即失效，该账号在所有设备上立即退出登录；"
                        "新的临时密码只显示一次，请当面或电话告知本人，本人登录后须立即修改。"),
 }
@@ -213,6 +221,20 @@ def deactivate():
 def reactivate():
     return _action(lambda actor, uid: accounts.set_active(actor, uid, True),
                    "已启用账号「{user.username}」。")[0]
+
+
+@bp.route("/accounts/unlock", methods=["POST"])
+@admin_required
+def unlock():
+    return _action(lambda actor, uid: throttle.unlock(actor, uid, settings.login_limits()),
+                   "已解除账号「{user.username}」的登录锁定。", confirm="unlock")[0]
+
+
+@bp.route("/accounts/end-sessions", methods=["POST"])
+@admin_required
+def end_sessions():
+    return _action(lambda actor, uid: sessions.end_everywhere(actor, uid, "ended_by_admin"),
+                   "已结束该账号的全部登录会话（{user} 个）。", confirm="end_sessions")[0]
 
 
 @bp.route("/accounts/reset-password", methods=["POST"])

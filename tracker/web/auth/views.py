@@ -57,7 +57,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    sessions.end(current_user, "logout")
+    sessions.end(current_user._get_current_object(), "logout")
     _new_flask_session()
     logout_user()
     flash("已退出登录。", "info")
@@ -76,8 +76,9 @@ def my_sessions():
 @login_required
 def end_session():
     form = EndSessionForm()
-    if form.validate_on_submit() and sessions.end_one(current_user.id, form.session_id.data,
-                                                      "ended_by_user"):
+    if form.validate_on_submit() and sessions.end_one(
+            current_user.id, form.session_id.data, "ended_by_user",
+            actor=current_user._get_current_object()):
         flash("已结束该登录会话。", "success")
     else:
         flash("该会话不存在或已结束。", "warning")
@@ -88,7 +89,8 @@ def end_session():
 @login_required
 def end_all_sessions():
     """Sign out everywhere: every session of the user ends, this one included."""
-    sessions.end_all(current_user.id, "signed_out_everywhere")
+    sessions.end_everywhere(current_user._get_current_object(), current_user.id,
+                            "signed_out_everywhere")
     _new_flask_session()
     logout_user()
     flash("已在所有设备上退出登录。", "info")
