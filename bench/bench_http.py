@@ -12,8 +12,13 @@ p50 and p99 under load (--connections, 2 client threads) and the ratio to the ba
 requests/s measured just before it, then p50 of the page alone (one connection). The client is Debian's
 ``wrk`` when installed (``apt-get install -y wrk``), otherwise a Python client with
 threads, bounded by request count and time. Loopback only; every server is stopped.
+
+--cache both (the default) serves the app twice, with the progress report cache
+(services.progress.cache) off ("before") and on ("after"), and measures the report pages
+(dashboard, task-force page, API) on both; ``--cache on|off`` serves one of them.
 """
 import argparse
+import contextlib
 import html
 import os
 import re
@@ -193,25 +198,44 @@ def pages(base, client, year, code):
     return out
 
 
-def measure(app_url, bare_url, year, code, args):
+REPORT_PAGES = ("dashboard", "task force", "/api/v1/progress")
+
+
+def uncached_app(**kwargs):
+    """The app with the progress report cache switched off (the "before" of --cache)."""
+    from tracker import create_app
+    from tracker.services.progress import cache
+    cache.enabled = False
+    return create_app(**kwargs)
+
+
+def measure(app_urls, bare_url, year, code, args):
     """Each page right after its own run of the bare page (the ratio compares two runs
-    under the same background load)."""
-    client = Client(app_url)
-    client.login("bench_http", PASSWORD)
-    cookie = "; ".join(f"{c.name}={c.value}" for c in client.jar)
-    print(f"{'page':<30}{'req/s':>9}{'p50':>9}{'p99':>9}{'bare req/s':>12}{'/bare':>8}"
+    under the same background load); ``app_urls``: {label: server URL} (cache off / on),
+    the pages other than the reports' measured on the last one only."""
+    sessions = {}
+    for name, url in app_urls.items():
+        client = Client(url)
+        client.login("bench_http", PASSWORD)
+        sessions[name] = (url, client, "; ".join(f"{c.name}={c.value}" for c in client.jar))
+    last = list(app_urls)[-1]
+    print(f"{'page':<36}{'req/s':>9}{'p50':>9}{'p99':>9}{'bare req/s':>12}{'/bare':>8}"
           f"{'alone p50':>11}")
-    for label, path in pages(app_url, client, year, code):
-        status = client.get(path).status
-        if status != 200:
-            print(f"{label:<30} HTTP {status}")
-            continue
-        bare = load(bare_url, None, args.duration, args.connections)
-        rps, p50, p99, bad = load(app_url + path, cookie, args.duration, args.connections)
-        alone = load(app_url + path, cookie, max(5, args.duration), 1)[1]
-        print(f"{label:<30}{rps:>9.0f}{p50:>7.1f}ms{p99:>7.1f}ms{bare[0]:>12.0f}"
-              f"{rps / bare[0]:>8.1%}{alone:>9.1f}ms" + (f"  ({bad} errors)" if bad else ""),
-              flush=True)
+    for label, path in pages(sessions[last][0], sessions[last][1], year, code):
+        for name, (url, client, cookie) in sessions.items():
+            if name != last and not label.startswith(REPORT_PAGES):
+                continue
+            shown = f"{label} [cache {name}]" if len(sessions) > 1 else label
+            status = client.get(path).status
+            if status != 200:
+                print(f"{shown:<36} HTTP {status}")
+                continue
+            bare = load(bare_url, None, args.duration, args.connections)
+            rps, p50, p99, bad = load(url + path, cookie, args.duration, args.connections)
+            alone = load(url + path, cookie, max(5, args.duration), 1)[1]
+            print(f"{shown:<36}{rps:>9.0f}{p50:>7.1f}ms{p99:>7.1f}ms{bare[0]:>12.0f}"
+                  f"{rps / bare[0]:>8.1%}{alone:>9.1f}ms" + (f"  ({bad} errors)" if bad else ""),
+                  flush=True)
 
 
 def main():
@@ -221,6 +245,8 @@ def main():
     parser.add_argument("--duration", type=int, default=10, help="seconds per page")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cache", choices=("both", "on", "off"), default="both",
+                        help="the progress report cache: off (before), on, or both")
     args = parser.parse_args()
     print(f"load average at start: {bp.loadavg()}  (cores: {os.cpu_count()}; client: "
           f"{'wrk' if _has_wrk() else 'python threads'}, {args.connections} connections, "
@@ -231,10 +257,15 @@ def main():
         env.update(TRACKER_DATABASE_URL=url, TRACKER_SECRET_KEY="bench-http",
                    TRACKER_WTF_CSRF_ENABLED="false", TRACKER_REQUEST_LOG="false")
         instance = os.path.join(tmp, "instance")
-        with Server(f"tracker:create_app(instance_path={instance!r})", env, tmp,
-                    args.workers) as app_server, \
-                Server("bench_pages:bare_app()", env, tmp, args.workers, chdir=BENCH) as bare:
-            measure(app_server.url, f"{bare.url}/?rows={BARE_ROWS}", year, code, args)
+        specs = {"off": f"bench_http:uncached_app(instance_path={instance!r})",
+                 "on": f"tracker:create_app(instance_path={instance!r})"}
+        wanted = ("off", "on") if args.cache == "both" else (args.cache,)
+        with contextlib.ExitStack() as stack:
+            urls = {name: stack.enter_context(Server(specs[name], env, tmp, args.workers,
+                                                     chdir=BENCH)).url for name in wanted}
+            bare = stack.enter_context(Server("bench_pages:bare_app()", env, tmp, args.workers,
+                                              chdir=BENCH))
+            measure(urls, f"{bare.url}/?rows={BARE_ROWS}", year, code, args)
     print(f"load average at end: {bp.loadavg()}")
 
 

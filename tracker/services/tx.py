@@ -10,6 +10,7 @@ Lock the row first, before any other read of the transaction: on MySQL's REPEATA
 READ, the first plain read fixes the snapshot the rest of the transaction sees.
 """
 import logging
+import threading
 from contextlib import contextmanager
 
 from peewee import OperationalError
@@ -18,13 +19,37 @@ from ..db import SQLITE_PRAGMAS, backend_name, database
 from ..domain.errors import NotFound
 
 log = logging.getLogger(__name__)
+_last = threading.local()   # .statements: {key: callable} of this thread's outermost write()
 
 
 @contextmanager
 def write():
-    """One transaction (or a savepoint inside the caller's) for one write use-case."""
-    with database.atomic() as txn:
-        yield txn
+    """One transaction (or a savepoint inside the caller's) for one write use-case; the
+    outermost one runs the statements given to :func:`last` just before it commits."""
+    if database.in_transaction():
+        with database.atomic() as txn:
+            yield txn
+        return
+    _last.statements = {}
+    try:
+        with database.atomic() as txn:
+            yield txn
+            for statement in list(_last.statements.values()):
+                statement()
+    finally:
+        _last.statements = None
+
+
+def last(key, statement):
+    """Run ``statement()`` (once per ``key``) as the last statement of the outermost
+    ``write()`` this thread is in, so a lock it takes on a row every writer shares (the data
+    version) is held only until the commit and taken after every other lock; outside such a
+    transaction, at once."""
+    pending = getattr(_last, "statements", None)
+    if pending is None:
+        statement()
+    else:
+        pending.setdefault(key, statement)
 
 
 @contextmanager

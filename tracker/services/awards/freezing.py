@@ -16,7 +16,7 @@ from ...domain import awards as A
 from ...domain import periods, text
 from ...domain.errors import NotFound, ValidationError
 from ...models import AwardFreeze, AwardRanking, utcnow
-from .. import audit, tx
+from .. import audit, dataversion, tx
 from .ranking import already_frozen, checked_weights, freeze_head, frozen, row_values, team_facts
 
 REASON_MAX = 500
@@ -72,6 +72,7 @@ def freeze(user, year, as_of, weights=None, *, reason="", early=False):
         raise ValidationError({"__all__": already_frozen(existing)})
     try:
         with tx.write():
+            dataversion.changed()
             head = AwardFreeze.create(year=year, as_of=as_of, frozen_at=utcnow(),
                                       weights=json.dumps({k: str(v) for k, v in weights.items()}),
                                       frozen_by=user if getattr(user, "id", None) else None)
@@ -96,6 +97,7 @@ def unfreeze(user, year, reason):
         raise ValidationError({"__all__": ADMIN_ONLY})
     reason = _reason(reason, required=True)
     with tx.write():
+        dataversion.changed()
         try:
             head = tx.lock(AwardFreeze, AwardFreeze.year == int(year))
         except NotFound:

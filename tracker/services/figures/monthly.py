@@ -30,7 +30,7 @@ from ...db import backend_name, database
 from ...domain import figures as F
 from ...domain import metrics as M
 from ...models import CapitalIncrease, County, FundReceipt, MonthlyFigure, Project, TaskForce
-from .. import tx
+from .. import dataversion, tx
 
 KEY_FIELDS = (MonthlyFigure.scope, MonthlyFigure.owner, MonthlyFigure.metric,
               MonthlyFigure.year, MonthlyFigure.month, MonthlyFigure.day)
@@ -101,6 +101,7 @@ def _upsert(key, delta):
 
 def apply(deltas):
     """Add [(key, delta cents)] to the rows (created when missing), owners locked first."""
+    dataversion.changed()   # every ledger write passes here (settle): the reports' version
     if not deltas:
         return
     _lock_owners([k for k, _d in deltas])
@@ -275,4 +276,7 @@ def check_now():
 def rebuild_now():
     """``rebuild()`` in its own transaction, the lock first (``flask figures rebuild``)."""
     with tx.write():
-        return rebuild()
+        result = rebuild()
+        if result.rows:
+            dataversion.changed()
+        return result

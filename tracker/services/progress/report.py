@@ -74,7 +74,7 @@ from ...domain import milestones as MS
 from ...domain import periods
 from ...domain import progress as P
 from ...models import TaskForce
-from . import county_growth
+from . import cache, county_growth
 from ..figures import metrics as Q
 from ..targets import annual as T
 from ..targets.shares import shares_for
@@ -345,7 +345,15 @@ def _rows_for(teams, year, as_of, options, cap=P.DEFAULT_RANKING_CAP, every=Fals
 
 
 def build_report(year, as_of, options=None):
-    """The city progress report for ``year`` judged at ``as_of``."""
+    """The city progress report for ``year`` judged at ``as_of``: computed once per data
+    version (services.progress.cache; the same as ``fresh_report``)."""
+    options = options or ProgressOptions()
+    return cache.remembered("city", (int(year), as_of, cache.options_key(options)),
+                            lambda: fresh_report(year, as_of, options))
+
+
+def fresh_report(year, as_of, options=None):
+    """``build_report`` computed from the figures now."""
     options = options or ProgressOptions()
     year = int(year)
     rows, shares = _rows_for(_teams(), year, as_of, options, options.ranking_cap, every=True)
@@ -358,11 +366,13 @@ def build_report(year, as_of, options=None):
 
 
 def task_force_report(task_force, year, as_of, options=None):
-    """TaskForceProgress of one task force (active or not), rank 0."""
+    """TaskForceProgress of one task force (active or not), rank 0; computed once per data
+    version like ``build_report``."""
     options = options or ProgressOptions()
     team = task_force if isinstance(task_force, TaskForce) else TaskForce.get_by_id(task_force)
-    rows, _ = _rows_for([team], int(year), as_of, options, options.ranking_cap)
-    return rows[0]
+    return cache.remembered(
+        "team", (team.id, int(year), as_of, cache.options_key(options)),
+        lambda: _rows_for([team], int(year), as_of, options, options.ranking_cap)[0][0])
 
 
 def quarter_results(year, quarter, options=None, task_force_ids=None):

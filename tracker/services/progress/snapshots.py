@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from ...domain import periods
 from ...domain import progress as P
 from ...models import QuarterSnapshot, TaskForce, utcnow
-from .. import tx
+from .. import dataversion, tx
 from . import report
 from .options import ProgressOptions
 from ..targets.shares import shares_for
@@ -136,6 +136,8 @@ def freeze_quarter(year, quarter, rows=None, frozen_at=None, options=None):
              .execute())
             existing.add((row.task_force_id, row.metric))
             created += 1
+        if created:
+            dataversion.changed()
     return FreezeResult(year=year, quarter=quarter, created=created, kept=kept,
                         task_forces=len(new_teams), kept_task_forces=len(kept_teams - new_teams))
 

@@ -34,6 +34,7 @@ from ...models import Project, StageEvent, StaleFlag, TaskForce
 from ..figures import metrics
 from ..targets import annual
 from ..targets.shares import shares_for
+from . import cache
 # The weekly summary's reading of a stage change (new, advance, back, dropped).
 
 DEAL_STAGES = (pipeline.SIGNED, pipeline.STARTED)
@@ -215,12 +216,15 @@ def dashboard_week(report, previous=None):
     end = report.as_of
     week = week_of(end)
     start = week.monday
+    before = start - datetime.timedelta(days=1)
+    # both read only what moves the data version (services.progress.cache), as the report
+    key = (report.year, end, ITEMS, COUNT_CAP)
     if previous is None:
-        before = start - datetime.timedelta(days=1)
         # In January the week may start in the year before: nothing was reached then.
-        previous = milestones_at(report, before) if before.year == report.year \
-            else {}
-    deals, deal_count = _deals(report, start, end, ITEMS)
+        previous = cache.remembered("week_milestones", key, lambda: milestones_at(
+            report, before)) if before.year == report.year else {}
+    deals, deal_count = cache.remembered("week_deals", key,
+                                         lambda: _deals(report, start, end, ITEMS))
     flags, flag_count = _flags(start, end, ITEMS)
     return WeekNews(week, start, end, deals, flags, _milestones(report, previous),
                     deal_count, flag_count)

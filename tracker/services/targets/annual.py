@@ -26,7 +26,7 @@ from ...domain import money, periods
 from ...domain import targets as D
 from ...domain.errors import NotFound, ValidationError
 from ...models import TaskForce, TaskForceTarget, utcnow
-from .. import audit, tx
+from .. import audit, dataversion, tx
 from ..figures import metrics as Q
 from .counties import (DEFAULT_GROWTH_PCT, active_counties, county_history,
     current_county_targets, get_county, set_county_target)
@@ -192,6 +192,7 @@ def _write(user, team_id, year, metric, value, reason, current):
     row = TaskForceTarget.create(task_force=team_id, year=year, metric=metric, version=version,
                                  value=value, reason=reason, set_by=user_or_none(user),
                                  set_at=utcnow())
+    dataversion.changed()
     audit.record(user, "target", row.id, "set",
                  {"value": amount(current.value), "version": current.version}
                  if current else None,

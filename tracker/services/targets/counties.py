@@ -15,7 +15,7 @@ from peewee import IntegrityError
 from ...domain import targets as D
 from ...domain.errors import NotFound, ValidationError
 from ...models import County, CountyTarget, utcnow
-from .. import audit, tx
+from .. import audit, dataversion, tx
 from .inputs import STALE_TARGET, amount, check_year, number, row_id, user_or_none
 from .inputs import yi_number
 from .inputs import reason as clean_reason
@@ -118,6 +118,7 @@ def _save(user, county_id, year, base, growth, reason, review=None):
             row = CountyTarget.create(county=county_id, year=year, version=version, base=base,
                                       growth_pct=growth, reason=reason,
                                       set_by=user_or_none(user), set_at=utcnow())
+            dataversion.changed()
             audit.record(user, "county_target", row.id, "set",
                          {"base": amount(current.base), "growth_pct": amount(current.growth_pct),
                           "version": current.version} if current else None,

@@ -17,7 +17,7 @@ from ...domain.errors import ValidationError
 from ...domain.progress import DEFAULT_SHARES
 from ...domain.targets import share_errors
 from ...models import CheckpointShare, utcnow
-from .. import audit, tx
+from .. import audit, dataversion, tx
 from .inputs import check_year, number, user_or_none
 
 STALE_SHARES = "节点比例刚被他人修改，请刷新后重试。"
@@ -123,6 +123,7 @@ def _is_deadlock(exc):
 def _write_once(user, year, parsed):
     try:
         with tx.write():
+            dataversion.changed()
             created = _insert_missing(user, year, parsed)
             rows = {row.metric: row for row in
                     tx.lock_all(CheckpointShare.select().where(CheckpointShare.year == year))}

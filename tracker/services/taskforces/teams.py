@@ -7,7 +7,7 @@ from peewee import JOIN, IntegrityError, fn
 from ...domain import money, pipeline, text
 from ...domain.errors import NotFound, ValidationError
 from ...models import County, Membership, Project, TaskForce, TaskForceCounty, User
-from .. import audit, tx
+from .. import audit, dataversion, tx
 
 # Columns an editor may change; also what the audit rows record.
 EDITABLE = ("code", "name", "kind", "industry", "lead_department", "leader", "active")
@@ -184,6 +184,7 @@ def _write(user, team_id, values, links):
         if key in links:
             _sync_links(model, column, team, links[key])
     old, new = audit.changed(before or {}, _state(team))
+    dataversion.changed()   # name, code, kind, active: rows of the progress report
     if before is None:
         audit.record(user, "task_force", team.id, "create", None, _state(team))
     elif new:

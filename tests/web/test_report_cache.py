@@ -1,0 +1,128 @@
+"""Reports computed once per change (issue 23), through HTTP: a write committed through one
+app instance is on the next request to another instance on the same database (two
+create_app() in this process; two gunicorn servers, each its own process and cache), and the
+dashboard, task-force page and API are served from the cache while nothing changes."""
+import datetime
+import json
+import re
+
+import pytest
+
+from tests.conftest import clean_tables, make_app
+from tests.factories import DEFAULT_PASSWORD, make_project, make_task_force, make_user
+from tests.live_server import Client, LiveServer
+from tracker import clock
+from tracker.services.progress import cache
+
+
+def _world(app):
+    with app.app_context():
+        team = make_task_force("TF1")
+        user = make_user("leo", role="bureau")
+        project = make_project(team, "新材料项目", user=user, on=clock.today())
+        return team.code, project.id
+
+
+def _funds_actual(client):
+    response = client.get("/api/v1/progress")
+    assert response.status_code == 200
+    return response.get_json()["task_forces"]["TF1"]["metrics"]["funds_received"]["actual"]
+
+
+def _page(client, path):
+    """The page without its CSRF tokens (new per request)."""
+    response = client.get(path)
+    assert response.status_code == 200
+    return re.sub(r'name="csrf_token"[^>]*>', "", response.get_data(as_text=True))
+
+
+def _funds_form(amount):
+    day = clock.today()
+    return {"funds-received_on": day.isoformat(), "funds-currency": "CNY",
+            "funds-amount": amount, "funds-source_layer": "省外", "funds-closed_reason": "补录"}
+
+
+@pytest.fixture
+def two_apps(sqlite_url, tmp_path):
+    first = make_app(sqlite_url, tmp_path / "one")
+    second = make_app(sqlite_url, tmp_path / "two")
+    cache.clear()
+    yield first, second
+    cache.clear()
+    with first.app_context():
+        clean_tables()
+
+
+def _login(app):
+    client = app.test_client()
+    response = client.post("/login", data={"username": "leo", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[-500:]
+    return client
+
+
+def test_a_write_through_one_app_is_on_the_next_request_to_another(two_apps):
+    first, second = two_apps
+    code, pid = _world(first)
+    one, two = _login(first), _login(second)
+    assert one.post(f"/projects/{pid}/funds", data=_funds_form("100")).status_code == 302
+    shown = _funds_actual(two)
+    assert _funds_actual(two) == shown and cache.stats.hits >= 1        # served from the cache
+    _page(two, "/dashboard/")                 # shows (and so drops) the login's flash
+    dashboard, team_page = _page(two, "/dashboard/"), _page(two, f"/taskforces/{code}")
+    hits = cache.stats.hits
+    assert _page(two, "/dashboard/") == dashboard
+    assert _page(two, f"/taskforces/{code}") == team_page
+    assert cache.stats.hits >= hits + 2
+
+    response = one.post(f"/projects/{pid}/funds", data=_funds_form("250"))
+    assert response.status_code == 302
+    assert float(_funds_actual(two)) == float(shown) + 250                # the next request
+    assert _page(two, "/dashboard/") != dashboard
+    assert _page(two, f"/taskforces/{code}") != team_page
+
+
+def test_a_write_in_one_gunicorn_is_on_the_next_request_to_another(tmp_path):
+    """Two servers (one worker each: two processes, two caches) on one SQLite file."""
+    url = "sqlite:///" + str(tmp_path / "shared.db")
+    app = make_app(url, tmp_path / "setup")
+    code, pid = _world(app)
+    servers = [LiveServer(url, tmp_path / name, workers=1) for name in ("a", "b")]
+    for server in servers:
+        (server.workdir / "instance").mkdir(parents=True)
+    try:
+        for server in servers:
+            server.start()
+        writer, reader = Client(servers[0].url), Client(servers[1].url)
+        writer.login("leo")
+        reader.login("leo")
+        form = _funds_form("100")
+
+        def actual():
+            response = reader.get("/api/v1/progress")
+            assert response.status == 200, response.body[-500:]
+            return float(json.loads(response.body)["task_forces"]["TF1"]["metrics"]
+                         ["funds_received"]["actual"])
+
+        assert writer.post(f"/projects/{pid}/funds", form).status == 302
+        first = actual()
+        assert actual() == first                      # warm in the reader's process
+        page = reader.get(f"/taskforces/{code}").body
+        for amount in ("30", "7"):
+            assert writer.post(f"/projects/{pid}/funds", dict(form, **{
+                "funds-amount": amount})).status == 302
+            assert actual() == first + float(amount)
+            first = actual()
+        assert reader.get(f"/taskforces/{code}").body != page
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_the_as_of_date_is_part_of_the_key(two_apps, monkeypatch):
+    first, _second = two_apps
+    _world(first)
+    client = _login(first)
+    today = clock.today()
+    shown = client.get("/api/v1/progress").get_json()
+    monkeypatch.setattr(clock, "today", lambda tz=None: today + datetime.timedelta(days=1))
+    assert client.get("/api/v1/progress").get_json()["as_of"] != shown["as_of"]
