@@ -29,8 +29,17 @@ Also printed: the memory each export added to the process at its peak (Linux): a
 same for 10,000 rows, 20,000 rows and the whole ledger, the rows being streamed (the file's
 bytes are held, and the baseline's rows are in memory during the whole-ledger export). The
 script exits 1 when an export does not hold the ledger's row count.
+
+The rows' cursor (``--cursor``; issue 18, part 2): what an export job does with the whole
+ledger (export.write_ledger, the workbook saved to a file), its rows read through the
+server-side cursor (export.streamed) and, for comparison, through the driver's ordinary
+cursor, which on PostgreSQL (psycopg2) and MySQL (pymysql) fetches the whole result into
+the process at execute. Each run in a fresh process (``--child``): wall and CPU time, its
+peak RSS and how far above its start RSS; each backend (MySQL / MariaDB when
+TRACKER_BENCH_MYSQL_URL is set). ``--cursor`` skips the other measurements.
 """
 import argparse
+import contextlib
 import datetime
 import gc
 import io
@@ -40,6 +49,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -48,7 +58,7 @@ import bench_progress as bp  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 from openpyxl.cell import WriteOnlyCell  # noqa: E402
 
-from tracker.db import database  # noqa: E402
+from tracker.db import database, release_pool  # noqa: E402
 
 NOW = datetime.datetime(2026, 11, 28, 1, 30, tzinfo=datetime.timezone.utc)
 FIRST_DAY = datetime.date(2024, 1, 1)
@@ -113,21 +123,62 @@ def build(projects, seed=2026):
                 for _ in range(int(rand() * 3)):
                     receipts.append((pid, iso[day], str(10 + int(rand() * 20_000)),
                                      bp.LAYERS[int(rand() * 3)], f"{iso[day]} 02:00:00"))
-        with bp.bulk_loading((Project, FundReceipt)) as freeze:
-            bp.bulk_insert(Project, (
-                "id", "name", "task_force", "county", "investor", "investor_region",
-                "capital_type", "industry", "tags", "planned_investment", "contract_value",
-                "signing_grade", "expected_sign_date", "stage", "drop_reason", "owner",
-                "contact", "next_step", "problems", "last_progress_on", *fields,
-                "created_at", "updated_at", "dedupe_key"), rows, freeze=freeze)
-            bp.bulk_insert(FundReceipt, ("project", "received_on", "amount", "source_layer",
-                                         "created_at"), receipts, freeze=freeze)
+        project_columns = (
+            "id", "name", "task_force", "county", "investor", "investor_region",
+            "capital_type", "industry", "tags", "planned_investment", "contract_value",
+            "signing_grade", "expected_sign_date", "stage", "drop_reason", "owner",
+            "contact", "next_step", "problems", "last_progress_on", *fields,
+            "created_at", "updated_at", "dedupe_key")
+        receipt_columns = ("project", "received_on", "amount", "source_layer", "created_at")
+        if bp.backend_name() == "mysql":      # bench_progress loads SQLite and PostgreSQL
+            _insert_chunks(Project, project_columns, rows)
+            _insert_chunks(FundReceipt, receipt_columns, receipts)
+        else:
+            with bp.bulk_loading((Project, FundReceipt)) as freeze:
+                bp.bulk_insert(Project, project_columns, rows, freeze=freeze)
+                bp.bulk_insert(FundReceipt, receipt_columns, receipts, freeze=freeze)
     if bp.backend_name() == "postgresql":
         database.execute_sql("SELECT setval(pg_get_serial_sequence('project', 'id'), "
                              "(SELECT MAX(id) FROM project))")
         database.execute_sql("ANALYZE")
     return {"projects": len(rows), "fund receipts": len(receipts), "task forces": len(teams),
             "owners": len(owners)}
+
+
+def _insert_chunks(model, columns, rows, size=2000):
+    """``rows`` (tuples of ``columns``) inserted ``size`` at a time (MySQL)."""
+    fields = [model._meta.fields[c] for c in columns]
+    for start in range(0, len(rows), size):
+        model.insert_many(rows[start:start + size], fields).execute()
+
+
+@contextlib.contextmanager
+def mysql_database(url):
+    """A new MySQL/MariaDB database next to ``url``'s (dropped on exit); yields its URL."""
+    from peewee import MySQLDatabase
+    from playhouse.db_url import parse as parse_url
+    params = parse_url(url)
+    params.pop("database")
+    name = f"tracker_bench_{uuid.uuid4().hex[:10]}"
+    admin = MySQLDatabase(None, **params)
+    admin.init("mysql", **params)
+    with admin.connection_context():
+        admin.execute_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        if not database.is_closed():
+            database.close()
+        with admin.connection_context():
+            admin.execute_sql(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+def backends(tmp):
+    """bench_progress's backends, and MySQL when TRACKER_BENCH_MYSQL_URL is set."""
+    out = bp.backends(tmp)
+    if os.environ.get("TRACKER_BENCH_MYSQL_URL"):
+        out.append(("mysql", mysql_database(os.environ["TRACKER_BENCH_MYSQL_URL"])))
+    return out
 
 
 # --- the baseline ------------------------------------------------------------------------
@@ -265,6 +316,63 @@ def measure(args):
     return ok
 
 
+def _job_write(mode, path):
+    """What an export job writes (export.write_ledger, the workbook saved to ``path``), its
+    rows read through the server-side cursor ("streamed") or the driver's own ("buffered")."""
+    from tracker.services.ledger import export
+    saved = export.streamed
+    if mode == "buffered":
+        export.streamed = lambda query, chunk=None: query.iterator()
+    try:
+        book, count = export.write_ledger({}, now=NOW)
+        book.save(path)
+        return count
+    finally:
+        export.streamed = saved
+
+
+def child(args):
+    """One export job's write in this fresh process; prints rows, wall, CPU, start and peak
+    RSS (MB) as one line."""
+    import json
+    with tempfile.TemporaryDirectory(prefix="bench_export_child_") as tmp:
+        app = bp.make_app(args.url, tmp)
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            start = _status("VmRSS")
+            wall, cpu = time.perf_counter(), time.process_time()
+            rows = _job_write(args.child, os.path.join(tmp, "job.xlsx"))
+            print(json.dumps({"rows": rows, "wall": time.perf_counter() - wall,
+                              "cpu": time.process_time() - cpu, "start": start,
+                              "peak": _status("VmHWM")}))
+            database.close()
+
+
+def measure_cursor(args, url):
+    """The export job's write of the whole ledger, each run in a fresh process (its peak
+    RSS is the job's own): rows through the server-side cursor and the buffered one."""
+    import json
+    import subprocess
+    found = {"streamed": [], "buffered": []}
+    for _ in range(args.runs):
+        for mode in found:
+            done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", mode,
+                                   "--url", url], capture_output=True, text=True, check=True)
+            found[mode].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    print(f"  an export job's write of {args.projects:,} projects, each in a fresh process; "
+          f"medians of {args.runs}")
+    print(f"  {'rows read through':<44}{'wall':>9}{'CPU':>9}{'peak RSS':>10}{'+ above start':>15}")
+    for mode, label in (("streamed", "server-side cursor (export.streamed)"),
+                        ("buffered", "the driver's ordinary cursor (buffered)")):
+        runs = found[mode]
+
+        def median(key, runs=runs):
+            return statistics.median(r[key] for r in runs)
+        print(f"  {label:<44}{median('wall'):>8.1f}s{median('cpu'):>8.1f}s"
+              f"{median('peak'):>7.0f} MB{median('peak') - median('start'):>12.0f} MB")
+    return all(r["rows"] == args.projects for runs in found.values() for r in runs)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=100_000)
@@ -274,13 +382,19 @@ def main():
     parser.add_argument("--big-runs", type=int, default=1,
                         help="timed runs of the whole ledger and the baselines")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--cursor", action="store_true",
+                        help="only the rows' cursor: streamed against buffered, per backend")
+    parser.add_argument("--child", choices=("streamed", "buffered"), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        return child(args)
     if args.projects < 2 * args.small:
         parser.error("--projects must be at least twice --small")
     ok = True
     print(f"load average at start: {bp.loadavg()}  (cores: {os.cpu_count()})")
     with tempfile.TemporaryDirectory(prefix="bench_export_") as tmp:
-        for label, target in bp.backends(tmp):
+        for label, target in backends(tmp):
             with target as url:
                 app = bp.make_app(url, tmp)
                 with app.app_context():
@@ -288,8 +402,13 @@ def main():
                     counts = build(args.projects, args.seed)
                     print(f"[{label}] ledger built in {time.perf_counter() - t:.1f} s: "
                           + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
-                    ok = measure(args) and ok
+                    if args.cursor:
+                        database.close()
+                        ok = measure_cursor(args, url) and ok
+                    else:
+                        ok = measure(args) and ok
                 database.close()
+                release_pool(database.obj)     # the pool's connections: the database is dropped
     print(f"load average at end: {bp.loadavg()}")
     sys.exit(0 if ok else 1)
 

@@ -30,10 +30,12 @@ Catch-up
     the last year; daily jobs only the latest day; the weekly summary
     (tracker/services/mail/summaries.py) the latest week within 3 days.
 
-Import queue
-    Every IMPORT_QUEUE_EVERY (2 s) ``poll_imports`` starts a worker thread (unless one is
-    still at work) that runs the queued import jobs (services.imports.jobs: claimed by a
-    conditional UPDATE, so two scheduler processes never run one job twice).
+Import and export queues
+    Every IMPORT_QUEUE_EVERY (2 s) ``poll_imports`` and ``poll_exports`` each start a worker
+    thread (unless one is still at work) that runs the queued import jobs
+    (services.imports.jobs) or export jobs (services.exports.jobs): each claimed by a
+    conditional UPDATE (services.jobqueue), so two scheduler processes never run one job
+    twice.
 
 Processes
     ``run_forever(app)`` (``flask --app tracker scheduler``): BlockingScheduler,
@@ -271,30 +273,47 @@ def _safe_catch_up(app):
         log.exception("catch-up failed")
 
 
-_import_worker = None
-_import_lock = threading.Lock()
+class QueuePoller:
+    """The tick of a job queue kept in a table (import jobs, export jobs): start its worker
+    thread unless it is still running (it works until the queue is empty), so the tick
+    itself returns at once. Each queue has its own thread: an export never waits behind a
+    long import."""
+
+    def __init__(self, name, work):
+        self.name, self.work = name, work
+        self.worker = None
+        self._lock = threading.Lock()
+
+    def _run(self, app):
+        try:
+            for job in self.work(app):
+                log.info("%s job %s: %s (%s/%s rows)", self.name, job.id, job.state,
+                         job.rows_done, job.rows_total)
+        except Exception:  # noqa: BLE001 - e.g. database down: the next tick tries again
+            log.exception("%s queue failed", self.name)
+
+    def poll(self, app):
+        with self._lock:
+            if self.worker is not None and self.worker.is_alive():
+                return False
+            self.worker = threading.Thread(target=self._run, args=(app,), daemon=True,
+                                           name=f"{self.name}-queue")
+            self.worker.start()
+            return True
 
 
-def _run_import_queue(app):
-    try:
-        for job in jobs.import_queue(app):
-            log.info("import job %s: %s (%s/%s rows)", job.id, job.state, job.rows_done,
-                     job.rows_total)
-    except Exception:  # noqa: BLE001 - e.g. database down: the next tick tries again
-        log.exception("import queue failed")
+IMPORTS = QueuePoller("import", lambda app: jobs.import_queue(app))
+EXPORTS = QueuePoller("export", lambda app: jobs.export_queue(app))
 
 
 def poll_imports(app):
-    """The import-queue tick: start the worker thread unless it is still running (it works
-    until the queue is empty), so the tick itself returns at once."""
-    global _import_worker
-    with _import_lock:
-        if _import_worker is not None and _import_worker.is_alive():
-            return False
-        _import_worker = threading.Thread(target=_run_import_queue, args=(app,), daemon=True,
-                                          name="import-queue")
-        _import_worker.start()
-        return True
+    """The import-queue tick (services.imports.jobs)."""
+    return IMPORTS.poll(app)
+
+
+def poll_exports(app):
+    """The export-queue tick (services.exports.jobs)."""
+    return EXPORTS.poll(app)
 
 
 def build(app, scheduler_class):
@@ -319,6 +338,9 @@ def build(app, scheduler_class):
     scheduler.add_job(poll_imports, IntervalTrigger(seconds=int(
         IMPORT_QUEUE_EVERY.total_seconds()), timezone=tz), args=(app,), id="import-queue",
         name="执行排队的导入任务", replace_existing=True)
+    scheduler.add_job(poll_exports, IntervalTrigger(seconds=int(
+        IMPORT_QUEUE_EVERY.total_seconds()), timezone=tz), args=(app,), id="export-queue",
+        name="执行排队的导出任务", replace_existing=True)
     return scheduler
 
 

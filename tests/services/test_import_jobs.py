@@ -190,7 +190,7 @@ def test_the_scheduler_tick_and_the_command_run_the_queue(world):
     app, member, other = world["app"], world["member"], world["other"]
     job = _queue(app, member, 3)
     assert scheduler.poll_imports(app) is True
-    scheduler._import_worker.join(60)
+    scheduler.IMPORTS.worker.join(60)
     assert jobs.get(job.id).state == "done"
     job = _queue(app, other, 3)
     result = app.test_cli_runner().invoke(args=["imports", "work"])

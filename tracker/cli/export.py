@@ -1,6 +1,8 @@
 """flask commands: ``export ledger [--task-force CODE] [--stage S] [--year Y] -o FILE`` and
 ``export progress --year Y [--as-of D] -o FILE``: the same workbooks as the pages'
-导出Excel links (services.ledger.export, services.progress.export)."""
+导出Excel links (services.ledger.export, services.progress.export), always written at once
+(a command is not a web request); ``export work``: run the queued export jobs of the
+ledger page (services.exports.jobs) now."""
 import click
 from flask.cli import AppGroup
 
@@ -65,6 +67,26 @@ def progress(year, as_of, output):
     _write(exported, output)
     click.echo(f"已导出 {year} 年进度（截至 {as_of.isoformat()}，{exported.rows} 个专班）"
                f"到 {output}（{exported.filename}）。")
+
+
+@export_cli.command("work")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Run at most this many queued jobs (default: until the queue is empty).")
+def work(limit):
+    """Run the queued export jobs now, oldest first (what the scheduler process does every
+    2 seconds); a job another process already runs is left to it."""
+    from flask import current_app
+
+    from ..jobs import export_queue
+    done = export_queue(current_app._get_current_object(), limit=limit)
+    for job in done:
+        click.echo(f"导出任务 #{job.id}：{job.state_label}，{job.rows_done}/{job.rows_total} 行"
+                   + (f"（{job.file_name}）" if job.file_name else "")
+                   + (f"：{job.error}" if job.error else ""))
+    if not done:
+        click.echo("没有排队的导出任务。")
+    if any(job.state == "failed" for job in done):
+        raise SystemExit(1)
 
 
 def init_app(app):

@@ -3,6 +3,7 @@
 Features (each package's docstring names its entry modules, what web, CLI and jobs call):
     ledger/      projects: every write and the ledger pages
     imports/     Excel import of projects
+    exports/     large ledger exports written as jobs by the scheduler process
     figures/     maintained figures, the nightly recompute, actuals
     targets/     annual targets and county goals
     taskforces/  task forces, members, counties
@@ -15,6 +16,7 @@ Features (each package's docstring names its entry modules, what web, CLI and jo
     backup/      backup and restore
 Shared plumbing at this level: tx (the write transaction, lock first), audit (audit rows),
 pagination, xlsx (cell rules of every export), links (absolute URLs), compiled (queries
-compiled once), health, jobruns (run-once claims of scheduled jobs), maintenance (the
-recompute by hand). Packages depend one way (tests/test_layers.py).
+compiled once), health, jobruns (run-once claims of scheduled jobs), jobqueue (claims and
+heartbeats of the import and export jobs), maintenance (the recompute by hand). Packages
+depend one way (tests/test_layers.py).
 """

@@ -7,13 +7,11 @@ characters openpyxl refuses are removed, so an old row holding one still exports
 reads like an error code (``#N/A``) stays text. Numbers and dates stay real numbers and
 dates. Every cell goes through :func:`safe_value`.
 
-Exports stream (issue 18, "Exports in linear time"): :func:`new_book` is an openpyxl
-write-only workbook, and :func:`write_table` / :func:`write_rows` append each row once, in
-order, without reading the sheet back (a normal sheet's ``max_row`` is computed over every
-cell so far: quadratic). A table's column widths are written before its first row, so its
-rows pass once through a temporary file while the widths are measured (:class:`_Spill`):
-linear time, one chunk of rows in memory. bench/bench_export.py times it against a bare
-write-only workbook of the same cells.
+Exports stream (issue 18): :func:`write_table` / :func:`write_rows` append each row once
+to an openpyxl write-only workbook (:func:`new_book`), never reading the sheet back; a
+table's rows pass once through a temporary file while its column widths are measured
+(:class:`_Spill`), the widths being written first. Linear time, one chunk of rows in
+memory (bench/bench_export.py).
 
 Layout of a table: a title row above the header (merged over it, 36 pt high), a bold
 header with an auto-filter down to the last row, frozen panes, column widths fitted to the
@@ -21,8 +19,7 @@ text (a CJK character counts two), status cells filled with the dashboard's colo
 (tracker.domain.progress.STATUS_COLOURS). The download name is sent per RFC 6266:
 ``filename*=UTF-8''…`` plus an ASCII ``filename=`` fallback.
 
-The import template is small and built in a normal (not write-only) workbook; it uses
-:func:`append_row` (linear too: it never reads ``max_row``).
+The import template is a normal (not write-only) workbook, written by :func:`append_row`.
 """
 import datetime
 import io
@@ -66,6 +63,7 @@ TITLE_HEIGHT = 36                 # points: room for a title that wraps
 HEADER_FILL = "E4E7EB"
 SPILL_CHUNK = 1000                # rows pickled together in a table's temporary file
 SPILL_MEMORY = 8 * 1024 * 1024    # bytes of that file kept in memory before it goes to disk
+PROGRESS_EVERY = 500              # rows between two progress reports of write_table
 
 
 def safe_text(value):
@@ -76,8 +74,7 @@ def safe_text(value):
 
 
 def safe_value(value):
-    """A cell value: text made safe (:func:`safe_text`); numbers, dates, booleans and empty
-    cells unchanged."""
+    """A cell value: text made safe (:func:`safe_text`); anything else unchanged."""
     return safe_text(value) if isinstance(value, str) else value
 
 
@@ -94,8 +91,7 @@ def append_row(sheet, values):
 
 
 def new_book():
-    """An empty write-only workbook: sheets are added by :func:`write_table` and
-    :func:`write_rows`, then the file is :func:`workbook_bytes`."""
+    """An empty write-only workbook for :func:`write_table` and :func:`write_rows`."""
     return Workbook(write_only=True)
 
 
@@ -135,10 +131,10 @@ def shown_width(text):
 
 
 class _Widths:
-    """The widest shown value of each column from the header on (the title row is left
-    out). Only a value that may beat its column is measured: not in a column already at
-    the maximum, not a text whose characters, each non-ASCII one counted 2, are no wider
-    than the column, not a date or an empty cell once the column is as wide."""
+    """The widest shown value of each column from the header on (not the title row).
+    Only a value that may beat its column is measured: not in a column at the maximum, not
+    a text no wider than the column with each non-ASCII character counted 2, not a date or
+    an empty cell once the column is as wide."""
 
     def __init__(self):
         self.widest = {}
@@ -265,8 +261,7 @@ def _error_like_as_strings(sheet, values):
 
 
 def _dimension(sheet, columns, rows):
-    """The sheet's size (A1 to the last cell), written before its rows as a normal
-    sheet's is: readers that trust ``<dimension>`` read every row."""
+    """The sheet's size written before its rows: readers trusting ``<dimension>`` read all."""
     ref = f"A1:{get_column_letter(max(columns, 1))}{max(rows, 1)}"
     sheet.calculate_dimension = lambda: ref
 
@@ -290,7 +285,7 @@ def _append_header(sheet, header):
     sheet.append(cells)
 
 
-def write_table(book, name, title, header, rows, formats=None, freeze="A3"):
+def write_table(book, name, title, header, rows, formats=None, freeze="A3", progress=None):
     """Stream sheet ``name`` into the write-only ``book``: ``title`` in row 1 (bold,
     merged over the header), the bold ``header`` in row 2 with an auto-filter down to the
     last row, then ``rows`` (lists of values, or :class:`Row`) with ``formats`` ({column:
@@ -299,7 +294,8 @@ def write_table(book, name, title, header, rows, formats=None, freeze="A3"):
     of rows.
 
     ``rows`` is iterated once; the rows wait in a temporary file while the widths are
-    measured, since a write-only sheet writes the widths before its first row."""
+    measured (written before the first row). ``progress(steps)``: told every PROGRESS_EVERY
+    rows the steps done of 2 x rows (each row is read, then written)."""
     formats = formats or {}
     header = [safe_value(v) for v in header]
     widths = _Widths()
@@ -316,6 +312,7 @@ def write_table(book, name, title, header, rows, formats=None, freeze="A3"):
             columns = max(columns, len(values))
             spill.add((values, own, status))
             count += 1
+            _report(progress, count, count)
         sheet = book.create_sheet(name)
         _dimension(sheet, columns, count + 2)
         widths.apply(sheet)
@@ -324,7 +321,7 @@ def write_table(book, name, title, header, rows, formats=None, freeze="A3"):
         _append_title(sheet, title, len(header))
         _append_header(sheet, header)
         cells = _Cells(sheet)
-        for values, own, status in spill:
+        for written, (values, own, status) in enumerate(spill, start=1):
             row_formats = formats if own is None else own
             error_like = not _ERROR_CODES.isdisjoint(values)
             for column, number_format in row_formats.items():
@@ -335,13 +332,19 @@ def write_table(book, name, title, header, rows, formats=None, freeze="A3"):
             if error_like:
                 _error_like_as_strings(sheet, values)
             sheet.append(values)
+            _report(progress, written, count + written)
+    _report(progress, 0, 2 * count)
     return count
 
 
+def _report(progress, rows, steps):   # every PROGRESS_EVERY rows, and at the end
+    if progress and not rows % PROGRESS_EVERY:
+        progress(steps)
+
+
 def write_rows(book, name, rows, bold=(), freeze=None):
-    """Sheet ``name`` of the write-only ``book`` holding ``rows`` (a list of lists of
-    values) as they are, the rows numbered in ``bold`` in bold, panes frozen at
-    ``freeze``. Every value goes through :func:`safe_value`."""
+    """Sheet ``name`` of the write-only ``book`` holding ``rows`` (lists of values, each
+    through :func:`safe_value`) as they are, rows numbered in ``bold`` bold, panes frozen."""
     sheet = book.create_sheet(name)
     _dimension(sheet, max(map(len, rows), default=1), len(rows))
     if freeze:

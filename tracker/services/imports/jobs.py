@@ -28,13 +28,11 @@ than IMPORT_JOB_STALE seconds.
 import datetime
 import json
 import logging
-import threading
 
-from ... import job_owner
-from ...db import backend_name, database
-from ...domain.errors import NotFound, ValidationError
+from ...db import backend_name
+from ...domain.errors import ValidationError
 from ...models import ImportJob, User, utcnow
-from .. import audit, tx
+from .. import audit, jobqueue, tx
 from . import checks, commit as import_commit, store, uploads
 
 log = logging.getLogger(__name__)
@@ -42,28 +40,19 @@ QUEUED, RUNNING, DONE, FAILED = (ImportJob.QUEUED, ImportJob.RUNNING, ImportJob.
                                  ImportJob.FAILED)
 PREVIEW, COMMIT = ImportJob.PREVIEW, ImportJob.COMMIT
 BUSY = "您已有一个导入正在进行（导入任务 #{id}，{state}），请等它完成后再导入。"
-ERROR_LIMIT = 4000
 
 
-class JobLost(Exception):
-    """The job is no longer ours (failed as stale meanwhile): the batch is rolled back."""
+JobLost = jobqueue.JobLost
 
 
 # --- queue -----------------------------------------------------------------------------
 
 def get(job_id):
-    if not 0 < int(job_id) < 2 ** 31:
-        raise NotFound("导入任务不存在。")
-    job = ImportJob.get_or_none(ImportJob.id == int(job_id))
-    if job is None:
-        raise NotFound("导入任务不存在。")
-    return job
+    return jobqueue.get(ImportJob, job_id, "导入任务不存在。")
 
 
 def in_flight(user_id):
-    return list(ImportJob.select().where((ImportJob.user == user_id)
-                                         & ImportJob.state.in_([QUEUED, RUNNING]))
-                .order_by(ImportJob.id))
+    return jobqueue.in_flight(ImportJob, user_id)
 
 
 def enqueue(user, token, file_name, rows_total, *, choices=None, on_duplicate="skip",
@@ -146,63 +135,33 @@ def judge_or_queue(instance_path, token, user, max_bytes, *, job_bytes, stale_af
 
 # --- liveness ----------------------------------------------------------------------------
 
-def last_beat(job, instance_path=None):
-    """The latest sign of life of a running job: its row's heartbeat or its progress file."""
-    beat = job.heartbeat_at or job.started_at or job.created_at
-    found = store.read_progress(instance_path, job.token) if instance_path else None
-    if found:
-        at = datetime.datetime.fromtimestamp(found[2], datetime.timezone.utc)
-        beat = max(beat, at.replace(tzinfo=None))
-    return beat
+def _found(job, instance_path):
+    """The running job's progress file, read: ``(done, total, unix time)`` or None."""
+    if job.state != RUNNING or not instance_path:
+        return None
+    return store.read_progress(instance_path, job.token)
 
 
 def dead(job, now, stale_after, instance_path=None):
     """Why the running ``job``'s worker is gone (zh-CN), or None while it lives."""
-    if job.state != RUNNING:
-        return None
-    here = job_owner.this_owner()
-    if job.host == here.host and job.pid and not job_owner.pid_alive(job.pid):
-        return f"导入进程 {job.pid} 已不存在"
-    age = (now - last_beat(job, instance_path)).total_seconds()
-    if age > stale_after.total_seconds():
-        return f"导入进程 {job.host or '?'}:{job.pid or '?'} 已 {int(age)} 秒无心跳"
-    return None
+    return jobqueue.dead(job, now, stale_after, _found(job, instance_path), "导入")
 
 
 def _fail(job, message, now):
     """Mark ``job`` failed unless it changed since it was read; whether it was."""
-    with tx.write():
-        won = (ImportJob.update(state=FAILED, error=(message or "")[:ERROR_LIMIT],
-                                finished_at=now)
-               .where((ImportJob.id == job.id) & (ImportJob.state == job.state)
-                      & _started(job))
-               .execute())
-    return won == 1
-
-
-def _started(job):
-    return (ImportJob.started_at.is_null() if job.started_at is None
-            else ImportJob.started_at == job.started_at)
+    return jobqueue.fail(ImportJob, job, message, now)
 
 
 def refresh(job, instance_path, stale_after, now=None):
     """``job`` as it is now: a running job whose worker is gone is failed first ("中断")."""
     now = now or utcnow()
-    why = dead(job, now, stale_after, instance_path)
-    if why:
-        _fail(job, f"导入中断（{why}），未写入任何数据。请重新上传后导入。", now)
-        job = get(job.id)
-    return job
+    return jobqueue.refresh(ImportJob, job, now, dead(job, now, stale_after, instance_path),
+                            "导入中断（{why}），未写入任何数据。请重新上传后导入。")
 
 
 def progress(job, instance_path):
     """``(rows done, rows total)`` of ``job``: its row, or its progress file while running."""
-    done, total = job.rows_done, job.rows_total
-    if job.state == RUNNING:
-        found = store.read_progress(instance_path, job.token)
-        if found:
-            done, total = max(done, found[0]), found[1] or total
-    return min(done, total) if total else done, total
+    return jobqueue.progress(job, _found(job, instance_path))
 
 
 # --- claim and run -----------------------------------------------------------------------
@@ -210,69 +169,23 @@ def progress(job, instance_path):
 def claim_next(now=None, tries=5):
     """The oldest queued job, now running and owned by this process; None when there is
     none (or other processes won every one tried)."""
-    owner = job_owner.this_owner()
-    for _ in range(tries):
-        job = (ImportJob.select().where(ImportJob.state == QUEUED)
-               .order_by(ImportJob.id).first())
-        if job is None:
-            return None
-        now = now or utcnow()
-        with tx.write():
-            won = (ImportJob.update(state=RUNNING, started_at=now, heartbeat_at=now,
-                                    host=owner.host, pid=owner.pid)
-                   .where((ImportJob.id == job.id) & (ImportJob.state == QUEUED))
-                   .execute())
-        if won == 1:
-            return get(job.id)
-    return None
+    return jobqueue.claim_next(ImportJob, now, tries)
 
 
-class Beat:
-    """``with Beat(app, job):`` records ``done`` of ``total`` and a heartbeat every
-    ``every`` seconds from its own thread (and connection) until the block ends."""
-
-    def __init__(self, app, job, total, every=1.0):
-        self.app, self.job, self.total, self.every = app, job, total, every
-        self.done = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True,
-                                        name=f"import-job-{job.id}")
-
-    def set(self, done):
-        self.done = done
-
-    def __enter__(self):
-        self.write()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    def _loop(self):
-        while not self._stop.wait(self.every):
-            try:
-                self.write(in_db=backend_name() != "sqlite")
-            except Exception:  # noqa: BLE001 - a missed beat is tried again next time
-                log.exception("import job %s: progress not recorded", self.job.id)
-
-    def write(self, in_db=False):
-        store.write_progress(self.app.instance_path, self.job.token, self.done, self.total)
-        if in_db:   # SQLite: no second writer while the batch's transaction is open
-            with self.app.app_context(), database.connection_context():
-                (ImportJob.update(rows_done=self.done, heartbeat_at=utcnow())
-                 .where((ImportJob.id == self.job.id) & (ImportJob.state == RUNNING))
-                 .execute())
+def Beat(app, job, total, every=1.0):
+    """``with Beat(app, job, total):`` records the rows done and a heartbeat every second:
+    in the upload's progress file and, on PostgreSQL/MySQL, in the job's row (SQLite: no
+    second writer while the batch's transaction is open)."""
+    return jobqueue.Beat(
+        app, ImportJob, job, total, every,
+        side=lambda done, of: store.write_progress(app.instance_path, job.token, done, of),
+        in_db=lambda: backend_name() != "sqlite")
 
 
 def _mark_done(job, total):
     def on_written(batch):
-        now = utcnow()
-        won = (ImportJob.update(state=DONE, batch=batch.id, rows_done=total, rows_total=total,
-                                finished_at=now, heartbeat_at=now)
-               .where((ImportJob.id == job.id) & (ImportJob.state == RUNNING) & _started(job))
-               .execute())
+        won = jobqueue.finish(ImportJob, job, batch=batch.id, rows_done=total,
+                              rows_total=total).execute()
         if won != 1:
             raise JobLost(job.id)
     return on_written
@@ -300,12 +213,9 @@ def _judge(app, job, user, every):
     max_bytes = int(app.config["IMPORT_MAX_BYTES"])
     with Beat(app, job, 0, every):
         preview = uploads.judge_stored(app.instance_path, job.token, user, max_bytes)
-    now, total = utcnow(), len(preview.rows)
+    total = len(preview.rows)
     with tx.write():
-        won = (ImportJob.update(state=DONE, rows_done=total, rows_total=total,
-                                finished_at=now, heartbeat_at=now)
-               .where((ImportJob.id == job.id) & (ImportJob.state == RUNNING) & _started(job))
-               .execute())
+        won = jobqueue.finish(ImportJob, job, rows_done=total, rows_total=total).execute()
     if won != 1:
         raise JobLost(job.id)
 
@@ -338,22 +248,14 @@ def run(app, job, every=1.0):
 
 def sweep(instance_path, stale_after, now=None):
     """Fail every running job whose worker is gone; returns how many."""
-    running = ImportJob.select().where(ImportJob.state == RUNNING)
-    return sum(refresh(job, instance_path, stale_after, now).state == FAILED
-               for job in list(running))
+    return jobqueue.sweep(ImportJob, lambda job: refresh(job, instance_path, stale_after, now))
 
 
 def work(app, limit=None, every=1.0):
     """Run queued jobs, oldest first, until none is left (or ``limit`` ran); returns them.
     Needs an app context and a connection."""
     sweep(app.instance_path, stale_after(app.config))
-    done = []
-    while limit is None or len(done) < limit:
-        job = claim_next()
-        if job is None:
-            break
-        done.append(run(app, job, every))
-    return done
+    return jobqueue.work(ImportJob, lambda job: run(app, job, every), limit)
 
 
 def stale_after(config):
@@ -363,7 +265,4 @@ def stale_after(config):
 
 def status(job, instance_path):
     """What the job page and its JSON show of ``job``."""
-    done, total = progress(job, instance_path)
-    return {"id": job.id, "kind": job.kind, "state": job.state, "label": job.state_label, "done": done,
-            "total": total, "percent": round(100 * done / total) if total else 0,
-            "batch": job.batch_id, "error": job.error or ""}
+    return jobqueue.status(job, _found(job, instance_path), kind=job.kind, batch=job.batch_id)

@@ -4,22 +4,32 @@ ledger column, its 责任人 and its 到位资金合计 (non-void receipts, one 
 
 The cell rules (formula-safe text, typed numbers and dates) and the layout are
 services.xlsx's: the rows stream from the query into a write-only sheet (linear time, one
-chunk of rows in memory; bench/bench_export.py).
+chunk of rows in memory; bench/bench_export.py). On PostgreSQL and MySQL the driver would
+buffer a query's whole result: the rows are read through a server-side cursor instead
+(:func:`streamed`), STREAM_CHUNK at a time, in one REPEATABLE READ snapshot with the
+names read before them. The 到位资金合计 is a correlated sum in the same query (no map of
+every project). A large export of the page is written by an export job
+(services.exports.jobs) with the same :func:`write_ledger`.
 """
 
+import contextlib
 import datetime
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 from peewee import fn
 
 from ... import clock
+from ...db import backend_name, database
 from ...domain import money, periods, pipeline
 from ...domain.errors import ValidationError
 from ...models import County, FundReceipt, Project, TaskForce, User
 from . import listing
-from .. import xlsx
+from .. import tx, xlsx
 from ..xlsx import XlsxFile, workbook_bytes
+
+STREAM_CHUNK = 2000   # rows fetched at a time through a server-side cursor
 
 
 @dataclass(slots=True)
@@ -105,16 +115,6 @@ HEADER = ("序号",) + tuple(title for title, _, _ in EXPORT_COLUMNS)
 FORMATS = {i: fmt for i, (_, _, fmt) in enumerate(EXPORT_COLUMNS, start=2) if fmt}
 
 
-def funds_totals(query):
-    """{project id: 到位资金合计 (万元)} of the projects of ``query``: every receipt that is
-    not void, in one grouped query."""
-    ids = query.clone().order_by().select(Project.id)
-    rows = (FundReceipt.select(FundReceipt.project, fn.SUM(FundReceipt.amount))
-            .where(FundReceipt.voided_at.is_null() & FundReceipt.project.in_(ids))
-            .group_by(FundReceipt.project).tuples())
-    return {project_id: money.to_decimal(total) for project_id, total in rows}
-
-
 class _Names(dict):
     """{id: name} of a small table read once; a row added since is read when asked for."""
 
@@ -139,31 +139,97 @@ def export_xlsx(query, title="招商项目台账"):
     return workbook_bytes(book)
 
 
+class _Chunked:
+    """A server-side cursor read ``size`` rows at a time, as peewee's result wrapper reads
+    a cursor (fetchone, description): one round trip per chunk, not per row."""
+
+    def __init__(self, cursor, size):
+        self.cursor, self.size, self.rows = cursor, size, iter(())
+
+    @property
+    def description(self):
+        return self.cursor.description
+
+    def fetchone(self):
+        row = next(self.rows, None)
+        if row is None:
+            self.rows = iter(self.cursor.fetchmany(self.size))
+            row = next(self.rows, None)
+        return row
+
+    def close(self):
+        """Once every row is read (peewee's wrapper calls it): the cursor closes."""
+        if self.cursor is not None:
+            self.cursor.close()
+            self.cursor = None
+
+
+def server_cursor(connection, backend):
+    """A cursor that leaves the result on the server: psycopg2's named cursor (``WITH HOLD``:
+    psycopg2 refuses a plain one on an autocommit connection; closed before the snapshot
+    ends, nothing is kept past it) or pymysql's unbuffered SSCursor."""
+    if backend == "postgresql":
+        return connection.cursor(name=f"export_{uuid.uuid4().hex}", withhold=True)
+    from pymysql.cursors import SSCursor
+    return connection.cursor(SSCursor)
+
+
+def streamed(query, chunk=STREAM_CHUNK):
+    """The rows of ``query`` (as its ``.tuples()`` etc. give them), streamed: SQLite steps
+    through them anyway; PostgreSQL and MySQL read them through :func:`server_cursor`,
+    ``chunk`` at a time. Inside :func:`snapshot` there (no other query on the connection
+    until the rows are read, on MySQL)."""
+    backend = backend_name()
+    if backend == "sqlite":
+        yield from query.iterator()
+        return
+    chunked = _Chunked(server_cursor(database.connection(), backend), chunk)
+    try:
+        chunked.cursor.execute(*query.sql())
+        yield from query._get_cursor_wrapper(chunked).iterator()
+    finally:
+        chunked.close()
+
+
+def snapshot():
+    """One consistent read for the whole export on PostgreSQL/MySQL (tx.snapshot); none on
+    SQLite, where a transaction would take the write lock (one SELECT reads one snapshot)."""
+    return contextlib.nullcontext() if backend_name() == "sqlite" else tx.snapshot()
+
+
+def _funds_column():
+    """到位资金合计 of the row's project: its receipts that are not void (a correlated sum)."""
+    receipt = FundReceipt.alias()
+    return (receipt.select(fn.SUM(receipt.amount))
+            .where((receipt.project == Project.id) & receipt.voided_at.is_null()))
+
+
 def _rows(query):
-    """The numbered rows of ``query``'s projects, streamed: one tuple per project (no list
-    of every project), the names from one read of each small table."""
-    funds = funds_totals(query)
+    """The numbered rows of ``query``'s projects, streamed (:func:`streamed`): one tuple
+    per project, the names from one read of each small table made before."""
     teams = _Names(TaskForce, TaskForce.select(), lambda t: t.name)
     counties = _Names(County, County.select(), lambda c: c.name)
     owners = _owners(query)
     zero = money.to_decimal(0)
     getters = [get for _, get, _ in EXPORT_COLUMNS]
-    for number, values in enumerate(query.clone().select(*ROW_FIELDS).tuples().iterator(),
-                                    start=1):
-        project = ExportRow(*values)
-        project.task_force_name = teams[project.task_force_id]
-        if project.county_id:
-            project.county_name = counties[project.county_id]
-        if project.owner_id:
-            project.owner_name = owners[project.owner_id]
-        project.funds_total = funds.get(project.id, zero)
-        yield [number] + [get(project) for get in getters]
+    rows = query.clone().select(*ROW_FIELDS, _funds_column()).tuples()
+    with contextlib.closing(streamed(rows)) as stream:
+        for number, values in enumerate(stream, start=1):
+            project = ExportRow(*values[:-1])
+            project.task_force_name = teams[project.task_force_id]
+            if project.county_id:
+                project.county_name = counties[project.county_id]
+            if project.owner_id:
+                project.owner_name = owners[project.owner_id]
+            project.funds_total = zero if values[-1] is None else money.to_decimal(values[-1])
+            yield [number] + [get(project) for get in getters]
 
 
-def _ledger_book(query, title):
-    book = xlsx.new_book()
-    count = xlsx.write_table(book, "项目台账", title, HEADER, _rows(query), FORMATS,
-                             freeze="C3")
+def _ledger_book(query, title, progress=None):
+    book, rows = xlsx.new_book(), _rows(query)
+    with snapshot(), contextlib.closing(rows):   # the cursor closed before the snapshot ends
+        count = xlsx.write_table(book, "项目台账", title, HEADER, rows, FORMATS,
+                                 freeze="C3", progress=progress)
     return book, count
 
 
@@ -174,12 +240,24 @@ def _named(model, row_id):
     return model.get_or_none(model.id == row_id) if row_id else None
 
 
+def _scope_teams(filters):
+    """The task forces an export holds: the one filtered to (``tf``), else those of 本专班
+    (``teams``, the user's own), else None (every task force)."""
+    if filters.get("tf"):
+        team = _named(TaskForce, filters["tf"])
+        return [team] if team else None
+    if filters.get("teams") is not None:
+        ids = sorted(set(filters["teams"])) or [0]
+        return list(TaskForce.select().where(TaskForce.id.in_(ids)).order_by(TaskForce.code))
+    return None
+
+
 def describe_filters(filters):
-    """zh-CN text of the filters applied ("全部" where none)."""
-    team = _named(TaskForce, filters.get("tf"))
+    """zh-CN text of the filters applied ("全部" where none; 本专班 names its task forces)."""
+    teams = _scope_teams(filters)
     county = _named(County, filters.get("county"))
     parts = [
-        f"专班：{team.name if team else '全部'}",
+        f"专班：{'全部' if teams is None else '、'.join(t.name for t in teams) or '无'}",
         f"阶段：{pipeline.label(filters['stage']) if filters.get('stage') else '全部'}",
         f"区县/开发区：{county.name if county else '全部'}",
         f"年度：{str(filters['year']) + '年' if filters.get('year') else '全部'}",
@@ -194,18 +272,39 @@ def _team_short_name(team):
     return name[:-2] if name.endswith("专班") and len(name) > 2 else name
 
 
-def export_ledger(filters, now=None):
-    """The filtered ledger as an :class:`XlsxFile`, named like
-    ``招商项目台账_精细化工_20261128.xlsx`` (the task force when filtered to one, else 全部)."""
+def ledger_count(filters):
+    """How many projects the export of ``filters`` holds."""
+    return listing.filtered(filters).order_by().count()
+
+
+def file_names(filters, now=None):
+    """(zh-CN name, ASCII name) of the export of ``filters`` on ``now``'s day, like
+    ``招商项目台账_精细化工_20261128.xlsx``: named after its scope, the task force when it holds
+    one (filtered to it, or 本专班 of a one-team user), 本专班 for several, else 全部."""
+    now = (now or clock.now()).astimezone(clock.zone())
+    teams = _scope_teams(filters)
+    day = now.strftime("%Y%m%d")
+    if teams is None:
+        name, code = "全部", "all"
+    elif len(teams) == 1:
+        name, code = xlsx.file_part(_team_short_name(teams[0])), xlsx.ascii_part(teams[0].code)
+    else:
+        name, code = "本专班", "own-teams"
+    return f"招商项目台账_{name}_{day}.xlsx", f"project-ledger_{code}_{day}.xlsx"
+
+
+def write_ledger(filters, now=None, progress=None):
+    """(write-only workbook, rows) of the filtered ledger under its title row (filters and
+    export time); ``progress``: see xlsx.write_table."""
     now = (now or clock.now()).astimezone(clock.zone())
     title = f"招商项目台账（{describe_filters(filters)}）　导出时间：{xlsx.export_time(now)}"
-    book, count = _ledger_book(listing.filtered(filters), title)
-    team = _named(TaskForce, filters.get("tf"))
-    day = now.strftime("%Y%m%d")
-    name = xlsx.file_part(_team_short_name(team)) if team else "全部"
-    code = xlsx.ascii_part(team.code) if team else "all"
-    return XlsxFile(workbook_bytes(book), f"招商项目台账_{name}_{day}.xlsx",
-                    f"project-ledger_{code}_{day}.xlsx", count)
+    return _ledger_book(listing.filtered(filters), title, progress)
+
+
+def export_ledger(filters, now=None):
+    """The filtered ledger as an :class:`XlsxFile` (:func:`file_names`)."""
+    book, count = write_ledger(filters, now)
+    return XlsxFile(workbook_bytes(book), *file_names(filters, now), count)
 
 
 def cli_filters(task_force=None, stage=None, year=None):
