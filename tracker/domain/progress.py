@@ -48,6 +48,10 @@ STATUS_TEXT = "FFFFFF"
 PAGE_BACKGROUNDS = ("FFFFFF", "F5F7FA")
 # Worst first: how a task force's status (its worst metric) is chosen and sorted.
 STATUS_ORDER = {RED: 0, ORANGE: 1, YELLOW: 2, GREEN: 3, WAIT: 4, GREY: 5}
+# 红黄预警: the one set of statuses a warning lists, worst first (red 严重滞后 and orange, the
+# two colours behind by more than the yellow band). The 通报, the weekly mail and the
+# dashboard all read it; yellow (略欠进度) is never a warning.
+WARNING_STATUSES = (RED, ORANGE)
 
 
 def css_colour(status):

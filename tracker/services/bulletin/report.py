@@ -3,8 +3,9 @@
 ``build_bulletin(year, checkpoint, today=None, options=None, stale=None) -> Bulletin`` gathers the numbers of the
 city's usual four sections: 一、总体情况 (city totals vs targets, time progress, how many
 task forces reached the checkpoint's milestone), 二、专班排名 (completion and 超/欠进度 per
-metric), 三、红黄预警 (task forces in red/orange, open 建议退库 projects), 四、下步要求 (a
-placeholder the office edits).
+metric), 三、红黄预警 (task forces in a colour of domain.progress.WARNING_STATUSES, open
+建议退库 projects), 四、下步要求 (what the bureau saved for the pair, services.bulletin.notes,
+else a placeholder), and its optional 按语.
 
 Checkpoints: ``q1`` 一季度开门红, ``h1`` 上半年双过半, ``q3`` 前三季度, ``year`` 全年, each at
 the end of its quarter. When that quarter has frozen snapshots (services.progress.snapshots) the
@@ -26,14 +27,9 @@ from ..progress import report as progress, snapshots
 from ..progress.options import ProgressOptions
 from ..staleness import flags as stale_service
 from ..staleness.flags import StaleOptions
+from . import notes
+from .checkpoints import CHECKPOINTS
 
-# key -> (quarter, title part, milestone flag of domain.milestones, what "reached" means)
-CHECKPOINTS = {
-    "q1": (1, "一季度开门红", "kaimenhong", "实现开门红"),
-    "h1": (2, "上半年双过半", "shuangguoban", "实现双过半"),
-    "q3": (3, "前三季度", "q3", "达到前三季度进度目标"),
-    "year": (4, "全年", "full_year", "完成全年目标"),
-}
 SECTIONS = ("一、总体情况", "二、专班排名", "三、红黄预警", "四、下步要求")
 NEXT_STEPS_PLACEHOLDER = ("【请办公室填写下步工作要求：针对欠进度专班提出具体措施和时间节点，"
                           "对建议退库项目逐一核实，确保完成下一阶段目标任务。】")
@@ -72,7 +68,7 @@ class TeamLine:
     name: str
     kind: str
     rank: int
-    score: Decimal | None     # mean completion over the metrics with a target
+    score: Decimal | None     # 综合完成率: mean completion over the metrics with a target
     status: str              # worst colour over the metrics with a target
     figures: dict            # metric key -> Figure
     propose_drop: int = 0    # open 建议退库 flags of its projects
@@ -83,8 +79,8 @@ class TeamLine:
 
     @property
     def behind(self):
-        """Figures in red or orange, worst first."""
-        return sorted((f for f in self.figures.values() if f.status in (P.RED, P.ORANGE)),
+        """Figures in a colour of WARNING_STATUSES (红黄预警), worst first."""
+        return sorted((f for f in self.figures.values() if f.status in P.WARNING_STATUSES),
                       key=lambda f: (STATUS_ORDER[f.status], f.gap_points))
 
     @property
@@ -107,8 +103,36 @@ class Bulletin:
     rows: tuple                      # TeamLine, ranked
     propose_drop: int                # open 建议退库 flags in the city
     propose_drop_days: int
-    next_steps: str = NEXT_STEPS_PLACEHOLDER
+    ranking_cap: Decimal = P.DEFAULT_RANKING_CAP
+    note: notes.Note | None = None   # the bureau's 下步要求 and 按语, when saved
     sections: tuple = field(default=SECTIONS)
+
+    @property
+    def next_steps(self):
+        """四、下步要求 as saved, else the placeholder the office replaces."""
+        return (self.note.requirements if self.note else "") or NEXT_STEPS_PLACEHOLDER
+
+    @property
+    def has_next_steps(self):
+        return bool(self.note and self.note.requirements)
+
+    @property
+    def remarks(self):
+        """The 按语 as saved ("" when none)."""
+        return self.note.remarks if self.note else ""
+
+    @property
+    def score_rule(self):
+        """How 综合完成率 is made, as the ranking section says it."""
+        return P.SCORE_FORMULA.format(cap=f"{Decimal(self.ranking_cap):g}")
+
+    @property
+    def ranked_metrics(self):
+        """The metrics the ranking shows: those with a completion or a gap for some task
+        force (a metric no task force has a target for gives two columns of "—" only)."""
+        return tuple(k for k in M.KEYS if any(r.figures[k].completion is not None
+                                              or r.figures[k].gap_points is not None
+                                              for r in self.rows))
 
     @property
     def quarter(self):
@@ -161,7 +185,7 @@ class Bulletin:
                 for s in (P.GREEN, P.YELLOW, P.ORANGE, P.RED)]
 
     def warned(self, status):
-        """Task forces whose worst colour is ``status`` (red or orange), by rank."""
+        """Task forces whose worst colour is ``status`` (one of WARNING_STATUSES), by rank."""
         return [r for r in self.rows if r.status == status]
 
 
@@ -231,6 +255,7 @@ def build_bulletin(year, checkpoint, today=None, options=None, stale=None):
     return Bulletin(year=year, checkpoint=checkpoint, today=today, rows=rows,
                     propose_drop=sum(drops.values()),
                     propose_drop_days=stale.thresholds.propose_drop,
+                    ranking_cap=options.ranking_cap, note=notes.note_for(year, checkpoint),
                     **{k: v for k, v in parts.items() if k != "rows"})
 
 
@@ -313,57 +338,3 @@ def _propose_drop_by_team():
     for flag in stale_service.open_flags(levels=[S.PROPOSE_DROP]):
         out[flag.task_force_code] = out.get(flag.task_force_code, 0) + 1
     return out
-
-
-# --- the sentences of sections 一 and 三 (the page and the .docx say the same) ---------------
-
-def cn_date(day):
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _total_sentence(f):
-    unit = unit_shown(f.key)
-    if f.target is None:
-        return f"{f.label}：累计完成 {fmt_amount(f.key, f.actual)}{unit}（未设目标）。"
-    ahead = "超进度" if f.gap_points >= 0 else "欠进度"
-    return (f"{f.label}：累计完成 {fmt_amount(f.key, f.actual)}{unit}，占年度目标 "
-            f"{fmt_amount(f.key, f.target)}{unit} 的 {fmt_pct(f.completion)}%，{ahead} "
-            f"{fmt_pct(abs(f.gap_points))} 个百分点（{f.status_label}）。")
-
-
-def overview_lines(b):
-    """Section 一 as paragraphs."""
-    lines = [f"截至{cn_date(b.as_of)}，全市 {len(b.rows)} 个招商专班纳入通报，"
-             f"时序进度 {fmt_pct(b.time_progress)}%。"]
-    lines += [_total_sentence(b.totals[key]) for key in M.KEYS]
-    met, judged = b.reached_teams()
-    per_metric = "、".join(f"{M.label(k)} {n}/{of} 个" for k, (n, of) in b.reached_counts().items()
-                           if of)
-    lines.append(f"{met} 个专班（共 {judged} 个设有目标的专班）全部指标{b.reached_text}"
-                 + (f"；分指标：{per_metric}。" if per_metric else "。"))
-    colours = "、".join(f"{label} {n} 个" for _s, label, n in b.status_counts())
-    lines.append(f"按各专班最差指标计：{colours}。")
-    return lines
-
-
-def _behind_text(row):
-    parts = [f"{f.label}完成 {fmt_pct(f.completion)}%，欠进度 {fmt_pct(abs(f.gap_points))} "
-             f"个百分点" for f in row.behind]
-    return f"{row.name}：{'；'.join(parts)}。"
-
-
-def warning_blocks(b):
-    """Section 三 as [(sub-heading, [paragraphs])]: red, orange, 建议退库."""
-    blocks = []
-    for n, status in (("一", P.RED), ("二", P.ORANGE)):
-        rows = b.warned(status)
-        label = P.STATUS_LABELS[status]
-        colour = "红色" if status == P.RED else "橙色"
-        blocks.append((f"（{n}）{label}（{colour}预警）专班 {len(rows)} 个",
-                       [_behind_text(r) for r in rows] or ["无。"]))
-    teams = [f"{r.name} {r.propose_drop} 个" for r in b.rows if r.propose_drop]
-    text = (f"全市共有 {b.propose_drop} 个项目连续 {b.propose_drop_days} 天以上无进展，"
-            f"列为建议退库（截至{cn_date(b.today)}的巡检结果）")
-    blocks.append((f"（三）建议退库项目 {b.propose_drop} 个",
-                   [text + (f"：{'、'.join(teams)}。" if teams else "。")]))
-    return blocks

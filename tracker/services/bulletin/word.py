@@ -1,28 +1,30 @@
-"""The 通报 as a Word document (.docx, python-docx) the office edits before it goes out.
+"""The 通报 as a Word document (.docx, python-docx) in 公文 form (GB/T 9704-2012 as city offices
+print it; the format itself lives in services.bulletin.gbt9704).
 
-Same structure and numbers as the page (services.bulletin.report): a title, where the data come
-from, 一、总体情况 (sentences and the city table), 二、专班排名 (the ranking table),
-三、红黄预警, 四、下步要求 (the placeholder paragraph). A4 portrait; every style used sets
-its East Asian font (``w:eastAsia``), so Word shows the CJK text in 仿宋/黑体 instead of
-a fallback. The download name is sent per RFC 6266 (``filename*=UTF-8''…``).
+Same structure and numbers as the page (services.bulletin.report and .layout): the optional
+版头 (issuing unit in red, 文号, red rule), the title in 小标宋 二号, where the data come from,
+the 按语 (or the usual opening words), 一、总体情况 (sentences and the city table),
+二、专班排名 (the ranking table: a heading row repeated on each page, rows never split,
+columns sized to their content, a metric nobody is judged on left out), 三、红黄预警,
+四、下步要求 (as the bureau saved it, else the placeholder), then the 落款 (unit and date).
+Body 仿宋_GB2312 三号 with a 2-character first-line indent on a fixed 28 磅 line, 一级标题
+黑体, 二级标题 楷体_GB2312, margins 37/35/28/26 mm, page numbers "— 1 —" outside. The
+download name is sent per RFC 6266 (``filename*=UTF-8''…``).
 """
 import io
 from urllib.parse import quote
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.shared import Pt
 
-from ...domain import metrics as M
+from . import gbt9704 as F
+from . import layout as L
 from . import report as B
+from . import wording as W
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-BODY_FONT = ("Times New Roman", "仿宋")
-HEADING_FONT = ("Arial", "黑体")
-TITLE_FONT = ("Arial", "方正小标宋简体")
-TABLE_SIZE = Pt(9)
+TABLE_SIZES = (10.5, 9, 7.5)     # 五号, 小五, 六号: the first the table fits in
 
 
 def content_disposition(filename):
@@ -31,117 +33,113 @@ def content_disposition(filename):
             f"filename*=UTF-8''{quote(filename, safe='')}")
 
 
-def set_fonts(element_with_rpr, latin, east_asia):
-    """Latin and East Asian fonts of a style or run; theme fonts removed so they win."""
-    rpr = element_with_rpr.get_or_add_rPr()
-    fonts = rpr.get_or_add_rFonts()
-    for name in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(name), None)
-    fonts.set(qn("w:ascii"), latin)
-    fonts.set(qn("w:hAnsi"), latin)
-    fonts.set(qn("w:eastAsia"), east_asia)
+def _plain(doc, text, fonts=F.BODY, size=F.BODY_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER,
+           colour=None):
+    """A paragraph outside the body's indent (版头, 文号, source note, 落款)."""
+    paragraph = doc.add_paragraph()
+    paragraph.paragraph_format.first_line_indent = Pt(0)
+    paragraph.paragraph_format.alignment = align
+    run = paragraph.add_run(text)
+    run.font.size = size
+    F.set_fonts(run._element, fonts)
+    if colour is not None:
+        run.font.color.rgb = colour
+    return paragraph
 
 
-def _styles(doc):
-    fonts = {"Normal": (BODY_FONT, Pt(14)), "Title": (TITLE_FONT, Pt(20)),
-             "Heading 1": (HEADING_FONT, Pt(15)), "Heading 2": (BODY_FONT, Pt(14))}
-    for name, ((latin, east_asia), size) in fonts.items():
-        style = doc.styles[name]
-        style.font.size = size
-        style.font.name = latin
-        set_fonts(style.element, latin, east_asia)
-        if name != "Normal":
-            style.font.bold = name != "Heading 2"
-            style.font.color.rgb = None
+def _masthead(doc, b, letterhead):
+    """版头: the issuing unit in red 小标宋, the 文号 two lines under it, the red rule 4 mm
+    under the 文号. Nothing when neither is set."""
+    number = letterhead.number(b)
+    if not (letterhead.masthead or number):
+        return False
+    if letterhead.masthead:
+        head = _plain(doc, letterhead.masthead, F.TITLE, F.MASTHEAD_SIZE, colour=F.RED)
+        fmt = head.paragraph_format
+        fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE     # 36 pt does not fit a 28 磅 line
+        fmt.space_after = F.LINE * 2 if number else Pt(0)
+    last = _plain(doc, number) if number else head
+    F.rule_under(last)
+    return True
 
 
-def _page(doc):
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin = section.bottom_margin = Mm(25)
-    section.left_margin = section.right_margin = Mm(22)
+def _title(doc, b, after_masthead):
+    title = doc.add_paragraph(b.title, style="Title")
+    title.paragraph_format.space_before = F.LINE * 2 if after_masthead else Pt(0)
+    return title
 
 
-def _cell(cell, text, bold=False):
-    cell.text = ""
-    run = cell.paragraphs[0].add_run(text)
-    run.font.size = TABLE_SIZE
-    run.bold = bold
-    set_fonts(run._element, *BODY_FONT)
+def _body(doc, text):
+    """Paragraphs of ``text`` (one per line), in the Normal style."""
+    for line in (text or "").split("\n"):
+        if line.strip():
+            doc.add_paragraph(line)
 
 
-def _table(doc, header, rows):
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, header):
-        _cell(cell, text, bold=True)
-    for values in rows:
-        for cell, text in zip(table.add_row().cells, values):
-            _cell(cell, text)
-    return table
+def _table(doc, headers, rows, flex, groups=None):
+    for size in TABLE_SIZES:
+        widths = F.column_widths(headers, rows, size, flex)
+        if widths is not None:
+            break
+    else:
+        size, widths = TABLE_SIZES[-1], [F.TEXT_WIDTH_MM / len(headers)] * len(headers)
+    return F.table(doc, headers, rows, widths, Pt(size), groups)
 
 
-def totals_rows(b):
-    """The city table of section 一: one row per metric."""
-    return [[f.label, B.unit_shown(f.key), B.fmt_amount(f.key, f.target),
-             B.fmt_amount(f.key, f.actual), B.fmt_pct(f.completion), B.fmt_points(f.gap_points),
-             f.status_label, B.fmt_met(f.met)]
-            for f in (b.totals[key] for key in M.KEYS)]
-
-
-def totals_header(b):
-    return ["指标", "单位", "年度目标", "累计完成", "完成率(%)", "超/欠进度", "状态",
-            B.CHECKPOINTS[b.checkpoint][3]]
-
-
-def ranking_header():
-    header = ["排名", "专班", "平均完成率(%)"]
-    for key in M.KEYS:
-        header += [f"{M.label(key)}完成率(%)", f"{M.label(key)}超/欠进度"]
-    return header + ["状态"]
-
-
-def ranking_rows(b):
-    out = []
-    for r in b.rows:
-        values = [str(r.rank), r.name, B.fmt_pct(r.score)]
-        for key in M.KEYS:
-            values += [B.fmt_pct(r.figures[key].completion), B.fmt_points(r.figures[key].gap_points)]
-        out.append(values + [r.status_label])
-    return out
+def ranking_table(doc, b):
+    columns = L.ranking_columns(b)
+    headers = [c.header_lines for c in columns]
+    groups = L.header_groups(columns)
+    return _table(doc, headers, L.ranking_rows(b, columns), flex=1, groups=groups)
 
 
 def _sections(doc, b):
     doc.add_heading(B.SECTIONS[0], level=1)
-    for line in B.overview_lines(b):
-        doc.add_paragraph(line)
-    _table(doc, totals_header(b), totals_rows(b))
+    _body(doc, "\n".join(W.overview_lines(b)))
+    _table(doc, [L.header_lines(h) for h in L.totals_header(b)], L.totals_rows(b), flex=0)
     doc.add_heading(B.SECTIONS[1], level=1)
-    doc.add_paragraph(f"按各设有目标指标的平均完成率排名；超/欠进度 = 完成率 − 时序进度"
-                      f"（{B.fmt_pct(b.time_progress)}%），单位：个百分点。")
-    _table(doc, ranking_header(), ranking_rows(b))
+    _body(doc, L.ranking_note(b))
+    ranking_table(doc, b)
     doc.add_heading(B.SECTIONS[2], level=1)
-    for heading, lines in B.warning_blocks(b):
+    for heading, lines in W.warning_blocks(b):
         doc.add_heading(heading, level=2)
-        for line in lines:
-            doc.add_paragraph(line)
+        _body(doc, "\n".join(lines))
     doc.add_heading(B.SECTIONS[3], level=1)
-    doc.add_paragraph(b.next_steps)
+    _body(doc, b.next_steps)
 
 
-def bulletin_docx(b):
-    """The .docx bytes of Bulletin ``b``."""
+def _signoff(doc, b, letterhead):
+    """落款 (GB/T 9704-2012 7.3.5.1): two lines under the text, the date 右空四字, the unit
+    centred over it."""
+    unit, date = letterhead.signoff(b)
+    unit_indent, date_indent = L.signoff_indents(unit, date)
+    if unit:
+        first = _plain(doc, unit, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        first.paragraph_format.space_before = F.LINE * 2
+        first.paragraph_format.right_indent = Pt(16 * unit_indent)
+    last = _plain(doc, date, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    last.paragraph_format.right_indent = Pt(16 * date_indent)
+    if not unit:
+        last.paragraph_format.space_before = F.LINE * 2
+
+
+def bulletin_docx(b, letterhead=None):
+    """The .docx bytes of Bulletin ``b`` (``letterhead``: layout.Letterhead, the settings'
+    版头 and 落款; default: 市商务局, no 版头)."""
+    letterhead = letterhead or L.Letterhead()
     doc = Document()
-    _styles(doc)
-    _page(doc)
+    F.styles(doc)
+    section = doc.sections[0]
+    F.page(section)
+    F.page_numbers(doc, section)
     doc.core_properties.title = b.title
-    doc.core_properties.author = "市商务局"
-    title = doc.add_heading(b.title, level=0)
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    note = doc.add_paragraph(f"市商务局　{B.cn_date(b.today)}\n{b.source_note}")
-    note.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.core_properties.author = letterhead.issuer or "市商务局"
+    _title(doc, b, _masthead(doc, b, letterhead))
+    note = _plain(doc, b.source_note, F.KAI)
+    note.paragraph_format.space_after = F.LINE        # 标题下空一行
+    _body(doc, L.opening(b))
     _sections(doc, b)
+    _signoff(doc, b, letterhead)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

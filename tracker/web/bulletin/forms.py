@@ -1,9 +1,13 @@
-"""通报 query arguments: parsing only (services.bulletin.report builds the numbers)."""
+"""通报 query arguments and the 下步要求 form: parsing only (services.bulletin builds and stores)."""
 from dataclasses import dataclass
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, TextAreaField
 
 from ... import clock
 from ...domain import periods
-from ...services.bulletin.report import CHECKPOINTS, default_checkpoint
+from ...services.bulletin.checkpoints import CHECKPOINTS
+from ...services.bulletin.report import default_checkpoint
 from ...domain.periods import MAX_YEAR, MIN_YEAR
 
 
@@ -37,3 +41,10 @@ def parse_bulletin_query(args):
     elif year is not None:
         checkpoint = default_checkpoint(year, today)
     return BulletinQuery(year, checkpoint, errors)
+
+
+class NoteForm(FlaskForm):
+    """四、下步要求 and the 按语 of one 通报 (services.bulletin.notes checks and stores them)."""
+    requirements = TextAreaField("四、下步要求", render_kw={"rows": 8})
+    remarks = TextAreaField("按语（选填，放在正文开头）", render_kw={"rows": 2})
+    version = HiddenField(default="0")
