@@ -66,9 +66,6 @@ def unit_label(unit):
 
 # --- amounts ------------------------------------------------------------------------
 
-_CELL_UNIT = re.compile(r"(?P<number>.*?[0-9])(?P<unit>人民币亿元|人民币万元|亿元|万元|亿|万|元)")
-
-
 def _number_text(value):
     if isinstance(value, float):
         text = repr(value)
@@ -90,23 +87,28 @@ class Amount(NamedTuple):
 def read_amount(value, unit=None):
     """The :class:`Amount` of a cell of a column in ``unit`` (None: 万元). A unit typed in
     the cell (``12亿``, ``3000万元``) wins over the column's. Empty is ``Amount(None, "",
-    unit)``."""
+    unit)``. A unit in the cell is read as in every amount field (domain.money.split_unit:
+    1.5亿, 3千万, 3000万元)."""
     unit = unit_label(unit)
     if value is None or (isinstance(value, str) and not value.strip()):
         return Amount(None, "", unit)
-    text = _number_text(value)
+    text, factor = _number_text(value), UNIT_FACTORS.get(unit)
     if isinstance(value, str):
-        match = _CELL_UNIT.fullmatch("".join(unicodedata.normalize("NFKC", text).split()))
-        if match:
-            text, unit = match["number"], UNIT_WORDS[match["unit"]]
+        try:   # the same reading of a typed unit as every amount field (domain.money)
+            typed = money.split_unit(text)
+        except ValueError:
+            factor = None   # a unit no field takes ("5千"): no number, the check says so
+        else:
+            if typed.unit:
+                text, unit, factor = typed.number, typed.unit, typed.factor
     source = f"{text} {unit}"
-    if isinstance(value, bool):
+    if isinstance(value, bool) or factor is None:
         return Amount(value, source, unit)
     try:
         number = money.parse_decimal(text if isinstance(value, str) else value)
     except ValueError:
         return Amount(value, source, unit)  # no number: the check says so
-    return Amount(number * UNIT_FACTORS[unit], source, unit)
+    return Amount(number * factor, source, unit)
 
 
 # --- dates --------------------------------------------------------------------------

@@ -33,15 +33,16 @@ class NeedsConfirmation(ValidationError):
 def parse_yi(value, *, label):
     """``(万元 Decimal or None, error)`` from input in 亿元.
 
-    Same rules as money.check_number (NFKC, ASCII digits, no negatives, at most 1万亿元),
+    Same rules as money.check_amount (NFKC, ASCII digits, a unit such as 万 or 亿元 may be
+    typed with it, no negatives, at most 1万亿元),
     but the amount is converted exactly (0.0123 亿元 is 123.00 万元) and rounded to 0.01
     万元 before any check. money.yi_to_wan would round the 亿元 to 2 places first, so a
     stored 123.00 万元 shown as "0.0123" would not survive a round trip through the form.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
-    try:
-        raw = money.parse_decimal(value)
+    try:   # a unit typed with it is read as in every amount field: "1500万" is 0.15 亿元
+        raw = money.parse_amount(value, "亿元") / money.WAN_PER_YI
     except ValueError:
         return None, f"{label}必须是数字。"
     if raw < 0:

@@ -68,9 +68,28 @@ def member_task_force_ids(user_id):
     return {tf for tf, in _MEMBER_OF.run(int(user_id))}
 
 
-def owners():
-    """Active users a project may be assigned to (责任人)."""
-    return list(User.select().where(User.active == True).order_by(User.username))  # noqa: E712
+OWNER_ROLES = ("lead", "member")
+CURRENT_OWNER = "当前责任人"
+
+
+def owners(teams, include_id=None):
+    """The 责任人 a project in one of ``teams`` may be given: the active leads and members of
+    those task forces (no admin or bureau account), as (task force name, user) pairs in the
+    teams' order, leads first; plus the user ``include_id`` names (a project's current
+    责任人, kept selectable) under 当前责任人 when not among them."""
+    order = {team.id: i for i, team in enumerate(teams)}
+    rows = (Membership.select(Membership, User, TaskForce).join(User)
+            .switch(Membership).join(TaskForce)
+            .where(Membership.task_force.in_(list(order) or [0]),
+                   User.active == True, User.role.in_(OWNER_ROLES)))  # noqa: E712
+    rows = sorted(rows, key=lambda m: (order[m.task_force_id], m.user.role != "lead",
+                                       m.user.username))
+    out = [(m.task_force.name, m.user) for m in rows]
+    if include_id is not None and include_id not in {user.id for _, user in out}:
+        current = User.get_or_none(User.id == include_id)
+        if current is not None:
+            out.insert(0, (CURRENT_OWNER, current))
+    return out
 
 
 def editable_teams(user, include_id=None):

@@ -16,6 +16,8 @@ from ...models import County, Project, TaskForce, User
 MAX_YEARS = 10
 MAX_EXCHANGE_RATE = Decimal("1000")
 CURRENCIES = {"CNY": "人民币", "USD": "美元"}
+# The unit of an amount field that is not in 万元.
+FIELD_UNITS = {"original_amount": "万美元"}
 
 # Ledger fields a user edits directly (never stage or first-reached dates).
 EDITABLE_FIELDS = (
@@ -50,9 +52,13 @@ def clean_text(errors, field, value, label, max_length=text.NOTE_MAX, multiline=
 
 
 def amount(errors, field, value, *, required=False, positive=False, label="金额"):
-    """Decimal in 万元 (rounded to 0.01 before it is judged) or None."""
-    number, error = money.check_number(value, label=label, required=required,
-                                       positive=positive, unit="万元")
+    """Decimal in 万元 (万美元 for ``original_amount``, a USD receipt), rounded to 0.01
+    before it is judged, or None. The one reading of every amount a form, the CLI, the API
+    or an import gives: "1.5亿", "1500万", "15,000", "１５０００", "3000万元"
+    (domain.money.check_amount); anything else is refused with a message naming the unit
+    and the forms it takes."""
+    number, error = money.check_amount(value, label=label, required=required,
+                                       positive=positive, unit=FIELD_UNITS.get(field, "万元"))
     if error:
         errors[field] = error
     return number

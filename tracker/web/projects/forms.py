@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 
 from ... import clock
-from ...domain import pipeline
+from ...domain import money, pipeline
 from ...services.ledger.listing import CAPITAL_TYPES, REGIONS, SOURCE_LAYERS, TAGS
 from ...services.ledger.inputs import CURRENCIES
 
@@ -60,8 +60,38 @@ class DayInput(DateField):
 
 
 class AmountInput(StringField):
-    """An amount as typed: the service parses and checks it (and the page shows it back
-    as typed when it is refused)."""
+    """An amount as typed: the service parses and checks it ("1.5亿", "1500万", "15,000":
+    domain.money.check_amount), and the page shows it back as typed when it is refused."""
+
+
+class Marked:
+    """Marks a field required (the macro's * and aria-required, the HTML ``required``);
+    whether it is given is checked by the service, whose message goes next to it."""
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        pass
+
+
+MARKED = [Marked()]
+PICK = "请选择"
+
+
+def stored(label, value, unit="万元"):
+    """What an amount field stored, for the message after a save: "签约额 = 15,000.00 万元"."""
+    return f"{label} {money.stored_text(value, unit)}"
+
+
+def owner_choices(owners):
+    """The 责任人 list: "" and (task force, user) pairs, grouped by task force (a lead
+    marked 负责人); each user once."""
+    out, seen = [SelectChoice("", "（未指定）")], set()
+    for group, user in owners:
+        if user.id not in seen:
+            seen.add(user.id)
+            label = f"{user}（负责人）" if user.role == "lead" else str(user)
+            out.append(SelectChoice(user.id, label, optgroup=group))
+    return out
 
 
 def _optional_int(value):
@@ -213,15 +243,15 @@ def parse_filters(formdata, teams, counties):
 
 class ProjectForm(FlaskForm):
     version = HiddenField()
-    name = StringField("项目名称")
-    task_force = Choice("所属专班", coerce=_optional_int)
+    name = StringField("项目名称", MARKED)
+    task_force = Choice("所属专班", MARKED, coerce=_optional_int)
     county = Choice("区县/开发区", coerce=_optional_int)
     investor = StringField("投资方")
     investor_region = Choice("投资方来源地", default="")
     capital_type = Choice("内外资", choices=list(CAPITAL_TYPES.items()), default="domestic")
     industry = StringField("产业")
     tags = CheckboxList("企业标签", choices=[(t, t) for t in TAGS])
-    planned_investment = AmountInput("计划投资额")
+    planned_investment = AmountInput("计划投资额", MARKED)
     contract_value = AmountInput("签约额")
     signing_grade = Choice("签约等级", default="")
     expected_sign_date = DayInput("预计签约日期")
@@ -229,6 +259,7 @@ class ProjectForm(FlaskForm):
     contact = StringField("联系人及电话")
     next_step = TextAreaField("下一步工作")
     problems = TextAreaField("存在问题")
+    closed_reason = TextAreaField("补录原因 / 更正申请理由")
 
     def __init__(self, *args, teams=(), counties=(), owners=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -236,7 +267,7 @@ class ProjectForm(FlaskForm):
         self.county.choices = opts([("", "（未指定）")] + [(c.id, c.name) for c in counties])
         self.investor_region.choices = opts([("", "（未指定）")] + [(r, r) for r in REGIONS])
         self.signing_grade.choices = opts([("", "（未签约）")] + list(pipeline.SIGNING_GRADES.items()))
-        self.owner.choices = opts([("", "（未指定）")] + [(u.id, str(u)) for u in owners])
+        self.owner.choices = owner_choices(owners)
 
     def ledger_fields(self):
         names = ("name", "task_force", "county", "investor", "investor_region", "capital_type",
@@ -245,7 +276,8 @@ class ProjectForm(FlaskForm):
         return {name: self[name].data for name in names}
 
 
-CHANGE_KINDS = (("", "（未修改金额）"), ("correction", "更正：录入错误，各日期均按新值"),
+# The empty choice never says "not changed": the fieldset is asked when an amount differs.
+CHANGE_KINDS = (("", "请选择（修改了金额时必选）"), ("correction", "更正：录入错误，各日期均按新值"),
                 ("change", "变更：自生效日期起实际变化，之前日期仍按原值"))
 
 
@@ -261,42 +293,52 @@ class EditProjectForm(ProjectForm):
 
 
 class NewProjectForm(ProjectForm):
-    stage = Choice("当前阶段", choices=pipeline.choices(), default=pipeline.RESERVE)
-    on = DayInput("进入该阶段日期", default=clock.today)
+    stage = Choice("当前阶段", MARKED, choices=pipeline.choices(), default=pipeline.RESERVE)
+    on = DayInput("进入该阶段日期", MARKED, default=clock.today)
 
 
 # --- actions on the detail page ------------------------------------------------
 
+CLOSED_REASON = "补录原因 / 更正申请理由"
+
+
 class StageForm(FlaskForm):
     expected_stage = HiddenField()
-    stage = Choice("目标阶段", choices=pipeline.choices())
-    on = DayInput("日期", default=clock.today)
+    stage = Choice("目标阶段", MARKED, choices=pipeline.choices())
+    on = DayInput("日期", MARKED, default=clock.today)
     contract_value = AmountInput("签约额")
     signing_grade = Choice("签约等级", choices=[("", "（不变）")] + list(
         pipeline.SIGNING_GRADES.items()), default="")
     note = TextAreaField("说明")
+    closed_reason = TextAreaField(CLOSED_REASON)
 
 
 class FundsForm(FlaskForm):
-    received_on = DayInput("到位日期", default=clock.today)
-    currency = Choice("币种", choices=list(CURRENCIES.items()), default="CNY")
+    received_on = DayInput("到位日期", MARKED, default=clock.today)
+    currency = Choice("币种", MARKED, choices=list(CURRENCIES.items()), default="CNY")
     amount = AmountInput("到位金额")
     original_amount = AmountInput("美元金额")
     exchange_rate = AmountInput("汇率")
-    source_layer = Choice("资金来源", choices=[(s, s) for s in SOURCE_LAYERS])
+    # No preselected layer: it decides how the funds are classified. The service refuses
+    # an empty one together with every other message of the form (not one round first).
+    source_layer = Choice("资金来源", MARKED,
+                          choices=[("", PICK)] + [(s, s) for s in SOURCE_LAYERS], default="")
     evidence = TextAreaField("佐证材料")
+    closed_reason = TextAreaField(CLOSED_REASON)
 
 
 class IncreaseForm(FlaskForm):
-    on = DayInput("增资日期", default=clock.today)
-    amount = AmountInput("增资金额")
+    on = DayInput("增资日期", MARKED, default=clock.today)
+    amount = AmountInput("增资金额", MARKED)
     note = TextAreaField("说明")
+    closed_reason = TextAreaField(CLOSED_REASON)
 
 
 class DropForm(FlaskForm):
     expected_stage = HiddenField()
-    on = DayInput("退库日期", default=clock.today)
-    reason = TextAreaField("退库原因")
+    on = DayInput("退库日期", MARKED, default=clock.today)
+    reason = TextAreaField("退库原因", MARKED)
+    closed_reason = TextAreaField(CLOSED_REASON)
 
 
 class VoidForm(FlaskForm):

@@ -10,6 +10,10 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from ...domain import metrics as M
 from ...domain import periods
 from ...domain import targets as D
+from ..projects.forms import MARKED
+
+# Every number field asks a phone for its decimal keyboard (the page also passes a unit).
+DECIMAL = {"inputmode": "decimal"}
 
 
 def _label(key):
@@ -32,11 +36,11 @@ class ConfirmMixin:
 
 
 class TeamTargetForm(ConfirmMixin, FlaskForm):
-    packaged_value = StringField(_label(M.PACKAGED_VALUE))
-    negotiations = StringField(_label(M.NEGOTIATIONS))
-    signed_value = StringField(_label(M.SIGNED_VALUE))
-    funds_received = StringField(_label(M.FUNDS_RECEIVED))
-    reason = TextAreaField("修改原因（必填，500 字以内）")
+    packaged_value = StringField(_label(M.PACKAGED_VALUE), render_kw=DECIMAL)
+    negotiations = StringField(_label(M.NEGOTIATIONS), render_kw={"inputmode": "numeric"})
+    signed_value = StringField(_label(M.SIGNED_VALUE), render_kw=DECIMAL)
+    funds_received = StringField(_label(M.FUNDS_RECEIVED), render_kw=DECIMAL)
+    reason = TextAreaField("修改原因（必填，500 字以内）", MARKED)
 
     def fill(self, current):
         """Show the current versions ({metric: row or None}); money in 亿元, exact."""
@@ -51,9 +55,9 @@ class TeamTargetForm(ConfirmMixin, FlaskForm):
 
 
 class CountyTargetForm(ConfirmMixin, FlaskForm):
-    base = StringField("上年基数（亿元，留空则按台账计算）")
-    growth_pct = StringField("增长目标（%）")
-    reason = TextAreaField("修改原因（必填，500 字以内）")
+    base = StringField("上年基数（亿元，留空则按台账计算）", render_kw=DECIMAL)
+    growth_pct = StringField("增长目标（%）", MARKED, render_kw=DECIMAL)
+    reason = TextAreaField("修改原因（必填，500 字以内）", MARKED)
 
 
 class DefaultsForm(FlaskForm):
@@ -76,4 +80,5 @@ class SharesForm(FlaskForm):
 
 for _key in M.KEYS:
     for _q in periods.QUARTERS:
-        setattr(SharesForm, f"{_key}_q{_q}", StringField(f"第{_q}季度末累计（%）"))
+        setattr(SharesForm, f"{_key}_q{_q}", StringField(f"第{_q}季度末累计（%）", MARKED,
+                                                                render_kw=DECIMAL))
