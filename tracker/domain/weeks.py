@@ -83,3 +83,12 @@ def last_week(today):
 def days_into_week(day):
     """0 on Monday ... 6 on Sunday."""
     return day.isoweekday() - 1
+
+
+def week_label(key):
+    """A week's key as people write it: "2026-W49" -> "2026年第49周"; a value that is not a
+    week key is returned unchanged (an old row, an empty filter)."""
+    try:
+        return parse_week(key).label
+    except (TypeError, ValueError):
+        return key

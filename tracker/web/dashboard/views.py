@@ -1,12 +1,15 @@
 """Bureau dashboard: a compact ranking first (one line per task force), 本周动态, warnings,
 the city totals, each task force's metrics folded, and the stale projects."""
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from ... import clock
 from ...domain import metrics as M
 from ...domain import progress as P
 from ...domain import staleness
 from ...domain.targets import all_first_unrevised
+from ... import charts
+from ...domain import activity_index as index_rules
+from ...services.activities import index as activity_index
 from ...services.progress import report as progress_service
 from ...services.progress import export as progress_export
 from ...services.staleness import flags as stale_service
@@ -58,7 +61,9 @@ def index():
     options = settings.progress()
     report = progress_service.build_report(period.year, period.as_of, options)
     stale = stale_service.worst_flags(as_of=period.as_of, limit=STALE_LIMIT)
-    red_teams = [row for row in report.rows if row.status == P.RED]
+    # 红黄预警: one set (domain.progress.WARNING_STATUSES) for the dashboard, mail and 通报
+    warning_teams = [(status, [row for row in report.rows if row.status == status])
+                     for status in P.WARNING_STATUSES]
     older_targets = any(m.target_superseded or m.target_before_set
                         for row in report.rows for m in row.metrics.values())
     # the rule of targets.all_set_after, from the report's own metrics (no second read)
@@ -68,12 +73,28 @@ def index():
     rows = sorted_rows(report.rows, sort)
     return render_template(
         "dashboard/index.html", report=report, period=period, sort=sort, sorts=SORTS,
-        rows=rows, ranking=rank_rows(rows, report), stale=stale, red_teams=red_teams,
+        rows=rows, ranking=rank_rows(rows, report), stale=stale, warning_teams=warning_teams,
         older_targets=older_targets, all_before_set=all_before_set,
         news=week.dashboard_week(report),
         cap=options.ranking_cap, score_formula=P.SCORE_FORMULA,
         stale_legend=stale_legend(), last_year=_last_year_results(period),
+        bulletin_url=_bulletin_url(period), activity=_activity_index(report),
         **template_helpers())
+
+
+def _activity_index(report):
+    """招商活跃指数 of the complete weeks before today, for the report's task forces."""
+    weights = settings.activity_weights()
+    teams = [(row.task_force_id, row.code, row.name) for row in report.rows]
+    rows, weeks = activity_index.weekly(clock.today(), weights, teams)
+    lines = {row.team_id: charts.sparkline(row.scores, label=f"{row.name}近{len(weeks)}周活跃指数")
+             for row in rows}
+    return {"rows": rows, "weeks": weeks, "lines": lines, "formula": index_rules.formula(weights)}
+
+
+def _bulletin_url(period):
+    """The 通报 of the year shown (every signed-in role reads it: web.bulletin)."""
+    return url_for("bulletin.index", year=period.year)
 
 
 def _last_year_results(period):

@@ -6,12 +6,17 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...domain.errors import ValidationError
+from ...domain.weeks import week_label
 from ...services.mail import outbox
 from ...services.pagination import page_number
 from ..permissions import bureau_required
 from ... import settings
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
+
+# The headers a reader needs, in their words; the technical ones (Message-ID, MIME-Version,
+# Content-Type, List-Unsubscribe …) are folded away on the message's page.
+PLAIN_HEADERS = {"subject": "主题", "from": "发件人", "to": "收件人", "date": "日期"}
 
 
 @bp.before_request
@@ -33,14 +38,15 @@ def index():
                            week=found.week, weeks=found.weeks, counts=found.counts,
                            statuses=outbox.FILTERS, page=page.page, pages=page.pages,
                            total=page.total, args={"status": found.status, "week": found.week},
-                           test_weeks=outbox.TEST_WEEKS)
+                           test_weeks=outbox.TEST_WEEKS, week_label=week_label)
 
 
 @bp.route("/<int:message_id>")
 def show(message_id):
     found = outbox.detail(message_id, _settings())
     return render_template("outbox/show.html", row=found.row, found=found, tables=found.tables,
-                           headers=found.headers)
+                           headers=found.headers, week_label=week_label,
+                           header_names=PLAIN_HEADERS)
 
 
 def _flash_errors(exc):
