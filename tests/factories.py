@@ -26,6 +26,8 @@ def make_county(code="C1", name=None, **kw):
 
 def make_project(task_force, name="项目A", *, user=None, planned_investment="1000", **kw):
     """A project created through the service, so first-reached dates are kept."""
-    from tracker.services.ledger import projects
+    from tests.backfill import ledger as backfill_ledger
+    from tracker.services.ledger import projects as ledger_projects
+    projects = backfill_ledger(ledger_projects)
     return projects.create_project(user, task_force=task_force, name=name,
                                    planned_investment=planned_investment, **kw)

@@ -20,8 +20,12 @@ TF2 2026:            packaged Mar 250000; signed Feb 100
 """
 import datetime
 
-from tracker.services.ledger import projects as S
+from tests.backfill import ledger as backfill
+from tracker.services.ledger import projects
+
 from tests.factories import make_county, make_task_force, make_user
+
+S = backfill(projects)
 
 D = datetime.date
 

@@ -26,9 +26,13 @@ from werkzeug.security import generate_password_hash
 
 from tests.factories import DEFAULT_PASSWORD, make_task_force
 from tracker.models import Membership, User
-from tracker.services.ledger import projects as S
+from tests.backfill import ledger as backfill
+from tracker.services.ledger import projects
+
 from tracker.services.staleness import flags
 from tracker.services.targets import annual
+
+S = backfill(projects)
 
 D = datetime.date
 WEEK = "2026-W26"

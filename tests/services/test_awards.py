@@ -32,7 +32,10 @@ from tracker.models import AuditLog, AwardFreeze, AwardRanking
 from tracker.services.awards import freezing
 from tracker.services.awards import ranking as awards
 from tracker.services.ledger import corrections
-from tracker.services.ledger import projects as P
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
+
+P = backfill_ledger(ledger_projects)
 
 YEAR = 2026
 AS_OF = datetime.date(2026, 11, 28)

@@ -16,7 +16,11 @@ from tracker.models import CapitalIncrease, FundReceipt, MonthlyFigure, Project
 from tracker.services.ledger import corrections
 from tracker.services.figures import (monthly, metrics, from_ledger,
     recompute)
-from tracker.services.ledger import projects as S
+from tests.backfill import ledger as backfill
+from tracker.services.ledger import projects
+
+S = backfill(projects)
+
 
 STEPS = 100
 LIVE = pipeline.ORDER   # reserve .. at_capacity

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from tracker import clock
 from tracker.domain.errors import ValidationError
 from tracker.models import ImportMapping, Project
 from tracker.services.imports import commit as import_commit, mapping, uploads
@@ -134,17 +135,18 @@ def _ledger(world, amount="1000"):
 
 
 def test_warnings_fire_and_the_commit_needs_their_acknowledgment(world):
+    _today = clock.today().isoformat()
     _ledger(world)
     header = ["项目名称", "所属专班", "计划投资额（万元）", "策划包装日期", "预计签约日期"]
     rows = [["年产5万吨新材料项目", "TF1", 50, None, None],       # 万吨 under 100 万元
             ["大项目", "TF1", 200000, None, None],                # 200× the ledger's median
-            ["日期项目", "TF1", 1000, "2024-05-01", "2024-03-01"],  # before 策划包装
+            ["日期项目", "TF1", 1000, _today, "2024-03-01"],  # before 策划包装 (today: an open quarter)
             ["平常项目", "TF1", 1200, None, None]]
     token, result = _upload(world, xlsx_bytes([header, *rows]))
     found = {r.name: r.warnings for r in result.rows}
     assert any("万吨" in w for w in found["年产5万吨新材料项目"])
     assert any("本专班台账" in w and "100 倍" in w for w in found["大项目"])
-    assert found["日期项目"] == ["预计签约日期 2024-03-01 早于策划包装日期 2024-05-01。"]
+    assert found["日期项目"] == [f"预计签约日期 2024-03-01 早于策划包装日期 {_today}。"]
     assert found["平常项目"] == []
     assert len(result.warnings) >= 3
     with pytest.raises(ValidationError) as caught:

@@ -121,7 +121,9 @@ NOW = datetime.datetime(2026, 11, 28, 1, 30, tzinfo=datetime.timezone.utc)  # 09
 
 def _ledger_world():
     from tracker.services.ledger import corrections
-    from tracker.services.ledger import projects as ledger_service
+    from tests.backfill import ledger as backfill_ledger
+    from tracker.services.ledger import projects as ledger_projects
+    ledger_service = backfill_ledger(ledger_projects)
     chem = make_task_force("JXHG", "精细化工专班")
     other = make_task_force("ZB", "装备制造专班")
     boss = make_user("boss", "bureau", display_name="张处长")

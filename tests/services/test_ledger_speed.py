@@ -8,7 +8,10 @@ import pytest
 from tests.factories import make_county, make_project, make_user
 from tracker.models import Project
 from tracker.services.ledger import listing
-from tracker.services.ledger import projects as service
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
+
+service = backfill_ledger(ledger_projects)
 
 PER_PAGE = 4
 SORTS = ("updated", "name", "planned", "contract", "stage")

@@ -9,11 +9,14 @@ from tests.factories import make_task_force, make_user
 from tracker.db import database
 from tracker.domain import pipeline
 from tracker.services.figures import metrics as Q
-from tracker.services.ledger import projects as S
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
 from tracker.domain.errors import ValidationError
 from tracker.models import Project
 
 from .ledger_fixture import build
+
+S = backfill_ledger(ledger_projects)
 
 D = datetime.date
 

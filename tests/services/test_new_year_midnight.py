@@ -9,7 +9,10 @@ from tracker import clock
 from tracker.domain import pipeline
 from tracker.models import Project
 from tracker.services.figures import metrics, years
-from tracker.services.ledger import projects as P
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
+
+P = backfill_ledger(ledger_projects)
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 HALF_PAST_MIDNIGHT = datetime.datetime(2027, 1, 1, 0, 30, tzinfo=BEIJING)

@@ -14,8 +14,11 @@ from tracker.domain import metrics as M
 from tracker.domain import progress as P
 from tracker.domain.errors import ValidationError
 from tracker.services.progress import export
-from tracker.services.ledger import projects as ledger
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
 from tracker.services.progress import snapshots
+
+ledger = backfill_ledger(ledger_projects)
 
 NOW = datetime.datetime(2026, 11, 28, 1, 30, tzinfo=datetime.timezone.utc)
 

@@ -50,14 +50,12 @@ def _split(outcomes):
     return wins, losses
 
 
-@pytest.mark.parametrize("with_expected", [True, False])
-def test_two_identical_advances_make_one_event(app, team, people, with_expected):
+def test_two_identical_advances_make_one_event(app, team, people):
     for n in range(ROUNDS):
         p = make_project(team, f"项目{n}", on=_day(10))
-        expected = pipeline.RESERVE if with_expected else None
         outcomes = run_together(app, *[
             (lambda u=u: projects.change_stage(u, p.id, pipeline.PACKAGED, on=_day(1),
-                                               expected_stage=expected))
+                                               expected_stage=pipeline.RESERVE))
             for u in people])
         wins, losses = _split(outcomes)
         assert len(wins) == 1 and len(losses) == 1
@@ -67,6 +65,22 @@ def test_two_identical_advances_make_one_event(app, team, people, with_expected)
         assert audits == 1
         row = Project.get_by_id(p.id)
         assert row.stage == pipeline.PACKAGED and row.version == 2
+
+
+def test_a_stage_change_that_does_not_say_what_it_expects_is_refused(app, team, people):
+    """Issue 23: a client that leaves out the stage it saw (a script, an old page) gets a
+    message and writes nothing, so a 退库 racing an advance can never both apply."""
+    p = make_project(team, "项目", on=_day(10), stage=pipeline.SIGNED, contract_value="5000")
+    outcomes = run_together(
+        app,
+        lambda: projects.change_stage(people[0], p.id, pipeline.DROPPED, on=_day(1), reason="撤资"),
+        lambda: projects.change_stage(people[1], p.id, pipeline.STARTED, on=_day(1),
+                                      expected_stage=pipeline.SIGNED))
+    (_, refused), (event, error) = outcomes
+    assert error is None and event is not None
+    assert refused.errors["stage"] == projects.NO_EXPECTED_STAGE
+    events, audits = _stage_rows(p.id)
+    assert [e.stage for e in events] == [pipeline.SIGNED, pipeline.STARTED] and audits == 1
 
 
 def test_drop_racing_advance_one_wins_and_history_stays_a_chain(app, team, people):
@@ -94,7 +108,8 @@ def test_stage_change_racing_an_edit_loses_no_field(app, team, people):
         p = make_project(team, f"项目{n}", on=_day(10))
         outcomes = run_together(
             app,
-            lambda: projects.change_stage(people[0], p.id, pipeline.NEGOTIATING, on=_day(1)),
+            lambda: projects.change_stage(people[0], p.id, pipeline.NEGOTIATING, on=_day(1),
+                                          expected_stage=pipeline.RESERVE),
             lambda: projects.update_project(people[1], p.id, next_step="约见董事长",
                                             planned_investment="2000",
                                             change_kind="correction", change_reason="录入错误"))

@@ -12,7 +12,10 @@ from tracker.domain import pipeline
 from tracker.models import Project, ProjectYear
 from tracker.services.ledger import listing
 from tracker.services.figures import years as project_years, recompute
-from tracker.services.ledger import projects as S
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
+
+S = backfill_ledger(ledger_projects)
 
 
 def _years(today):

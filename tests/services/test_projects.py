@@ -9,11 +9,14 @@ from tests.factories import make_county, make_project, make_task_force, make_use
 from tracker import clock
 from tracker.domain import pipeline
 from tracker.models import (
-    AuditLog, CapitalIncrease, FundReceipt, Project, StageEvent,
+    AuditLog, CapitalIncrease, CorrectionRequest, FundReceipt, Project, StageEvent,
 )
-from tracker.services.ledger import projects
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
 from tracker.domain.errors import NotFound
 from tracker.domain.errors import ValidationError
+
+projects = backfill_ledger(ledger_projects)
 
 
 def days_ago(n):
@@ -32,6 +35,13 @@ def reload(project):
 @pytest.fixture
 def user(db, team):
     return make_user("alice", "member", task_forces=[team])
+
+
+@pytest.fixture
+def bureau_user(db):
+    """Writes into closed quarters (with the test ledger's 补录原因): the rules under test here
+    are not the closed-period rule (tests/services/test_correction_requests.py)."""
+    return make_user("bureau_writer", "bureau")
 
 
 # --- create ---------------------------------------------------------------
@@ -176,7 +186,8 @@ def test_advance_skipping_stages_sets_all_skipped_dates(team, user):
     assert json.loads(log.after)["stage"] == pipeline.SIGNED
 
 
-def test_undo_and_redo_never_move_dates_later(team, user):
+def test_undo_and_redo_never_move_dates_later(team, bureau_user):
+    user = bureau_user
     p = make_project(team, "P", on=days_ago(100))
     projects.change_stage(user, p, pipeline.NEGOTIATING, on=days_ago(90))
     projects.change_stage(user, p, pipeline.PACKAGED, on=days_ago(80), note="对方暂缓")
@@ -282,6 +293,9 @@ def test_record_funds_cny_and_usd(team, user):
       "exchange_rate": "-1"}, "exchange_rate"),
     ({"currency": "USD", "amount": None, "original_amount": "99999999",
       "exchange_rate": "999"}, "amount"),
+    # issue 23: checked after the conversion (US$100 = 0.01 万美元 × 0.00001 is 0.00 万元)
+    ({"currency": "USD", "amount": None, "original_amount": "0.01",
+      "exchange_rate": "0.00001"}, "amount"),
 ])
 def test_record_funds_rejects_bad_input(team, user, kwargs, field):
     p = make_project(team, "P")
@@ -462,15 +476,14 @@ def test_void_permissions(team, user):
     other = make_user("bob", "member", task_forces=[make_task_force("TF2")])
     bureau = make_user("boss", "bureau")
     p = make_project(team, "P", on=D(QSTART.year - 1, 6, 1))
-    old = projects.record_funds(user, p, received_on=D(QSTART.year - 1, 6, 2), amount="100")
+    old = projects.record_funds(None, p, received_on=D(QSTART.year - 1, 6, 2), amount="100")
     new = projects.record_funds(user, p, received_on=clock.today(), amount="50")
     before = counts()
     with pytest.raises(ValidationError, match="无权"):
         corrections.void(other, p.id, "funds", new.id, reason="错")
-    with pytest.raises(ValidationError, match="商务局") as exc:
-        corrections.void(user, p.id, "funds", old.id, reason="错")   # a closed quarter
-    assert "快照保留原数" in exc.value.errors["reason"]
-    assert counts() == before
+    filed = corrections.void(user, p.id, "funds", old.id, reason="错")   # a closed quarter: a request
+    assert isinstance(filed, CorrectionRequest) and filed.pending
+    assert counts()[:4] == before[:4] and not FundReceipt.get_by_id(old.id).voided
     corrections.void(user, p.id, "funds", new.id, reason="错")      # open quarter: member may
     corrections.void(bureau, p.id, "funds", old.id, reason="核实为重复")
     assert all(r.voided for r in FundReceipt.select())
@@ -554,7 +567,8 @@ def test_may_change_leaves_march_unchanged(team, user, signed_in_feb):
     assert "上次变更" in exc.value.errors["change_on"]
 
 
-def test_correction_changes_every_date(team, user, signed_in_feb):
+def test_correction_changes_every_date(team, bureau_user, signed_in_feb):
+    user = bureau_user
     march = D(2026, 3, 31)
     projects.update_project(user, signed_in_feb.id, contract_value="3500",
                             change_kind="correction", change_reason="录入错误")

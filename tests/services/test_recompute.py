@@ -6,8 +6,11 @@ import json
 from tests.factories import make_project
 from tracker.domain import pipeline
 from tracker.models import AuditLog, FundReceipt, Project, StageEvent
-from tracker.services.ledger import projects
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
 from tracker.services.figures import recompute
+
+projects = backfill_ledger(ledger_projects)
 
 D = datetime.date
 AS_OF = D(2026, 9, 30)

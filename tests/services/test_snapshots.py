@@ -93,7 +93,9 @@ def test_snapshot_unchanged_by_later_ledger_edits(app, team):
     make_project(team, "迟报项目", on=datetime.date(2026, 3, 15), stage=pipeline.SIGNED,
                  contract_value="30000")
     annual.set_target(None, team, 2026, "signed_value", "300000", reason="调整")
-    from tracker.services.ledger import projects
+    from tests.backfill import ledger as backfill_ledger
+    from tracker.services.ledger import projects as ledger_projects
+    projects = backfill_ledger(ledger_projects)
     projects.update_project(None, first, contract_value="70000", change_kind="correction",
                             change_reason="录入错误")
     live = {r.metric: r for r in report.quarter_results(2026, 1)}

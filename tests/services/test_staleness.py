@@ -7,8 +7,11 @@ from tracker.domain import pipeline
 from tracker.domain.text import duplicate_key
 from tracker.domain.staleness import Thresholds
 from tracker.models import Project, StaleFlag
-from tracker.services.ledger import projects
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
 from tracker.services.staleness import flags
+
+projects = backfill_ledger(ledger_projects)
 
 AS_OF = datetime.date(2026, 9, 30)
 

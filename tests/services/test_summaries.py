@@ -155,7 +155,9 @@ def test_voided_rows_are_not_in_the_week(app):
     lists nor sums it (its headline numbers are the ones the dashboard counts)."""
     from tracker.models import FundReceipt, Project, StageEvent
     from tracker.services.ledger import corrections
-    from tracker.services.ledger import projects as S
+    from tests.backfill import ledger as backfill_ledger
+    from tracker.services.ledger import projects as ledger_projects
+    S = backfill_ledger(ledger_projects)
     with app.app_context():
         built = L.build()
         a = Project.get(Project.name == "A 新材料")

@@ -16,9 +16,13 @@ from tracker.models import (AmountChange, AuditLog, CapitalIncrease, CountyTarge
     Project, StageEvent, TaskForce, TaskForceTarget, User)
 from tracker.services.accounts import tokens, users
 from tracker.services.imports import uploads
-from tracker.services.ledger import corrections, listing, projects as P
+from tracker.services.ledger import corrections, listing
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
 from tracker.services.targets import annual, counties as county_targets
 from tracker.services.taskforces import teams
+
+P = backfill_ledger(ledger_projects)
 
 # The characters of the issue, and full-width letters and digits.
 PUNCT = "，。、：；“”‘’（）《》【】—…"

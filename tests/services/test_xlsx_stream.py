@@ -24,7 +24,9 @@ def _small_ledger():
     """Three projects; the exported columns are set directly (fixed dates, hostile text
     and a control character as an old row may hold them)."""
     from tracker.services.ledger import corrections
-    from tracker.services.ledger import projects as ledger_service
+    from tests.backfill import ledger as backfill_ledger
+    from tracker.services.ledger import projects as ledger_projects
+    ledger_service = backfill_ledger(ledger_projects)
     chem = make_task_force("JXHG", "精细化工专班")
     other = make_task_force("ZB", "@装备制造专班")
     county = make_county("DZ", "东洲区")

@@ -23,11 +23,15 @@ Targets: the defaults (packaged 1,000,000万, negotiations 20, signed 200,000万
 import datetime
 from decimal import Decimal
 
-from tracker.services.ledger import projects as ledger
+from tests.backfill import ledger as backfill
+from tracker.services.ledger import projects
+
 from tracker.services.staleness import flags as stale_service
 from tracker.services.targets import annual as target_service
 
 from ..factories import make_county, make_task_force, make_user
+
+ledger = backfill(projects)
 
 D = datetime.date
 AS_OF = D(2026, 6, 30)

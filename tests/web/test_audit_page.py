@@ -8,7 +8,10 @@ import pytest
 
 from tests.factories import make_project, make_task_force, make_user
 from tracker.models import AuditLog
-from tracker.services.ledger import projects
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
+
+projects = backfill_ledger(ledger_projects)
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 

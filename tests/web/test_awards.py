@@ -12,7 +12,10 @@ from tests.factories import make_user
 from tests.services.test_awards import AS_OF, build_ledger
 from tracker.domain import pipeline
 from tracker.models import ApiToken, AuditLog, AwardFreeze, AwardRanking
-from tracker.services.ledger import projects as P
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
+
+P = backfill_ledger(ledger_projects)
 
 # the confirmation page's fields: the year typed again; 2026 may still be running
 FREEZE = {"year": "2026", "as_of": "2026-11-28", "confirm_year": "2026",

@@ -17,8 +17,11 @@ from werkzeug.routing.converters import (
 )
 
 from tracker.models import Project, TaskForce, all_models
-from tracker.services.ledger import projects as project_service
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
 from tests.factories import DEFAULT_PASSWORD, make_county, make_task_force, make_user
+
+project_service = backfill_ledger(ledger_projects)
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -8,10 +8,13 @@ import pytest
 
 from tracker import clock
 from tracker.domain import metrics as M
-from tracker.services.ledger import projects as ledger
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
 from tracker.services.progress import snapshots
 
 from . import progress_ledger as L
+
+ledger = backfill_ledger(ledger_projects)
 
 QUERY = "year=2026&as_of=2026-06-30"
 

@@ -299,7 +299,9 @@ def sign_today(app):
     """A project of TF1 signed today (local date); returns today."""
     from tracker import clock
     from tracker.models import TaskForce, User
-    from tracker.services.ledger import projects as S
+    from tests.backfill import ledger as backfill_ledger
+    from tracker.services.ledger import projects as ledger_projects
+    S = backfill_ledger(ledger_projects)
     with app.app_context():
         today = clock.today()
         boss, tf1 = User.get(User.username == "boss"), TaskForce.get(TaskForce.code == "TF1")

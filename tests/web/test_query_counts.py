@@ -13,9 +13,12 @@ import pytest
 
 from tests.factories import make_county, make_task_force, make_user
 from tracker import clock
-from tracker.services.ledger import projects as ledger
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
 from tracker.services.staleness import flags as stale_service
 from tracker.services.targets import annual as target_service
+
+ledger = backfill_ledger(ledger_projects)
 
 SMALL, LARGE = 5, 50
 

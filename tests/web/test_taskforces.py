@@ -6,9 +6,12 @@ import pytest
 
 from tracker.domain import pipeline
 from tracker.models import AuditLog, Project, TaskForce, TaskForceCounty, User
-from tracker.services.ledger import projects as project_service
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
 from tracker.services.taskforces import teams as service
 from tests.factories import make_county, make_task_force, make_user
+
+project_service = backfill_ledger(ledger_projects)
 
 
 def _project(team, name, planned, stage=pipeline.RESERVE, **kw):

@@ -7,6 +7,8 @@ import io
 import re
 
 import pytest
+
+from tests.web.stage_forms import seen_stage
 from openpyxl import load_workbook
 
 from tests.factories import make_project, make_task_force, make_user
@@ -67,7 +69,7 @@ def test_every_project_form_keeps_the_text(app, client, auth, world):
     _ok(client.post(f"/projects/{p.id}/edit", data=_form(
         world, name=edited, planned_investment="1200", change_kind="correction",
         change_reason=f"录入错误：{PUNCT}", stage=None, on=None)))
-    _ok(client.post(f"/projects/{p.id}/stage", data={
+    _ok(client.post(f"/projects/{p.id}/stage", data={**seen_stage(app, p.id, "stage"),
         "stage-stage": pipeline.SIGNED, "stage-on": days_ago(10).isoformat(),
         "stage-contract_value": "900", "stage-signing_grade": "contract",
         "stage-note": f"签约：{PUNCT}"}))
@@ -81,7 +83,7 @@ def test_every_project_form_keeps_the_text(app, client, auth, world):
         receipt = FundReceipt.get()
     _ok(client.post(f"/projects/{p.id}/void", data={
         "kind": "funds", "item_id": str(receipt.id), "reason": f"重复登记：{PUNCT}"}))
-    _ok(client.post(f"/projects/{p.id}/drop", data={
+    _ok(client.post(f"/projects/{p.id}/drop", data={**seen_stage(app, p.id, "drop"),
         "drop-on": days_ago(1).isoformat(), "drop-reason": f"退库：{PUNCT}"}))
     with app.app_context():
         row = Project.get_by_id(p.id)

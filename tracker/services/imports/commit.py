@@ -43,7 +43,7 @@ def _moves(user, project, current, events, row, note, signing):
             extra = {k: v for k, v in signing.items() if v is not None}
         projects.change_stage(user, project.id, stage, on=day, expected_stage=current,
                               note=back_note(note, stage) if moved_back(current, stage) else note,
-                              **extra)
+                              closed_reason=note, **extra)
         current = stage
 
 
@@ -53,7 +53,7 @@ def _update(user, row, note):
     if changed:
         amounts = {"planned_investment", "contract_value"} & set(changed)
         kind = {"change_kind": "correction", "change_reason": note} if amounts else {}
-        projects.update_project(user, project.id, **kind, **changed)
+        projects.update_project(user, project.id, closed_reason=note, **kind, **changed)
     if "stage" in row.changes:
         stage, day = row.events[-1]
         current = projects.get_project(project.id).stage

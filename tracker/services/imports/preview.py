@@ -377,6 +377,7 @@ def preview(user, parsed, *, task_force=None, file_name=""):
     _classify(rows)
     _settle(rows, columns)
     checks.warn(rows)
+    checks.closed_periods(user, rows)
     return Preview(rows, file_name=file_name, sheet=parsed.sheet, ignored=parsed.ignored,
                    skipped=skipped, columns=shown.column_list(parsed))
 

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ... import clock
+from ...domain import closed_periods
 from ...domain import import_rules as rules
 from ...domain import pipeline
 from ...models import County, Membership, Project, TaskForce, User
@@ -193,8 +194,13 @@ def _validations(sheet, values, ranges):
 
 
 def example(values, today=None):
-    """The example row: field key -> value (a 洽谈 project; names from the lists)."""
+    """The example row: field key -> value (a 洽谈 project; names from the lists). Its dates
+    lie in the current quarter: a row dated into a closed quarter is a 更正申请, not an import
+    (domain.closed_periods), so the example a member copies imports as it stands."""
     today = today or clock.today()
+    start = closed_periods.current_quarter_start(today)
+    packaged = max(start, today - datetime.timedelta(days=120))
+    negotiating = max(packaged, today - datetime.timedelta(days=30))
 
     def first(title):
         return values[title][0] if values[title] else None
@@ -205,9 +211,8 @@ def example(values, today=None):
         "investor": "某某化工集团有限公司", "investor_region": "长三角", "capital_type": "内资",
         "industry": "精细化工", "tags": "中国500强、上市公司", "planned_investment": 120000,
         "stage": "洽谈", "expected_sign_date": today + datetime.timedelta(days=90),
-        "owner": first("责任人"), "packaged_on": today - datetime.timedelta(days=120),
-        "negotiating_on": today - datetime.timedelta(days=30),
-        "last_progress_on": today - datetime.timedelta(days=7), "contact": "李经理",
+        "owner": first("责任人"), "packaged_on": packaged, "negotiating_on": negotiating,
+        "last_progress_on": max(negotiating, today - datetime.timedelta(days=7)), "contact": "李经理",
         "next_step": "完成合同文本谈判，推动签约。", "problems": "用地指标待落实。",
     }
 

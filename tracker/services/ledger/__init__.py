@@ -9,5 +9,7 @@ Entry modules (what web, CLI and jobs call):
     history      one project's audit trail in words
     inputs       the editable fields, their labels and cleaning
     export       the ledger as .xlsx
-Internal: amounts (更正/变更 of the two amounts), cursor (keyset paging).
+    closed       the closed-period rule inside a write (imports and the follow-up log use it)
+Internal: amounts (更正/变更 of the two amounts), cursor (keyset paging), describe (a held
+write in words).
 """

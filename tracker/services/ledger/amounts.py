@@ -52,7 +52,7 @@ def changed_amounts(row, cleaned):
     return out
 
 
-def _last_change_on(project_id, names):
+def last_change_on(project_id, names):
     return (AmountChange.select(fn.MAX(AmountChange.effective_on))
             .where((AmountChange.project == project_id) & (AmountChange.kind == CHANGE)
                    & AmountChange.field_name.in_(list(names)))
@@ -70,7 +70,7 @@ def check(row, amounts, change):
     if not change["reason"]:
         errors["change_reason"] = NEED_REASON
     if change["kind"] == CHANGE:
-        last = clock.as_date(_last_change_on(row.id, amounts))
+        last = clock.as_date(last_change_on(row.id, amounts))
         if change["on"] is None:
             errors["change_on"] = NEED_DATE
         elif last is not None and change["on"] < last:

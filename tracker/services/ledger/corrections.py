@@ -9,16 +9,18 @@ event — its stage (back to the previous event's) and its first-reached dates, 
 here may move later or be cleared (tracker/services/figures/recompute.py).
 
 Who may void: whoever may edit the project. A row dated in a closed quarter (before
-the start of the current quarter) needs 商务局 or 管理员; that quarter's frozen
-snapshot keeps its number.
+the start of the current quarter) follows the closed-period rule (services.ledger.closed):
+the 商务局 or an administrator voids it at once, anyone else files a 更正申请 that waits
+for the bureau's approval; that quarter's frozen snapshot keeps its number.
 """
 from ... import clock
-from ...domain import periods, pipeline, text
+from ...domain import closed_periods, pipeline, text
 from ...domain.errors import ValidationError
 from ...models import CapitalIncrease, FundReceipt, StageEvent, utcnow
 from .. import audit, tx
 from ..figures import monthly, years, recompute
 from ..staleness import project as project_stale
+from . import closed, describe
 from .projects import lock_project, save_locked
 
 REASON_MAX = 500
@@ -30,27 +32,15 @@ KINDS = {
 }
 MISSING_ITEM = "要作废的记录不存在。"
 NOT_ALLOWED = "您无权作废该专班项目的记录。"
-CLOSED = ("该记录日期 {day} 在已结束的季度内，作废需商务局或管理员操作"
-          "（已冻结的季度快照保留原数）。")
 
 
 def closed_quarter_start(today=None):
     """First day of the current quarter: a row dated before it is in a closed quarter."""
-    today = today or clock.today()
-    return periods.quarter_start(today.year, periods.quarter_of(today))
+    return closed_periods.current_quarter_start(today or clock.today())
 
 
 def in_closed_quarter(day, today=None):
-    return day is not None and day < closed_quarter_start(today)
-
-
-def may_void(user, task_force_id, day):
-    """May ``user`` void a row of a project of ``task_force_id`` dated ``day``?"""
-    if user is None:
-        return True  # a command or job run by the operator
-    if not user.can_edit_task_force(task_force_id):
-        return False
-    return user.sees_all or not in_closed_quarter(day)
+    return closed_periods.in_closed(day, today or clock.today())
 
 
 def _clean(kind, item_id, reason):
@@ -72,7 +62,8 @@ def _clean(kind, item_id, reason):
 
 def void(user, project, kind, item_id, reason, *, stale=None):
     """Void row ``item_id`` of ``kind`` (funds / increase / stage) of ``project`` (an id)
-    with ``reason`` (required, ≤ 500). Returns the voided row; ValidationError (nothing
+    with ``reason`` (required, ≤ 500). Returns the voided row (for a member's void of a row
+    dated in a closed quarter, the filed CorrectionRequest instead); ValidationError (nothing
     written) when the reason is missing, the user may not, or the row cannot be voided.
     ``stale``: the StaleOptions the project's stale flag is judged with (the defaults
     when left out)."""
@@ -84,7 +75,14 @@ def void(user, project, kind, item_id, reason, *, stale=None):
             raise ValidationError({"__all__": NOT_ALLOWED})
         item = tx.lock(model, (model.id == item_id) & (model.project == row.id),
                        missing=MISSING_ITEM)
-        _check_item(user, row, item, kind, getattr(item, date_name))
+        day = getattr(item, date_name)
+        _check_item(row, item, kind)
+        filed, _ = closed.gate(user, [day], reason, lambda: dict(
+            action="void", project=row.id, task_force=row.task_force_id,
+            payload=dict(kind=kind, item_id=item.id, reason=reason),
+            summary=describe.void(label, item.id, day)), field="reason")
+        if filed:
+            return filed
         before = audit.snapshot(row)
         counted = monthly.contribution_of(row)
         columns = _restore_stage(row, item) if kind == "stage" else []
@@ -102,11 +100,9 @@ def void(user, project, kind, item_id, reason, *, stale=None):
     return item
 
 
-def _check_item(user, row, item, kind, day):
+def _check_item(row, item, kind):
     if item.voided:
         raise ValidationError({"reason": "该记录已作废。"})
-    if not may_void(user, row.task_force_id, day):
-        raise ValidationError({"reason": CLOSED.format(day=day.isoformat())})
     if kind == "stage":
         if item.from_stage is None:
             raise ValidationError({"reason": "新建项目时的阶段记录不能作废。"})

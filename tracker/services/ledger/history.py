@@ -22,6 +22,7 @@ FIELD_LABELS = dict(
     started_on="开工日期", producing_on="投产日期", at_capacity_on="达产日期",
     created_at="创建时间", updated_at="更新时间", amount="金额（万元）", received_on="到位日期",
     occurred_on="日期", currency="币种", original_amount="原币金额", exchange_rate="汇率",
+    closed_reason="补录原因",
     source_layer="资金来源", evidence="佐证材料", note="说明", user="录入人",
     change_kind="修改类型", change_on="变更生效日期", change_reason="修改原因",
     voided="作废记录", void_reason="作废原因",

@@ -1,7 +1,8 @@
-"""One project's stale flag brought in line with its last progress at once, inside a
-write that moved that date earlier (a 作废, tracker/services/ledger/corrections.py): what the
-daily scan (tracker/services/staleness/flags.py) would do for this one project, so the lists
-are right before the next scan runs."""
+"""One project's stale flags kept right inside a ledger write, so the lists are right
+before the next daily scan (tracker/services/staleness/flags.py) runs: a dated event is
+progress (:func:`progressed`), a project that left the watched stages is no longer chased
+(:func:`unwatched`), and a write that moved the last progress earlier (a 作废,
+tracker/services/ledger/corrections.py) brings the flag in line (:func:`refresh`)."""
 
 from ... import clock
 from ...domain import staleness as rules
@@ -49,3 +50,27 @@ def refresh(project, as_of, options=None):
     else:
         StaleFlag.create(project=project.id, level=level, last_progress_on=reference,
                          since=since, raised_on=as_of)
+
+
+def progressed(project, on):
+    """A dated event is progress: last_progress_on only moves later, and the stale
+    flags of the silence it ends are cleared (the nightly scan re-raises them if the
+    project is still silent)."""
+    if on is None or (project.last_progress_on is not None and on <= project.last_progress_on):
+        return []
+    project.last_progress_on = on
+    (StaleFlag.update(cleared_on=clock.today(), cleared_reason="progress")
+     .where((StaleFlag.project == project.id) & StaleFlag.cleared_on.is_null()
+            & (StaleFlag.last_progress_on < on))
+     .execute())
+    return ["last_progress_on"]
+
+
+def unwatched(project):
+    """A project that left the watched stages (landed or 退库) is no longer chased: its
+    open flags are cleared at once (as the nightly scan would, reason "closed"), so an
+    open flag always belongs to a watched project (the dashboard counts rely on it)."""
+    if not rules.is_watched(project.stage):
+        (StaleFlag.update(cleared_on=clock.today(), cleared_reason="closed")
+         .where((StaleFlag.project == project.id) & StaleFlag.cleared_on.is_null())
+         .execute())

@@ -1,23 +1,25 @@
 """Project ledger pages: list with filters, create/edit, detail with timeline, and the
 stage / funds / capital-increase / 退库 actions. Each POST parses its form and calls
 one service function; the service's messages go next to the fields."""
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, \
+from flask import Blueprint, abort, current_app, flash, g, redirect, \
     render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ...domain import pipeline
 from ...domain.errors import ValidationError
+from ...services.activities import listing as activity_listing
 from ...services.ledger import corrections
+from ...services.reviews import requests as correction_requests
 from ...services.ledger import listing as ledger_service
 from ...services.ledger import timeline as project_timeline
 from ...services.ledger import choices as ledger_choices
-from ...services.ledger import export as ledger_export
 from ...services.ledger import history as project_history
 from ...services.ledger import projects as service
 from ...services.pagination import cursor_args, page_number
 from ..forms import apply_errors
 from ..helpers import Fragments, IdUrl, QueryUrl
+from ..exports import views as export_pages
 from ..permissions import require_edit
 from ... import settings
 from . import forms, rows
@@ -109,20 +111,21 @@ def _table(values, args, page, ledger_url):
     }
 
 
-@bp.route("/export.xlsx")
+@bp.route("/export.xlsx", methods=["GET", "POST"])
 def export():
-    """The filtered ledger as .xlsx (services.ledger.export), named per RFC 6266."""
-    _, values, _ = _ledger_filters()
-    exported = ledger_export.export_ledger(values)
-    return Response(exported.data, mimetype=exported.mimetype,
-                    headers={"Content-Disposition": exported.content_disposition()})
+    """The filtered ledger as .xlsx (services.ledger.export), named per RFC 6266; more than
+    EXPORT_JOB_ROWS projects: written by an export job (web.exports, issue 18)."""
+    _, values, args = _ledger_filters()
+    return export_pages.ledger_export(values, args)
 
 
 # --- create / edit ------------------------------------------------------------
 
-def _choices(include_id=None):
-    return {"teams": ledger_choices.editable_teams(_user(), include_id),
-            "counties": ledger_choices.counties(active_only=True), "owners": ledger_choices.owners()}
+def _choices(include_id=None, owner_id=None):
+    """The form's lists; 责任人: the members and leads of the task forces offered."""
+    teams = ledger_choices.editable_teams(_user(), include_id)
+    return {"teams": teams, "counties": ledger_choices.counties(active_only=True),
+            "owners": ledger_choices.owners(teams, owner_id)}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -137,14 +140,18 @@ def create():
     if form.validate_on_submit():
         try:
             project = service.create_project(
-                _user(), stage=form.stage.data, on=form.on.data, **form.ledger_fields())
+                _user(), stage=form.stage.data, on=form.on.data, closed_reason=form.closed_reason.data,
+                **form.ledger_fields())
         except ValidationError as exc:
             other_errors = apply_errors(form, exc.errors)
         else:
-            flash(f"已新建项目「{project.name}」。", "success")
+            if _filed(project):
+                return redirect(url_for("corrections.show", request_id=project.id))
+            flash(f"已新建项目「{project.name}」（"
+                  f"{forms.stored('计划投资额', project.planned_investment)}）。", "success")
             return redirect(url_for("projects.detail", project_id=project.id, _anchor="top"))
     return render_template("projects/form.html", form=form, project=None,
-                           other_errors=other_errors)
+                           other_errors=other_errors, closed_help=_closed_help())
 
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
@@ -152,19 +159,52 @@ def edit(project_id):
     project = service.get_project(project_id)
     require_edit(project.task_force_id)
     form = forms.EditProjectForm(obj=None if request.method == "POST" else _form_data(project),
-                                 **_choices(include_id=project.task_force_id))
+                                 **_choices(project.task_force_id, project.owner_id))
     other_errors = []
     if form.validate_on_submit():
         try:
-            service.update_project(_user(), project.id, version=form.version.data or None,
-                                   **form.change_fields(), **form.ledger_fields())
+            saved = service.update_project(_user(), project.id, version=form.version.data or None,
+                                           closed_reason=form.closed_reason.data,
+                                           **form.change_fields(), **form.ledger_fields())
         except ValidationError as exc:
             other_errors = apply_errors(form, exc.errors)
         else:
-            flash("项目信息已保存。", "success")
+            if not _filed(saved):
+                flash(f"项目信息已保存（{_stored_amounts(saved)}）。", "success")
             return redirect(url_for("projects.detail", project_id=project.id, _anchor="top"))
     return render_template("projects/form.html", form=form, project=project,
-                           other_errors=other_errors)
+                           other_errors=other_errors, closed_help=_closed_help())
+
+
+def _stored_amounts(project):
+    """"计划投资额 = 15,000.00 万元，签约额 = …" of a saved project."""
+    shown = [forms.stored("计划投资额", project.planned_investment)]
+    if project.contract_value is not None:
+        shown.append(forms.stored("签约额", project.contract_value))
+    return "，".join(shown)
+
+
+def _timeline(project):
+    """The ledger's timeline with the follow-up log's activities on the project, newest first."""
+    items = project_timeline.timeline(project) + activity_listing.timeline_items(project.id)
+    return sorted(items, key=lambda i: (i["on"], i["created_at"]), reverse=True)
+
+
+def _closed_help():
+    start = corrections.closed_quarter_start().isoformat()
+    if current_user.sees_all:
+        return (f"仅当日期早于 {start}（已结束的季度）时必填：补录原因记入审计日志，"
+                "已冻结的季度快照保留原数。")
+    return (f"仅当日期早于 {start}（已结束的季度）时填写：将作为更正申请提交，"
+            "商务局审核通过后才写入台账。")
+
+
+def _filed(result):
+    """Flash what a write that became a 更正申请 did; True when it did."""
+    if not correction_requests.is_request(result):
+        return False
+    flash(f"该修改涉及已结束的季度，已提交更正申请 #{result.id}，商务局审核通过后才写入台账。", "info")
+    return True
 
 
 class _Obj:
@@ -205,13 +245,15 @@ def _render_detail(project, status=200, **action_forms):
     return render_template(
         "projects/detail.html", project=project,
         can_edit=current_user.can_edit_task_force(project.task_force_id),
-        timeline=project_timeline.timeline(project), receipts=receipts, fund_totals=fund_totals,
+        timeline=_timeline(project), receipts=receipts, fund_totals=fund_totals,
         increases=increases, increase_total=increase_total,
         reached=[(pipeline.label(s), project.first_reached()[s])
                  for s in pipeline.MILESTONE_STAGES],
         signing_grades=pipeline.SIGNING_GRADES, void_form=forms.VoidForm(formdata=None),
         latest_stage_id=latest.id if latest else None,
         closed_before=corrections.closed_quarter_start(), can_void_closed=current_user.sees_all,
+        correction_requests=correction_requests.of_project(project.id),
+        closed_help=_closed_help(),
         history=project_history.history(project, page_number(request.args.get("page")),
                                         current_app.config["PER_PAGE"]),
         **context), status
@@ -230,11 +272,12 @@ def _action(project_id, form_class, prefix, key, run, success):
     rest = []
     if form.validate_on_submit():
         try:
-            run(project.id, form)
+            result = run(project.id, form)
         except ValidationError as exc:
             rest = apply_errors(form, exc.errors)
         else:
-            flash(success, "success")
+            if not _filed(result):
+                flash(success(result) if callable(success) else success, "success")
             return redirect(url_for("projects.detail", project_id=project.id, _anchor="top"))
     # the messages are shown in the form's own section, where the page opens (#anchor)
     return _render_detail(service.get_project(project_id), 200,
@@ -244,38 +287,50 @@ def _action(project_id, form_class, prefix, key, run, success):
 @bp.route("/<int:project_id>/stage", methods=["POST"])
 def change_stage(project_id):
     def run(pid, form):
-        service.change_stage(_user(), pid, form.stage.data, on=form.on.data,
-                             note=form.note.data, contract_value=form.contract_value.data,
-                             signing_grade=form.signing_grade.data or None,
-                             expected_stage=form.expected_stage.data or None)
-    return _action(project_id, forms.StageForm, "stage", "stage_form", run, "阶段已更新。")
+        made = service.change_stage(_user(), pid, form.stage.data, on=form.on.data,
+                                    note=form.note.data, contract_value=form.contract_value.data,
+                                    signing_grade=form.signing_grade.data or None,
+                                    expected_stage=form.expected_stage.data or None,
+                                    closed_reason=form.closed_reason.data)
+        if correction_requests.is_request(made):
+            return made
+        return service.get_project(pid).contract_value if form.contract_value.data else None
+
+    def success(value):
+        return "阶段已更新。" if value is None else f"阶段已更新（{forms.stored('签约额', value)}）。"
+    return _action(project_id, forms.StageForm, "stage", "stage_form", run, success)
 
 
 @bp.route("/<int:project_id>/funds", methods=["POST"])
 def record_funds(project_id):
     def run(pid, form):
-        service.record_funds(_user(), pid, received_on=form.received_on.data,
+        return service.record_funds(_user(), pid, received_on=form.received_on.data,
                              amount=form.amount.data, currency=form.currency.data,
                              original_amount=form.original_amount.data,
                              exchange_rate=form.exchange_rate.data,
-                             source_layer=form.source_layer.data, evidence=form.evidence.data)
-    return _action(project_id, forms.FundsForm, "funds", "funds_form", run, "到位资金已登记。")
+                             source_layer=form.source_layer.data, evidence=form.evidence.data,
+                             closed_reason=form.closed_reason.data)
+    return _action(project_id, forms.FundsForm, "funds", "funds_form", run,
+                   lambda r: f"到位资金已登记（{forms.stored('到位金额', r.amount)}）。")
 
 
 @bp.route("/<int:project_id>/increase", methods=["POST"])
 def capital_increase(project_id):
     def run(pid, form):
-        service.add_capital_increase(_user(), pid, on=form.on.data, amount=form.amount.data,
-                                     note=form.note.data)
-    return _action(project_id, forms.IncreaseForm, "inc", "increase_form", run, "增资已登记。")
+        return service.add_capital_increase(_user(), pid, on=form.on.data,
+                                            amount=form.amount.data, note=form.note.data,
+                                            closed_reason=form.closed_reason.data)
+    return _action(project_id, forms.IncreaseForm, "inc", "increase_form", run,
+                   lambda r: f"增资已登记（{forms.stored('增资金额', r.amount)}）。")
 
 
 @bp.route("/<int:project_id>/drop", methods=["POST"])
 def drop(project_id):
     def run(pid, form):
-        service.change_stage(_user(), pid, pipeline.DROPPED, on=form.on.data,
-                             reason=form.reason.data,
-                             expected_stage=form.expected_stage.data or None)
+        return service.change_stage(_user(), pid, pipeline.DROPPED, on=form.on.data,
+                                    reason=form.reason.data,
+                                    expected_stage=form.expected_stage.data or None,
+                                    closed_reason=form.closed_reason.data)
     return _action(project_id, forms.DropForm, "drop", "drop_form", run, "项目已退库。")
 
 
@@ -287,13 +342,14 @@ def void(project_id):
     form = forms.VoidForm()
     if form.validate_on_submit():
         try:
-            corrections.void(_user(), project.id, form.kind.data, form.item_id.data,
-                             form.reason.data, stale=settings.stale())
+            voided = corrections.void(_user(), project.id, form.kind.data, form.item_id.data,
+                                      form.reason.data, stale=settings.stale())
         except ValidationError as exc:
             for message in exc.errors.values():
                 flash(f"作废未成功：{message}", "danger")
         else:
-            flash("记录已作废，相关统计已重新计算。", "success")
+            if not _filed(voided):
+                flash("记录已作废，相关统计已重新计算。", "success")
             return redirect(url_for("projects.detail", project_id=project.id))
     else:
         flash("作废未成功：页面已过期，请刷新后重试。", "danger")
