@@ -12,14 +12,19 @@ from tracker.demo import data as demo_data
 from tracker.demo import plan as demo_plan
 from tracker.demo import seed as demo_module
 from tracker.domain import pipeline
+from peewee import fn
+
 from tracker.models import (
     AuditLog, CapitalIncrease, County, FundReceipt, Membership, Project, StageEvent, TaskForce,
     TaskForceCounty, User, all_models,
 )
-from tracker.services.ledger import projects as project_service
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
 from tracker.db import database, make_database
 from tests.conftest import make_app
 from tests.factories import make_task_force
+
+project_service = backfill_ledger(ledger_projects)
 
 TODAY = datetime.date(2026, 11, 25)
 PASSWORD = "seed-test-pass"
@@ -166,6 +171,20 @@ def test_some_projects_are_stale(seeded):
     assert any(a >= 180 for a in ages)
     fresh = sum(1 for a in ages if a < 60)
     assert fresh > len(ages) / 2  # stale projects are the exception
+
+
+def test_a_year_of_follow_ups_busier_teams_log_more(seeded):
+    from tracker.models import Activity, ActivityProject
+    counts = dict(Activity.select(TaskForce.code, fn.COUNT(Activity.id)).join(TaskForce)
+                  .group_by(TaskForce.code).tuples())
+    assert len(counts) == len(demo_data.TASK_FORCES) and sum(counts.values()) > 300
+    assert counts["JXHG"] > 2 * counts["FWZG"]
+    assert Activity.select().where(Activity.leader_led == True).exists()  # noqa: E712
+    assert ActivityProject.select().count() > sum(counts.values()) / 3
+    # an activity never moved a project's last progress (the stale demo projects stay stale)
+    late = (ActivityProject.select().join(Activity).switch(ActivityProject).join(Project)
+            .where(Activity.occurred_on > Project.last_progress_on).count())
+    assert late == 0
 
 
 def _packaged_this_year(code):

@@ -299,3 +299,17 @@ def bar_chart(items, *, title="", fmt=None, reference=None, reference_label="",
         body.append(_text(rx, bottom + 12, reference_label or fmt(ref), size=10,
                           anchor="middle", fill=COLORS["plan"]))
     return _svg(width, height, body, title or "柱状图")
+
+
+def sparkline(values, *, label, width=120, height=24):
+    """A small line of ``values`` (oldest first) with the last point marked; empty values
+    draw a flat line at the bottom."""
+    values = [float(v) for v in values] or [0.0]
+    top = max(values) or 1.0
+    step = (width - 4) / max(len(values) - 1, 1)
+    pts = [(2 + i * step, height - 3 - (v / top) * (height - 6)) for i, v in enumerate(values)]
+    line = " ".join(f"{_f(x)},{_f(y)}" for x, y in pts)
+    x, y = pts[-1]
+    body = [f'<polyline fill="none" stroke="{COLORS["fg"]}" stroke-width="1.5" points="{line}"/>',
+            f'<circle cx="{_f(x)}" cy="{_f(y)}" r="2.5" fill="{COLORS["fg"]}"/>']
+    return _svg(width, height, body, label)

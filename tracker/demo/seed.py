@@ -23,6 +23,7 @@ from tracker.config import Defaults, instance_secret
 from tracker.domain import pipeline
 from tracker.services import tx
 from tracker.demo.data import (COUNTIES, DEMO_USERS, TASK_FORCES)
+from tracker.demo import activities as demo_activities
 from tracker.demo.plan import (build_plan)
 
 
@@ -86,13 +87,15 @@ def _apply_project(plan, index, teams, counties, owners):
     events = [(s.on, 0, "stage", s) for s in plan.steps[1:]]
     events += [(f[0], 1, "funds", f) for f in plan.funds]
     events += [(c[0], 2, "increase", c) for c in plan.increases]
+    current = plan.steps[0].stage
     for _, _, kind, item in sorted(events, key=lambda e: (e[0], e[1])):
         if kind == "stage":
             signing = item.stage == pipeline.SIGNED
             svc.change_stage(None, project, item.stage, on=item.on, note=item.note,
-                             reason=item.reason,
+                             reason=item.reason, expected_stage=current,
                              contract_value=plan.contract if signing else None,
                              signing_grade=plan.signing_grade if signing else None)
+            current = item.stage
         elif kind == "funds":
             day, amount, currency, original, rate, layer = item
             svc.record_funds(None, project, received_on=day, currency=currency,
@@ -147,8 +150,9 @@ def run(if_empty=False, echo=print):
                 continue
             _apply_project(plan, index, teams, counties, owners)
             created += 1
+        logged = demo_activities.seed(today, teams)
         after_seed(app, echo)
-    echo(f"演示数据：新建 {created} 个项目（共 {Project.select().count()} 个）。")
+    echo(f"演示数据：新建 {created} 个项目（共 {Project.select().count()} 个），跟进记录 {logged} 条。")
     _print_logins(app, password, echo)
     return {"skipped": False, "created": created}
 

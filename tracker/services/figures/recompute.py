@@ -30,8 +30,10 @@ from peewee import fn
 
 from ... import clock
 from ...domain import pipeline
-from ...models import CapitalIncrease, FundReceipt, Project, StageEvent, utcnow
-from .. import audit, tx
+from ...models import (
+    Activity, ActivityProject, CapitalIncrease, FundReceipt, Project, StageEvent, utcnow,
+)
+from .. import audit, dataversion, tx
 from . import monthly as maintained
 from . import years as project_years
 
@@ -97,9 +99,13 @@ def _latest_activity(as_of):
     latest = {}
     sources = ((StageEvent, StageEvent.occurred_on), (FundReceipt, FundReceipt.received_on),
                (CapitalIncrease, CapitalIncrease.occurred_on))
-    for model, column in sources:
-        query = (model.select(model.project, fn.MAX(column))
-                 .where((column <= as_of) & model.counted()).group_by(model.project).tuples())
+    queries = [model.select(model.project, fn.MAX(column))
+               .where((column <= as_of) & model.counted()).group_by(model.project).tuples()
+               for model, column in sources]
+    queries.append(ActivityProject.select(ActivityProject.project, fn.MAX(Activity.occurred_on))
+                   .join(Activity).where((Activity.occurred_on <= as_of) & Activity.voided_at.is_null())
+                   .group_by(ActivityProject.project).tuples())
+    for query in queries:
         for pid, day in query:
             day = clock.as_date(day)
             if day is not None and (pid not in latest or day > latest[pid]):
@@ -122,8 +128,8 @@ def first_reached_of(project_id):
 
 
 def last_activity_of(project_id):
-    """The latest date of the project's counted events, receipts and increases (None
-    when it has none)."""
+    """The latest date of the project's counted events, receipts and increases and of the
+    follow-up log's activities on it (None when it has none)."""
     days = []
     for model, column in ((StageEvent, StageEvent.occurred_on),
                           (FundReceipt, FundReceipt.received_on),
@@ -132,6 +138,11 @@ def last_activity_of(project_id):
                        .where((model.project == project_id) & model.counted()).scalar())
         if day is not None:
             days.append(day)
+    logged = clock.as_date(ActivityProject.select(fn.MAX(Activity.occurred_on)).join(Activity)
+                           .where((ActivityProject.project == project_id) & Activity.voided_at.is_null())
+                           .scalar())
+    if logged is not None:
+        days.append(logged)
     return max(days) if days else None
 
 
@@ -168,6 +179,8 @@ def recompute(as_of):
     result.projects = set(fixes)
     result.figures = maintained.rebuild()
     result.project_years = project_years.rebuild()
+    if fixes or result.figures.rows:
+        dataversion.changed()  # the reports' data version moves at the commit (last)
     if result.figures.rows:
         log.warning("monthly figures drifted from the ledger (repaired): %s",
                     "; ".join(result.figures.lines(limit=50)))

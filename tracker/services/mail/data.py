@@ -18,6 +18,7 @@ from ...domain import money, periods, pipeline
 from ...domain import progress as P
 from ...domain.weeks import Week
 from ...models import CapitalIncrease, FundReceipt, Membership, Project, StageEvent, User
+from ..activities import index as activity_index
 from ..progress import report as progress
 from ..staleness import flags as staleness
 from .unsubscribe import unsubscribe_url
@@ -211,6 +212,7 @@ class WeekData:
     links: dict = field(default_factory=dict)
     until: datetime.date | None = None   # a week in progress, judged at this day
     settings: object = None              # the MailSettings it was collected with
+    activity: list = field(default_factory=list)   # 招商活跃指数 of the week, ranked (TeamWeeks)
 
     @property
     def as_of(self):
@@ -249,4 +251,7 @@ def collect(week, settings, until=None):
         stale[flag.task_force_id].append(flag)
     links = {"prefs": settings.links.url("prefs.summary"),
              "dashboard": settings.links.url("dashboard.index")}
-    return WeekData(week, report, changes, dict(stale), links, until, settings)
+    teams = [(r.task_force_id, r.code, r.name) for r in report.rows]
+    activity, _weeks = activity_index.weekly(week.sunday + datetime.timedelta(days=1),
+                                             settings.activity_weights, teams)
+    return WeekData(week, report, changes, dict(stale), links, until, settings, activity)

@@ -113,7 +113,8 @@ def task_force_draft(data, row):
                changes=changes[:MAX_CHANGES], more_changes=max(0, len(changes) - MAX_CHANGES),
                counts=change_counts(changes), stale=stale[:MAX_STALE],
                more_stale=max(0, len(stale) - MAX_STALE),
-               team_url=data.url("taskforces.detail", code=row.code))
+               team_url=data.url("taskforces.detail", code=row.code),
+               activity=_activity_of(data, row.task_force_id), activity_top=data.activity[:3])
     numbers = {"week": data.week.key, "as_of": data.as_of.isoformat(), "task_force": row.code,
                "rank": row.rank, "score": as_text(row.score), "status": row.status,
                "metrics": metric_numbers(row.metrics), "changes": ctx["counts"],
@@ -121,6 +122,11 @@ def task_force_draft(data, row):
     return Draft.render("task_force", f"tf:{row.task_force_id}",
                         subject_for(data.week, row.name, data.until), "task_force_summary",
                         ctx, numbers, task_force_id=row.task_force_id)
+
+
+def _activity_of(data, team_id):
+    """(rank, TeamWeeks) of the team in the week's 招商活跃指数, or None."""
+    return next(((n, r) for n, r in enumerate(data.activity, start=1) if r.team_id == team_id), None)
 
 
 def render_task_force(data, row, user):
@@ -134,7 +140,7 @@ def _at_risk(data):
         for key in M.KEYS:
             m = row.metrics[key]
             ms = next_milestone(m, data.as_of)
-            if ms and not ms["reached"] and m.status in (P.RED, P.ORANGE):
+            if ms and not ms["reached"] and m.status in P.WARNING_STATUSES:
                 at_risk.append({"row": row, "metric": m, "milestone": ms,
                                 "is_money": M.get(key).is_money})
     at_risk.sort(key=lambda a: (a["metric"].gap_points, a["row"].code))
@@ -153,7 +159,9 @@ def city_view(data):
     return {"signings": signings, "at_risk": at_risk[:MAX_AT_RISK],
             "more_at_risk": max(0, len(at_risk) - MAX_AT_RISK), "at_risk_total": len(at_risk),
             "ranking": [{"row": r, "bar": bar(r.score)} for r in report.rows],
-            "flags": [r for r in report.rows if r.status in (P.RED, P.ORANGE, P.YELLOW)],
+            # 红黄预警: the one set (domain.progress.WARNING_STATUSES), as on the dashboard and 通报
+            "flags": [r for r in report.rows if r.status in P.WARNING_STATUSES],
+            "warning_statuses": P.WARNING_STATUSES,
             "names": {r.task_force_id: r.name for r in report.rows},
             "counts": change_counts(all_changes), "stale_by_level": dict(stale_by_level),
             "totals": metric_rows(report.totals, data.as_of)}
@@ -162,7 +170,7 @@ def city_view(data):
 def city_draft(data):
     view = city_view(data)
     ctx = _context(data)
-    ctx.update(view, dashboard_url=data.links["dashboard"])
+    ctx.update(view, dashboard_url=data.links["dashboard"], activity_top=data.activity[:3])
     report = data.report
     numbers = {"week": data.week.key, "as_of": data.as_of.isoformat(),
                "totals": metric_numbers(report.totals),

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from ...config import Defaults, setting
 from ..links import Links
+from ...domain.activity_index import DEFAULT_WEIGHTS
 from ..progress.options import ProgressOptions, options_from
 
 
@@ -58,6 +59,7 @@ class MailSettings:
     links: Links | None = None  # absolute URLs of the mails' links
     signer: Signer | None = None    # unsubscribe tokens
     progress: ProgressOptions = field(default_factory=ProgressOptions)
+    activity_weights: dict = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))   # 招商活跃指数
 
     @classmethod
     def from_config(cls, config, instance_path, links=None):
@@ -82,6 +84,7 @@ class MailSettings:
             batch=max(1, int(get("MAIL_BATCH"))),
             eml_dir=os.path.join(instance_path, "outbox"),
             links=links, signer=signer_from(config), progress=options_from(config),
+            activity_weights=dict(get("ACTIVITY_WEIGHTS")),
         )
 
     @property

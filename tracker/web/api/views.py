@@ -9,7 +9,9 @@ from decimal import Decimal
 from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
 
+from ...services.activities import listing as activity_listing
 from ...services.awards import ranking as award_service
+from ...services.pagination import paginate
 from ...services.progress import report as progress_service
 from ...services.progress import snapshots as snapshot_service
 from ...services.accounts import tokens
@@ -17,7 +19,7 @@ from ...extensions import csrf
 from ..permissions import public
 from ..period import parse_period
 from ... import settings
-from . import award_json
+from . import activity_json, award_json
 from .snapshot_json import parse_quarter_query, snapshots_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -90,6 +92,21 @@ def awards():
                                    use_frozen=request.args.get("frozen") in ("1", "true"),
                                    weights=settings.award_weights())
     return jsonify(award_json.ranking_json(data["ranking"], data["frozen_info"]))
+
+
+@bp.route("/activities")
+@public  # authenticated by the blueprint's check, like /progress
+def activities():
+    """The follow-up log the caller may read (members: their task forces'), newest first,
+    with the list page's filters (task_force id, kind, region, tier, leader_led, from, to, q)
+    and ``page``/``per_page``."""
+    filters, page, per_page, errors = activity_json.parse_query(request.args, settings.activity_regions())
+    if errors:
+        return error_response(400, "bad_request", "；".join(errors.values()), fields=errors)
+    found = paginate(activity_listing.filtered(g.api_user, filters), page, per_page)
+    linked = activity_listing.projects_of(a.id for a in found.rows)
+    return jsonify({"total": found.total, "page": found.page, "pages": found.pages,
+                    "activities": [activity_json.activity_json(a, linked) for a in found.rows]})
 
 
 # --- JSON shape ----------------------------------------------------------------------

@@ -2,8 +2,10 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from ...domain import activities as activity_rules
 from ...domain import pipeline
 from ...domain.errors import ValidationError
+from ...services.activities import listing as activity_listing
 from ...services.taskforces import teams as service
 from ..forms import apply_errors
 from ..permissions import bureau_required
@@ -30,10 +32,17 @@ def detail(code):
         "counties": service.counties(team),
         "funnel": funnel,
         "projects": service.recent_projects(team),
+        # the follow-up log is the team's own and the bureau's (issue 21)
+        "activities": activity_listing.recent_of_team(team.id) if _reads_log(team) else None,
+        "activity_kinds": activity_rules.KINDS,
         "can_manage": current_user.sees_all,
     }
     context.update(progress_context(team, funnel))
     return render_template("taskforces/detail.html", **context)
+
+
+def _reads_log(team):
+    return current_user.sees_all or team.id in current_user.task_force_ids()
 
 
 def _form(team=None):
