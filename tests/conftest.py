@@ -6,6 +6,7 @@ backend gets a throw-away database created for this test session, so parallel
 sessions never share tables. With CI=true a missing server is a failure.
 ``sqlite_app`` runs on SQLite only, for tests where the backend is irrelevant.
 """
+import datetime
 import os
 import uuid
 
@@ -164,3 +165,15 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+DECEMBER_8 = datetime.date(2026, 12, 8)   # Q4: the year's first three quarters are closed
+
+
+@pytest.fixture
+def december_8(monkeypatch):
+    """clock.today() is 8 December 2026 (a Tuesday of Q4; tests of closed quarters and of the
+    follow-up log use it with ``pytestmark = pytest.mark.usefixtures("december_8")``)."""
+    from tracker import clock
+    monkeypatch.setattr(clock, "today", lambda tz=None: DECEMBER_8)
+    return DECEMBER_8

@@ -33,17 +33,21 @@ from tracker.db import database
 from tracker.domain import pipeline
 from tracker.domain.weeks import week_of
 from tracker.models import (
-    ApiToken, ImportBatch, ImportJob, Membership, OutboxMessage, Project, TaskForce, TaskForceCounty, User,
+    Activity, ApiToken, CorrectionRequest, ExportJob, ImportBatch, ImportJob, Membership, OutboxMessage, Project,
+    TaskForce, TaskForceCounty, User,
 )
 from tracker.services.accounts import users as accounts
 from tracker.services.progress import snapshots
 from tracker.services.mail import summaries, unsubscribe
 from tracker.services.targets import annual
 from tracker.services.imports import template as import_template
-from tracker.services.ledger import projects as P
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
 from tracker import settings as web_settings
 
 from ..factories import DEFAULT_PASSWORD, make_county, make_task_force, make_user
+
+P = backfill_ledger(ledger_projects)
 
 ROLES = ("anonymous", "member_own", "member_other", "lead", "bureau", "admin", "deactivated")
 UNKNOWN_ID = 987654
@@ -93,10 +97,13 @@ EXPECTED = {
     ("accounts.deactivate", "POST"): ADMIN,
     ("accounts.reactivate", "POST"): ADMIN,
     ("accounts.reset_password", "POST"): ADMIN,
+    ("accounts.unlock", "POST"): ADMIN,
+    ("accounts.end_sessions", "POST"): ADMIN,
     # JSON API: a session or a bearer token; 401 otherwise
     ("api.progress", "GET"): LOGGED_IN,
     ("api.snapshots", "GET"): LOGGED_IN,
     ("api.awards", "GET"): LOGGED_IN,
+    ("api.activities", "GET"): LOGGED_IN,
     # read by everyone logged in
     ("dashboard.index", "GET"): LOGGED_IN,
     ("dashboard.export", "GET"): LOGGED_IN,
@@ -113,6 +120,7 @@ EXPECTED = {
     # projects: everyone reads; members/leads edit their own task forces' projects
     ("projects.ledger", "GET"): LOGGED_IN,
     ("projects.export", "GET"): LOGGED_IN,
+    ("projects.export", "POST"): LOGGED_IN,   # queues an export job when large (issue 18)
     ("projects.detail", "GET"): LOGGED_IN,
     ("projects.create", "GET"): LOGGED_IN,    # every role here has a task force to create in
     ("projects.create", "POST"): LOGGED_IN,
@@ -137,6 +145,10 @@ EXPECTED = {
     ("imports.undo", "POST"): OWN_TEAM,       # (the batch has no new project: nothing undone)
     ("imports.job", "GET"): OWN_TEAM,         # an import job of member_own (issue 18)
     ("imports.job_status", "GET"): OWN_TEAM,  # its progress (JSON)
+    # export jobs (issue 18): seen and downloaded by the person who asked and bureau/admin
+    ("exports.job", "GET"): OWN_TEAM,         # an export job of member_own
+    ("exports.job_status", "GET"): OWN_TEAM,  # its progress (JSON)
+    ("exports.download", "GET"): OWN_TEAM,    # its file (failed: back to its page)
     # awards: everyone sees their rows; export, print and freeze are the bureau's
     ("awards.index", "GET"): LOGGED_IN,
     ("awards.export", "GET"): BUREAU,
@@ -146,8 +158,10 @@ EXPECTED = {
     ("awards.unfreeze", "GET"): ADMIN,
     ("awards.unfreeze", "POST"): ADMIN,
     # bureau pages
-    ("bulletin.index", "GET"): BUREAU,
-    ("bulletin.download", "GET"): BUREAU,
+    # 通报 (issue 20): every role reads it (page, print, .docx); the bureau writes its 下步要求
+    ("bulletin.index", "GET"): LOGGED_IN,
+    ("bulletin.download", "GET"): LOGGED_IN,
+    ("bulletin.save_note", "POST"): BUREAU,
     ("audit.index", "GET"): BUREAU,
     ("audit.logins", "GET"): BUREAU,
     ("outbox.index", "GET"): BUREAU,
@@ -170,6 +184,23 @@ EXPECTED = {
     ("prefs.summary", "POST"): LOGGED_IN,
     ("prefs.unsubscribe", "GET"): PUBLIC,
     ("prefs.unsubscribe_post", "POST"): PUBLIC,
+    # 更正申请 (issue 19): everyone lists what they may read; one request is its task force's
+    # and the bureau's; only the bureau decides; a reader may try to withdraw (the service
+    # says only the requester may)
+    ("corrections.index", "GET"): LOGGED_IN,
+    ("corrections.show", "GET"): OWN_TEAM,
+    ("corrections.approve", "POST"): BUREAU,
+    ("corrections.reject", "POST"): BUREAU,
+    ("corrections.withdraw", "POST"): OWN_TEAM,
+    # 跟进记录 (issue 21): everyone lists and logs for their own task forces; one activity is
+    # its task force's (and the bureau's) to edit or void
+    ("activities.index", "GET"): LOGGED_IN,
+    ("activities.create", "GET"): LOGGED_IN,
+    ("activities.create", "POST"): LOGGED_IN,
+    ("activities.edit", "GET"): OWN_TEAM,
+    ("activities.edit", "POST"): OWN_TEAM,
+    ("activities.void", "POST"): OWN_TEAM,
+    ("activities.export", "GET"): LOGGED_IN,
 }
 
 # Endpoints whose <code> is a county's (else a task force's).
@@ -213,7 +244,17 @@ def _build_world():
     batch = ImportBatch.create(user=users["member_own"], file_name="a.xlsx")
     job = ImportJob.create(user=users["member_own"], token="t" * 43, file_name="big.xlsx",
                            state="failed", error="导入中断", rows_total=3000)
-    return dict(job=job.id, year=year, county=county_a.code, team=team_a.code, project=project.id,
+    activity = Activity.create(task_force=team_a, kind="visit", occurred_on=datetime.date(year, 1, 12),
+                               summary="拜访投资方", user=users["member_own"])
+    correction = CorrectionRequest.create(
+        project=project.id, task_force=team_a, action="funds", summary="登记到位资金", reason="漏登",
+        payload='{"received_on": "%d-01-21", "amount": "10", "source_layer": "省外"}' % year,
+        closed_on=datetime.date(year, 1, 21), requested_by=users["member_own"])
+    export_job = ExportJob.create(user=users["member_own"], token="e" * 32, state="failed",
+                                  error="导出中断", rows_total=6000)
+    return dict(job=job.id, export=export_job.id, request=correction.id, activity=activity.id, year=year,
+                county=county_a.code,
+                team=team_a.code, project=project.id,
                 message=message.id, batch=batch.id, api_token=api_token, dead_token=dead_token,
                 own_tokens=own_tokens,
                 users={k: u.id for k, u in users.items()},
@@ -224,7 +265,8 @@ def _build_world():
 
 def _url_args(world, rule):
     values = {"project_id": world["project"], "message_id": world["message"],
-              "batch_id": world["batch"], "job_id": world["job"],
+              "batch_id": world["batch"], "job_id": world["job"], "export_id": world["export"],
+              "request_id": world["request"], "activity_id": world["activity"],
               "year": world["year"], "token": world["unsub"],
               "code": world["county"] if rule.endpoint in COUNTY_CODE else world["team"]}
     missing = [a for a in rule.arguments if a not in values]
@@ -252,6 +294,8 @@ def _form(world, endpoint, role):
         "accounts.deactivate": {"user_id": dead},                    # already deactivated
         "accounts.reactivate": {"user_id": world["users"]["member_other"]},  # already active
         "accounts.reset_password": {"user_id": dead},
+        "accounts.unlock": {"user_id": dead},          # unconfirmed: the confirmation page
+        "accounts.end_sessions": {"user_id": dead},    # unconfirmed: the confirmation page
         "taskforces.create": {"kind": "nope"},
         "taskforces.edit": {"kind": "nope"},
         # an empty template: a preview with no row (the stored file waits for a commit)

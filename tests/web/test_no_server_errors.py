@@ -20,14 +20,19 @@ from werkzeug.routing import BuildError
 from tracker.db import database
 from tracker.domain import pipeline
 from tracker.domain.weeks import week_of
-from tracker.models import ApiToken, ImportJob, OutboxMessage, TaskForceCounty, all_models
+from tracker.models import (
+    Activity, ApiToken, CorrectionRequest, ExportJob, ImportJob, OutboxMessage, TaskForceCounty, all_models,
+)
 from tracker.services.imports import uploads
-from tracker.services.ledger import projects as P
+from tests.backfill import ledger as backfill_ledger
+from tracker.services.ledger import projects as ledger_projects
 from tracker.services.mail import summaries, unsubscribe
 from tracker.services.targets import annual
 from tracker import settings as web_settings
 
 from ..factories import make_county, make_task_force, make_user
+
+P = backfill_ledger(ledger_projects)
 
 ROLES = ["anonymous", "member", "lead", "bureau", "admin"]
 UNKNOWN_ID = 987654
@@ -109,7 +114,22 @@ def _seed():
         "batch.csv", 1 << 20, task_force=teams[0].code)
     job = ImportJob.create(user=users["member"], token="t" * 43, file_name="big.csv",
                            state="failed", error="导入中断", rows_total=3000)   # issue 18
-    return dict(job_ids=[job.id], year=year, counties=counties, teams=teams, users=users, projects=projects,
+    exports = [ExportJob.create(user=users["member"], token="f" * 32, state="failed",
+                                error="导出中断", rows_total=6000),
+               ExportJob.create(user=users["member"], token="d" * 32, state="done",  # file gone
+                                file_name="招商项目台账_全部_20260101.xlsx", rows_done=6000)]
+    activity = Activity.create(task_force=teams[0], kind="visit", occurred_on=d(1, 12), summary="拜访",
+                               user=users["member"])
+    requests = [CorrectionRequest.create(   # issue 19: a pending 更正申请 and a create one
+        project=signed.id, task_force=signed.task_force_id, action="funds", summary="登记到位资金",
+        reason="漏登", payload='{"received_on": "%d-01-21", "amount": "10", "source_layer": "省外"}' % year,
+        closed_on=d(1, 21), requested_by=users["member"]),
+        CorrectionRequest.create(project=None, task_force=teams[0], action="create", summary="新建项目",
+                                 reason="补录", payload="{}", closed_on=d(1, 5), requested_by=users["member"],
+                                 state="rejected", decision_note="不予补录")]
+    return dict(job_ids=[job.id], export_ids=[e.id for e in exports], request_ids=[r.id for r in requests],
+                activity_ids=[activity.id],
+                year=year, counties=counties, teams=teams, users=users, projects=projects,
                 api_token=api_token, message_ids=message_ids, batch_ids=[batch.id],
                 unsub=unsubscribe.make_token(users["member"], web_settings.unsubscribe_signer()))
 
@@ -127,6 +147,9 @@ def _arg_values(ledger):
         "session_id": [1, UNKNOWN_ID, HUGE_ID],
         "batch_id": ledger["batch_ids"] + [UNKNOWN_ID, HUGE_ID],
         "job_id": ledger["job_ids"] + [UNKNOWN_ID, HUGE_ID],
+        "export_id": ledger["export_ids"] + [UNKNOWN_ID, HUGE_ID],
+        "request_id": ledger["request_ids"] + [UNKNOWN_ID, HUGE_ID],
+        "activity_id": ledger["activity_ids"] + [UNKNOWN_ID, HUGE_ID],
     }
 
 

@@ -14,6 +14,11 @@ from .awards import AwardFreeze, AwardRanking  # noqa: F401
 from .imports import ImportBatch, ImportBatchProject, ImportJob  # noqa: F401
 from .project_years import ProjectYear  # noqa: F401
 from .import_mappings import ImportMapping  # noqa: F401
+from .dataversion import DataVersion  # noqa: F401
+from .exports import ExportJob  # noqa: F401
+from .requests import CorrectionRequest  # noqa: F401
+from .activities import Activity, ActivityParticipant, ActivityProject, ActivityWeek  # noqa: F401
+from .bulletin import BulletinNote  # noqa: F401
 
 
 def all_models():

@@ -15,10 +15,13 @@ from . import (
 from . import awards, colours, health, security, static_files
 from . import imports
 from . import bulletin
+from . import exports
+from . import corrections
+from . import activities
 from .permissions import guard_login
 
 BLUEPRINTS = (auth, dashboard, counties, api, taskforces, projects, outbox, prefs, targets, accounts,
-              health, audit, awards, imports, bulletin)
+              health, audit, awards, imports, bulletin, exports, corrections, activities)
 
 
 class IdConverter(IntegerConverter):

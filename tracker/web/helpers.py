@@ -7,7 +7,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import iter_multi_items
 
 from .. import clock
-from ..domain import money, pipeline, staleness
+from ..domain import closed_periods, money, pipeline, staleness
 from ..domain import progress as P
 
 # (endpoint, label, roles or None for everyone logged in)
@@ -19,8 +19,10 @@ NAV = [
     ("targets.index", "目标设置", ("admin", "bureau")),
     ("outbox.index", "周报发件箱", ("admin", "bureau")),
     ("awards.index", "落地成效", None),
-    ("bulletin.index", "通报", ("admin", "bureau")),
+    ("bulletin.index", "通报", None),
     ("imports.index", "Excel导入", None),
+    ("activities.index", "跟进记录", None),
+    ("corrections.index", "更正申请", None),
     ("audit.index", "审计日志", ("admin", "bureau")),
     ("prefs.summary", "周报设置", None),
     ("accounts.me", "我的账号", None),
@@ -119,7 +121,7 @@ def init_app(app):
     any blueprint: the weekly job, the CLI)."""
     app.jinja_env.filters.update(wan=money.fmt_wan, yi=money.fmt_yi,
                                  stage_label=pipeline.label, localtime=localtime,
-                                 stale_label=staleness.label)
+                                 stale_label=staleness.label, quarter_name=closed_periods.quarter_name)
     app.jinja_env.globals.update(stage_choices=pipeline.choices, today=clock.today,
                                  nav_items=nav_items, nav_html=nav_html,
                                  status_colour_map=status_colour_map,
