@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from tests.conftest import DECEMBER_8
-from tests.factories import make_project, make_task_force, make_user
+from tests.factories import make_county, make_project, make_task_force, make_user
 from tests.races import run_together
 from tracker.domain import pipeline
 from tracker.domain.errors import ValidationError
@@ -122,6 +122,19 @@ def test_a_change_from_an_open_date_is_direct_a_correction_of_a_closed_value_is_
     with pytest.raises(ValidationError) as refused:
         P.update_project(people["member"], p.id, task_force=make_task_force("XCL").id)
     assert "更正申请" in refused.value.errors["closed_reason"]
+    _no_drift()
+
+
+def test_a_county_move_is_a_request_only_when_it_moves_counted_funds(people):
+    east, west = make_county("C1", "东洲区"), make_county("C2", "抚顺县")
+    p = _signed(people)
+    moved = P.update_project(people["member"], p.id, county=east.id)     # no receipts: nothing moves
+    assert not requests.is_request(moved)
+    P.record_funds(None, p.id, received_on=CLOSED_DAY, amount="300", source_layer="省外")
+    filed = P.update_project(people["member"], p.id, county=west.id, closed_reason="区县填错")
+    assert requests.is_request(filed) and filed.summary == "区县/开发区：东洲区 → 抚顺县"
+    requests.approve(people["bureau"], filed.id)
+    assert Project.get_by_id(p.id).county_id == west.id
     _no_drift()
 
 

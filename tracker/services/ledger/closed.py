@@ -20,9 +20,10 @@ from decimal import Decimal
 
 from ... import clock
 from ...domain import closed_periods as rule
+from ...domain import figures as F
 from ...domain import text
 from ...domain.errors import ValidationError
-from ...models import BaseModel, CorrectionRequest
+from ...models import BaseModel, CorrectionRequest, County, TaskForce, User
 from .. import audit
 from . import amounts, describe
 
@@ -81,29 +82,42 @@ def file(user, day, reason, *, action, project, task_force, payload, summary):
 # --- which dates an edit of the project's fields touches -----------------------------
 
 REACHED_ON = {"planned_investment": "packaged_on", "contract_value": "signed_on"}
+REFERENCES = {"task_force": TaskForce, "county": County, "owner": User}
 
 
-def figure_days(contribution):
+def _named(name, value):
+    model = REFERENCES.get(name)
+    return model.get_or_none(model.id == value) if model and value is not None else value
+
+
+def figure_days(contribution, scope=None):
     """The dates of a project's counted figures ({key: cents} of figures.monthly; the
-    pipeline's forecasts, dated by the expected signing date, are not reported figures)."""
-    return sorted({datetime.date(year, month, day) for (_, _, metric, year, month, day), cents
-                   in contribution.items() if day and cents and not metric.startswith("pl_")})
+    pipeline's forecasts, dated by the expected signing date, are not reported figures);
+    ``scope``: only the task force's or only the county's."""
+    return sorted({datetime.date(year, month, day) for (kind, _, metric, year, month, day), cents
+                   in contribution.items()
+                   if day and cents and not metric.startswith("pl_") and scope in (None, kind)})
 
 
 def update_days(row, counted, new, changed_amounts, change):
-    """Dates whose figures an edit changes: a move to another task force or county moves
-    every figure the project counted (``counted``, its contribution before the edit); a
+    """Dates whose figures an edit changes: a move to another task force moves every figure
+    the project counted (``counted``, its contribution before the edit), a move to another
+    county its 到位资金; a
     changed amount changes the value counted on its 策划包装/签约 date (the domain rule)."""
-    days = figure_days(counted) if {"task_force", "county"} & set(new) else []
+    days = figure_days(counted) if "task_force" in new else []
+    if "county" in new:
+        days += figure_days(counted, F.COUNTY)
     for name in changed_amounts:
         last = clock.as_date(amounts.last_change_on(row.id, [name]))
         days += rule.amount_days(getattr(row, REACHED_ON[name]), last, change["kind"], change["on"])
     return days
 
 
-def update_request(row, shown, new, changed_amounts, change):
+def update_request(row, old, new, changed_amounts, change):
     """The 更正申请 of an edit: only the fields it changes (a later approval leaves what
-    others saved meanwhile alone) and the amounts it expects to find."""
+    others saved meanwhile alone) and the amounts it expects to find. ``old``: the changed
+    fields' stored values (ids for references, named only here, when a request is filed)."""
+    shown = {name: _named(name, value) for name, value in old.items()}
     payload = dict(new, change_kind=change["kind"], change_on=change["on"],
                    change_reason=change["reason"],
                    expect={name: plain(old) for name, (old, _) in changed_amounts.items()})

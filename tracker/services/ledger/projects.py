@@ -168,7 +168,6 @@ def _update(user, project_id, version, cleaned, change=None, closed_reason=""):
         amounts.check(row, changed_amounts, change)
         counted = monthly.contribution_of(row)
         before = audit.snapshot(row, list(cleaned))
-        shown = {key: getattr(row, key) for key in cleaned}
         for key, value in cleaned.items():
             setattr(row, key, value)
         old, new = audit.changed(before, audit.snapshot(row, list(cleaned)))
@@ -176,7 +175,7 @@ def _update(user, project_id, version, cleaned, change=None, closed_reason=""):
             return row
         filed, extra = closed.gate(
             user, closed.update_days(row, counted, new, changed_amounts, change), closed_reason,
-            lambda: closed.update_request(row, shown, {k: cleaned[k] for k in new}, changed_amounts,
+            lambda: closed.update_request(row, old, {k: cleaned[k] for k in new}, changed_amounts,
                                           change))
         if filed:
             return filed
