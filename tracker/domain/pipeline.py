@@ -40,9 +40,12 @@ def label(stage):
     return LABELS.get(stage, stage)
 
 
+_RANKS = {stage: position for position, stage in enumerate(ORDER)}
+
+
 def rank(stage):
     """Position in the live pipeline; 退库 has no rank (None)."""
-    return ORDER.index(stage) if stage in ORDER else None
+    return _RANKS.get(stage)
 
 
 def choices(include_dropped=False):

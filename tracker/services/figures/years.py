@@ -5,7 +5,7 @@ filter reads them instead of testing every project against the condition.
 
 Write path: every write that adds, moves or voids a dated row of a project calls
 ``sync(project_id)`` in its transaction, after the project row is locked and the rows are
-written (next to ``figures.settle``); the bulk import calls ``add_created(projects)``.
+written (next to ``figures.settle``); the bulk import calls ``add_created(created)``.
 The nightly recompute calls ``rebuild()`` (every row from the ledger, drift reported)."""
 import datetime
 
@@ -117,10 +117,18 @@ def sync(project_id):
     _insert((project_id, y) for y in want - have)
 
 
-def add_created(projects):
-    """Rows of projects created in this transaction (bulk import; ids assigned)."""
-    years = years_of([p.id for p in projects])
-    _insert((pid, y) for pid, ys in years.items() for y in ys)
+def add_created(created):
+    """Rows of projects created in this transaction (bulk import; ids assigned): ``created``
+    is [(project, its stage events' dates)]. A new project has no receipt or 增资 yet, so its
+    years are those of its creation, its first-reached dates and its stage events, taken
+    from what was just written instead of read back (``years_of`` gives the same)."""
+    pairs = set()
+    for project, days in created:
+        found = created_years(created_at_of(project.created_at))
+        found |= {day.year for day in project.first_reached().values() if day is not None}
+        found |= {day.year for day in days}
+        pairs |= {(project.id, year) for year in found}
+    _insert(pairs)
 
 
 def stored():

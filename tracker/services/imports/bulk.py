@@ -197,4 +197,4 @@ def create(user, plans, batch_id):
     _insert_events(user_id, plans)
     _insert_audit(user_id, plans, batch_id)
     monthly.settle_created([p.project for p in plans])
-    years.add_created([p.project for p in plans])
+    years.add_created([(p.project, [e["occurred_on"] for e in p.events]) for p in plans])

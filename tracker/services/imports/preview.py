@@ -189,6 +189,8 @@ def _choice(row, columns, data, key, parse):
 def _date(row, columns, data, key, *, event):
     """A date cell (rules.read_date) within the form's range; its source noted."""
     raw = data.get(key)
+    if raw is None or raw == "":
+        return None     # an empty cell (most of them): nothing to read, nothing to note
     read = rules.read_date(raw)
     value, error = read.value, read.error
     if error is None and value is not None:

@@ -71,9 +71,9 @@ def _shift_years(day, years):
         return day.replace(year=day.year + years, day=28)
 
 
-def date_range():
+def date_range(today=None):
     """(earliest, latest) date a planned date may take: today ± MAX_YEARS."""
-    today = clock.today()
+    today = today or clock.today()
     return _shift_years(today, -MAX_YEARS), _shift_years(today, MAX_YEARS)
 
 
@@ -100,8 +100,8 @@ def day(errors, field, value, *, required=True, label="日期", event=True):
     value = _as_date(errors, field, value, label)
     if value is None:
         return None
-    low, high = date_range()
     today = clock.today()
+    low, high = date_range(today)
     if event and value > today:
         errors[field] = f"{label}不能晚于今天（{today.isoformat()}）。"
         return None
