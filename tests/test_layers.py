@@ -122,7 +122,7 @@ ALLOWED = {
     "accounts": {"ledger"},
     "progress": {"targets", "figures", "staleness", "taskforces"},
     "awards": {"figures"},
-    "bulletin": {"progress", "staleness"},
+    "bulletin": {"progress", "staleness", "activities"},
     "mail": {"progress", "staleness", "activities"},
     "maintenance": {"figures", "staleness"},
     "exports": {"ledger"},

@@ -99,3 +99,19 @@ def test_the_weekly_mails_carry_the_index(app, db):
     assert "五、招商活跃指数" in draft.html
     city = render.city_draft(week)
     assert "招商活跃指数（本周前三）：1. 甲专班 4.0；2. 乙专班 0.0" in city.text
+
+
+def test_the_bulletin_names_the_periods_most_active_teams(db):
+    import io
+    from docx import Document
+    from tracker.services.bulletin import report as bulletin, word
+    a = make_task_force("A", "甲专班")
+    make_task_force("B", "乙专班")
+    _log(None, a, datetime.date(2026, 11, 3))                  # Q4: not in H1
+    _log(None, a, datetime.date(2026, 3, 3), kind="promotion")
+    h1 = bulletin.build_bulletin(2026, "h1", today=TODAY)
+    assert [(name, done) for name, _score, done in h1.activity] == [("甲专班", 1), ("乙专班", 0)]
+    assert h1.activity_text == "招商活跃指数（今年累计）前三：甲专班3.0、乙专班0.0。无跟进记录：乙专班。"
+    paragraphs = [p.text for p in Document(io.BytesIO(word.bulletin_docx(h1))).paragraphs]
+    assert any(p.endswith(h1.activity_text) for p in paragraphs)
+    assert bulletin.build_bulletin(2025, "year", today=TODAY).activity == ()     # no activity then

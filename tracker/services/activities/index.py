@@ -162,3 +162,28 @@ def weekly(today, weights, teams):
         rows.append(row)
     rows.sort(key=lambda r: (-r.last, r.code))
     return rows, weeks
+
+
+def period_ranking(first, last, weights, teams):
+    """[(name, score, activities)] of ``teams`` ((id, code, name) each) over the ISO weeks
+    that start within ``first``..``last`` (a 通报's period), best first; the sums of the weekly
+    index."""
+    monday = rules.week_start(first)
+    weeks = []
+    while monday <= last:
+        if monday >= first:
+            weeks.append(monday)
+        monday += datetime.timedelta(weeks=1)
+    if not weeks:
+        return []
+    ids = [t[0] for t in teams] or [0]
+    counts, outcomes = _counts(weeks, ids), _outcomes(weeks, ids)
+    out = []
+    for team_id, code, name in teams:
+        total = sum((rules.score(counts.get((team_id, w), {}), outcomes.get((team_id, w), {}), weights)
+                     for w in weeks), rules.TENTH * 0)
+        done = sum(sum(counts.get((team_id, w), {}).values()) for w in weeks)
+        out.append((name, total, done, code))
+    out.sort(key=lambda r: (-r[1], r[3]))
+    return [(name, total, done) for name, total, done, _code in out]
+

@@ -135,9 +135,9 @@ def ranking_rows(b, columns=None):
 
 
 def ranking_note(b):
-    """The sentence above the ranking table."""
+    """The sentences above the ranking table (with the period's 招商活跃指数, when any)."""
     return (f"按综合完成率排名（{b.score_rule}）；超/欠进度 = 完成率 − 时序进度"
-            f"（{B.fmt_pct(b.time_progress)}%）。完成率单位为%，超/欠进度单位为个百分点。")
+            f"（{B.fmt_pct(b.time_progress)}%）。完成率单位为%，超/欠进度单位为个百分点。{b.activity_text}")
 
 
 # --- the city table (一、总体情况) --------------------------------------------------------

@@ -23,6 +23,9 @@ from ...domain import metrics as M
 from ...domain import periods
 from ...domain import progress as P
 from ...domain import staleness as S
+from ...domain import activity_index as index_rules
+from ...models import TaskForce
+from ..activities import index as activity_index
 from ..progress import report as progress, snapshots
 from ..progress.options import ProgressOptions
 from ..staleness import flags as stale_service
@@ -105,6 +108,7 @@ class Bulletin:
     propose_drop_days: int
     ranking_cap: Decimal = P.DEFAULT_RANKING_CAP
     note: notes.Note | None = None   # the bureau's 下步要求 and 按语, when saved
+    activity: tuple = ()             # 招商活跃指数 of the period: (name, score, activities), best first
     sections: tuple = field(default=SECTIONS)
 
     @property
@@ -120,6 +124,16 @@ class Bulletin:
     def remarks(self):
         """The 按语 as saved ("" when none)."""
         return self.note.remarks if self.note else ""
+
+    @property
+    def activity_text(self):
+        """二、专班排名's sentence on the 招商活跃指数 of the period ("" without activities)."""
+        if not self.activity:
+            return ""
+        top = "、".join(f"{name}{score}" for name, score, _done in self.activity[:3])
+        idle = [name for name, _score, done in self.activity if not done]
+        text = f"招商活跃指数（今年累计）前三：{top}。"
+        return text + (f"无跟进记录：{'、'.join(idle)}。" if idle else "")
 
     @property
     def score_rule(self):
@@ -233,10 +247,10 @@ def default_checkpoint(year, today):
     return next((k for k, v in CHECKPOINTS.items() if v[0] == max(ended, 1)), "q1")
 
 
-def build_bulletin(year, checkpoint, today=None, options=None, stale=None):
+def build_bulletin(year, checkpoint, today=None, options=None, stale=None, activity_weights=None):
     """The Bulletin of ``year`` at ``checkpoint`` (a key of CHECKPOINTS), judged with
-    ``options`` (progress ProgressOptions) and ``stale`` (StaleOptions: the 建议退库 days);
-    the defaults when left out."""
+    ``options`` (progress ProgressOptions), ``stale`` (StaleOptions: the 建议退库 days) and
+    ``activity_weights`` (the 招商活跃指数's); the defaults when left out."""
     if checkpoint not in CHECKPOINTS:
         raise ValueError(f"unknown checkpoint {checkpoint!r}")
     options = options or ProgressOptions()
@@ -256,7 +270,18 @@ def build_bulletin(year, checkpoint, today=None, options=None, stale=None):
                     propose_drop=sum(drops.values()),
                     propose_drop_days=stale.thresholds.propose_drop,
                     ranking_cap=options.ranking_cap, note=notes.note_for(year, checkpoint),
+                    activity=_activity(year, parts["as_of"], rows, activity_weights),
                     **{k: v for k, v in parts.items() if k != "rows"})
+
+
+def _activity(year, as_of, rows, weights):
+    """The period's 招商活跃指数 (1 January to the day judged), or () without any activity."""
+    ids = dict(TaskForce.select(TaskForce.code, TaskForce.id)
+               .where(TaskForce.code.in_([r.code for r in rows] or [""])).tuples())
+    ranking = activity_index.period_ranking(datetime.date(year, 1, 1), as_of,
+                                            weights or index_rules.DEFAULT_WEIGHTS,
+                                            [(ids[r.code], r.code, r.name) for r in rows if r.code in ids])
+    return tuple(ranking) if any(done for _n, _s, done in ranking) else ()
 
 
 def _live_parts(year, checkpoint, flag, today, options):

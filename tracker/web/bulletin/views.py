@@ -33,7 +33,8 @@ def _query():
 
 def _bulletin(query):
     return bulletin_service.build_bulletin(query.year, query.checkpoint,
-                                           options=settings.progress(), stale=settings.stale())
+                                           options=settings.progress(), stale=settings.stale(),
+                                           activity_weights=settings.activity_weights())
 
 
 def _page(bulletin, form=None, others=()):
