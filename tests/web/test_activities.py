@@ -58,9 +58,9 @@ def test_log_a_visit_from_the_project_page(app, client, auth, project):
     listing = client.get("/activities/?region=京津冀&q=用地").get_data(as_text=True)
     assert "中化集团" in listing and "共 1 条" in listing
     assert "共 0 条" in client.get("/activities/?kind=call").get_data(as_text=True)
-    outreach = client.get("/activities/").get_data(as_text=True)
+    outreach = client.get("/activities/outreach").get_data(as_text=True)
     assert outreach.count('id="outreach"') == 1 and "1 / 1" in outreach   # 京津冀: one visit, one counterpart
-    assert re.search(r"<title>跟进记录[^<]*</title>", outreach)
+    assert re.search(r"<title>走出去[^<]*</title>", outreach)
 
 
 def test_another_team_cannot_edit_and_a_void_needs_a_reason(app, client, auth, project):

@@ -201,6 +201,7 @@ EXPECTED = {
     ("activities.edit", "POST"): OWN_TEAM,
     ("activities.void", "POST"): OWN_TEAM,
     ("activities.export", "GET"): LOGGED_IN,
+    ("activities.outreach", "GET"): LOGGED_IN,
 }
 
 # Endpoints whose <code> is a county's (else a task force's).

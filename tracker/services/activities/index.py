@@ -113,34 +113,51 @@ class TeamWeeks:
 
 
 def _counts(weeks, team_ids):
-    out = {}
-    query = ActivityWeek.select().where(ActivityWeek.week_start.between(weeks[0], weeks[-1])
-                                        & ActivityWeek.task_force.in_(team_ids))
-    for row in query:
-        bucket = out.setdefault((row.task_force_id, clock.as_date(row.week_start)), {})
-        bucket[(row.kind, row.leader_led, row.top_tier)] = row.count
+    out, wanted = {}, set(team_ids)
+    query = (ActivityWeek.select(ActivityWeek.task_force, ActivityWeek.week_start, ActivityWeek.kind,
+                                 ActivityWeek.leader_led, ActivityWeek.top_tier, ActivityWeek.count)
+             .where(ActivityWeek.week_start.between(weeks[0], weeks[-1])).tuples())
+    for team, monday, kind, leader, top, count in query:
+        if team in wanted and count:
+            bucket = out.setdefault((team, clock.as_date(monday)), {})
+            bucket[(kind, bool(leader), bool(top))] = count
+    return out
+
+
+def _months(first, last):
+    """The (year, month) pairs from ``first`` to ``last``."""
+    out, day = [], first.replace(day=1)
+    while day <= last:
+        out.append((day.year, day.month))
+        day = (day + datetime.timedelta(days=32)).replace(day=1)
     return out
 
 
 def _outcomes(weeks, team_ids):
-    out = {}
+    """{(team, Monday): {outcome: n, "funds_wan": 万元}} of the weeks: the first-reached dates
+    read through their own indexes (the range alone: the teams are filtered here) and the day
+    rows of the maintained 到位资金 of the months the weeks span."""
+    out, wanted = {}, set(team_ids)
     first, last = weeks[0], weeks[-1] + datetime.timedelta(days=6)
     for name in rules.OUTCOMES:
         column = getattr(Project, f"{name}_on")
         query = (Project.select(Project.task_force, column, fn.COUNT(Project.id))
-                 .where(column.between(first, last) & Project.task_force.in_(team_ids))
-                 .group_by(Project.task_force, column).tuples())
+                 .where(column.between(first, last)).group_by(Project.task_force, column).tuples())
         for team, day, n in query:
-            bucket = out.setdefault((team, rules.week_start(clock.as_date(day))), {})
-            bucket[name] = bucket.get(name, 0) + n
+            if team in wanted:
+                bucket = out.setdefault((team, rules.week_start(clock.as_date(day))), {})
+                bucket[name] = bucket.get(name, 0) + n
+    months = None
+    for year, month in _months(first, last):
+        part = (MonthlyFigure.year == year) & (MonthlyFigure.month == month)
+        months = part if months is None else (months | part)
     funds = (MonthlyFigure.select(MonthlyFigure.owner, MonthlyFigure.year, MonthlyFigure.month,
                                   MonthlyFigure.day, MonthlyFigure.cents)
              .where((MonthlyFigure.scope == F.TASK_FORCE) & (MonthlyFigure.metric == M.FUNDS_RECEIVED)
-                    & (MonthlyFigure.day != 0) & MonthlyFigure.owner.in_(team_ids)
-                    & (MonthlyFigure.year.between(first.year, last.year))).tuples())
+                    & (MonthlyFigure.day != 0) & months).tuples())
     for team, year, month, day, cents in funds:
         on = datetime.date(year, month, day)
-        if first <= on <= last:
+        if team in wanted and first <= on <= last:
             bucket = out.setdefault((team, rules.week_start(on)), {})
             bucket["funds_wan"] = bucket.get("funds_wan", 0) + F.from_cents(cents)
     return out

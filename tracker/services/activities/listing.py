@@ -58,6 +58,15 @@ def filtered(user, filters):
     return query.order_by(Activity.occurred_on.desc(), Activity.id.desc())
 
 
+COUNT_CAP = 10000
+
+
+def count_capped(query, cap=COUNT_CAP):
+    """How many rows ``query`` has, counted up to ``cap`` + 1 (a city's whole log is millions:
+    the page says "more than cap" instead of counting them all)."""
+    return query.order_by().limit(cap + 1).count()
+
+
 def projects_of(activity_ids):
     """{activity id: [Project]} of the given activities."""
     out = {}
@@ -116,6 +125,14 @@ def project_choices(team_ids, include_ids=()):
     if missing:
         found += list(Project.select(Project.id, Project.name, Project.task_force).where(Project.id.in_(missing)))
     return found
+
+
+def projects_named(ids):
+    return list(Project.select(Project.id, Project.name, Project.task_force).where(Project.id.in_(ids or [0])))
+
+
+def users_named(ids):
+    return list(User.select().where(User.id.in_(ids or [0])))
 
 
 def members(team_ids):

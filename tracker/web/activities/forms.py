@@ -25,7 +25,7 @@ class ActivityForm(FlaskForm):
     counterpart = StringField("对接企业")
     projects = SelectMultipleField("涉及项目", coerce=_int)
     summary = TextAreaField("跟进内容")
-    region = Choice("目标区域")
+    region = Choice("目标区域", default="")
     counterpart_tags = CheckboxList("对方标签", choices=[(t, t) for t in TAGS])
     place = StringField("地点")
     leader_led = BooleanField("市领导带队")

@@ -33,13 +33,23 @@ def _filters():
 @bp.route("/")
 def index():
     form, filters = _filters()
-    page = paginate(listing.filtered(current_user, filters), page_number(request.args.get("page")),
-                    current_app.config["PER_PAGE"])
+    query = listing.filtered(current_user, filters)
+    found = listing.count_capped(query)
+    page = paginate(query, page_number(request.args.get("page")), current_app.config["PER_PAGE"],
+                    total=min(found, listing.COUNT_CAP))
     args = {k: v for k, v in request.args.items() if k != "page"}
-    outreach = listing.outreach(current_user, clock.today().year, settings.activity_regions())
-    return render_template("activities/index.html", form=form, page=page, args=args, outreach=outreach,
+    return render_template("activities/index.html", form=form, page=page, args=args,
+                           more=found > listing.COUNT_CAP, cap=listing.COUNT_CAP,
                            linked=listing.projects_of(a.id for a in page.rows), kinds=rules.KINDS,
                            outcomes=rules.OUTCOMES)
+
+
+@bp.route("/outreach")
+def outreach():
+    """走出去: this year's activities and counterparts per target region."""
+    year = clock.today().year
+    return render_template("activities/outreach.html", year=year,
+                           outreach=listing.outreach(current_user, year, settings.activity_regions()))
 
 
 @bp.route("/export.xlsx")
@@ -57,15 +67,26 @@ def _valid(field):
     return None if field.errors else field.data
 
 
+def _posted_ids(formdata, name):
+    return [int(v) for v in formdata.getlist(name) if v.isdigit() and len(v) < 10][:50]
+
+
 def _form(activity=None, formdata=None, project=None):
+    """The form with its choices. A page offers the latest projects and the members of the
+    person's teams; a POST is checked against what it names (the service then checks every
+    project and person belongs to the activity's task force), so saving reads no lists."""
     teams = ledger_choices.editable_teams(current_user, activity.task_force_id if activity else None)
     if not teams:
         abort(403)
     team_ids = [project.task_force_id] if project else [t.id for t in teams]
     linked = log.project_ids_of(activity.id) if activity else ([project.id] if project else [])
-    form = forms.ActivityForm(
-        formdata=formdata, teams=teams, projects=listing.project_choices(team_ids, linked),
-        people=listing.members(team_ids), regions=settings.activity_regions())
+    if formdata:
+        projects = listing.projects_named(linked + _posted_ids(formdata, "projects"))
+        people = listing.users_named(_posted_ids(formdata, "participants"))
+    else:
+        projects, people = listing.project_choices(team_ids, linked), listing.members(team_ids)
+    form = forms.ActivityForm(formdata=formdata, teams=teams, projects=projects, people=people,
+                              regions=settings.activity_regions())
     return form, linked
 
 
