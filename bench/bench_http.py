@@ -14,7 +14,7 @@ requests/s measured just before it, then p50 of the page alone (one connection).
 threads, bounded by request count and time. Loopback only; every server is stopped.
 
 --cache both (the default) serves the app twice, with the progress report cache
-(services.progress.cache) off ("before") and on ("after"), and measures the report pages
+(services.memo) off ("before") and on ("after"), and measures the report pages
 (dashboard, task-force page, API) on both; ``--cache on|off`` serves one of them.
 """
 import argparse
@@ -204,7 +204,7 @@ REPORT_PAGES = ("dashboard", "task force", "/api/v1/progress")
 def uncached_app(**kwargs):
     """The app with the progress report cache switched off (the "before" of --cache)."""
     from tracker import create_app
-    from tracker.services.progress import cache
+    from tracker.services import memo as cache
     cache.enabled = False
     return create_app(**kwargs)
 

@@ -20,7 +20,7 @@ def main():
     from tracker.db import database
     from tracker.models import User
     from tracker.services.ledger import projects
-    from tracker.services.progress import cache
+    from tracker.services import memo as cache
     from tracker.services.progress import report
     day = datetime.date.fromisoformat(today)
     clock.today = lambda tz=None: day

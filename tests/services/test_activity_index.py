@@ -115,3 +115,16 @@ def test_the_bulletin_names_the_periods_most_active_teams(db):
     paragraphs = [p.text for p in Document(io.BytesIO(word.bulletin_docx(h1))).paragraphs]
     assert any(p.endswith(h1.activity_text) for p in paragraphs)
     assert bulletin.build_bulletin(2025, "year", today=TODAY).activity == ()     # no activity then
+
+
+def test_the_remembered_ranking_moves_with_every_write_of_the_log(db):
+    a = make_task_force("A")
+    teams = [(a.id, "A", "甲")]
+    _log(None, a, LAST_WEEK - D(21), kind="call")     # a first counted write: the version row exists
+    first, _ = index.weekly(TODAY, rules.DEFAULT_WEIGHTS, teams)
+    assert first[0].last == 0 and first[0].activities[-4] == 1
+    assert index.weekly(TODAY, rules.DEFAULT_WEIGHTS, teams)[0] is first     # remembered
+    logged = _log(None, a, LAST_WEEK + D(1), kind="call")
+    assert index.weekly(TODAY, rules.DEFAULT_WEIGHTS, teams)[0][0].last == Decimal("1.0")
+    log.void(None, logged.id, "记错")
+    assert index.weekly(TODAY, rules.DEFAULT_WEIGHTS, teams)[0][0].last == 0

@@ -27,7 +27,8 @@ from tracker.services.imports import commit as import_commit
 from tracker.services.imports import undo, uploads
 from tracker.services.ledger import corrections
 from tracker.services.ledger import projects as P
-from tracker.services.progress import cache, snapshots
+from tracker.services import memo as cache
+from tracker.services.progress import snapshots
 from tracker.services.progress import report as PR
 from tracker.services.progress.options import ProgressOptions, options_from
 from tracker.services.targets import annual as T

@@ -12,7 +12,7 @@ from tests.conftest import clean_tables, make_app
 from tests.factories import DEFAULT_PASSWORD, make_project, make_task_force, make_user
 from tests.live_server import Client, LiveServer
 from tracker import clock
-from tracker.services.progress import cache
+from tracker.services import memo as cache
 
 
 def _world(app):

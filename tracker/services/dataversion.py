@@ -1,7 +1,7 @@
 """The data version (issue 23, "Reports computed once per change"): one row in the database
 that moves in the same transaction as every write that can change a figure of the progress
 report, so a cached report keyed on it is never older than the last committed write, in any
-process (services.progress.cache).
+process (services.memo).
 
 Writers call :func:`changed` inside their transaction; the UPDATE of the row runs as the last
 statement of the outermost ``tx.write()`` (``tx.last``): every writer updates the same row, so

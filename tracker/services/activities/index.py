@@ -21,7 +21,7 @@ from ...domain import activity_index as rules
 from ...domain import figures as F
 from ...domain import metrics as M
 from ...models import Activity, ActivityWeek, MonthlyFigure, Project, TaskForce
-from .. import tx
+from .. import dataversion, memo, tx
 
 UNIQUE = [ActivityWeek.task_force, ActivityWeek.week_start, ActivityWeek.kind, ActivityWeek.leader_led,
           ActivityWeek.top_tier]
@@ -44,6 +44,7 @@ def settle(before, after):
     deltas = {k: d for k, d in deltas.items() if d}
     if not deltas:
         return
+    dataversion.changed()   # the remembered index (services.memo) is recomputed after the commit
     tx.lock_all(TaskForce.select(TaskForce.id).where(TaskForce.id.in_(sorted({k[0] for k in deltas}))))
     for key, delta in sorted(deltas.items()):
         _upsert(key, delta)
@@ -83,6 +84,8 @@ def rebuild():
     """Repair every drifted row; inside a transaction, every task force locked first."""
     tx.lock_all(TaskForce.select(TaskForce.id))
     drift = check()
+    if drift:
+        dataversion.changed()
     for key, got, want in drift:
         _upsert(key, want - got)
     ActivityWeek.delete().where(ActivityWeek.count == 0).execute()
@@ -165,7 +168,13 @@ def _outcomes(weeks, team_ids):
 
 def weekly(today, weights, teams):
     """[TeamWeeks] of ``teams`` ((id, code, name) each) over the complete weeks before
-    ``today``'s, ranked by the last week's score (then code), and the weeks' Mondays."""
+    ``today``'s, ranked by the last week's score (then code), and the weeks' Mondays;
+    computed once per data version (every write of the log and the ledger moves it)."""
+    key = (today, tuple(sorted(weights.items())), tuple(teams))
+    return memo.remembered("activity_index", key, lambda: _weekly(today, weights, teams))
+
+
+def _weekly(today, weights, teams):
     weeks = rules.last_complete_weeks(today)
     ids = [t[0] for t in teams] or [0]
     counts, outcomes = _counts(weeks, ids), _outcomes(weeks, ids)

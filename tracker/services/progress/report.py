@@ -74,7 +74,8 @@ from ...domain import milestones as MS
 from ...domain import periods
 from ...domain import progress as P
 from ...models import TaskForce
-from . import cache, county_growth
+from .. import memo as cache
+from . import county_growth
 from ..figures import metrics as Q
 from ..targets import annual as T
 from ..targets.shares import shares_for
@@ -346,7 +347,7 @@ def _rows_for(teams, year, as_of, options, cap=P.DEFAULT_RANKING_CAP, every=Fals
 
 def build_report(year, as_of, options=None):
     """The city progress report for ``year`` judged at ``as_of``: computed once per data
-    version (services.progress.cache; the same as ``fresh_report``)."""
+    version (services.memo; the same as ``fresh_report``)."""
     options = options or ProgressOptions()
     return cache.remembered("city", (int(year), as_of, cache.options_key(options)),
                             lambda: fresh_report(year, as_of, options))

@@ -34,7 +34,7 @@ from ...models import Project, StageEvent, StaleFlag, TaskForce
 from ..figures import metrics
 from ..targets import annual
 from ..targets.shares import shares_for
-from . import cache
+from .. import memo as cache
 # The weekly summary's reading of a stage change (new, advance, back, dropped).
 
 DEAL_STAGES = (pipeline.SIGNED, pipeline.STARTED)
@@ -217,7 +217,7 @@ def dashboard_week(report, previous=None):
     week = week_of(end)
     start = week.monday
     before = start - datetime.timedelta(days=1)
-    # both read only what moves the data version (services.progress.cache), as the report
+    # both read only what moves the data version (services.memo), as the report
     key = (report.year, end, ITEMS, COUNT_CAP)
     if previous is None:
         # In January the week may start in the year before: nothing was reached then.

@@ -1,5 +1,6 @@
-"""Reports computed once per change (issue 23): the progress report and a task force's part of
-it, kept per process and keyed per (kind, data version, year, as-of date, options, ...).
+"""Reports computed once per change (issue 23): the progress report, a task force's part of it,
+the dashboard's 本周动态 and 招商活跃指数, kept per process and keyed per (kind, data version, and
+what else the caller names: year, as-of date, options, ...).
 
 The data version (services.dataversion) is read from the database on every call (one
 primary-key SELECT), so a report computed before the last committed write that can change a
@@ -23,8 +24,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, fields
 
-from ...db import database
-from .. import dataversion
+from ..db import database
+from . import dataversion
 
 SIZE = 64   # reports kept per process (about 48 kB .. 1 MB each)
 
