@@ -128,6 +128,7 @@ ALLOWED = {
     "exports": {"ledger"},
     "activities": {"ledger", "figures", "staleness"},
     "reviews": {"ledger", "activities"},
+    "supervision": {"ledger"},
 }
 
 

@@ -187,6 +187,16 @@ def test_a_year_of_follow_ups_busier_teams_log_more(seeded):
     assert late == 0
 
 
+def test_a_handful_of_supervision_items(seeded):
+    from tracker.models import SupervisionItem, SupervisionReply
+    states = sorted(i.state for i in SupervisionItem.select())
+    assert states == ["closed", "in_progress", "open", "open"]
+    assert SupervisionItem.select().where((SupervisionItem.deadline < TODAY)
+                                          & (SupervisionItem.state != "closed")).count() == 1
+    assert SupervisionItem.select().where(SupervisionItem.instruction != "").count() == 1
+    assert SupervisionReply.select().count() == 3
+
+
 def _packaged_this_year(code):
     total = Decimal(0)
     for p in Project.select().join(TaskForce).where(TaskForce.code == code):

@@ -34,6 +34,7 @@ from tracker.domain import pipeline
 from tracker.domain.weeks import week_of
 from tracker.models import (
     Activity, ApiToken, CorrectionRequest, ExportJob, ImportBatch, ImportJob, Membership, OutboxMessage, Project,
+    SupervisionItem,
     TaskForce, TaskForceCounty, User,
 )
 from tracker.services.accounts import users as accounts
@@ -202,6 +203,15 @@ EXPECTED = {
     ("activities.void", "POST"): OWN_TEAM,
     ("activities.export", "GET"): LOGGED_IN,
     ("activities.outreach", "GET"): LOGGED_IN,
+    # 督办 (issue 22): everyone lists their teams' items; one item is its team's and the
+    # bureau's; the bureau 交办, 办结, 退回; a reader may try to reply (the service says who may)
+    ("supervision.index", "GET"): LOGGED_IN,
+    ("supervision.create", "GET"): BUREAU,
+    ("supervision.create", "POST"): BUREAU,
+    ("supervision.show", "GET"): OWN_TEAM,
+    ("supervision.reply", "POST"): OWN_TEAM,
+    ("supervision.close", "POST"): BUREAU,
+    ("supervision.reopen", "POST"): BUREAU,
 }
 
 # Endpoints whose <code> is a county's (else a task force's).
@@ -245,6 +255,8 @@ def _build_world():
     batch = ImportBatch.create(user=users["member_own"], file_name="a.xlsx")
     job = ImportJob.create(user=users["member_own"], token="t" * 43, file_name="big.xlsx",
                            state="failed", error="导入中断", rows_total=3000)
+    item = SupervisionItem.create(title="用地协调", problem="指标未落实", task_force=team_a,
+                                  deadline=datetime.date(year, 12, 31), opened_by=users["bureau"])
     activity = Activity.create(task_force=team_a, kind="visit", occurred_on=datetime.date(year, 1, 12),
                                summary="拜访投资方", user=users["member_own"])
     correction = CorrectionRequest.create(
@@ -253,7 +265,7 @@ def _build_world():
         closed_on=datetime.date(year, 1, 21), requested_by=users["member_own"])
     export_job = ExportJob.create(user=users["member_own"], token="e" * 32, state="failed",
                                   error="导出中断", rows_total=6000)
-    return dict(job=job.id, export=export_job.id, request=correction.id, activity=activity.id, year=year,
+    return dict(job=job.id, export=export_job.id, request=correction.id, activity=activity.id, item=item.id, year=year,
                 county=county_a.code,
                 team=team_a.code, project=project.id,
                 message=message.id, batch=batch.id, api_token=api_token, dead_token=dead_token,
@@ -267,7 +279,7 @@ def _build_world():
 def _url_args(world, rule):
     values = {"project_id": world["project"], "message_id": world["message"],
               "batch_id": world["batch"], "job_id": world["job"], "export_id": world["export"],
-              "request_id": world["request"], "activity_id": world["activity"],
+              "request_id": world["request"], "activity_id": world["activity"], "item_id": world["item"],
               "year": world["year"], "token": world["unsub"],
               "code": world["county"] if rule.endpoint in COUNTY_CODE else world["team"]}
     missing = [a for a in rule.arguments if a not in values]

@@ -21,7 +21,8 @@ from tracker.db import database
 from tracker.domain import pipeline
 from tracker.domain.weeks import week_of
 from tracker.models import (
-    Activity, ApiToken, CorrectionRequest, ExportJob, ImportJob, OutboxMessage, TaskForceCounty, all_models,
+    Activity, ApiToken, CorrectionRequest, ExportJob, ImportJob, OutboxMessage, SupervisionItem, TaskForceCounty,
+    all_models,
 )
 from tracker.services.imports import uploads
 from tests.backfill import ledger as backfill_ledger
@@ -118,6 +119,8 @@ def _seed():
                                 error="导出中断", rows_total=6000),
                ExportJob.create(user=users["member"], token="d" * 32, state="done",  # file gone
                                 file_name="招商项目台账_全部_20260101.xlsx", rows_done=6000)]
+    item = SupervisionItem.create(title="用地协调", problem="指标未落实", task_force=teams[0],
+                                  deadline=d(12, 31), opened_by=users["bureau"])
     activity = Activity.create(task_force=teams[0], kind="visit", occurred_on=d(1, 12), summary="拜访",
                                user=users["member"])
     requests = [CorrectionRequest.create(   # issue 19: a pending 更正申请 and a create one
@@ -128,7 +131,7 @@ def _seed():
                                  reason="补录", payload="{}", closed_on=d(1, 5), requested_by=users["member"],
                                  state="rejected", decision_note="不予补录")]
     return dict(job_ids=[job.id], export_ids=[e.id for e in exports], request_ids=[r.id for r in requests],
-                activity_ids=[activity.id],
+                activity_ids=[activity.id], item_ids=[item.id],
                 year=year, counties=counties, teams=teams, users=users, projects=projects,
                 api_token=api_token, message_ids=message_ids, batch_ids=[batch.id],
                 unsub=unsubscribe.make_token(users["member"], web_settings.unsubscribe_signer()))
@@ -150,6 +153,7 @@ def _arg_values(ledger):
         "export_id": ledger["export_ids"] + [UNKNOWN_ID, HUGE_ID],
         "request_id": ledger["request_ids"] + [UNKNOWN_ID, HUGE_ID],
         "activity_id": ledger["activity_ids"] + [UNKNOWN_ID, HUGE_ID],
+        "item_id": ledger["item_ids"] + [UNKNOWN_ID, HUGE_ID],
     }
 
 

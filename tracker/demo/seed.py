@@ -24,6 +24,7 @@ from tracker.domain import pipeline
 from tracker.services import tx
 from tracker.demo.data import (COUNTIES, DEMO_USERS, TASK_FORCES)
 from tracker.demo import activities as demo_activities
+from tracker.demo import supervision as demo_supervision
 from tracker.demo.plan import (build_plan)
 
 
@@ -151,6 +152,7 @@ def run(if_empty=False, echo=print):
             _apply_project(plan, index, teams, counties, owners)
             created += 1
         logged = demo_activities.seed(today, teams)
+        demo_supervision.seed(today, teams, users)
         after_seed(app, echo)
     echo(f"演示数据：新建 {created} 个项目（共 {Project.select().count()} 个），跟进记录 {logged} 条。")
     _print_logins(app, password, echo)

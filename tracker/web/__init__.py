@@ -18,10 +18,12 @@ from . import bulletin
 from . import exports
 from . import corrections
 from . import activities
+from . import supervision
 from .permissions import guard_login
 
 BLUEPRINTS = (auth, dashboard, counties, api, taskforces, projects, outbox, prefs, targets, accounts,
-              health, audit, awards, imports, bulletin, exports, corrections, activities)
+              health, audit, awards, imports, bulletin, exports, corrections, activities,
+              supervision)
 
 
 class IdConverter(IntegerConverter):

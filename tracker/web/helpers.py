@@ -23,6 +23,7 @@ NAV = [
     ("imports.index", "Excel导入", None),
     ("activities.index", "跟进记录", None),
     ("corrections.index", "更正申请", None),
+    ("supervision.index", "督办", None),
     ("audit.index", "审计日志", ("admin", "bureau")),
     ("prefs.summary", "周报设置", None),
     ("accounts.me", "我的账号", None),

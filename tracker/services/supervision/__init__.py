@@ -1,0 +1,6 @@
+"""督办: the bureau's supervision items with deadlines, and their threads (issue 22).
+
+Entry modules (what web, CLI and jobs call):
+    items    交办, 进展反馈, 办结, 退回 (the write path)
+    listing  the list with its filters and counts, one item's thread, who may read or reply
+"""
