@@ -18,3 +18,12 @@ def apply_errors(form, errors, *, flash_rest=False):
         for message in rest:
             flash(message, "danger")
     return rest
+
+
+def int_or_none(value):
+    """A select's coerce for ids: the number, or None for anything that is not one (the
+    choice check then refuses it next to the field)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -26,6 +26,7 @@ ENTITY_LABELS = dict(
     api_token="API 令牌", user_session="登录会话", login_history="登录记录",
     outbox_message="周报邮件", outbox="周报发件箱", job_run="定时任务",
     correction_request="更正申请", activity="跟进记录", bulletin_note="通报下步要求",
+    supervision_item="督办事项",
 )
 ACTION_LABELS = dict(
     project_history.ACTIONS, set="设置", edit="编辑", activate="启用", deactivate="停用",
@@ -33,6 +34,7 @@ ACTION_LABELS = dict(
     test="测试发送", retry_now="立即重试", resend="重新发送", confirm_delivered="确认送达",
     summary_prefs="周报设置", unsubscribe="退订周报", end="结束", end_sessions="结束全部会话",
     unlock="解除登录锁定", prune="清理", approve="审核通过", reject="驳回", withdraw="撤回",
+    reply="进展反馈", close="办结", reopen="退回",
 )
 # Labels of the other entities' fields (the project's come from project_history).
 OTHER_LABELS = {

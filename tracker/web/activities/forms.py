@@ -7,30 +7,24 @@ from wtforms import Form
 from ... import clock
 from ...domain import activities as rules
 from ...services.ledger.listing import TAGS
+from ..forms import int_or_none
 from ..projects.forms import CheckboxList, Choice, DayInput, opts
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class ActivityForm(FlaskForm):
     version = HiddenField()
-    task_force = Choice("专班", coerce=_int)
+    task_force = Choice("专班", coerce=int_or_none)
     kind = Choice("跟进方式", choices=list(rules.KINDS.items()))
     occurred_on = DayInput("日期", default=clock.today)
     counterpart = StringField("对接企业")
-    projects = SelectMultipleField("涉及项目", coerce=_int)
+    projects = SelectMultipleField("涉及项目", coerce=int_or_none)
     summary = TextAreaField("跟进内容")
     region = Choice("目标区域", default="")
     counterpart_tags = CheckboxList("对方标签", choices=[(t, t) for t in TAGS])
     place = StringField("地点")
     leader_led = BooleanField("市领导带队")
     leader_title = StringField("带队领导职务")
-    participants = CheckboxList("我方参加人员", coerce=_int)
+    participants = CheckboxList("我方参加人员", coerce=int_or_none)
     participants_text = StringField("其他参加人员")
     outcome = Choice("成效", choices=list(rules.OUTCOMES.items()), default="advance")
     next_step = TextAreaField("下一步")
@@ -56,7 +50,7 @@ class VoidForm(FlaskForm):
 
 
 class FilterForm(Form):
-    task_force = Choice("专班", coerce=_int)
+    task_force = Choice("专班", coerce=int_or_none)
     kind = Choice("跟进方式", choices=[("", "全部")] + list(rules.KINDS.items()), default="")
     region = Choice("目标区域", default="")
     tier = Choice("对方标签", choices=[("", "全部")] + [(t, t) for t in TAGS], default="")

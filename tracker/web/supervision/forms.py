@@ -3,21 +3,15 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
 from ...domain import supervision as rules
+from ..forms import int_or_none
 from ..projects.forms import Choice, DayInput, opts
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class OpenForm(FlaskForm):
     title = StringField("标题")
-    task_force = Choice("责任专班", coerce=_int)
+    task_force = Choice("责任专班", coerce=int_or_none)
     project = StringField("项目编号（可不填）")
-    responsible = Choice("责任人（可不填）", coerce=_int)
+    responsible = Choice("责任人（可不填）", coerce=int_or_none)
     deadline = DayInput("办理期限")
     priority = Choice("优先级", choices=list(rules.PRIORITIES.items()), default="normal")
     problem = TextAreaField("问题描述")
