@@ -60,3 +60,8 @@ def test_open_reply_close_and_reopen(app, client, auth, project):
         SupervisionItem.update(deadline=datetime.date(2026, 12, 1)).execute()
     overdue = client.get("/supervision/?overdue=1").get_data(as_text=True)
     assert "逾期 7 天" in overdue and "逾期 1" in overdue
+    dashboard = client.get("/dashboard/").get_data(as_text=True)
+    assert "督办逾期 1 项：" in dashboard and "JXHG专班·用地指标协调（逾期 7 天）" in dashboard
+    auth.logout()
+    auth.login("other")
+    assert "督办逾期" not in client.get("/dashboard/").get_data(as_text=True)   # not their team's

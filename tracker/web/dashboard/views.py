@@ -1,6 +1,7 @@
 """Bureau dashboard: a compact ranking first (one line per task force), 本周动态, warnings,
 the city totals, each task force's metrics folded, and the stale projects."""
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_login import current_user
 
 from ... import clock
 from ...domain import metrics as M
@@ -10,6 +11,7 @@ from ...domain.targets import all_first_unrevised
 from ... import charts
 from ...domain import activity_index as index_rules
 from ...services.activities import index as activity_index
+from ...services.supervision import listing as supervision_listing
 from ...services.progress import report as progress_service
 from ...services.progress import export as progress_export
 from ...services.staleness import flags as stale_service
@@ -78,7 +80,7 @@ def index():
         news=week.dashboard_week(report),
         cap=options.ranking_cap, score_formula=P.SCORE_FORMULA,
         stale_legend=stale_legend(), last_year=_last_year_results(period),
-        bulletin_url=_bulletin_url(period), activity=_activity_index(report),
+        bulletin_url=_bulletin_url(period), activity=_activity_index(report), overdue=_overdue(),
         **template_helpers())
 
 
@@ -90,6 +92,13 @@ def _activity_index(report):
     lines = {row.team_id: charts.sparkline(row.scores, label=f"{row.name}近{len(weeks)}周活跃指数")
              for row in rows}
     return {"rows": rows, "weeks": weeks, "lines": lines, "formula": index_rules.formula(weights)}
+
+
+def _overdue():
+    """督办逾期 of what the person may read: how many, and the three oldest."""
+    today = clock.today()
+    query = supervision_listing.filtered(current_user, supervision_listing.Filters(overdue=True), today)
+    return {"count": query.count(), "oldest": list(query.limit(3)), "today": today}
 
 
 def _bulletin_url(period):
