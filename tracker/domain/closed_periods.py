@@ -11,7 +11,6 @@ is judged here, for every entry type alike:
 
 Pure rules: no Flask, no database.
 """
-import datetime
 
 from . import periods
 
@@ -76,9 +75,3 @@ def amount_days(reached_on, last_change_on, kind, effective_on):
         return []
     return [reached_on]
 
-
-def as_date(value):
-    """A date from a date or an ISO string (None stays None)."""
-    if value is None or isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(str(value))

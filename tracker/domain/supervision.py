@@ -41,7 +41,11 @@ def days_overdue(state, deadline, today):
     return (today - deadline).days if overdue(state, deadline, today) else 0
 
 
+def week_sunday(today):
+    """The Sunday that ends ``today``'s week."""
+    return today + datetime.timedelta(days=6 - today.weekday())
+
+
 def due_this_week(state, deadline, today):
     """Not closed, due from today to this week's Sunday."""
-    sunday = today + datetime.timedelta(days=6 - today.weekday())
-    return state != CLOSED and today <= deadline <= sunday
+    return state != CLOSED and today <= deadline <= week_sunday(today)

@@ -39,9 +39,6 @@ def closed_quarter_start(today=None):
     return closed_periods.current_quarter_start(today or clock.today())
 
 
-def in_closed_quarter(day, today=None):
-    return closed_periods.in_closed(day, today or clock.today())
-
 
 def _clean(kind, item_id, reason):
     errors = {}

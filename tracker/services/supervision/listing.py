@@ -1,6 +1,5 @@
 """What the 督办 pages read: the list with its filters and counts (the bureau all items, everyone
 else their task forces'), one item's thread."""
-import datetime
 from dataclasses import dataclass
 
 from peewee import JOIN, fn
@@ -43,9 +42,8 @@ def filtered(user, filters, today=None):
     if filters.overdue:
         query = query.where((SupervisionItem.state != rules.CLOSED) & (SupervisionItem.deadline < today))
     if filters.this_week:
-        sunday = today + datetime.timedelta(days=6 - today.weekday())
         query = query.where((SupervisionItem.state != rules.CLOSED)
-                            & SupervisionItem.deadline.between(today, sunday))
+                            & SupervisionItem.deadline.between(today, rules.week_sunday(today)))
     return query.order_by(SupervisionItem.state == rules.CLOSED, SupervisionItem.deadline, SupervisionItem.id)
 
 
