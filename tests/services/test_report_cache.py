@@ -26,6 +26,7 @@ from tracker.services.figures import monthly
 from tracker.services.imports import commit as import_commit
 from tracker.services.imports import undo, uploads
 from tracker.services.ledger import corrections
+from tracker.services.ledger import listing
 from tracker.services.ledger import projects as P
 from tracker.services import memo as cache
 from tracker.services.progress import snapshots
@@ -35,6 +36,8 @@ from tracker.services.targets import annual as T
 from tracker.services.targets import counties as CT
 from tracker.services.targets import shares as S
 from tracker.services.taskforces import teams
+from tracker.services.accounts import users as accounts
+from tracker.services.staleness import flags as stale
 
 D = datetime.date
 TODAY = D(2026, 12, 20)
@@ -53,6 +56,7 @@ def today(monkeypatch):
 
 def _world():
     user = make_user("bureau", role="bureau")
+    make_user("root", role="admin")     # user edits keep one active admin
     tfs = [make_task_force(f"TF{i}") for i in (1, 2, 3)]
     counties = [make_county("C1"), make_county("C2")]
     return {"user": user, "tfs": tfs, "counties": counties}
@@ -187,12 +191,49 @@ def _recompute(w, rng):
         monthly.rebuild_now()
 
 
+def _scan(w, rng):
+    """The nightly scan raises and clears stale flags (a later day: some silences grow)."""
+    stale.scan(TODAY + datetime.timedelta(days=rng.choice([0, 30, 120, 200])))
+
+
+def _rename(w, rng):
+    """The owner's name is on the stale lists."""
+    accounts.edit_user(None, w["user"].id, display_name=f"商务局{rng.randrange(1000)}")
+
+
 WRITES = {f.__name__[1:]: f for f in (
     _create, _stage, _funds, _increase, _update, _void, _target, _county_target, _shares,
-    _team, _import, _undo, _freeze, _recompute)}
+    _team, _import, _undo, _freeze, _recompute, _scan, _rename)}
+
+
+def _ledger_filters(w):
+    """Filter sets of the ledger whose totals are remembered (each a compiled shape)."""
+    first = w["tfs"][0].id
+    return ({}, {"tf": first}, {"year": 2026}, {"year": 2025, "stage": "signed"},
+            {"teams": [t.id for t in w["tfs"][:2]]}, {"county": w["counties"][0].id})
+
+
+def _totals(filters):
+    return listing._summary(filters, listing._shape(filters))
+
+
+def _stale_views(w):
+    return (None, (w["tfs"][0].id,), tuple(t.id for t in w["tfs"][1:]))
+
+
+def _fresh_stale(teams_, as_of):
+    cache.enabled = False
+    try:
+        return stale.worst_flags(teams_, as_of=as_of)
+    finally:
+        cache.enabled = True
 
 
 def _warm(w):
+    for filters in _ledger_filters(w):
+        _totals(filters)
+    for teams_ in _stale_views(w):
+        stale.worst_flags(teams_, as_of=TODAY)
     for year, as_of in VIEWS:
         PR.build_report(year, as_of)
         for team in w["tfs"]:
@@ -209,6 +250,10 @@ def _fresh_team(team_id, year, as_of):
 
 
 def _assert_cached_is_fresh(w, label):
+    for teams_ in _stale_views(w):
+        assert stale.worst_flags(teams_, as_of=TODAY) == _fresh_stale(teams_, TODAY), (label, teams_)
+    for filters in _ledger_filters(w):
+        assert _totals(filters) == listing._totals(filters, listing._shape(filters)), (label, filters)
     for year, as_of in VIEWS:
         assert PR.build_report(year, as_of) == PR.fresh_report(year, as_of), (label, as_of)
         for team in w["tfs"]:

@@ -63,6 +63,10 @@ class _LRU:
 
 
 _cache = _LRU(SIZE)
+# Small results (a ledger total: three numbers per filter set) kept apart, so the many
+# filter sets of the ledger never push a report out.
+SMALL_SIZE = 2048
+_small = _LRU(SMALL_SIZE)
 stats = Stats()
 enabled = True   # bench/bench_http.py (the "before" column) and tests switch it off
 
@@ -78,22 +82,24 @@ def options_key(options):
     return tuple(out)
 
 
-def remembered(kind, key, compute):
+def remembered(kind, key, compute, small=False):
     """``compute()``'s report, computed at most once per data version in this process;
-    ``key`` (a hashable tuple) names everything else it depends on."""
+    ``key`` (a hashable tuple) names everything else it depends on. ``small``: kept among
+    the small results (SMALL_SIZE of them), not the reports."""
     if not enabled or database.in_transaction():
         return compute()
+    cache = _small if small else _cache
     version = dataversion.current()
     full = (kind, version, key)
     if version is not None:
-        found = _cache.get(full)
+        found = cache.get(full)
         if found is not None:
             stats.hits += 1
             return found
     stats.misses += 1
     value = compute()
     if version is not None and dataversion.current() == version:
-        _cache.put(full, value)
+        cache.put(full, value)
         stats.kept += 1
     return value
 
@@ -101,4 +107,5 @@ def remembered(kind, key, compute):
 def clear():
     """Forget every report of this process (tests)."""
     _cache.clear()
+    _small.clear()
     stats.hits = stats.misses = stats.kept = 0

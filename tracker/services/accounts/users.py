@@ -15,7 +15,7 @@ from ...domain import accounts as rules, text
 from ...domain.errors import NotFound, ValidationError
 from ...domain.accounts import ROLES
 from ...models import ApiToken, Membership, TaskForce, User, utcnow
-from .. import audit, tx
+from .. import audit, dataversion, tx
 from . import sessions
 
 
@@ -146,6 +146,7 @@ def create_user(actor, password, must_change_password=False, min_score=rules.PAS
                 "username": user.username, "role": user.role, "display_name": user.display_name,
                 "email": user.email, "task_forces": sorted(t.code for t in teams),
                 "must_change": user.must_change_password})
+            dataversion.changed()
     except IntegrityError as exc:  # a simultaneous create of the same name won the unique key
         raise ValidationError({"username": f"用户名「{new.username}」已存在，请换一个。"}) from exc
     return user
@@ -290,6 +291,7 @@ def edit_user(actor, user, *, display_name=None, email=None, role=None, task_for
             if "task_forces" in new:
                 _set_memberships(target, teams)
             audit.record(actor, "user", target.id, "edit", old, new)
+            dataversion.changed()   # names and teams are on pages remembered per version
     return target
 
 
@@ -324,6 +326,7 @@ def set_active(actor, user, active):
                 .where((ApiToken.user == target.id) & ApiToken.revoked_at.is_null()).execute())
         audit.record(actor, "user", target.id, "activate" if active else "deactivate",
                      {"active": not active}, after)
+        dataversion.changed()
     return target
 
 

@@ -2,18 +2,18 @@
 timeline: services.ledger.timeline; the .xlsx export: services.ledger.export)."""
 import datetime
 import math
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 
 from peewee import JOIN, Case, fn
 
 from ... import clock
-from ...db import backend_name, database
+from ...db import backend_name
 from ...domain import money, pipeline, text
 from ...models import (CapitalIncrease, County, FundReceipt, Project, ProjectYear, StageEvent,
     TaskForce, User)
 from . import cursor as cursors
+from .. import memo
 from ..compiled import CompiledFamily
 from .choices import (counties, task_forces)
 from ..pagination import Page, seek_condition
@@ -33,9 +33,6 @@ SORT_COLUMNS = {
     # 最近进展 (the quick filters' order); no cursor: pages go by number
     "progress": lambda: fn.COALESCE(Project.last_progress_on, "1970-01-01"),
 }
-# Totals of the whole ledger or one task force, reused while nothing changed (see _summary).
-TOTALS_TTL = 5.0
-_totals_cache = {}
 # The columns of a ledger row (LedgerRow, in this order): what the page, its cursors and
 # _attach_* read.
 LIST_COLUMNS = (Project.id, Project.name, Project.task_force, Project.county, Project.investor,
@@ -307,32 +304,15 @@ def _attach_owners_and_funds(rows):
         row.funds_total = money.to_decimal(sums.get(row.id) or 0)
 
 
-def _stamp():
-    """(latest updated_at, highest id) of the projects: two index look-ups. Every write
-    of a project sets updated_at to now, every new project has a higher id."""
-    return tuple(database.execute_sql(
-        "SELECT (SELECT MAX(updated_at) FROM project), (SELECT MAX(id) FROM project)")
-        .fetchone())
-
-
 def _summary(filters, shape):
-    """Totals of the projects matching ``filters``. Unfiltered or task-force-only ones are
-    kept per process while the stamp is unchanged and for at most TOTALS_TTL seconds (a
-    write that committed after a later-stamped one is seen by then). Not on MySQL:
-    DATETIME keeps seconds."""
-    if any(filters.get(k) for k in ("q", "stage", "county", "year", "owner")) or \
-            filters.get("teams") is not None or \
-            backend_name() == "mysql":
+    """Totals of the projects matching ``filters``. Those of a compiled shape (every filter
+    but a search text) are remembered per data version (services.memo): every write of a
+    project moves the version in its own transaction (save_locked, figures.settle), so a
+    total is never older than the last committed write, in any process."""
+    if shape is None:
         return _totals(filters, shape)
-    key, stamp, now = (database.database, filters.get("tf") or None), _stamp(), time.monotonic()
-    hit = _totals_cache.get(key)
-    if hit is not None and hit[0] == stamp and hit[1] > now:
-        return dict(hit[2])
-    summary = _totals(filters, shape)
-    if len(_totals_cache) > 500:
-        _totals_cache.clear()
-    _totals_cache[key] = (stamp, now + TOTALS_TTL, summary)
-    return dict(summary)
+    return dict(memo.remembered("ledger-totals", (shape[0], tuple(shape[1])),
+                                lambda: _totals(filters, shape), small=True))
 
 
 def _totals(filters, shape):

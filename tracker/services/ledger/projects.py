@@ -14,7 +14,7 @@ from ... import clock
 from ...domain import money, pipeline, text
 from ...domain.errors import STALE_VERSION, NotFound, ValidationError
 from ...models import CapitalIncrease, FundReceipt, Project, StageEvent, TaskForce, utcnow
-from .. import audit, tx
+from .. import audit, dataversion, tx
 from ..figures import monthly, years
 from ..staleness import project as project_stale
 from . import amounts, closed, describe
@@ -48,7 +48,10 @@ def lock_project(project_id):
 
 
 def save_locked(project, columns):
-    """Write ``columns`` of the locked row, with the next version and updated_at."""
+    """Write ``columns`` of the locked row, with the next version and updated_at; the data
+    version (services.dataversion) moves at the commit: the ledger's remembered totals and
+    pages count every project write."""
+    dataversion.changed()
     project.version += 1
     project.updated_at = utcnow()
     project.save(only=[getattr(Project, c) for c in columns]

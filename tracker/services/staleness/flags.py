@@ -24,7 +24,7 @@ from ... import clock
 from ...config import setting
 from ...domain import staleness
 from ...models import Project, StaleFlag, TaskForce, User
-from .. import tx
+from .. import dataversion, memo, tx
 from ..pagination import page_of
 
 ESCALATED = "escalated"
@@ -126,6 +126,8 @@ def scan(as_of, options=None):
             .where(StaleFlag.cleared_on.is_null()).tuples())}
         cleared = _clear_outdated(open_now, wanted, as_of)
         raised = _raise_wanted(open_now, wanted, as_of)
+        if cleared or any(raised.values()):
+            dataversion.changed()   # the pages remembered per version list the open flags
     counts = {level: 0 for level in staleness.LEVELS}
     for level, n in (StaleFlag.select(StaleFlag.level, fn.COUNT(StaleFlag.id))
                      .where(StaleFlag.cleared_on.is_null())
@@ -370,9 +372,17 @@ class StaleOverview:
 
 def worst_flags(task_force_ids=None, as_of=None, limit=20):
     """StaleOverview: the ``limit`` most severe / longest silent open flags and
-    the count per level (two queries, whatever the number of flags)."""
-    counts = open_counts(task_force_ids)
-    return StaleOverview(rows=open_flags(task_force_ids, as_of=as_of, limit=limit,
-                                         counts=counts), counts=counts)
+    the count per level (two queries, whatever the number of flags), remembered per data
+    version (services.memo): every write of a flag, of a project, of a task force's or a
+    user's name moves it (scan, services.staleness.project, ledger, taskforces, accounts).
+    The overview is shared: read it, never change it."""
+    as_of = as_of or clock.today()
+    teams = None if task_force_ids is None else tuple(sorted(task_force_ids))
+
+    def compute():
+        counts = open_counts(teams)
+        return StaleOverview(rows=open_flags(teams, as_of=as_of, limit=limit, counts=counts),
+                             counts=counts)
+    return memo.remembered("stale-overview", (teams, as_of, limit), compute)
 
 

@@ -2,11 +2,14 @@
 before the next daily scan (tracker/services/staleness/flags.py) runs: a dated event is
 progress (:func:`progressed`), a project that left the watched stages is no longer chased
 (:func:`unwatched`), and a write that moved the last progress earlier (a 作废,
-tracker/services/ledger/corrections.py) brings the flag in line (:func:`refresh`)."""
+tracker/services/ledger/corrections.py) brings the flag in line (:func:`refresh`).
+Each moves the data version (services.dataversion) of the write it is part of: the pages
+remembered per version list the open flags."""
 
 from ... import clock
 from ...domain import staleness as rules
 from ...models import StaleFlag
+from .. import dataversion
 from .flags import StaleOptions
 
 CORRECTED = "corrected"
@@ -31,6 +34,7 @@ def refresh(project, as_of, options=None):
     """Clear the project's open flags that no longer fit, and open (or reopen) the one
     that does; call inside the write's transaction, after the project row is locked."""
     want = wanted(project, as_of, options)
+    dataversion.changed()
     open_flags = list(StaleFlag.select().where((StaleFlag.project == project.id)
                                                & StaleFlag.cleared_on.is_null()))
     for flag in open_flags:
@@ -59,6 +63,7 @@ def progressed(project, on):
     if on is None or (project.last_progress_on is not None and on <= project.last_progress_on):
         return []
     project.last_progress_on = on
+    dataversion.changed()
     (StaleFlag.update(cleared_on=clock.today(), cleared_reason="progress")
      .where((StaleFlag.project == project.id) & StaleFlag.cleared_on.is_null()
             & (StaleFlag.last_progress_on < on))
@@ -71,6 +76,7 @@ def unwatched(project):
     open flags are cleared at once (as the nightly scan would, reason "closed"), so an
     open flag always belongs to a watched project (the dashboard counts rely on it)."""
     if not rules.is_watched(project.stage):
+        dataversion.changed()
         (StaleFlag.update(cleared_on=clock.today(), cleared_reason="closed")
          .where((StaleFlag.project == project.id) & StaleFlag.cleared_on.is_null())
          .execute())
