@@ -7,7 +7,7 @@ passes it to ``now``/``today``/``to_local``.
 import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask import current_app
 
 from .config import Defaults
 
@@ -21,7 +21,11 @@ def zone_from(config):
 
 def zone():
     """The current app's zone (the default zone outside an app context)."""
-    return zone_from(current_app.config) if has_app_context() else ZoneInfo(DEFAULT_TZ)
+    try:
+        config = current_app.config      # one look-up: a date is judged per cell in an import
+    except RuntimeError:                 # outside an app context
+        return ZoneInfo(DEFAULT_TZ)
+    return zone_from(config)
 
 
 def now(tz=None):

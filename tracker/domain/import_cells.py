@@ -3,6 +3,7 @@ their unit, dates (month-only ones included), stage words, the rows that are not
 and the 责任人 a name means. Pure rules, used through domain.import_rules (whose docstring
 states the rules chosen: 亿元 ×10000, a month is its first day, …)."""
 import datetime
+import functools
 import re
 import unicodedata
 from decimal import Decimal
@@ -55,7 +56,13 @@ def fold_word(value):
     """Comparison form of a header or a word: NFKC, spaces removed, 【】 as brackets."""
     if value is None:
         return ""
-    text = "".join(unicodedata.normalize("NFKC", str(value)).split())
+    return _folded(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _folded(value):
+    """fold_word of a text (a sheet repeats its stage and type words on every row)."""
+    text = "".join(unicodedata.normalize("NFKC", value).split())
     return text.replace("【", "(").replace("】", ")").replace("[", "(").replace("]", ")")
 
 

@@ -7,6 +7,10 @@ from ...domain import money, pipeline
 from ...models import Project
 
 
+# Keys shown by something else than their value in row.fields.
+_OWN_WAY = {"task_force", "stage", "drop_reason"}
+
+
 def shown_value(row, key, stage, dates):
     """A written value as the preview shows it, or "" (nothing written)."""
     if key == "task_force":
@@ -20,6 +24,11 @@ def shown_value(row, key, stage, dates):
     value = row.fields.get(key)
     if value in (None, "", []):
         return ""
+    return _formatted(key, value)
+
+
+def _formatted(key, value):
+    """A field's value (not empty) as the preview shows it."""
     if key in rules.AMOUNT_KEYS:
         return f"{money.fmt_wan(value)} 万元"
     if key == "capital_type":
@@ -33,6 +42,10 @@ def shown_value(row, key, stage, dates):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+# Text fields shown otherwise than as stored (codes, comma lists).
+_FORMATTED = {"capital_type", "signing_grade", "tags"}
 
 
 def shape(columns, rows):
@@ -50,10 +63,18 @@ def show(row, data, shape, stage, dates):
     """Every value the row writes, each with the cell as typed where it differs, and the
     values of the columns that are not imported."""
     keys, extras = shape
+    fields, sources, shown, labels = row.fields, row.sources, row.shown, rules.LABELS
     for key in keys:
-        value = shown_value(row, key, stage, dates)
+        if key in _OWN_WAY or key in dates:
+            value = shown_value(row, key, stage, dates)
+        else:   # most keys: a plain text field, shown as it is (the hot path of a big file)
+            value = fields.get(key)
+            if value in (None, "", []):
+                continue
+            if type(value) is not str or key in _FORMATTED:
+                value = _formatted(key, value)
         if value:
-            row.shown.append((rules.LABELS[key], value, row.sources.get(key, "")))
+            shown.append((labels[key], value, sources.get(key, "")))
     for key, title in extras:
         value = data.get(key)
         if value not in (None, ""):
