@@ -126,3 +126,87 @@ def test_the_as_of_date_is_part_of_the_key(two_apps, monkeypatch):
     shown = client.get("/api/v1/progress").get_json()
     monkeypatch.setattr(clock, "today", lambda tz=None: today + datetime.timedelta(days=1))
     assert client.get("/api/v1/progress").get_json()["as_of"] != shown["as_of"]
+
+
+# --- page bodies (web.fragments): kept per data version, slots per request ------------------
+
+def _uncached(client, path):
+    cache.enabled = False
+    try:
+        return _page(client, path)
+    finally:
+        cache.enabled = True
+
+
+def _body_writes(app, code, pid):
+    """Writes that change what the dashboard or the task-force page shows besides figures."""
+    from tracker.services.accounts import users as accounts
+    from tracker.services.activities import log as activity_log
+    from tracker.services.staleness import flags as stale
+    from tracker.services.supervision import items
+    from tracker.models import TaskForce, User
+
+    def team():
+        return TaskForce.get(TaskForce.code == code)
+
+    def leo():
+        return User.get(User.username == "leo")
+    later = clock.today() + datetime.timedelta(days=200)
+    return {
+        "scan": lambda: stale.scan(later),
+        "rename": lambda: accounts.edit_user(None, leo().id, display_name="李处长"),
+        "activity": lambda: activity_log.log(
+            leo(), task_force=team().id, kind="visit", occurred_on=clock.today(),
+            counterpart="中化集团", summary="赴京拜访中化集团。", projects=[pid]),
+        "supervision": lambda: items.open_item(
+            leo(), title="用地指标协调", problem="用地指标未落实。", task_force=team().id,
+            deadline=clock.today() + datetime.timedelta(days=3), priority="key"),
+        "funds": lambda: None,      # through HTTP below
+    }
+
+
+def test_page_bodies_follow_every_kind_of_write(two_apps):
+    """Each write, made through the other app, is on the next page: the kept body (or its
+    slot) equals a body rendered without the cache, and differs from the one before."""
+    first, second = two_apps
+    code, pid = _world(first)
+    with first.app_context():
+        make_user("root", role="admin")       # a user edit keeps one admin
+    writer, reader = _login(first), _login(second)
+    _page(reader, "/dashboard/")               # shows (and so drops) the login's flash
+    paths = ("/dashboard/", f"/taskforces/{code}")
+    for kind, write in _body_writes(first, code, pid).items():
+        before = {path: _page(reader, path) for path in paths}
+        assert {path: _page(reader, path) for path in paths} == before     # kept
+        if kind == "funds":
+            assert writer.post(f"/projects/{pid}/funds", data=_funds_form("40")).status_code == 302
+        else:
+            with first.app_context():
+                write()
+        after = {path: _page(reader, path) for path in paths}
+        for path in paths:
+            assert after[path] == _uncached(reader, path), (kind, path)
+        assert after != before, kind
+
+
+def test_the_body_is_kept_and_the_slots_are_not(two_apps):
+    first, _second = two_apps
+    code, _pid = _world(first)
+    client = _login(first)
+    _page(client, "/dashboard/")
+    with first.app_context():
+        from tracker.services import dataversion
+        dataversion.bump()                       # a version row: bodies may be kept
+    _page(client, f"/taskforces/{code}")
+    hits = cache.stats.hits
+    _page(client, f"/taskforces/{code}")
+    assert cache.stats.hits == hits + 1          # the body: one hit, no report computed
+    # a 督办 item is no write the version counts; its slot is rendered per request
+    from tracker.services.supervision import items
+    from tracker.models import TaskForce, User
+    with first.app_context():
+        items.open_item(User.get(User.username == "leo"), title="签约协调", problem="请协调。",
+                        task_force=TaskForce.get(TaskForce.code == code).id,
+                        deadline=clock.today(), priority="normal")
+    assert "签约协调" in _page(client, f"/taskforces/{code}")
+    assert cache.stats.hits == hits + 2

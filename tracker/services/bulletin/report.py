@@ -30,6 +30,7 @@ from ..progress import report as progress, snapshots
 from ..progress.options import ProgressOptions
 from ..staleness import flags as stale_service
 from ..staleness.flags import StaleOptions
+from ..supervision import overdue as supervision_overdue
 from . import notes
 from .checkpoints import CHECKPOINTS
 
@@ -109,6 +110,7 @@ class Bulletin:
     ranking_cap: Decimal = P.DEFAULT_RANKING_CAP
     note: notes.Note | None = None   # the bureau's 下步要求 and 按语, when saved
     activity: tuple = ()             # 招商活跃指数 of the period: (name, score, activities), best first
+    overdue: supervision_overdue.Overdue = supervision_overdue.Overdue()   # 督办逾期 at as_of
     sections: tuple = field(default=SECTIONS)
 
     @property
@@ -271,6 +273,7 @@ def build_bulletin(year, checkpoint, today=None, options=None, stale=None, activ
                     propose_drop_days=stale.thresholds.propose_drop,
                     ranking_cap=options.ranking_cap, note=notes.note_for(year, checkpoint),
                     activity=_activity(year, parts["as_of"], rows, activity_weights),
+                    overdue=supervision_overdue.city(parts["as_of"]),
                     **{k: v for k, v in parts.items() if k != "rows"})
 
 

@@ -44,7 +44,7 @@ def _behind_text(row):
 
 def warning_blocks(b):
     """Section 三 as [(sub-heading, [paragraphs])]: one per colour of
-    domain.progress.WARNING_STATUSES (worst first), then 建议退库."""
+    domain.progress.WARNING_STATUSES (worst first), then 建议退库, then 督办逾期 (when any)."""
     blocks = []
     for n, status in zip("一二", P.WARNING_STATUSES):
         rows = b.warned(status)
@@ -58,4 +58,18 @@ def warning_blocks(b):
             f"列为建议退库（截至{cn_date(b.today)}的巡检结果）")
     blocks.append((f"（三）建议退库项目 {b.propose_drop} 个",
                    [text + (f"：{'、'.join(teams)}。" if teams else "。")]))
+    if b.overdue.count:
+        blocks.append(_overdue_block(b))
     return blocks
+
+
+def _overdue_block(b):
+    """（四）督办逾期: how many items were open past their deadline at the day the numbers are
+    judged (b.as_of), and the oldest."""
+    late = b.overdue
+    oldest = "、".join(f"{o.task_force_name}“{o.title}”（期限{cn_date(o.deadline)}，逾期 {o.days} 天）"
+                       for o in late.oldest)
+    which = ("" if late.count == 1 else "，分别为" if not late.more else f"，逾期最久的 {len(late.oldest)} 项为")
+    return f"（四）督办逾期事项 {late.count} 项", [
+        f"截至{cn_date(b.as_of)}，全市共有 {late.count} 项督办事项超过办理期限仍未办结{which}：{oldest}。"]
+

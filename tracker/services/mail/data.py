@@ -3,7 +3,8 @@
 Numbers come from ``tracker.services.progress.report.build_report`` judged at the week's
 Sunday (the same report as the dashboard); the week's changes from StageEvent,
 FundReceipt and CapitalIncrease dated in the week; stale projects from the open
-StaleFlags of the daily staleness scan. A preview of the week in progress
+StaleFlags of the daily staleness scan; 督办逾期 (open items past their deadline) judged at the
+same day as the progress. A preview of the week in progress
 (``collect(week, settings, until=today)``) judges everything at ``until`` instead: the
 changes from Monday to that day, the progress as of that day. ``settings`` (the
 MailSettings) give how progress is judged, the links and the unsubscribe signer.
@@ -21,6 +22,7 @@ from ...models import CapitalIncrease, FundReceipt, Membership, Project, StageEv
 from ..activities import index as activity_index
 from ..progress import report as progress
 from ..staleness import flags as staleness
+from ..supervision import overdue as supervision_overdue
 from .unsubscribe import unsubscribe_url
 
 CITY_ROLES = ("bureau", "admin")
@@ -213,6 +215,8 @@ class WeekData:
     until: datetime.date | None = None   # a week in progress, judged at this day
     settings: object = None              # the MailSettings it was collected with
     activity: list = field(default_factory=list)   # 招商活跃指数 of the week, ranked (TeamWeeks)
+    overdue: dict = field(default_factory=dict)    # 督办逾期 at as_of: task_force_id -> Overdue
+    overdue_city: supervision_overdue.Overdue = field(default_factory=supervision_overdue.Overdue)
 
     @property
     def as_of(self):
@@ -254,4 +258,6 @@ def collect(week, settings, until=None):
     teams = [(r.task_force_id, r.code, r.name) for r in report.rows]
     activity, _weeks = activity_index.weekly(week.sunday + datetime.timedelta(days=1),
                                              settings.activity_weights, teams)
-    return WeekData(week, report, changes, dict(stale), links, until, settings, activity)
+    overdue = supervision_overdue.by_team(as_of)    # 督办逾期 at the day the week is judged
+    return WeekData(week, report, changes, dict(stale), links, until, settings, activity, overdue,
+                    supervision_overdue.combined(overdue))

@@ -12,6 +12,7 @@ from ...domain import pipeline
 from ...domain import progress as P
 from ...models import OutboxBody
 from ...models.mail import RECIPIENT_MARK, UNSUBSCRIBE_MARK, personalise
+from ..supervision.overdue import Overdue
 from .mime import compact_html
 from .data import (CITY_ROLES, as_text, bar, change_counts, metric_numbers, metric_rows,
     next_milestone)
@@ -104,6 +105,14 @@ def _context(data):
             "recipient": RECIPIENT_MARK, "unsubscribe_url": UNSUBSCRIBE_MARK, "links": data.links}
 
 
+def overdue_view(data, overdue, **list_args):
+    """督办逾期 as a mail shows it: how many, the oldest with their links, the list's link."""
+    return {"count": overdue.count, "more": overdue.more,
+            "oldest": [{"late": late, "url": data.url("supervision.show", item_id=late.id)}
+                       for late in overdue.oldest],
+            "list_url": data.url("supervision.index", overdue=1, **list_args)}
+
+
 def task_force_draft(data, row):
     """The task-force summary of ``row`` (a TaskForceProgress)."""
     changes = data.changes.get(row.task_force_id, [])
@@ -114,11 +123,13 @@ def task_force_draft(data, row):
                counts=change_counts(changes), stale=stale[:MAX_STALE],
                more_stale=max(0, len(stale) - MAX_STALE),
                team_url=data.url("taskforces.detail", code=row.code),
-               activity=_activity_of(data, row.task_force_id), activity_top=data.activity[:3])
+               activity=_activity_of(data, row.task_force_id), activity_top=data.activity[:3],
+               overdue=overdue_view(data, data.overdue.get(row.task_force_id, Overdue()),
+                                    task_force=row.task_force_id))
     numbers = {"week": data.week.key, "as_of": data.as_of.isoformat(), "task_force": row.code,
                "rank": row.rank, "score": as_text(row.score), "status": row.status,
                "metrics": metric_numbers(row.metrics), "changes": ctx["counts"],
-               "stale": len(stale)}
+               "stale": len(stale), "supervision_overdue": ctx["overdue"]["count"]}
     return Draft.render("task_force", f"tf:{row.task_force_id}",
                         subject_for(data.week, row.name, data.until), "task_force_summary",
                         ctx, numbers, task_force_id=row.task_force_id)
@@ -170,13 +181,14 @@ def city_view(data):
 def city_draft(data):
     view = city_view(data)
     ctx = _context(data)
-    ctx.update(view, dashboard_url=data.links["dashboard"], activity_top=data.activity[:3])
+    ctx.update(view, dashboard_url=data.links["dashboard"], activity_top=data.activity[:3],
+               overdue=overdue_view(data, data.overdue_city))
     report = data.report
     numbers = {"week": data.week.key, "as_of": data.as_of.isoformat(),
                "totals": metric_numbers(report.totals),
                "ranking": [[r.code, r.rank, as_text(r.score), r.status] for r in report.rows],
                "changes": view["counts"], "at_risk": view["at_risk_total"],
-               "stale": view["stale_by_level"]}
+               "stale": view["stale_by_level"], "supervision_overdue": data.overdue_city.count}
     return Draft.render("bureau", "city", subject_for(data.week, CITY_NAME, data.until),
                         "bureau_summary",
                         ctx, numbers)

@@ -18,16 +18,26 @@ class Filters:
     this_week: bool = False
 
 
-def visible(user):
+def _joined():
     Responsible = User.alias()
     query = (SupervisionItem.select(SupervisionItem, TaskForce, Project, Responsible)
              .join(TaskForce).switch(SupervisionItem)
              .join(Project, JOIN.LEFT_OUTER, on=(SupervisionItem.project == Project.id)).switch(SupervisionItem)
              .join(Responsible, JOIN.LEFT_OUTER, on=(SupervisionItem.responsible == Responsible.id),
                    attr="responsible_user"))
+    return query
+
+
+def visible(user):
+    query = _joined()
     if not user.sees_all:
         query = query.where(SupervisionItem.task_force.in_(user.task_force_ids() or [0]))
     return query
+
+
+def one(item_id):
+    """The item with its team, project and responsible user (as the list reads them), or None."""
+    return _joined().where(SupervisionItem.id == item_id).first()
 
 
 def filtered(user, filters, today=None):
@@ -60,10 +70,27 @@ def counts(user, today=None):
     return {key: out.get(key, 0) for key in (*rules.STATES, "overdue")}
 
 
+def user_names(ids):
+    """{user id: how a page names them} of ``ids`` (an export's 交办人, one read per batch)."""
+    ids = {i for i in ids if i}
+    return {u.id: str(u) for u in User.select().where(User.id.in_(list(ids)))} if ids else {}
+
+
 def thread(item_id):
     return list(SupervisionReply.select(SupervisionReply, User)
                 .join(User, JOIN.LEFT_OUTER, on=(SupervisionReply.user == User.id))
                 .where(SupervisionReply.item == item_id).order_by(SupervisionReply.id))
+
+
+def threads(item_ids):
+    """{item id: its thread} of ``item_ids`` in one read (a page of the API with threads)."""
+    out = {item_id: [] for item_id in item_ids}
+    if out:
+        for line in (SupervisionReply.select(SupervisionReply, User)
+                     .join(User, JOIN.LEFT_OUTER, on=(SupervisionReply.user == User.id))
+                     .where(SupervisionReply.item.in_(list(out))).order_by(SupervisionReply.id)):
+            out[line.item_id].append(line)
+    return out
 
 
 def may_read(user, item):

@@ -19,7 +19,10 @@ from ...extensions import csrf
 from ..permissions import public
 from ..period import parse_period
 from ... import settings
-from . import activity_json, award_json
+from ... import clock
+from ...services.supervision import items as supervision_items
+from ...services.supervision import listing as supervision_listing
+from . import activity_json, award_json, supervision_json
 from .snapshot_json import parse_quarter_query, snapshots_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -107,6 +110,34 @@ def activities():
     linked = activity_listing.projects_of(a.id for a in found.rows)
     return jsonify({"total": found.total, "page": found.page, "pages": found.pages,
                     "activities": [activity_json.activity_json(a, linked) for a in found.rows]})
+
+
+@bp.route("/supervision")
+@public  # authenticated by the blueprint's check, like /progress
+def supervision():
+    """督办 items the caller may read (members: their task forces'), as the list page orders
+    them, with its filters (state, task_force id, priority, overdue, due_this_week), ``page``/
+    ``per_page``, and each item's thread with ``thread=1``."""
+    filters, page, per_page, with_thread, errors = supervision_json.parse_query(request.args)
+    if errors:
+        return error_response(400, "bad_request", "；".join(errors.values()), fields=errors)
+    today = clock.today()
+    found = paginate(supervision_listing.filtered(g.api_user, filters, today), page, per_page)
+    threads = supervision_listing.threads([i.id for i in found.rows]) if with_thread else {}
+    return jsonify({"total": found.total, "page": found.page, "pages": found.pages,
+                    "items": [supervision_json.item_json(i, today, threads.get(i.id)) for i in found.rows]})
+
+
+@bp.route("/supervision/<int:item_id>")
+@public  # authenticated by the blueprint's check, like /progress
+def supervision_item(item_id):
+    """One 督办 item with its thread (404 JSON when there is none, 403 when the caller may not read it)."""
+    found = supervision_listing.one(item_id)
+    if found is None:
+        return error_response(404, "not_found", supervision_items.MISSING)
+    if not supervision_listing.may_read(g.api_user, found):
+        return error_response(403, "forbidden", "只能查看本专班的督办事项。")
+    return jsonify(supervision_json.item_json(found, clock.today(), supervision_listing.thread(found.id)))
 
 
 # --- JSON shape ----------------------------------------------------------------------

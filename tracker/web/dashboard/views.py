@@ -19,6 +19,8 @@ from ...services.targets import annual as target_service
 from ...services.taskforces import teams as taskforce_service
 from ...services.progress import week
 from ...services.pagination import page_number
+from .. import fragments
+from ..supervision.todo import todo_context
 from ..progress_helpers import STALE_LIMIT, rank_rows, stale_legend, template_helpers
 from ..period import parse_period
 from ... import settings
@@ -60,6 +62,16 @@ def index():
     sort = request.args.get("sort", "rank")
     if sort not in SORTS:
         sort = "rank"
+    # the body once per data version (web.fragments); the person's 督办 blocks per request
+    body = fragments.body("dashboard/_body.html", (current_user.sees_all,),
+                          lambda: _context(period, sort),
+                          todo=lambda: render_template("supervision/_todo.html", todo=todo_context()),
+                          overdue=lambda: render_template("dashboard/_overdue.html", overdue=_overdue()))
+    return render_template("dashboard/index.html", body=body)
+
+
+def _context(period, sort):
+    """What the dashboard's body shows (computed only when it is not remembered)."""
     options = settings.progress()
     report = progress_service.build_report(period.year, period.as_of, options)
     stale = stale_service.worst_flags(as_of=period.as_of, limit=STALE_LIMIT)
@@ -73,14 +85,14 @@ def index():
                                          for row in report.rows for m in row.metrics.values()
                                          if m.target is not None)
     rows = sorted_rows(report.rows, sort)
-    return render_template(
-        "dashboard/index.html", report=report, period=period, sort=sort, sorts=SORTS,
+    return dict(
+        report=report, period=period, sort=sort, sorts=SORTS,
         rows=rows, ranking=rank_rows(rows, report), stale=stale, warning_teams=warning_teams,
         older_targets=older_targets, all_before_set=all_before_set,
         news=week.dashboard_week(report),
         cap=options.ranking_cap, score_formula=P.SCORE_FORMULA,
         stale_legend=stale_legend(), last_year=_last_year_results(period),
-        bulletin_url=_bulletin_url(period), activity=_activity_index(report), overdue=_overdue(),
+        bulletin_url=_bulletin_url(period), activity=_activity_index(report),
         **template_helpers())
 
 

@@ -1,7 +1,7 @@
 """督办 pages (tracker/services/supervision): everyone reads their task forces' items (the bureau
 all); the bureau 交办, 办结 and 退回; the responsible task force 反馈进展. Each POST calls one
 service function; its messages go next to the fields."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ... import clock
@@ -10,6 +10,7 @@ from ...domain.errors import ValidationError
 from ...services.activities import listing as activity_listing
 from ...services.ledger import choices as ledger_choices
 from ...services.pagination import page_number, paginate
+from ...services.supervision import export as supervision_export
 from ...services.supervision import items, listing
 from ..forms import apply_errors
 from ..permissions import bureau_required
@@ -37,6 +38,18 @@ def index():
     return render_template("supervision/index.html", page=page, args=args, filters=filters,
                            counts=listing.counts(current_user), today=clock.today(), rules=rules,
                            teams=ledger_choices.editable_teams(current_user) if current_user.sees_all else [])
+
+
+@bp.route("/export.xlsx")
+def export():
+    """The list as .xlsx with the list's filters (every role that reads the list)."""
+    filters = _filters()
+    team = next((t.name for t in ledger_choices.editable_teams(current_user, filters.task_force)
+                 if t.id == filters.task_force), None) if filters.task_force else None
+    scope = supervision_export.scope_name(filters, team, current_user.sees_all)
+    exported = supervision_export.export(current_user, filters, scope)
+    return Response(exported.data, mimetype=exported.mimetype,
+                    headers={"Content-Disposition": exported.content_disposition()})
 
 
 def _open_form(formdata=None):

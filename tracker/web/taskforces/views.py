@@ -7,8 +7,10 @@ from ...domain import pipeline
 from ...domain.errors import ValidationError
 from ...services.activities import listing as activity_listing
 from ...services.taskforces import teams as service
+from .. import fragments
 from ..forms import apply_errors
 from ..permissions import bureau_required
+from ..supervision.todo import team_context
 from .forms import TaskForceForm
 from .progress import progress_context
 
@@ -25,6 +27,17 @@ def index():
 @bp.route("/<code>")
 def detail(code):
     team = service.get_task_force(code)
+    reads_log = _reads_log(team)
+    # the body once per data version (web.fragments); the team's 督办 items per request
+    body = fragments.body("taskforces/_detail_body.html", (team.id, current_user.sees_all, reads_log),
+                          lambda: _context(team, reads_log),
+                          team_items=lambda: render_template("supervision/_team_items.html",
+                                                             team_items=team_context(team.id)))
+    return render_template("taskforces/detail.html", team=team, body=body)
+
+
+def _context(team, reads_log):
+    """What the page's body shows (computed only when it is not remembered)."""
     funnel = service.funnel(team)
     context = {
         "team": team,
@@ -33,12 +46,12 @@ def detail(code):
         "funnel": funnel,
         "projects": service.recent_projects(team),
         # the follow-up log is the team's own and the bureau's (issue 21)
-        "activities": activity_listing.recent_of_team(team.id) if _reads_log(team) else None,
+        "activities": activity_listing.recent_of_team(team.id) if reads_log else None,
         "activity_kinds": activity_rules.KINDS,
         "can_manage": current_user.sees_all,
     }
     context.update(progress_context(team, funnel))
-    return render_template("taskforces/detail.html", **context)
+    return context
 
 
 def _reads_log(team):

@@ -1,0 +1,41 @@
+"""A member's 待办督办 block (templates/supervision/_todo.html) for the pages people land on: the
+open items of their task forces, their own first, with the deadline and days overdue."""
+from flask_login import current_user
+
+from ... import clock
+from ...domain import supervision as rules
+from ...services.supervision import overdue
+
+LIMIT = 10
+
+
+def todo_context(task_force_id=None):
+    """What _todo.html shows (None for a person without a task force: the block is left out)."""
+    user = current_user
+    if not getattr(user, "is_authenticated", False):
+        return None
+    teams = user.task_force_ids()
+    if not teams or (task_force_id is not None and task_force_id not in teams):
+        return None
+    today = clock.today()
+    found = overdue.todo(user, today, LIMIT, task_force_id)
+    rows = [{"id": i.id, "title": i.title, "team": i.task_force.name, "deadline": i.deadline,
+             "days": rules.days_overdue(i.state, i.deadline, today), "state": rules.state_label(i.state),
+             "priority": rules.priority_label(i.priority), "mine": i.responsible_id == user.id}
+            for i in found.items]
+    return {"rows": rows, "total": found.total, "overdue": found.overdue, "more": found.more,
+            "team_id": task_force_id}
+
+
+def team_context(team_id):
+    """The open items of a task force for its page (None when the person may not read them:
+    the bureau reads every team's, a member their own teams')."""
+    user = current_user
+    if not (user.sees_all or team_id in user.task_force_ids()):
+        return None
+    today = clock.today()
+    items, total = overdue.open_of_team(team_id, LIMIT)
+    rows = [{"id": i.id, "title": i.title, "deadline": i.deadline, "state": rules.state_label(i.state),
+             "days": rules.days_overdue(i.state, i.deadline, today), "priority": rules.priority_label(i.priority),
+             "mine": i.responsible_id == user.id} for i in items]
+    return {"rows": rows, "total": total, "more": max(0, total - len(rows)), "team_id": team_id}
