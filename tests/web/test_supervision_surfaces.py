@@ -65,6 +65,30 @@ def test_member_sees_their_todo_on_the_dashboard_own_first(client, auth, world):
     assert 'id="supervision-todo"' not in client.get("/dashboard/").get_data(as_text=True)
 
 
+def test_a_member_lands_on_the_ledger_with_their_todo(client, auth, world):
+    auth.login("member")
+    landing = client.get("/")
+    assert landing.status_code == 302 and landing.headers["Location"].endswith("/projects/")
+    page = client.get("/projects/").get_data(as_text=True)
+    block = page.split('id="supervision-todo"')[1].split("</section>")[0]
+    assert "3 项未办结，其中逾期 1 项" in block and "我负责" in block
+    assert 'id="supervision-todo"' not in client.get("/projects/?stage=signed").get_data(as_text=True)
+    auth.logout()
+    auth.login("bureau")
+    assert 'id="supervision-todo"' not in client.get("/projects/").get_data(as_text=True)
+
+
+def test_the_project_page_lists_its_items_open_first(client, auth, world):
+    with client.application.app_context():
+        from tracker.models import Project
+        pid = Project.get(Project.name == "精细化工一期").id
+    auth.login("other")      # every reader of the project reads its 督办 items
+    page = client.get(f"/projects/{pid}").get_data(as_text=True)
+    block = page.split('id="project-supervision"')[1].split("</section>")[0]
+    assert "用地指标协调" in block and "逾期 7 天" in block and "共 1 项" in block
+    assert "环评批复" not in block          # not on this project
+
+
 def test_the_task_force_page_links_its_open_items_to_its_readers(client, auth, world):
     auth.login("bureau")
     page = client.get(f"/taskforces/{world['code']}").get_data(as_text=True)

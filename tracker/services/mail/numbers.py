@@ -15,7 +15,8 @@ CHANGE_LABELS = {
 METRIC_HEAD = ("指标", "年度目标", "累计完成", "完成率（%）", "时序进度（%）", "超/欠进度（点）",
                "状态")
 FACT_LABELS = {"week": "周", "as_of": "统计截至", "task_force": "专班代码", "rank": "排名",
-               "score": "综合得分", "status": "总体状态", "at_risk": "未达节点的风险指标（个）"}
+               "score": "综合得分", "status": "总体状态", "at_risk": "未达节点的风险指标（个）",
+               "supervision_overdue": "督办逾期（项）"}
 
 
 @dataclass(frozen=True)

@@ -124,3 +124,12 @@ def open_of_team(task_force_id, limit=20):
                                             & (SupervisionItem.state != rules.CLOSED))
     rows = list(scoped.order_by(SupervisionItem.deadline, SupervisionItem.id).limit(limit))
     return rows, (scoped.count() if len(rows) == limit else len(rows))
+
+
+def of_project(project_id, limit=10):
+    """(the 督办 items on a project, open first, then the latest deadline; how many)."""
+    scoped = SupervisionItem.select().where(SupervisionItem.project == project_id)
+    closed_last = Case(None, [(SupervisionItem.state == rules.CLOSED, 1)], 0)
+    rows = list(scoped.order_by(closed_last, SupervisionItem.deadline.desc(), SupervisionItem.id.desc())
+                .limit(limit))
+    return rows, (scoped.count() if len(rows) == limit else len(rows))

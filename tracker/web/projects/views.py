@@ -21,6 +21,7 @@ from ..forms import apply_errors
 from ..helpers import Fragments, IdUrl, QueryUrl
 from ..exports import views as export_pages
 from ..permissions import require_edit
+from ..supervision import todo as supervision_todo
 from ... import settings
 from . import forms, rows
 
@@ -80,8 +81,10 @@ def ledger():
         teams=teams, counties_=counties)
     ledger_url = QueryUrl("projects.ledger")
     can_create = ledger_choices.can_create(_user(), teams, _member_of())
+    # a member lands here (web.index): their 待办督办 on the first view (no query string)
+    todo = None if request.args else supervision_todo.todo_context()
     return render_template("projects/ledger.html", rows=page.rows, summary=summary,
-                           values=values, scopes=forms.SCOPES,
+                           values=values, scopes=forms.SCOPES, todo=todo,
                            top_html=_top(form, values, args, ledger_url, can_create),
                            **_table(values, args, page, ledger_url))
 
@@ -253,6 +256,7 @@ def _render_detail(project, status=200, **action_forms):
         latest_stage_id=latest.id if latest else None,
         closed_before=corrections.closed_quarter_start(), can_void_closed=current_user.sees_all,
         correction_requests=correction_requests.of_project(project.id),
+        project_items=supervision_todo.project_context(project.id),
         closed_help=_closed_help(),
         history=project_history.history(project, page_number(request.args.get("page")),
                                         current_app.config["PER_PAGE"]),

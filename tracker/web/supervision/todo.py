@@ -39,3 +39,13 @@ def team_context(team_id):
              "days": rules.days_overdue(i.state, i.deadline, today), "priority": rules.priority_label(i.priority),
              "mine": i.responsible_id == user.id} for i in items]
     return {"rows": rows, "total": total, "more": max(0, total - len(rows)), "team_id": team_id}
+
+
+def project_context(project_id):
+    """The 督办 items on a project for its page (everyone who reads the project reads them)."""
+    today = clock.today()
+    items, total = overdue.of_project(project_id)
+    rows = [{"id": i.id, "title": i.title, "deadline": i.deadline, "state": rules.state_label(i.state),
+             "closed": i.state == rules.CLOSED, "days": rules.days_overdue(i.state, i.deadline, today),
+             "priority": rules.priority_label(i.priority)} for i in items]
+    return {"rows": rows, "total": total, "more": max(0, total - len(rows)), "project_id": project_id}
