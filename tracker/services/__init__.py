@@ -17,6 +17,7 @@ Features (each package's docstring names its entry modules, what web, CLI and jo
 Shared plumbing at this level: tx (the write transaction, lock first), audit (audit rows),
 pagination, xlsx (cell rules of every export), links (absolute URLs), compiled (queries
 compiled once), health, jobruns (run-once claims of scheduled jobs), jobqueue (claims and
-heartbeats of the import and export jobs), maintenance (the recompute by hand). Packages
+heartbeats of the import and export jobs), dataversion and memo (reports kept per data
+version), rows (many rows in few INSERTs), maintenance (the recompute by hand). Packages
 depend one way (tests/test_layers.py).
 """

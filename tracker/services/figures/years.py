@@ -16,6 +16,7 @@ from ...db import backend_name
 from ...domain import pipeline
 from ...models import CapitalIncrease, FundReceipt, Project, StageEvent
 from ...models.project_years import ProjectYear
+from ..rows import insert_rows
 
 CHUNK = 500
 
@@ -30,12 +31,15 @@ def _year(column):
     return Cast(fn.date_part("year", column), "INTEGER")
 
 
-def created_years(created_at):
+def created_years(created_at, zone=None):
     """Years whose local [Jan 1 00:00, next Jan 1 00:00] (both ends, as BETWEEN) hold
-    ``created_at`` (naive UTC): one, or two at the exact instant of a new year."""
-    local = created_at.replace(tzinfo=datetime.timezone.utc).astimezone(clock.zone())
+    ``created_at`` (naive UTC): one, or two at the exact instant of a new year. ``zone``:
+    the app's (read once by a caller that asks for many)."""
+    zone = zone or clock.zone()
+    local = created_at.replace(tzinfo=datetime.timezone.utc).astimezone(zone)
     years = {local.year}
-    if created_at == clock.local_midnight_utc(datetime.date(local.year, 1, 1)):
+    if local.month == 1 and local.day == 1 and \
+            created_at == clock.local_midnight_utc(datetime.date(local.year, 1, 1), zone):
         years.add(local.year - 1)
     return years
 
@@ -99,10 +103,7 @@ def years_of(project_ids):
 
 
 def _insert(pairs):
-    rows = sorted(pairs)
-    for start in range(0, len(rows), CHUNK):
-        ProjectYear.insert_many(rows[start:start + CHUNK],
-                                fields=[ProjectYear.project, ProjectYear.year]).execute()
+    insert_rows(ProjectYear, [{"project": project, "year": year} for project, year in sorted(pairs)])
 
 
 def sync(project_id):
@@ -122,9 +123,9 @@ def add_created(created):
     is [(project, its stage events' dates)]. A new project has no receipt or 增资 yet, so its
     years are those of its creation, its first-reached dates and its stage events, taken
     from what was just written instead of read back (``years_of`` gives the same)."""
-    pairs = set()
+    pairs, zone = set(), clock.zone()
     for project, days in created:
-        found = created_years(created_at_of(project.created_at))
+        found = created_years(created_at_of(project.created_at), zone)
         found |= {day.year for day in project.first_reached().values() if day is not None}
         found |= {day.year for day in days}
         pairs |= {(project.id, year) for year in found}

@@ -21,6 +21,7 @@ from peewee import IntegrityError, fn
 from ...db import backend_name
 from ...models import AuditLog, Project, StageEvent, TaskForce, utcnow
 from .. import audit, tx
+from ..rows import insert_rows
 from ..figures import monthly, years
 from .plan import fail
 from ..ledger.projects import DUPLICATE
@@ -80,41 +81,6 @@ def _check_ledger(plans):
     for planned in plans:
         if _pair(planned) in taken:
             fail(planned.row, ValueError(DUPLICATE))
-
-
-def _columns(model):
-    return [f for f in model._meta.sorted_fields if f is not model._meta.primary_key]
-
-
-def _insert_sql(model, fields, count, returning=()):
-    """peewee's INSERT of one row for this backend (quoting, placeholders, RETURNING),
-    widened to ``count`` rows."""
-    query = model.insert_many([(None,) * len(fields)], fields=fields)
-    one = (query.returning(*returning) if returning else query).sql()[0]
-    head, rest = one.split(" VALUES ", 1)
-    group, _, tail = rest.partition(")")
-    return f"{head} VALUES {', '.join([group + ')'] * count)}{tail}"
-
-
-def insert_rows(model, rows, returning=()):
-    """INSERT ``rows`` ({field name: value}; a missing column takes its default) in
-    chunks, each value through its field's ``db_value`` as in ``insert_many``. Returns
-    the RETURNING rows. One statement per chunk: peewee's insert_many builds a node per
-    value, which costs more than the database's work for thousands of rows."""
-    fields, out = _columns(model), []
-    defaults = [(f.name, f.default, f.db_value) for f in fields]
-    for chunk in _chunks(rows):
-        params = []
-        for row in chunk:
-            for name, default, db_value in defaults:
-                value = row[name] if name in row else (default() if callable(default)
-                                                       else default)
-                params.append(None if value is None else db_value(value))
-        cursor = model._meta.database.execute_sql(
-            _insert_sql(model, fields, len(chunk), returning), params)
-        if returning:
-            out.extend(cursor.fetchall())
-    return out
 
 
 def _insert(chunk):

@@ -18,6 +18,7 @@ from ...domain import pipeline
 from ...domain.errors import ValidationError
 from ...models import ImportBatch, ImportBatchProject, Project, User
 from .. import audit, tx
+from ..rows import insert_rows
 from . import plan as import_plan, bulk, checks
 from ..ledger import projects
 from .plan import back_note, fail, moved_back
@@ -96,7 +97,7 @@ def _write_rows(user, preview, batch, new, updates, progress=None):
     for row in preview.rows:
         if row.status != NEW and row.number not in chosen:
             counts["unchanged" if row.status == UNCHANGED else "skipped"] += 1
-    bulk.insert_rows(ImportBatchProject, sorted(
+    insert_rows(ImportBatchProject, sorted(
         ({"batch": batch.id, "project": project.id, "action": action, "row_number": row.number}
          for row, project, action in written), key=lambda link: link["row_number"]))
     return counts
