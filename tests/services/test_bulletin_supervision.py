@@ -12,6 +12,7 @@ from tracker.models import SupervisionItem
 from tracker.services.bulletin import report as B
 from tracker.services.bulletin import wording as W
 from tracker.services.bulletin import word
+from tracker.services import dataversion
 
 from ..web import progress_ledger as L
 
@@ -25,7 +26,11 @@ def built(db):
 
 
 def _item(team, title, deadline, state="open", **kw):
-    return SupervisionItem.create(title=title, problem="问题", task_force=team, deadline=deadline, state=state, **kw)
+    """An item with any deadline (past ones too); the data version moves as every write of the
+    督办 service moves it (the 通报 is remembered per version)."""
+    item = SupervisionItem.create(title=title, problem="问题", task_force=team, deadline=deadline, state=state, **kw)
+    dataversion.bump()
+    return item
 
 
 def _docx_text(b):

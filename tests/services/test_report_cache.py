@@ -38,6 +38,10 @@ from tracker.services.targets import shares as S
 from tracker.services.taskforces import teams
 from tracker.services.accounts import users as accounts
 from tracker.services.staleness import flags as stale
+from tracker.services.bulletin import notes as bulletin_notes
+from tracker.services.bulletin import report as bulletin
+from tracker.services.supervision import items as supervision
+from tracker.models import SupervisionItem
 
 D = datetime.date
 TODAY = D(2026, 12, 20)
@@ -201,9 +205,28 @@ def _rename(w, rng):
     accounts.edit_user(None, w["user"].id, display_name=f"商务局{rng.randrange(1000)}")
 
 
+def _note(w, rng):
+    """The 通报's 下步要求 (it is remembered per version)."""
+    current = bulletin_notes.note_for(2026, "year")
+    bulletin_notes.save_note(w["user"], 2026, "year", requirements=f"要求{rng.randrange(1000)}",
+                             remarks="", version=current.version if current else 0)
+
+
+def _supervise(w, rng):
+    """督办逾期 in the 通报: an item opened, closed or reopened."""
+    found = SupervisionItem.select().order_by(SupervisionItem.id.desc()).first()
+    if found is None or rng.random() < 0.4:
+        supervision.open_item(w["user"], title=f"督办{rng.randrange(1000)}", problem="请协调。",
+                              task_force=rng.choice(w["tfs"]).id, deadline=TODAY, priority="key")
+    elif found.state == "closed":
+        supervision.reopen(w["user"], found.id, "未办完")
+    else:
+        supervision.close(w["user"], found.id, "已办结")
+
+
 WRITES = {f.__name__[1:]: f for f in (
     _create, _stage, _funds, _increase, _update, _void, _target, _county_target, _shares,
-    _team, _import, _undo, _freeze, _recompute, _scan, _rename)}
+    _team, _import, _undo, _freeze, _recompute, _scan, _rename, _note, _supervise)}
 
 
 def _ledger_filters(w):
@@ -229,7 +252,16 @@ def _fresh_stale(teams_, as_of):
         cache.enabled = True
 
 
+def _fresh_bulletin(as_of):
+    cache.enabled = False
+    try:
+        return bulletin.build_bulletin(2026, "year", today=as_of)
+    finally:
+        cache.enabled = True
+
+
 def _warm(w):
+    bulletin.build_bulletin(2026, "year", today=TODAY + datetime.timedelta(days=5))
     for filters in _ledger_filters(w):
         _totals(filters)
     for teams_ in _stale_views(w):
@@ -250,6 +282,8 @@ def _fresh_team(team_id, year, as_of):
 
 
 def _assert_cached_is_fresh(w, label):
+    later = TODAY + datetime.timedelta(days=5)     # a 督办 item due today is overdue then
+    assert bulletin.build_bulletin(2026, "year", today=later) == _fresh_bulletin(later), label
     for teams_ in _stale_views(w):
         assert stale.worst_flags(teams_, as_of=TODAY) == _fresh_stale(teams_, TODAY), (label, teams_)
     for filters in _ledger_filters(w):

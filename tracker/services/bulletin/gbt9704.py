@@ -28,6 +28,7 @@ BODY_SIZE = Pt(16)          # 三号
 TITLE_SIZE = Pt(22)         # 二号
 MASTHEAD_SIZE = Pt(36)      # 发文机关标志 (no size is fixed; "醒目、美观、庄重")
 PAGE_NUMBER_SIZE = Pt(14)   # 四号
+TABLE_STYLE, TABLE_STYLE_ID = "Bulletin Table", "BulletinTable"   # the cells' paragraph style
 LINE = Pt(28)               # fixed line spacing: 22 lines of 版心
 CHAR = Pt(16)               # one character of indent
 RED = RGBColor(0xFF, 0x00, 0x00)
@@ -108,7 +109,8 @@ def styles(doc):
         heading = _style(doc, name, fonts, BODY_SIZE, indent_chars=2)
         heading.paragraph_format.keep_with_next = True
         heading.font.italic = False
-    table = doc.styles.add_style("Bulletin Table", 1)   # a paragraph style for cells
+    table = doc.styles.add_style(TABLE_STYLE, 1)   # a paragraph style for cells
+    table.element.styleId = TABLE_STYLE_ID
     table.base_style = None
     set_fonts(table.element, BODY)
     table.font.size = Pt(10.5)
@@ -215,9 +217,9 @@ def table(doc, headers, rows, widths_mm, size, groups=None):
         for i, lines in enumerate(headers):
             _cell(t.rows[0].cells[i], lines, size, bold=True)
     for values in rows:
-        row = t.add_row()
-        for i, value in enumerate(values):
-            _cell(row.cells[i], (value,), size)
+        cells = t.add_row().cells          # python-docx works the row's grid out per access
+        for cell, value in zip(cells, values):
+            _cell(cell, (value,), size)
     for i, row in enumerate(t.rows):
         _row_flags(row, header=i < head_rows)
         for c, w in zip(row.cells, widths_mm):
@@ -264,7 +266,8 @@ def _cell(cell, lines, size, bold=False):
     cell.text = ""
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     paragraph = cell.paragraphs[0]
-    paragraph.style = "Bulletin Table"
+    # the style by its id: by name, python-docx searches every style of the document per cell
+    paragraph._p.style = TABLE_STYLE_ID
     for i, line in enumerate(lines):
         run = paragraph.add_run(line)
         run.font.size = size

@@ -15,7 +15,7 @@ from peewee import IntegrityError, OperationalError
 from ...domain import periods, text
 from ...domain.errors import ValidationError
 from ...models import BulletinNote, utcnow
-from .. import audit, tx
+from .. import audit, dataversion, tx
 from .checkpoints import CHECKPOINTS
 
 REQUIREMENTS_MAX = text.NOTE_MAX   # 2,000 characters
@@ -102,6 +102,7 @@ def _save(user, year, checkpoint, cleaned, version):
                                       **cleaned)
             audit.record(user, "bulletin_note", row.id, "create", None,
                          {"year": year, "checkpoint": checkpoint, **cleaned})
+            dataversion.changed()   # the 通报 is remembered per data version
         else:
             before, after = audit.changed({f: getattr(row, f) for f in FIELDS}, cleaned)
             if after:
@@ -110,4 +111,5 @@ def _save(user, year, checkpoint, cleaned, version):
                     BulletinNote.id == row.id).execute()
                 audit.record(user, "bulletin_note", row.id, "update",
                              {"year": year, "checkpoint": checkpoint, **before}, after)
+                dataversion.changed()
     return note_for(year, checkpoint)

@@ -31,6 +31,7 @@ from ..progress.options import ProgressOptions
 from ..staleness import flags as stale_service
 from ..staleness.flags import StaleOptions
 from ..supervision import overdue as supervision_overdue
+from .. import memo
 from . import notes
 from .checkpoints import CHECKPOINTS
 
@@ -258,6 +259,15 @@ def build_bulletin(year, checkpoint, today=None, options=None, stale=None, activ
     options = options or ProgressOptions()
     stale = stale or StaleOptions()
     today = today or clock.today()
+    weights = sorted((activity_weights or index_rules.DEFAULT_WEIGHTS).items())
+    key = (year, checkpoint, today, memo.options_key(options), repr(stale.thresholds), repr(weights))
+    # remembered per data version (services.memo): every write it reads moves the version --
+    # the ledger, targets, snapshots, stale flags, notes (notes.save_note) and 督办 items
+    return memo.remembered("bulletin", key, lambda: _build(year, checkpoint, today, options, stale,
+                                                           activity_weights))
+
+
+def _build(year, checkpoint, today, options, stale, activity_weights):
     quarter, _name, flag, _text = CHECKPOINTS[checkpoint]
     figures = snapshots.frozen_figures(year, quarter) if checkpoint_date(
         year, checkpoint) < today else []
@@ -362,7 +372,4 @@ def _city_figure(key, quarter, team_figures, frozen, tp, options):
 
 def _propose_drop_by_team():
     """{task force code: open 建议退库 flags} (the latest staleness scan, as of today)."""
-    out = {}
-    for flag in stale_service.open_flags(levels=[S.PROPOSE_DROP]):
-        out[flag.task_force_code] = out.get(flag.task_force_code, 0) + 1
-    return out
+    return stale_service.open_counts_by_team(S.PROPOSE_DROP)

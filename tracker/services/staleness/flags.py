@@ -350,6 +350,16 @@ def open_counts(task_force_ids=None, levels=None):
     return counts
 
 
+def open_counts_by_team(level):
+    """{task force code: open flags of ``level``}: one grouped count (the 通报's 建议退库)."""
+    query = (StaleFlag.select(TaskForce.code, fn.COUNT(StaleFlag.id))
+             .join(Project, on=(StaleFlag.project == Project.id))
+             .join(TaskForce, on=(Project.task_force == TaskForce.id))
+             .where(StaleFlag.cleared_on.is_null() & (StaleFlag.level == level))
+             .group_by(TaskForce.code))
+    return {code: int(n) for code, n in query.tuples()}
+
+
 @dataclass(frozen=True)
 class StaleOverview:
     """The worst open flags and how many there are per level."""

@@ -10,7 +10,7 @@ from ...domain import supervision as rules
 from ...domain import text
 from ...domain.errors import NotFound, ValidationError
 from ...models import Project, SupervisionItem, SupervisionReply, TaskForce, User, utcnow
-from .. import audit, tx
+from .. import audit, dataversion, tx
 from ..ledger import inputs as ledger_inputs
 
 MISSING = "督办事项不存在。"
@@ -95,6 +95,7 @@ def open_item(user, **values):
         tx.lock(TaskForce, TaskForce.id == fields["task_force"].id)
         item = SupervisionItem.create(opened_by=audit.actor(user), state=rules.OPEN, **fields)
         audit.record(user, "supervision_item", item.id, "create", None, audit.snapshot(item))
+        dataversion.changed()   # the 通报 remembered per version names the overdue items
     return item
 
 
@@ -115,6 +116,7 @@ def _save(item, before, user, action, words):
     item.save()
     old, new = audit.changed(before, audit.snapshot(item))
     audit.record(user, "supervision_item", item.id, action, old, dict(new, text=words))
+    dataversion.changed()
 
 
 def reply(user, item_id, words):
