@@ -199,6 +199,7 @@ def test_catch_up_after_downtime_runs_the_missed_quarter_close(app, other_app):
         ("nightly-recompute", "2026-07-03", "ok"),  # daily jobs: the latest night only
         ("quarter-close", "2026Q2", "ok"),
         ("staleness-scan", "2026-07-03", "ok"),
+        ("supervision-reminders", "2026-07-03", "ok"),
     ]
     with app.app_context():
         snap = QuarterSnapshot.get((QuarterSnapshot.metric == "signed_value")
@@ -298,7 +299,7 @@ def test_build_registers_every_job_without_starting(sqlite_app):
     scheduler = S.build(sqlite_app, BackgroundScheduler)
     assert not scheduler.running
     ids = {job.id for job in scheduler.get_jobs()}
-    assert ids == {spec.name for spec in S.JOBS} | {"catch-up", "import-queue", "export-queue"}
+    assert ids == {spec.name for spec in S.JOBS} | {"catch-up", "import-queue", "export-queue", "robot-outbox"}
     close = scheduler.get_job("quarter-close")
     assert str(close.trigger.timezone) == "Asia/Shanghai"
     first = close.trigger.get_next_fire_time(

@@ -70,6 +70,14 @@ class Defaults:
     RANKING_CAP_PCT = 120  # 综合完成率: each metric counts at most this completion (percent)
     # Staleness (tracker.services.staleness.flags.options_from).
     STALE_DAYS = (60, 90, 180)  # days without progress: yellow, red, proposed 退库
+    # 督办 reminders and the 60天未推进 nudge (tracker.domain.reminders, services.reminders.settings)
+    REMINDER_BEFORE_DAYS = 3         # a reminder this many days before the deadline (0: none)
+    REMINDER_ON_DAY = True           # a reminder on the deadline itself
+    REMINDER_DAILY_DAYS = 3          # overdue: every day for the first N days ...
+    REMINDER_EVERY_DAYS = 7          # ... then every N days (0: none after the daily ones)
+    REMINDER_PAUSE_DAYS = 2          # a 进展反馈 pauses overdue reminders on its day and the N days after
+    REMINDER_NUDGE_DAYS = 60         # days without progress that nudge the project's owner (once per silence)
+    REMINDER_NUDGE_LATE_DAYS = 7     # a nudge missed on the day is still sent this many days later
     # Scheduler, demo data, accounts.
     SCHEDULER_MISFIRE_GRACE = 3600  # seconds a missed job may still start late
     SCHEDULER_HEARTBEAT = 30  # seconds between a running job's heartbeats (0 = none)
@@ -91,6 +99,13 @@ class Defaults:
     MAIL_SENDING_LEASE = 900         # seconds a claimed row may stay 'sending' before it is
                                      # taken as crashed (far above the SMTP timeouts)
     MAIL_BATCH = 25                  # rows claimed (and recorded) per commit
+    # Group robots (services.robots, issue 22): 企业微信 / 钉钉 webhooks.
+    ROBOT_ALLOWED_HOSTS = ("qyapi.weixin.qq.com", "oapi.dingtalk.com")  # webhook hosts accepted
+    ROBOT_EXTRA_HOSTS = ()           # more hosts (a private gateway; "*" = any); tests
+    ROBOT_ALLOW_HTTP = False         # accept http:// webhooks too (tests, a gateway on the LAN)
+    ROBOT_TIMEOUT = 10               # seconds per POST; a timeout after sending = 状态未知
+    ROBOT_PER_MINUTE = 20            # messages per robot per 60 s (the robots' own limit)
+    ROBOT_MAX_ATTEMPTS = 5           # then the message is shown as failed
     BASE_URL = "http://127.0.0.1:5000"
     UNSUBSCRIBE_MAX_AGE_DAYS = 365   # an unsubscribe link in a mail works this long
 

@@ -123,6 +123,12 @@ JOBS = [
             trigger={"day_of_week": "mon", "hour": 8, "minute": 0},
             period_key=previous_week_key, catch_up=datetime.timedelta(days=3),
             max_attempts=12),
+    # Issue 22: 督办 reminders and 60天未推进 nudges, at most once per person per item per day
+    # (services.reminders.daily); mail left waiting for a retry fails the run, so the
+    # catch-up runs it again (building is idempotent).
+    JobSpec(name="supervision-reminders", description="每日 08:30 发送督办到期/逾期提醒和“60天未推进”提醒",
+            func=jobs.supervision_reminders, trigger={"hour": 8, "minute": 30}, period_key=day_key,
+            max_attempts=12),
     # Issue 23: the login history and ended sessions do not grow without end.
     JobSpec(name="account-prune", description="每日清理过期的登录记录与已结束的登录会话",
             func=jobs.account_prune, trigger={"hour": 2, "minute": 40}, period_key=day_key),

@@ -73,7 +73,38 @@ def weekly_summaries(app, as_of):
     from .services.mail import summaries
     from . import settings
     with app.app_context():
-        return summaries.weekly_job(as_of, settings.mail(app))
+        try:
+            detail = summaries.weekly_job(as_of, settings.mail(app))
+        finally:    # the week's robot digests, queued by the build, go out even if mail waits
+            robots = robot_outbox(app)
+        return f"{detail}；{robots.summary()}"
+
+
+def supervision_reminders(app, as_of):
+    """督办 reminders and 60天未推进 nudges of ``as_of`` (services.reminders.daily.run: built
+    once, each row committing on its own), mail sent with the app's mail settings and robot
+    messages with its robot settings, in an app context: the mails' templates render in it."""
+    from .services.reminders import daily
+    from .services.reminders.settings import settings_from
+    from .services.robots.settings import RobotSettings
+    from . import settings
+    with app.app_context():
+        return daily.run(as_of, settings_from(app.config), settings.mail(app),
+                         RobotSettings.from_config(app.config, settings.links(app)))
+
+
+def robot_outbox(app, limit=None):
+    """Post the group robots' due messages (services.robots.delivery.send_pending: each
+    claim and each answer in its own commit) with the app's robot settings; the run's
+    RobotResult. Called by the weekly job, the scheduler's minute sweep and
+    ``flask robots send``."""
+    from .services.robots import delivery
+    from .services.robots.settings import RobotSettings
+    from . import settings
+    with app.app_context():
+        with database.connection_context():
+            return delivery.send_pending(RobotSettings.from_config(app.config, settings.links(app)),
+                                         limit=limit)
 
 
 def import_queue(app, limit=None):

@@ -36,6 +36,8 @@ Import and export queues
     (services.imports.jobs) or export jobs (services.exports.jobs): each claimed by a
     conditional UPDATE (services.jobqueue), so two scheduler processes never run one job
     twice.
+    Every ROBOT_SWEEP_EVERY (60 s) ``jobs.robot_outbox`` posts the group robots' due messages
+    (services.robots.delivery: claimed rows, so two processes never post one twice).
 
 Processes
     ``run_forever(app)`` (``flask --app tracker scheduler``): BlockingScheduler,
@@ -67,6 +69,7 @@ log = logging.getLogger("tracker.scheduler")
 
 DETAIL_LIMIT = jobruns.DETAIL_LIMIT
 CATCH_UP_EVERY = datetime.timedelta(hours=1)
+ROBOT_SWEEP_EVERY = datetime.timedelta(seconds=60)   # group robots' outbox (jobs.robot_outbox)
 
 
 def zone(app):
@@ -341,6 +344,9 @@ def build(app, scheduler_class):
     scheduler.add_job(poll_exports, IntervalTrigger(seconds=int(
         IMPORT_QUEUE_EVERY.total_seconds()), timezone=tz), args=(app,), id="export-queue",
         name="执行排队的导出任务", replace_existing=True)
+    scheduler.add_job(jobs.robot_outbox, IntervalTrigger(seconds=int(ROBOT_SWEEP_EVERY.total_seconds()),
+                                                         timezone=tz), args=(app,), id="robot-outbox",
+                      name="发送群机器人消息", replace_existing=True)   # an error: logged, next sweep
     return scheduler
 
 

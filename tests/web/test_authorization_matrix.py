@@ -33,7 +33,8 @@ from tracker.db import database
 from tracker.domain import pipeline
 from tracker.domain.weeks import week_of
 from tracker.models import (
-    Activity, ApiToken, CorrectionRequest, ExportJob, ImportBatch, ImportJob, Membership, OutboxMessage, Project,
+    Activity, ApiToken, CorrectionRequest, ExportJob, GroupRobot, ImportBatch, ImportJob, Membership, OutboxMessage,
+    Project, RobotMessage,
     SupervisionItem,
     TaskForce, TaskForceCounty, User,
 )
@@ -66,6 +67,7 @@ OWN_TEAM = _row(member_other="forbidden", lead="forbidden")        # TFA's proje
 BUREAU = _row(member_own="forbidden", member_other="forbidden", lead="forbidden")
 SIGN_OUT = _row(member_own="login", member_other="login", lead="login", bureau="login",
                 admin="login")
+ROBOT_TEAM = _row(member_own="forbidden", member_other="forbidden")    # TFB's robot: its lead
 ADMIN = _row(member_own="forbidden", member_other="forbidden", lead="forbidden",
              bureau="forbidden")
 
@@ -105,6 +107,8 @@ EXPECTED = {
     ("api.snapshots", "GET"): LOGGED_IN,
     ("api.awards", "GET"): LOGGED_IN,
     ("api.activities", "GET"): LOGGED_IN,
+    ("api.supervision", "GET"): LOGGED_IN,
+    ("api.supervision_item", "GET"): OWN_TEAM,      # its team's and the bureau's (403 JSON else)
     # read by everyone logged in
     ("dashboard.index", "GET"): LOGGED_IN,
     ("dashboard.export", "GET"): LOGGED_IN,
@@ -206,12 +210,28 @@ EXPECTED = {
     # 督办 (issue 22): everyone lists their teams' items; one item is its team's and the
     # bureau's; the bureau 交办, 办结, 退回; a reader may try to reply (the service says who may)
     ("supervision.index", "GET"): LOGGED_IN,
+    ("supervision.export", "GET"): LOGGED_IN,       # the list as .xlsx: whoever reads the list
     ("supervision.create", "GET"): BUREAU,
     ("supervision.create", "POST"): BUREAU,
     ("supervision.show", "GET"): OWN_TEAM,
     ("supervision.reply", "POST"): OWN_TEAM,
     ("supervision.close", "POST"): BUREAU,
     ("supervision.reopen", "POST"): BUREAU,
+    # 群机器人 (issue 22): everyone lists their teams' robots; the bureau and admins manage all,
+    # a lead their team's (the world's robot is TFB's, whose lead is "lead"); the robot
+    # messages and the decisions on them are the bureau's, as the mail outbox is
+    ("robots.index", "GET"): LOGGED_IN,
+    ("robots.create", "GET"): ROBOT_TEAM,
+    ("robots.create", "POST"): ROBOT_TEAM,
+    ("robots.edit", "GET"): ROBOT_TEAM,
+    ("robots.edit", "POST"): ROBOT_TEAM,
+    ("robots.send_test", "POST"): ROBOT_TEAM,
+    ("robots.set_state", "POST"): ROBOT_TEAM,
+    ("robots.delete", "GET"): ROBOT_TEAM,
+    ("robots.delete", "POST"): ROBOT_TEAM,        # unconfirmed: the confirmation page
+    ("robots.messages", "GET"): BUREAU,
+    ("robots.resend", "POST"): BUREAU,
+    ("robots.confirm", "POST"): BUREAU,
 }
 
 # Endpoints whose <code> is a county's (else a task force's).
@@ -263,9 +283,13 @@ def _build_world():
         project=project.id, task_force=team_a, action="funds", summary="登记到位资金", reason="漏登",
         payload='{"received_on": "%d-01-21", "amount": "10", "source_layer": "省外"}' % year,
         closed_on=datetime.date(year, 1, 21), requested_by=users["member_own"])
+    robot = GroupRobot.create(task_force=team_b, kind="wecom", name="TFB群",   # refused port: no post leaves
+                              webhook_url="http://127.0.0.1:9/cgi-bin/webhook/send?key=matrix")
+    robot_message = RobotMessage.create(robot=robot, key="weekly:matrix", title="周报", content="内容")
     export_job = ExportJob.create(user=users["member_own"], token="e" * 32, state="failed",
                                   error="导出中断", rows_total=6000)
-    return dict(job=job.id, export=export_job.id, request=correction.id, activity=activity.id, item=item.id, year=year,
+    return dict(robot=robot.id, robot_message=robot_message.id,
+                job=job.id, export=export_job.id, request=correction.id, activity=activity.id, item=item.id, year=year,
                 county=county_a.code,
                 team=team_a.code, project=project.id,
                 message=message.id, batch=batch.id, api_token=api_token, dead_token=dead_token,
@@ -279,6 +303,7 @@ def _build_world():
 def _url_args(world, rule):
     values = {"project_id": world["project"], "message_id": world["message"],
               "batch_id": world["batch"], "job_id": world["job"], "export_id": world["export"],
+              "robot_id": world["robot"], "robot_message_id": world["robot_message"],
               "request_id": world["request"], "activity_id": world["activity"], "item_id": world["item"],
               "year": world["year"], "token": world["unsub"],
               "code": world["county"] if rule.endpoint in COUNTY_CODE else world["team"]}
@@ -454,8 +479,10 @@ def test_deactivated_users_api_token_is_refused(visitor):
     for rule, _ in _rules(visitor.app):
         if not rule.rule.startswith("/api/"):
             continue
+        with visitor.app.test_request_context():   # a rule with an <id> (one 督办 item) gets a real one
+            url = visitor.app.url_map.bind("localhost").build(rule.endpoint, _url_args(visitor.world, rule))
         for token, status in ((visitor.world["dead_token"], 401),
                               (visitor.world["api_token"], 200)):
-            response = client.get(rule.rule, query_string=_query(visitor.world, rule.endpoint),
+            response = client.get(url, query_string=_query(visitor.world, rule.endpoint),
                                   headers={"Authorization": f"Bearer {token}"})
             assert response.status_code == status, (rule.rule, token[:4], response.status_code)

@@ -21,7 +21,8 @@ from tracker.db import database
 from tracker.domain import pipeline
 from tracker.domain.weeks import week_of
 from tracker.models import (
-    Activity, ApiToken, CorrectionRequest, ExportJob, ImportJob, OutboxMessage, SupervisionItem, TaskForceCounty,
+    Activity, ApiToken, CorrectionRequest, ExportJob, GroupRobot, ImportJob, OutboxMessage, RobotMessage,
+    SupervisionItem, TaskForceCounty,
     all_models,
 )
 from tracker.services.imports import uploads
@@ -121,8 +122,18 @@ def _seed():
                                 file_name="招商项目台账_全部_20260101.xlsx", rows_done=6000)]
     item = SupervisionItem.create(title="用地协调", problem="指标未落实", task_force=teams[0],
                                   deadline=d(12, 31), opened_by=users["bureau"])
+    late = SupervisionItem.create(title="环评批复", problem="逾期未办", task_force=teams[0], deadline=d(1, 15),
+                                  responsible=users["member"], opened_by=users["bureau"])   # 督办逾期
     activity = Activity.create(task_force=teams[0], kind="visit", occurred_on=d(1, 12), summary="拜访",
                                user=users["member"])
+    robots = [GroupRobot.create(task_force=teams[0], kind="wecom", name="专班群",   # refused port: no post leaves
+                                webhook_url="http://127.0.0.1:9/cgi-bin/webhook/send?key=crawl"),
+              GroupRobot.create(task_force=None, kind="dingtalk", name="商务局群", secret="SECcrawl",
+                                webhook_url="http://127.0.0.1:9/robot/send?access_token=x",
+                                state="broken", broken_reason="机器人地址或签名无效（errcode 300001）")]
+    robot_messages = [RobotMessage.create(robot=robots[0], key="weekly:crawl", title="周报", content="内容"),
+                      RobotMessage.create(robot=robots[1], key="weekly:crawl", title="周报", content="内容",
+                                          status="failed", outcome="unknown", last_error="无应答")]
     requests = [CorrectionRequest.create(   # issue 19: a pending 更正申请 and a create one
         project=signed.id, task_force=signed.task_force_id, action="funds", summary="登记到位资金",
         reason="漏登", payload='{"received_on": "%d-01-21", "amount": "10", "source_layer": "省外"}' % year,
@@ -130,8 +141,9 @@ def _seed():
         CorrectionRequest.create(project=None, task_force=teams[0], action="create", summary="新建项目",
                                  reason="补录", payload="{}", closed_on=d(1, 5), requested_by=users["member"],
                                  state="rejected", decision_note="不予补录")]
-    return dict(job_ids=[job.id], export_ids=[e.id for e in exports], request_ids=[r.id for r in requests],
-                activity_ids=[activity.id], item_ids=[item.id],
+    return dict(robot_ids=[r.id for r in robots], robot_message_ids=[m.id for m in robot_messages],
+                job_ids=[job.id], export_ids=[e.id for e in exports], request_ids=[r.id for r in requests],
+                activity_ids=[activity.id], item_ids=[item.id, late.id],
                 year=year, counties=counties, teams=teams, users=users, projects=projects,
                 api_token=api_token, message_ids=message_ids, batch_ids=[batch.id],
                 unsub=unsubscribe.make_token(users["member"], web_settings.unsubscribe_signer()))
@@ -154,6 +166,8 @@ def _arg_values(ledger):
         "request_id": ledger["request_ids"] + [UNKNOWN_ID, HUGE_ID],
         "activity_id": ledger["activity_ids"] + [UNKNOWN_ID, HUGE_ID],
         "item_id": ledger["item_ids"] + [UNKNOWN_ID, HUGE_ID],
+        "robot_id": ledger["robot_ids"] + [UNKNOWN_ID, HUGE_ID],
+        "robot_message_id": ledger["robot_message_ids"] + [UNKNOWN_ID, HUGE_ID],
     }
 
 

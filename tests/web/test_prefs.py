@@ -162,7 +162,7 @@ def test_a_link_works_for_a_year_from_its_issue_date_then_shows_the_expired_page
     for response in (client.get(f"/unsubscribe/{token}"), client.post(f"/unsubscribe/{token}")):
         text = response.get_data(as_text=True)
         assert response.status_code == 410
-        assert "退订链接已过期" in text and "周报设置" in text and "登录" in text
+        assert "退订链接已过期" in text and "周报与提醒设置" in text and "登录" in text
     assert wants(sqlite_app, people["alice"]) is True                      # nothing written
     sqlite_app.config["UNSUBSCRIBE_MAX_AGE_DAYS"] = 400
     assert client.post(f"/unsubscribe/{token}").status_code == 200
@@ -216,4 +216,4 @@ def test_each_built_mail_gets_a_link_issued_on_its_build_date(sqlite_app, monkey
 def test_a_tampered_link_shows_a_page_pointing_to_the_settings(sqlite_app, people):
     response = sqlite_app.test_client().get("/unsubscribe/garbage")
     text = response.get_data(as_text=True)
-    assert response.status_code == 400 and "退订链接无效" in text and "周报设置" in text
+    assert response.status_code == 400 and "退订链接无效" in text and "周报与提醒设置" in text

@@ -28,6 +28,8 @@ def backup_command(path, portable):
                + (f", latest {result.migrations[-1]}" if result.migrations else ""))
     _tables(result.tables)
     click.echo(f"rows: {result.rows}")
+    for secret in result.secrets:
+        click.echo(f"WARNING: this file contains {secret}; keep it as safe as the server itself.", err=True)
 
 
 CHECKSUM = {"verified": "checksum verified",

@@ -19,6 +19,7 @@ from .exports import ExportJob  # noqa: F401
 from .requests import CorrectionRequest  # noqa: F401
 from .activities import Activity, ActivityParticipant, ActivityProject, ActivityWeek  # noqa: F401
 from .supervision import SupervisionItem, SupervisionReply  # noqa: F401
+from .robots import GroupRobot, RobotMessage  # noqa: F401
 from .bulletin import BulletinNote  # noqa: F401
 
 

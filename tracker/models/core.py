@@ -63,6 +63,11 @@ class User(UserMixin, BaseModel):
     role = CharField(max_length=16, default="member")
     active = BooleanField(default=True)
     wants_summary = BooleanField(default=True)
+    # 督办 reminders (issue 22, migration 0034): by e-mail (default on), whether the team's group
+    # robot may @ them, by this mainland mobile number (stored only when given).
+    remind_email = BooleanField(default=True)
+    robot_mention = BooleanField(default=False)
+    mobile = CharField(max_length=11, null=True)
     created_at = DateTimeField(default=utcnow)
     # Set by an admin's password reset (or a created account's temporary password): until the
     # user chooses a password, every page but /account/password and logout sends them there.

@@ -7,7 +7,7 @@ from peewee import (
     AutoField, CharField, DateTimeField, ForeignKeyField, IntegerField, IntegrityError, TextField,
 )
 
-from ..db import database
+from ..db import backend_name, database
 from .base import BaseModel, utcnow
 from .core import TaskForce, User
 
@@ -72,14 +72,19 @@ class OutboxBody(BaseModel):
                                        numbers=numbers).execute()
                     except IntegrityError:
                         pass
-            if new:
-                found = cls._ids(digests)
+            if new:     # a locking read: it sees a row another process committed meanwhile
+                found = cls._ids(digests, latest=True)
         return [found[d] for d in digests]
 
     @classmethod
-    def _ids(cls, digests):
-        return dict(cls.select(cls.digest, cls.id).where(cls.digest.in_(sorted(set(digests))))
-                    .tuples())
+    def _ids(cls, digests, latest=False):
+        """{digest: id} of the stored bodies. ``latest``: read what is committed now, not
+        this transaction's snapshot (MariaDB's REPEATABLE READ keeps the snapshot of the
+        first read; a locking read sees the newest committed rows)."""
+        query = cls.select(cls.digest, cls.id).where(cls.digest.in_(sorted(set(digests))))
+        if latest and backend_name() != "sqlite":
+            query = query.for_update()
+        return dict(query.tuples())
 
 
 class OutboxMessage(BaseModel):
@@ -132,7 +137,8 @@ class OutboxMessage(BaseModel):
     # (status, outcome or transport) -> the word staff see
     QUALIFIED = {("failed", UNKNOWN): "状态未知", ("sent", CONFIRMED): "已确认送达",
                  ("sent", "eml"): "已写入文件"}
-    KINDS = {"task_force": "专班周报", "bureau": "全市周报", "test": "测试邮件"}
+    KINDS = {"task_force": "专班周报", "bureau": "全市周报", "test": "测试邮件",
+             "reminder": "督办提醒", "nudge": "未推进提醒"}     # the last two: services.reminders
 
     @property
     def status_label(self):

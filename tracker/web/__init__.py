@@ -19,11 +19,12 @@ from . import exports
 from . import corrections
 from . import activities
 from . import supervision
+from . import robots
 from .permissions import guard_login
 
 BLUEPRINTS = (auth, dashboard, counties, api, taskforces, projects, outbox, prefs, targets, accounts,
               health, audit, awards, imports, bulletin, exports, corrections, activities,
-              supervision)
+              supervision, robots)
 
 
 class IdConverter(IntegerConverter):

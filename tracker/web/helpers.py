@@ -18,6 +18,7 @@ NAV = [
     ("counties.index", "区县/开发区", None),
     ("targets.index", "目标设置", ("admin", "bureau")),
     ("outbox.index", "周报发件箱", ("admin", "bureau")),
+    ("robots.index", "群机器人", ("admin", "bureau", "lead")),
     ("awards.index", "落地成效", None),
     ("bulletin.index", "通报", None),
     ("imports.index", "Excel导入", None),
@@ -25,7 +26,7 @@ NAV = [
     ("corrections.index", "更正申请", None),
     ("supervision.index", "督办", None),
     ("audit.index", "审计日志", ("admin", "bureau")),
-    ("prefs.summary", "周报设置", None),
+    ("prefs.summary", "周报与提醒设置", None),
     ("accounts.me", "我的账号", None),
 ]
 

@@ -45,6 +45,11 @@ class BackupResult:
     def rows(self):
         return sum(n for _, n in self.tables)
 
+    @property
+    def secrets(self):
+        """What the file holds in clear text (files.SECRET_TABLES): keep it safe."""
+        return files.secrets_in(self.tables)
+
 
 def app_version():
     try:
@@ -95,7 +100,8 @@ def _sqlite_copy(path):
         migrations = files.sqlite_migrations(target)
         counts = [(t, target.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0])
                   for t in tables]
-        files.write_manifest(target, files.sqlite_checksum(target, _checksum_tables(target)))
+        files.write_manifest(target, files.sqlite_checksum(target, _checksum_tables(target)),
+                             files.secrets_in(counts))
     finally:
         target.close()
     os.replace(part, path)
@@ -115,6 +121,7 @@ def header(backend, migrations, counts):
             "app_version": app_version(), "backend": backend,
             "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
             "migrations": migrations, "tables": [list(c) for c in counts],
+            "contains_secrets": files.secrets_in(counts),
             "columns": {m._meta.table_name: [f.column_name for f in m._meta.sorted_fields]
                         for m in all_models()}}
 

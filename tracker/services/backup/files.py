@@ -45,6 +45,16 @@ NOT_A_BACKUP = "不是 tracker 备份文件（应为 SQLite 数据库文件或 .
 _END = object()
 
 
+# Tables whose rows hold secrets in clear text: a backup with rows in them says so (the
+# portable header's "contains_secrets", the SQLite manifest's row of that name, the CLI).
+SECRET_TABLES = {"group_robot": "群机器人的 Webhook 地址和加签密钥（明文）"}
+
+
+def secrets_in(counts):
+    """What ``counts`` ([(table, rows)]) holds in clear text: [zh-CN description]."""
+    return [SECRET_TABLES[t] for t, n in counts if n and t in SECRET_TABLES]
+
+
 class BadBackup(Exception):
     """The file is no backup, or a damaged one (a zh-CN message)."""
 
@@ -226,9 +236,11 @@ def sqlite_checksum(conn, tables):
     return digest.hexdigest()
 
 
-def write_manifest(conn, checksum):
+def write_manifest(conn, checksum, secrets=()):
     conn.execute(f'CREATE TABLE "{MANIFEST}" (name TEXT PRIMARY KEY, value TEXT NOT NULL)')
     conn.execute(f'INSERT INTO "{MANIFEST}" VALUES (?, ?)', ("sha256", checksum))
+    if secrets:
+        conn.execute(f'INSERT INTO "{MANIFEST}" VALUES (?, ?)', ("contains_secrets", "；".join(secrets)))
     conn.commit()
 
 

@@ -161,13 +161,22 @@ def _claim(row, now, transport_name, force=False, claimed_at=None):
     return token if claimed else None
 
 
+# 督办 reminders and the 60天未推进 nudge (services.reminders): judged by the user's
+# ``remind_email`` preference instead of the weekly summary's.
+REMINDER_KIND, NUDGE_KIND = "reminder", "nudge"
+REMINDER_KINDS = frozenset({REMINDER_KIND, NUDGE_KIND})
+
+
 def _opted_out(row):
     if row.kind == "test":
         return ""
     user = row.user
     if user is None or not user.active:
         return "收件人已停用"
-    if not user.wants_summary:
+    if row.kind in REMINDER_KINDS:
+        if not user.remind_email:
+            return "收件人已关闭督办提醒邮件"
+    elif not user.wants_summary:
         return "收件人已退订周报"
     if (user.email or "").lower() != row.to_addr.lower():
         return "收件人邮箱已变更"
@@ -268,7 +277,7 @@ def _due_rows(ids, bodies=None):
     the shared bodies across the batches of a run."""
     bodies = {} if bodies is None else bodies
     M = OutboxMessage
-    rows = list(M.select(*SEND_COLUMNS, User.id, User.active, User.wants_summary, User.email)
+    rows = list(M.select(*SEND_COLUMNS, User.id, User.active, User.wants_summary, User.remind_email, User.email)
                 .join(User, on=(M.user == User.id), join_type=JOIN.LEFT_OUTER)
                 .where(M.id.in_(ids)).order_by(M.id))
     missing = {row.body_id for row in rows} - bodies.keys()

@@ -76,9 +76,16 @@ def outbox_counts(week=None):
 
 
 def recent_weeks(limit=RECENT_WEEKS):
-    """The latest weeks that have mail, newest first."""
-    return [w for (w,) in OutboxMessage.select(fn.DISTINCT(OutboxMessage.week))
-            .order_by(OutboxMessage.week.desc()).limit(limit).tuples()]
+    """The latest weeks that have mail, newest first, then the latest days that have 督办
+    reminders (their rows' ``week`` is the day, "2026-12-08"; services.reminders), newest
+    first: the page's 周 filter offers both."""
+    M = OutboxMessage
+
+    def latest(kinds):
+        return [w for (w,) in M.select(fn.DISTINCT(M.week)).where(kinds)
+                .order_by(M.week.desc()).limit(limit).tuples()]
+    weeks = latest(M.kind.not_in(sorted(delivery.REMINDER_KINDS)))
+    return weeks + [d for d in latest(M.kind.in_(sorted(delivery.REMINDER_KINDS))) if d not in weeks]
 
 
 @dataclass(frozen=True)

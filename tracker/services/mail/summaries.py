@@ -18,7 +18,7 @@ from ...domain.errors import NotFound
 from ...domain.weeks import last_week, parse_week
 from ...models import OutboxMessage, User
 from .. import tx
-from . import delivery
+from . import delivery, robot_digest
 from .mime import new_message_id
 from .data import city_recipients, collect, task_force_recipients
 from .render import city_draft, messages_for, recipient_name, store_drafts, task_force_draft
@@ -30,9 +30,11 @@ class BuildResult:
     week: str
     created: int = 0
     existing: int = 0
+    robots: int = 0          # robot digests queued (services.robots)
 
     def summary(self):
-        return f"{self.week}：新建 {self.created} 封，已存在 {self.existing} 封"
+        text = f"{self.week}：新建 {self.created} 封，已存在 {self.existing} 封"
+        return text + (f"，机器人周报 {self.robots} 条" if self.robots else "")
 
 
 def row_fields(week, user, msg, settings):
@@ -116,10 +118,12 @@ def build_week(week, settings, chunk=200):
     if isinstance(week, str):
         week = parse_week(week)
     result = BuildResult(week.key)
-    todo = _missing(week, collect(week, settings), result)
+    data = collect(week, settings)
+    todo = _missing(week, data, result)
     link = unsubscribe_links(settings.signer, settings.links)
     rows = [_row_fields(week, user, d, link(user), settings) for user, d in todo]
     _insert_rows(rows, chunk, result)
+    result.robots = robot_digest.enqueue_week(data)
     return result
 
 

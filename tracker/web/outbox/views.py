@@ -9,6 +9,7 @@ from ...domain.errors import ValidationError
 from ...domain.weeks import week_label
 from ...services.mail import outbox
 from ...services.pagination import page_number
+from ...services.robots import listing as robot_listing
 from ..permissions import bureau_required
 from ... import settings
 
@@ -38,7 +39,8 @@ def index():
                            week=found.week, weeks=found.weeks, counts=found.counts,
                            statuses=outbox.FILTERS, page=page.page, pages=page.pages,
                            total=page.total, args={"status": found.status, "week": found.week},
-                           test_weeks=outbox.TEST_WEEKS, week_label=week_label)
+                           test_weeks=outbox.TEST_WEEKS, week_label=week_label,
+                           robot_panel=robot_listing.outbox_panel(), robot_statuses=robot_listing.FILTERS)
 
 
 @bp.route("/<int:message_id>")

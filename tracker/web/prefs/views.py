@@ -1,6 +1,7 @@
 """Weekly-summary preferences and the signed one-click unsubscribe link.
 
-/prefs/summary            logged-in user turns the weekly summary on or off
+/prefs/summary            logged-in user turns the weekly summary on or off, and chooses how
+                          督办 reminders reach them (e-mail, the team robot's @ by mobile)
 /unsubscribe/<token>      public: GET shows a confirm page, POST unsubscribes
                           (RFC 8058 List-Unsubscribe-Post; authenticated by the
                           signature, hence exempt from CSRF). A tampered or unknown
@@ -13,6 +14,7 @@ from flask_login import current_user
 from ...domain.errors import ValidationError
 from ...extensions import csrf
 from ...services.mail import prefs
+from ..forms import apply_errors
 from ..permissions import public
 from ... import settings
 from .forms import SummaryPrefsForm
@@ -24,11 +26,16 @@ bp = Blueprint("prefs", __name__)
 def summary():
     user = prefs.subscriber(current_user.id)
     # On POST the form holds only what was submitted: an unchecked box sends nothing.
-    form = SummaryPrefsForm() if request.method == "POST" else SummaryPrefsForm(obj=user)
+    form = SummaryPrefsForm() if request.method == "POST" else SummaryPrefsForm(obj=user, reminder_fields="1")
     if form.validate_on_submit():
-        user = prefs.set_wants_summary(user.id, bool(form.wants_summary.data))
-        flash("已开启周报邮件。" if user.wants_summary else "已关闭周报邮件。", "success")
-        return redirect(url_for("prefs.summary"))
+        try:
+            user = prefs.save_prefs(user.id, form.wants_summary.data, form.reminder())
+        except ValidationError as exc:
+            apply_errors(form, exc.errors, flash_rest=True)
+        else:
+            flash(("已开启周报邮件" if user.wants_summary else "已关闭周报邮件")
+                  + ("，督办提醒将发送邮件。" if user.remind_email else "，督办提醒不再发送邮件。"), "success")
+            return redirect(url_for("prefs.summary"))
     return render_template("prefs/summary.html", form=form, user=user)
 
 
