@@ -10,7 +10,7 @@ PYTEST_WORKERS ?= 2
 # Links printed by the seed and written into mail point at the dev server.
 export TRACKER_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test migrate seed bench clean
+.PHONY: run test migrate seed bench loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,17 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+$(VENV)/.installed-load: $(VENV)/.installed setup.cfg
+	$(BIN)/pip install -q -e '.[load]'
+	touch $@
+
+# 200 simulated people for LOADTEST_DURATION seconds against gunicorn (4 workers) + the
+# scheduler + PostgreSQL with the 100k-project ledger (docs/loadtest.md); LOADTEST_ARGS
+# for more options (bench/loadtest.py --help).
+LOADTEST_DURATION ?= 300
+loadtest: $(VENV)/.installed-load
+	$(BIN)/python bench/loadtest.py --duration $(LOADTEST_DURATION) $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
