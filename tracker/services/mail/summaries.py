@@ -91,9 +91,10 @@ def _missing(week, data, result):
     return todo
 
 
-def _insert_rows(rows, chunk, result):
+def insert_rows(rows, chunk, result):
     """Insert the outbox rows ``rows`` (dicts), ``chunk`` per statement; a chunk that
-    meets a row another build stored meanwhile goes row by row, skipping those."""
+    meets a row another build stored meanwhile goes row by row, skipping those (counted in
+    ``result.created`` / ``result.existing``; the reminders use it too)."""
     columns, values = _as_tuples(rows)
     for start in range(0, len(rows), chunk):
         batch = rows[start:start + chunk]
@@ -122,7 +123,7 @@ def build_week(week, settings, chunk=200):
     todo = _missing(week, data, result)
     link = unsubscribe_links(settings.signer, settings.links)
     rows = [_row_fields(week, user, d, link(user), settings) for user, d in todo]
-    _insert_rows(rows, chunk, result)
+    insert_rows(rows, chunk, result)
     result.robots = robot_digest.enqueue_week(data)
     return result
 

@@ -20,12 +20,10 @@ RemindersStillPending, so the scheduler's catch-up runs it again (nothing is dup
 """
 from dataclasses import dataclass
 
-from peewee import IntegrityError
 
 from ...db import database
 from ...models import OutboxMessage
-from .. import tx
-from ..mail import delivery
+from ..mail import delivery, summaries
 from ..mail.mime import new_message_id
 from ..mail.render import recipient_name
 from ..robots import delivery as robot_delivery
@@ -129,24 +127,8 @@ def _nudges(today, settings, mail_settings, result):
 
 
 def _insert(rows, result):
-    """Insert the rows, CHUNK per statement; a chunk that meets a row another run stored
-    meanwhile goes row by row, skipping those."""
-    for start in range(0, len(rows), CHUNK):
-        batch = rows[start:start + CHUNK]
-        try:
-            with tx.write():
-                OutboxMessage.insert_many(batch).execute()
-            result.created += len(batch)
-            continue
-        except IntegrityError:
-            pass
-        for fields in batch:
-            try:
-                with tx.write():
-                    OutboxMessage.insert(**fields).execute()
-                result.created += 1
-            except IntegrityError:
-                result.existing += 1
+    """Insert the rows, CHUNK per statement, skipping those another run stored meanwhile."""
+    summaries.insert_rows(rows, CHUNK, result)
 
 
 def build(today, settings, mail_settings):

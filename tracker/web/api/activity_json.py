@@ -4,6 +4,7 @@ import datetime
 from ...domain import activities as rules
 from ...services.ledger.listing import TAGS
 from ...services.activities import listing
+from .query_args import int_arg
 
 PER_PAGE_MAX = 500
 
@@ -19,16 +20,6 @@ def _date(args, name, errors):
         return None
 
 
-def _int(args, name, errors, default=None, high=2**31 - 1):
-    raw = args.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not 0 < int(raw) <= high:
-        errors[name] = f"{name} 应为 1 至 {high} 的整数。"
-        return default
-    return int(raw)
-
-
 def parse_query(args, regions):
     """(listing.Filters, page, per_page, {field: message})."""
     errors = {}
@@ -42,11 +33,11 @@ def parse_query(args, regions):
     if tier and tier not in TAGS:
         errors["tier"] = "tier 不在可选范围内。"
     filters = listing.Filters(
-        task_force=_int(args, "task_force", errors), kind=kind, region=region, tier=tier,
+        task_force=int_arg(args, "task_force", errors), kind=kind, region=region, tier=tier,
         leader_led=args.get("leader_led") in ("1", "true"), date_from=_date(args, "from", errors),
         date_to=_date(args, "to", errors), q=args.get("q", "")[:100])
-    page = _int(args, "page", errors, 1)
-    per_page = _int(args, "per_page", errors, 100, PER_PAGE_MAX)
+    page = int_arg(args, "page", errors, 1)
+    per_page = int_arg(args, "per_page", errors, 100, PER_PAGE_MAX)
     return filters, page, per_page, errors
 
 

@@ -2,19 +2,10 @@
 page's filters, as JSON; an item's thread on request (``thread=1``) or on the item's own URL."""
 from ...domain import supervision as rules
 from ...services.supervision import listing
+from .query_args import int_arg
 
 PER_PAGE_MAX = 500
 TRUE = ("1", "true")
-
-
-def _int(args, name, errors, default=None, high=2**31 - 1):
-    raw = args.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not 0 < int(raw) <= high:
-        errors[name] = f"{name} 应为 1 至 {high} 的整数。"
-        return default
-    return int(raw)
 
 
 def parse_query(args):
@@ -33,11 +24,11 @@ def parse_query(args):
             errors[name] = f"{name} 应为 1/true 或 0/false。"
         flags[name] = raw in TRUE
     filters = listing.Filters(state=state if "state" not in errors else "",
-                              task_force=_int(args, "task_force", errors),
+                              task_force=int_arg(args, "task_force", errors),
                               priority=priority if "priority" not in errors else "",
                               overdue=flags["overdue"], this_week=flags["due_this_week"])
-    page = _int(args, "page", errors, 1)
-    per_page = _int(args, "per_page", errors, 100, PER_PAGE_MAX)
+    page = int_arg(args, "page", errors, 1)
+    per_page = int_arg(args, "per_page", errors, 100, PER_PAGE_MAX)
     return filters, page, per_page, flags["thread"], errors
 
 
