@@ -128,3 +128,17 @@ def test_the_remembered_ranking_moves_with_every_write_of_the_log(db):
     assert index.weekly(TODAY, rules.DEFAULT_WEIGHTS, teams)[0][0].last == Decimal("1.0")
     log.void(None, logged.id, "记错")
     assert index.weekly(TODAY, rules.DEFAULT_WEIGHTS, teams)[0][0].last == 0
+
+
+def test_outcomes_fall_in_their_iso_week_on_every_backend(db):
+    """The database counts each outcome in the week of its date (Monday .. Sunday), as
+    rules.week_start does: a project packaged on every day of three weeks."""
+    team = make_task_force("JXHG")
+    first = datetime.date(2026, 10, 5)                  # a Monday
+    days = [first + datetime.timedelta(days=n) for n in range(21)]
+    for n, day in enumerate(days):
+        make_project(team, f"包装项目{n}", stage=pipeline.PACKAGED, on=day)
+    weeks = [first + datetime.timedelta(weeks=n) for n in range(3)]
+    found = index._outcomes(weeks, [team.id])
+    assert {week: found[(team.id, week)]["packaged"] for week in weeks} == {week: 7 for week in weeks}
+    assert set(found) == {(team.id, week) for week in weeks}

@@ -13,7 +13,7 @@ from these rows, the ledger's outcomes of each week from the projects' first-rea
 import datetime
 from dataclasses import dataclass, field
 
-from peewee import fn
+from peewee import Cast, fn
 
 from ... import clock
 from ...db import backend_name
@@ -136,19 +136,31 @@ def _months(first, last):
     return out
 
 
+def _monday(column):
+    """SQL: the Monday of a date column's ISO week (rules.week_start in the database)."""
+    kind = backend_name()
+    if kind == "sqlite":
+        return fn.date(column, "-6 days", "weekday 1")
+    if kind == "mysql":
+        return fn.SUBDATE(column, fn.WEEKDAY(column))
+    return Cast(fn.date_trunc("week", column), "date")
+
+
 def _outcomes(weeks, team_ids):
     """{(team, Monday): {outcome: n, "funds_wan": 万元}} of the weeks: the first-reached dates
-    read through their own indexes (the range alone: the teams are filtered here) and the day
-    rows of the maintained 到位资金 of the months the weeks span."""
+    read through their own indexes (the range alone: the teams are filtered here), counted per
+    team and week by the database, and the day rows of the maintained 到位资金 of the months the
+    weeks span."""
     out, wanted = {}, set(team_ids)
     first, last = weeks[0], weeks[-1] + datetime.timedelta(days=6)
     for name in rules.OUTCOMES:
         column = getattr(Project, f"{name}_on")
-        query = (Project.select(Project.task_force, column, fn.COUNT(Project.id))
-                 .where(column.between(first, last)).group_by(Project.task_force, column).tuples())
+        monday = _monday(column)
+        query = (Project.select(Project.task_force, monday, fn.COUNT(Project.id))
+                 .where(column.between(first, last)).group_by(Project.task_force, monday).tuples())
         for team, day, n in query:
             if team in wanted:
-                bucket = out.setdefault((team, rules.week_start(clock.as_date(day))), {})
+                bucket = out.setdefault((team, clock.as_date(day)), {})
                 bucket[name] = bucket.get(name, 0) + n
     months = None
     for year, month in _months(first, last):
