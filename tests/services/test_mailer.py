@@ -487,6 +487,29 @@ def test_each_answer_is_recorded_before_the_next_message_starts(sqlite_app, smtp
                         ["sent", "sent", "sending"]]
 
 
+def test_a_slow_batch_renews_its_claim_and_a_quick_one_does_not(sqlite_app, smtp, monkeypatch):
+    """The rows still to go are re-claimed in an answer's commit once a tenth of the lease has
+    passed (a slow server never lets the claim run out), not after every message."""
+    use(sqlite_app, smtp)
+    with sqlite_app.app_context():
+        rows = [make_row(make_user(f"u{i}", role="bureau")) for i in range(3)]
+        clock_now = [1000.0]
+        monkeypatch.setattr(delivery.time, "monotonic", lambda: clock_now[0])
+        claims = []
+        real = mail_transport.SMTPTransport.deliver
+
+        def deliver(self, row):
+            claims.append(OutboxMessage.get_by_id(rows[2].id).claimed_at)
+            if len(claims) == 2:       # the second message is slow: most of a lease's tenth
+                clock_now[0] += settings().lease.total_seconds() / delivery.RENEW_PARTS + 1
+            return real(self, row)
+
+        monkeypatch.setattr(mail_transport.SMTPTransport, "deliver", deliver)
+        assert delivery.send_pending(settings()).sent == 3
+        assert claims[0] == claims[1]          # a quick answer: no renewal
+        assert claims[2] > claims[1]           # after the slow one: the last row re-claimed
+
+
 def test_a_crash_in_the_middle_leaves_only_the_message_in_flight_in_doubt(app):
     """The reaper of an expired claim: the lowest id still held was in flight (failed,
     state unknown), the rows after it were never attempted (back to pending)."""

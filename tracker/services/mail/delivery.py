@@ -41,6 +41,7 @@ Every function takes the mail settings (:class:`~.mail_settings.MailSettings`) a
 argument; none reads the app's config.
 """
 import secrets
+import time
 from dataclasses import dataclass, field
 
 from peewee import JOIN, fn
@@ -211,15 +212,33 @@ def _outcome(row, exc, now, settings, result):
             "next_attempt_at": now + settings.backoff(row.attempts + 1)}
 
 
-def _record(token, row, exc, now, settings, result):
-    """Record the answer to ``row`` in ONE commit, right after the server gave it, and
-    renew the claim of the rows of the batch still to go. Only rows still held under
-    ``token`` are touched."""
+# The claim of a batch's rows still to go is renewed in the commit of an answer once a tenth of
+# the lease has passed since the claim or the last renewal (a slow server never lets it run
+# out; a quick one costs no second UPDATE per message).
+RENEW_PARTS = 10
+
+
+class _Claim:
+    """A batch's claim token and when it was last (re)claimed (monotonic seconds)."""
+
+    def __init__(self, token):
+        self.token, self.at = token, time.monotonic()
+
+    def renew_due(self, settings):
+        return time.monotonic() - self.at >= settings.lease.total_seconds() / RENEW_PARTS
+
+
+def _record(claim, row, exc, now, settings, result):
+    """Record the answer to ``row`` in ONE commit, right after the server gave it, renewing
+    the claim of the batch's rows still to go when it is due. Only rows still held under the
+    claim's token are touched."""
     changes = _outcome(row, exc, now, settings, result)
     with tx.write():
         OutboxMessage.update(**changes).where((OutboxMessage.id == row.id)
-                                              & _held(token)).execute()
-        OutboxMessage.update(claimed_at=utcnow()).where(_held(token)).execute()
+                                              & _held(claim.token)).execute()
+        if claim.renew_due(settings):
+            OutboxMessage.update(claimed_at=utcnow()).where(_held(claim.token)).execute()
+            claim.at = time.monotonic()
 
 
 def _release(token, rows):
@@ -233,17 +252,18 @@ def _release(token, rows):
 def _deliver_claimed(token, rows, transport, now, settings, result):
     """Deliver the claimed ``rows`` one by one in id order, each answer recorded before
     the next message starts. Returns the DeliveryError that stopped the run, or None."""
+    claim = _Claim(token)
     for index, row in enumerate(rows):
         try:
             try:
                 transport.deliver(row)
             except DeliveryError as exc:
-                _record(token, row, exc, now, settings, result)
+                _record(claim, row, exc, now, settings, result)
                 if exc.unreachable:
                     _release(token, rows[index + 1:])
                     return exc
                 continue
-            _record(token, row, None, now, settings, result)
+            _record(claim, row, None, now, settings, result)
         except Exception:
             # the answer to ``row`` is unknown (it stays 'sending' for the reaper); the
             # rows after it were never attempted
