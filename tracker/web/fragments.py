@@ -5,8 +5,9 @@ write changes a figure, a stale flag, a name or a team: their body is rendered o
 version (services.memo keys it on the version read from the database, so no process shows a
 body older than the last committed write) and kept as HTML. The key also holds the query
 string, today's date, the app (its settings) and what the caller names (what the person may
-see). What differs per person or is not versioned (the 待办督办 and 督办逾期 blocks) is a *slot*:
-the cached body holds a marker there, and each request renders the slot and puts it in.
+see). What differs per person (the 待办督办 and 督办逾期 blocks) is a *slot*: the kept body holds a
+marker there, and each request puts in the slot as that person sees it (itself remembered per
+version and person where it costs queries: web.supervision.todo).
 
 A marker is an HTML comment with a random token of this process: the body's text escapes every
 ``<`` it shows, so no stored text can turn into one.

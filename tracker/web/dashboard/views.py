@@ -19,8 +19,9 @@ from ...services.targets import annual as target_service
 from ...services.taskforces import teams as taskforce_service
 from ...services.progress import week
 from ...services.pagination import page_number
+from ...services import memo
 from .. import fragments
-from ..supervision.todo import todo_context
+from ..supervision.todo import todo_html
 from ..progress_helpers import STALE_LIMIT, rank_rows, stale_legend, template_helpers
 from ..period import parse_period
 from ... import settings
@@ -65,8 +66,7 @@ def index():
     # the body once per data version (web.fragments); the person's 督办 blocks per request
     body = fragments.body("dashboard/_body.html", (current_user.sees_all,),
                           lambda: _context(period, sort),
-                          todo=lambda: render_template("supervision/_todo.html", todo=todo_context()),
-                          overdue=lambda: render_template("dashboard/_overdue.html", overdue=_overdue()))
+                          todo=todo_html, overdue=_overdue_html)
     return render_template("dashboard/index.html", body=body)
 
 
@@ -104,6 +104,13 @@ def _activity_index(report):
     lines = {row.team_id: charts.sparkline(row.scores, label=f"{row.name}近{len(weeks)}周活跃指数")
              for row in rows}
     return {"rows": rows, "weeks": weeks, "lines": lines, "formula": index_rules.formula(weights)}
+
+
+def _overdue_html():
+    """督办逾期 of what the person may read, remembered per data version, day and scope."""
+    scope = None if current_user.sees_all else tuple(sorted(current_user.task_force_ids()))
+    return memo.remembered("overdue-slot", (scope, clock.today()),
+                           lambda: render_template("dashboard/_overdue.html", overdue=_overdue()), small=True)
 
 
 def _overdue():

@@ -82,9 +82,9 @@ def ledger():
     ledger_url = QueryUrl("projects.ledger")
     can_create = ledger_choices.can_create(_user(), teams, _member_of())
     # a member lands here (web.index): their 待办督办 on the first view (no query string)
-    todo = None if request.args else supervision_todo.todo_context()
+    todo_html = "" if request.args else supervision_todo.todo_html()
     return render_template("projects/ledger.html", rows=page.rows, summary=summary,
-                           values=values, scopes=forms.SCOPES, todo=todo,
+                           values=values, scopes=forms.SCOPES, todo_html=todo_html,
                            top_html=_top(form, values, args, ledger_url, can_create),
                            **_table(values, args, page, ledger_url))
 

@@ -1,9 +1,12 @@
 """A member's 待办督办 block (templates/supervision/_todo.html) for the pages people land on: the
 open items of their task forces, their own first, with the deadline and days overdue."""
+from flask import render_template
 from flask_login import current_user
+from markupsafe import Markup
 
 from ... import clock
 from ...domain import supervision as rules
+from ...services import memo
 from ...services.supervision import overdue
 
 LIMIT = 10
@@ -49,3 +52,18 @@ def project_context(project_id):
              "closed": i.state == rules.CLOSED, "days": rules.days_overdue(i.state, i.deadline, today),
              "priority": rules.priority_label(i.priority)} for i in items]
     return {"rows": rows, "total": total, "more": max(0, total - len(rows)), "project_id": project_id}
+
+
+def todo_html():
+    """_todo.html of the person, remembered per data version (every 督办 write moves it) and day:
+    the block costs a few queries, a page that carries it is read all the time."""
+    return Markup(memo.remembered("todo-slot", (getattr(current_user, "id", None), clock.today()),
+                                  lambda: render_template("supervision/_todo.html", todo=todo_context()),
+                                  small=True))
+
+
+def team_items_html(team_id):
+    """_team_items.html of a task force as the person sees it (remembered like todo_html)."""
+    return Markup(memo.remembered("team-items-slot", (team_id, getattr(current_user, "id", None), clock.today()),
+                                  lambda: render_template("supervision/_team_items.html",
+                                                          team_items=team_context(team_id)), small=True))

@@ -10,7 +10,7 @@ from ...services.taskforces import teams as service
 from .. import fragments
 from ..forms import apply_errors
 from ..permissions import bureau_required
-from ..supervision.todo import team_context
+from ..supervision.todo import team_items_html
 from .forms import TaskForceForm
 from .progress import progress_context
 
@@ -31,8 +31,7 @@ def detail(code):
     # the body once per data version (web.fragments); the team's 督办 items per request
     body = fragments.body("taskforces/_detail_body.html", (team.id, current_user.sees_all, reads_log),
                           lambda: _context(team, reads_log),
-                          team_items=lambda: render_template("supervision/_team_items.html",
-                                                             team_items=team_context(team.id)))
+                          team_items=lambda: team_items_html(team.id))
     return render_template("taskforces/detail.html", team=team, body=body)
 
 
