@@ -69,8 +69,9 @@ def _normalize(value, multiline, form):
     if text.isprintable():
         # The usual case, checked in C: no character of category Other (control, format,
         # surrogate, private-use, unassigned) or Separator but the ASCII space, so the loop
-        # below would keep every character as it is.
-        return _SPACES.sub(" ", text).strip()
+        # below would keep every character as it is; its only white space is " ", so
+        # without a double one there is nothing to collapse.
+        return text.strip() if "  " not in text else _SPACES.sub(" ", text).strip()
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     kept = []
     for ch in text:
