@@ -3,6 +3,7 @@ import dataclasses
 import datetime
 import json
 import os
+import time
 from email import policy
 from email.header import decode_header, make_header
 from email.parser import BytesParser
@@ -494,7 +495,7 @@ def test_a_slow_batch_renews_its_claim_and_a_quick_one_does_not(sqlite_app, smtp
     with sqlite_app.app_context():
         rows = [make_row(make_user(f"u{i}", role="bureau")) for i in range(3)]
         clock_now = [1000.0]
-        monkeypatch.setattr(delivery.time, "monotonic", lambda: clock_now[0])
+        monkeypatch.setattr(time, "monotonic", lambda: clock_now[0])
         claims = []
         real = mail_transport.SMTPTransport.deliver
 
