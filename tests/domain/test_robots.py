@@ -24,6 +24,8 @@ DING = "https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789"
     ("https://qyapi.weixin.qq.com:99999/x", "格式"),
     ("https://qyapi.weixin.qq.com/x y", "空白"),
     ("ftp://qyapi.weixin.qq.com/x", "https://"),
+    ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=a\x01b", "英文字母"),
+    ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=密钥", "英文字母"),
 ])
 def test_only_https_webhooks_on_the_official_hosts(url, problem):
     found = R.url_problem(url)

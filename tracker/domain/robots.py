@@ -26,6 +26,8 @@ def url_problem(url, allowed_hosts=OFFICIAL_HOSTS, allow_http=False):
         return f"Webhook 地址不能超过 {URL_MAX} 个字符。"
     if any(ch.isspace() for ch in url):
         return "Webhook 地址不能包含空白字符。"
+    if not (url.isascii() and url.isprintable()):
+        return "Webhook 地址只能包含英文字母、数字和符号（请从机器人设置中重新复制）。"
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()

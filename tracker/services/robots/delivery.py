@@ -79,13 +79,14 @@ def reap_stale_sending(settings, now=None, result=None):
     claims = {}
     for row in stale:
         claims.setdefault(row.claim_token, []).append(row.id)
-    for token, ids in claims.items():
+    expired = M.claimed_at < now - settings.lease    # judged again in the UPDATE: a slow sender
+    for token, ids in claims.items():                # that renewed meanwhile keeps its rows
         with tx.write():
             result.unknown += M.update(status="failed", outcome=M.UNKNOWN, claim_token=None,
                                        last_error=UNCERTAIN_ERROR).where(
-                (M.id == ids[0]) & _held(token)).execute()
+                (M.id == ids[0]) & _held(token) & expired).execute()
             if ids[1:]:
-                M.update(**RELEASED).where(M.id.in_(ids[1:]) & _held(token)).execute()
+                M.update(**RELEASED).where(M.id.in_(ids[1:]) & _held(token) & expired).execute()
     result.reaped += len(stale)
     return len(stale)
 

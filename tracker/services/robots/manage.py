@@ -39,10 +39,10 @@ def _check_may(user, task_force_id):
 
 
 def _url(errors, value, kind, settings):
-    url = (value or "").strip()
-    if text.has_nul(url):
+    if text.has_nul(value or ""):
         errors["webhook_url"] = "Webhook 地址包含无效字符。"
-        return url
+        return (value or "").strip()
+    url = text.normalize(value)     # pasted from a chat: invisible and control characters go
     problem = rules.url_problem(url, settings.allowed_hosts, settings.allow_http)
     problem = problem or rules.kind_problem(kind, url)
     if problem:

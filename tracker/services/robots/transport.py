@@ -67,6 +67,10 @@ def _judge_http(exc):
         answer = json.loads(body.decode("utf-8", "replace"))
         return _judge_code(int(answer["errcode"]), str(answer.get("errmsg", ""))[:200])
     except (ValueError, KeyError, TypeError, AttributeError, OSError):
+        if exc.code == 503:     # the server refused it: nothing was posted
+            return RobotError("机器人服务器暂不可用（HTTP 503），稍后重试。", RETRY)
+        if exc.code >= 500:     # a gateway's 502/504 or the robot's own 500: it may have been posted
+            return RobotError(f"机器人服务器错误（HTTP {exc.code}），无法确认是否已发出。", UNKNOWN)
         return RobotError(f"机器人服务器错误（HTTP {exc.code}），稍后重试。", RETRY)
 
 
@@ -93,8 +97,11 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 def post(robot, message, timeout, mentions=(), opener=_OPENER.open):
     """Send ``message`` to ``robot``; None when taken, else raises RobotError."""
     url, body = request_of(robot, message, mentions)
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8"})
+    try:
+        request = urllib.request.Request(url, data=body, method="POST", headers={
+            "Content-Type": "application/json; charset=utf-8"})
+    except ValueError:                           # nothing sent: the saved address is unusable
+        raise RobotError("机器人地址无法使用，请重新填写 Webhook 地址。", BROKEN) from None
     try:
         with opener(request, timeout=timeout) as response:
             error = _judge_body(response.status, response.read(65536))
@@ -102,6 +109,8 @@ def post(robot, message, timeout, mentions=(), opener=_OPENER.open):
         error = _judge_http(exc)
     except urllib.error.URLError as exc:         # raised before the request was complete
         error = RobotError(f"无法连接机器人服务器：{redact(exc.reason, url, robot.secret)}", RETRY)
+    except (http.client.InvalidURL, UnicodeError):   # refused before sending: never posted
+        error = RobotError("机器人地址无法使用，请重新填写 Webhook 地址。", BROKEN)
     except (OSError, http.client.HTTPException, socket.timeout) as exc:   # sent, no answer
         error = RobotError("已发出请求但未收到机器人应答（"
                            f"{redact(type(exc).__name__ + ' ' + str(exc), url, robot.secret)}），"
