@@ -62,6 +62,16 @@ class Compiled:
             return _tuples(wrapper, cursor)
         return list(wrapper)
 
+    def execute(self, *values):
+        """Run a write (UPDATE, DELETE) with ``values`` in place of its marks; the number of
+        rows it changed."""
+        if len(values) != self._arity:
+            raise TypeError(f"expected {self._arity} values, got {len(values)}")
+        _query, sql, params = self.sql()
+        cursor = database.execute_sql(
+            sql, [values[p.index] if isinstance(p, _Mark) else p for p in params])
+        return cursor.rowcount
+
     def first(self, *values):
         rows = self.run(*values)
         return rows[0] if rows else None

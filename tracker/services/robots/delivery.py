@@ -25,10 +25,10 @@ from datetime import timedelta
 
 from peewee import fn
 
-from ...db import database
 from ...domain.robots import redact
 from ...models import GroupRobot, RobotMessage, utcnow
 from .. import tx
+from ..compiled import Compiled
 from .transport import BROKEN, RATE, RETRY, UNKNOWN, RobotError, post
 
 UNCERTAIN_ERROR = ("发送过程中断：无法确认机器人是否已发出，为避免重复未自动重发。"
@@ -165,34 +165,19 @@ def _outcome(row, exc, now, settings, result):
             "next_attempt_at": now + settings.backoff(row.attempts)}
 
 
-_SENT_SQL = {}      # {database class: the UPDATE recording a message the robot took}
-
-
-def _sent_sql():
-    """``UPDATE robot_message SET status, sent_at, last_error, claim_token WHERE id AND
-    claim_token``, written once per backend: the usual answer (taken) is
-    recorded without building a query per message (peewee builds it in twice the time
-    the database needs to write it; benchmark: bench/bench_notify.py)."""
-    kind = type(database.obj)
-    if kind not in _SENT_SQL:
-        quote, param = database.obj.quote, database.obj.param
-
-        def name(column):
-            return f"{quote[0]}{column}{quote[1]}"
-        columns = ", ".join(f"{name(c)} = {param}" for c in SENT_COLUMNS)
-        _SENT_SQL[kind] = (f"UPDATE {name(M._meta.table_name)} SET {columns} "
-                           f"WHERE {name('id')} = {param} AND {name('claim_token')} = {param}")
-    return _SENT_SQL[kind]
-
-
-SENT_COLUMNS = ("status", "sent_at", "last_error", "claim_token")   # the indexed next_attempt_at stays
+# The usual answer (taken) recorded by a statement built once per database kind: peewee builds
+# an UPDATE in twice the time the database needs to write it (bench/bench_notify.py). The
+# indexed next_attempt_at is left as it is.
+_SENT = Compiled(lambda sent_at, row_id, token: M.update(
+    status="sent", sent_at=sent_at, last_error="", claim_token=None).where(
+    (M.id == row_id) & (M.claim_token == token) & (M.status == "sending")), arity=3)
 
 
 def _write(row, changes, token):
     """The row's UPDATE (only while ``token`` still holds it): the prepared statement for a
     message the robot took, else the query peewee builds."""
     if changes["status"] == "sent":
-        database.execute_sql(_sent_sql(), tuple(changes[c] for c in SENT_COLUMNS) + (row.id, token))
+        _SENT.execute(changes["sent_at"], row.id, token)
     else:
         M.update(**changes).where((M.id == row.id) & _held(token)).execute()
 
