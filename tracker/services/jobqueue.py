@@ -14,7 +14,9 @@ A job's model has the columns ``user``, ``state`` (queued | running | done | fai
 - :func:`progress` and :func:`status`: rows done of total, from the row or, while it runs,
   from the job's progress file (``found``: ``(done, total, unix time)`` read from it);
 - :class:`Beat`: rows done and a heartbeat written every second from its own thread
-  (and its own connection) while the work runs.
+  (and its own connection) while the work runs;
+- :class:`Claim`: the token of a batch of outbox rows (mail, robot messages) a sender holds,
+  and when their lease was last renewed.
 """
 import datetime
 import json
@@ -228,3 +230,19 @@ class Beat:
                 (model.update(rows_done=self.done, heartbeat_at=utcnow())
                  .where((model.id == self.job.id) & (model.state == RUNNING))
                  .execute())
+
+
+class Claim:
+    """A batch of outbox rows one sender holds (mail: services.mail.delivery, robot messages:
+    services.robots.delivery): its token and when the rows' ``claimed_at`` was last set
+    (monotonic seconds), so an answer's commit renews the lease only now and then."""
+
+    def __init__(self, token):
+        self.token, self.at = token, time.monotonic()
+
+    def renew_due(self, every):
+        """Whether ``every`` seconds have passed since the claim or its last renewal."""
+        return time.monotonic() - self.at >= every
+
+    def renewed(self):
+        self.at = time.monotonic()

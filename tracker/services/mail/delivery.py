@@ -41,7 +41,6 @@ Every function takes the mail settings (:class:`~.mail_settings.MailSettings`) a
 argument; none reads the app's config.
 """
 import secrets
-import time
 from dataclasses import dataclass, field
 
 from peewee import JOIN, fn
@@ -49,6 +48,7 @@ from peewee import JOIN, fn
 from ...models import OutboxBody, OutboxMessage, User, utcnow
 from .. import tx
 from ..compiled import Compiled
+from ..jobqueue import Claim
 from .transport import DeliveryError, EmlTransport, make_transport
 
 UNCERTAIN_ERROR = ("发送过程中断：无法确认邮件服务器是否已接收，为避免重复未自动重发。"
@@ -219,16 +219,6 @@ def _outcome(row, exc, now, settings, result):
 RENEW_PARTS = 10
 
 
-class _Claim:
-    """A batch's claim token and when it was last (re)claimed (monotonic seconds)."""
-
-    def __init__(self, token):
-        self.token, self.at = token, time.monotonic()
-
-    def renew_due(self, settings):
-        return time.monotonic() - self.at >= settings.lease.total_seconds() / RENEW_PARTS
-
-
 # The usual answer (taken) recorded by a statement built once per database kind: peewee builds an
 # UPDATE in more time than the database takes to run it (bench/bench_reminders.py).
 _SENT = Compiled(lambda sent_at, row_id, token: OutboxMessage.update(
@@ -248,9 +238,9 @@ def _record(claim, row, exc, now, settings, result):
         else:
             OutboxMessage.update(**changes).where((OutboxMessage.id == row.id)
                                                   & _held(claim.token)).execute()
-        if claim.renew_due(settings):
+        if claim.renew_due(settings.lease.total_seconds() / RENEW_PARTS):
             OutboxMessage.update(claimed_at=utcnow()).where(_held(claim.token)).execute()
-            claim.at = time.monotonic()
+            claim.renewed()
 
 
 def _release(token, rows):
@@ -264,7 +254,7 @@ def _release(token, rows):
 def _deliver_claimed(token, rows, transport, now, settings, result):
     """Deliver the claimed ``rows`` one by one in id order, each answer recorded before
     the next message starts. Returns the DeliveryError that stopped the run, or None."""
-    claim = _Claim(token)
+    claim = Claim(token)
     for index, row in enumerate(rows):
         try:
             try:

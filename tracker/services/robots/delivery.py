@@ -19,7 +19,6 @@
 """
 import json
 import secrets
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -29,6 +28,7 @@ from ...domain.robots import redact
 from ...models import GroupRobot, RobotMessage, utcnow
 from .. import tx
 from ..compiled import Compiled
+from ..jobqueue import Claim
 from .transport import BROKEN, RATE, RETRY, UNKNOWN, RobotError, post
 
 UNCERTAIN_ERROR = ("发送过程中断：无法确认机器人是否已发出，为避免重复未自动重发。"
@@ -108,12 +108,6 @@ def _candidates(now, limit, only_robot=None):
     return list(query.order_by(M.id).limit(limit).tuples())
 
 
-@dataclass
-class Claim:
-    token: str
-    renewed: float = field(default_factory=time.monotonic)    # when claimed_at was last set
-
-
 def _within_budget(pairs, settings, now):
     """The ids of ``pairs`` [(id, robot id)] their robots may still take in the current
     60 s, counted after locking the robots: two senders never overrun a robot together."""
@@ -189,9 +183,9 @@ def _record(claim, row, exc, now, settings, result):
     token = claim.token
     with tx.write():
         _write(row, changes, token)
-        if time.monotonic() - claim.renewed > RENEW_AFTER:
+        if claim.renew_due(RENEW_AFTER):
             M.update(claimed_at=utcnow()).where(_held(token)).execute()
-            claim.renewed = time.monotonic()
+            claim.renewed()
         if exc is not None and exc.verdict == RATE:      # the whole robot waits
             M.update(next_attempt_at=changes["next_attempt_at"]).where(
                 (M.robot == row.robot_id) & ((M.status == "pending") | _held(token))
