@@ -50,13 +50,17 @@ class Compiled:
             entry = self._by_kind[type(db)] = self._compile(db)
         return entry
 
-    def run(self, *values):
-        """The rows of the query with ``values`` in place of its marks (a list)."""
+    def _execute(self, values):
+        """(query, cursor) of the SQL run with ``values`` in place of its marks."""
         if len(values) != self._arity:
             raise TypeError(f"expected {self._arity} values, got {len(values)}")
         query, sql, params = self.sql()
-        cursor = database.execute_sql(
+        return query, database.execute_sql(
             sql, [values[p.index] if isinstance(p, _Mark) else p for p in params])
+
+    def run(self, *values):
+        """The rows of the query with ``values`` in place of its marks (a list)."""
+        query, cursor = self._execute(values)
         wrapper = query._get_cursor_wrapper(cursor)
         if isinstance(wrapper, ModelTupleCursorWrapper):
             return _tuples(wrapper, cursor)
@@ -65,12 +69,7 @@ class Compiled:
     def execute(self, *values):
         """Run a write (UPDATE, DELETE) with ``values`` in place of its marks; the number of
         rows it changed."""
-        if len(values) != self._arity:
-            raise TypeError(f"expected {self._arity} values, got {len(values)}")
-        _query, sql, params = self.sql()
-        cursor = database.execute_sql(
-            sql, [values[p.index] if isinstance(p, _Mark) else p for p in params])
-        return cursor.rowcount
+        return self._execute(values)[1].rowcount
 
     def first(self, *values):
         rows = self.run(*values)
